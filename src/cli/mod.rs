@@ -1,0 +1,50 @@
+//! Command-line definitions (clap derive types only). Nothing below `app` sees these types.
+
+use clap::{Parser, Subcommand};
+
+pub mod apim;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  findings at or above the failure threshold (lint)
+  2  usage, input or I/O error: nothing was written";
+
+/// Generate and validate the artifacts that connect API gateways to Akto's traffic ingestion.
+#[derive(Debug, Parser)]
+#[command(
+    name = "akto-connect",
+    version,
+    propagate_version = true,
+    after_help = EXIT_CODES,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n",
+        "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
+        "Exit codes:\n",
+        "  0  success\n",
+        "  1  findings at or above the failure threshold (lint)\n",
+        "  2  usage, input or I/O error: nothing was written"
+    )
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Azure API Management: the Akto traffic-capture policy.
+    #[command(subcommand)]
+    Apim(apim::ApimCommand),
+    /// Print a shell completion script to stdout.
+    #[command(after_long_help = "Examples:\n  \
+        akto-connect completions bash > ~/.local/share/bash-completion/completions/akto-connect\n  \
+        akto-connect completions zsh > \"${fpath[1]}/_akto-connect\"\n  \
+        akto-connect completions fish > ~/.config/fish/completions/akto-connect.fish\n  \
+        akto-connect completions powershell >> $PROFILE")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}

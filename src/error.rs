@@ -1,0 +1,48 @@
+//! Errors about what the user gave us: they name the input, the problem and the fix, and make
+//! the process exit 2.
+
+use std::fmt;
+
+/// A value the user supplied that cannot be right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// Where the value came from: a flag (`--ingest-url`), or `FILE:LINE`.
+    pub input: String,
+    /// The offending value, as given.
+    pub value: String,
+    pub problem: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl InputError {
+    pub fn new(
+        input: impl Into<String>,
+        value: impl Into<String>,
+        problem: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Self {
+            input: input.into(),
+            value: value.into(),
+            problem: problem.into(),
+            help: help.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Control characters are shown escaped, so the message cannot corrupt the terminal.
+        write!(
+            f,
+            "{} '{}': {}\n  help: {}",
+            self.input,
+            self.value.escape_debug(),
+            self.problem,
+            self.help
+        )
+    }
+}
+
+impl std::error::Error for InputError {}

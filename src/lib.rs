@@ -1,0 +1,10 @@
+//! akto-connect: generates and validates the artifacts that connect API gateways to Akto's
+//! traffic ingestion. The binary is a thin shell over [`app::run`].
+
+pub mod apim;
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod http_url;
+pub mod output;
+pub mod render;

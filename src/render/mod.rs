@@ -1,0 +1,125 @@
+//! Templates and the escaping filters they use.
+//!
+//! Templates live in `templates/`, embedded in the binary at build time. Auto-escaping is off:
+//! every template chooses the escape for the exact context a value lands in, with the filters
+//! below. Undefined variables are errors, so a misspelt name fails the render instead of
+//! printing nothing.
+//!
+//! Not for: validating values (the models do that before rendering).
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// The embedded templates, by name.
+const TEMPLATES: &[(&str, &str)] = &[(
+    "apim/capture-policy.xml.j2",
+    include_str!("../../templates/apim/capture-policy.xml.j2"),
+)];
+
+/// Renders template `name` with `ctx`.
+pub fn render<S: Serialize>(name: &str, ctx: S) -> anyhow::Result<String> {
+    let env = environment()?;
+    let template = env.get_template(name)?;
+    Ok(template.render(ctx)?)
+}
+
+fn environment() -> anyhow::Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_keep_trailing_newline(true);
+    env.add_filter("xml_attr", xml_attr);
+    env.add_filter("xml_text", xml_text);
+    env.add_filter("policy_expr", policy_expr);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// Escapes a value for a double-quoted XML attribute: `& < > "` become entities, and tab and
+/// line breaks become character references so attribute-value normalisation keeps them.
+pub fn xml_attr(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a value for XML element text: `& < >` become entities.
+pub fn xml_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes a C# policy expression for the policy format: `rawxml` keeps it as the APIM portal
+/// shows it; `xml` escapes `& < > "` so the document is well-formed XML (line breaks stay, as
+/// C# does not care whether they come back as spaces).
+pub fn policy_expr(code: &str, format: &str) -> Result<String, minijinja::Error> {
+    match format {
+        "rawxml" => Ok(code.to_string()),
+        "xml" => Ok(xml_text(code).replace('"', "&quot;")),
+        other => Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("unknown policy format {other:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_attr_escapes_markup_and_whitespace() {
+        assert_eq!(
+            xml_attr("a&b<c>\"d'\t\n\r"),
+            "a&amp;b&lt;c&gt;&quot;d'&#9;&#10;&#13;"
+        );
+    }
+
+    #[test]
+    fn xml_text_leaves_quotes() {
+        assert_eq!(xml_text("a&b<c>\"d"), "a&amp;b&lt;c&gt;\"d");
+    }
+
+    #[test]
+    fn policy_expr_by_format() {
+        let code = "@(a<string>(\"k\") && b)";
+        assert_eq!(policy_expr(code, "rawxml").unwrap(), code);
+        assert_eq!(
+            policy_expr(code, "xml").unwrap(),
+            "@(a&lt;string&gt;(&quot;k&quot;) &amp;&amp; b)"
+        );
+        assert!(policy_expr(code, "json").is_err());
+    }
+
+    #[test]
+    fn undefined_variables_fail() {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_template("t", "{{ missing }}").unwrap();
+        let t = env.get_template("t").unwrap();
+        assert!(t.render(minijinja::context! {}).is_err());
+        // and the real environment is configured the same way
+        assert!(render("apim/capture-policy.xml.j2", minijinja::context! {}).is_err());
+    }
+}
