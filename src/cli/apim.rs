@@ -47,20 +47,30 @@ pub struct PolicyArgs {
     pub regex_file: Vec<PathBuf>,
 
     /// Akto account id sent with each record.
-    #[arg(long, value_name = "DIGITS", default_value = "1000000")]
+    #[arg(
+        long,
+        value_name = "DIGITS",
+        default_value = "1000000",
+        allow_hyphen_values = true
+    )]
     pub account_id: String,
 
     /// Akto VXLAN id sent with each record.
-    #[arg(long, value_name = "DIGITS", default_value = "0")]
+    #[arg(
+        long,
+        value_name = "DIGITS",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
     pub vxlan_id: String,
 
     /// Timeout for matching each regexList pattern; a timeout counts as no match.
-    #[arg(long, value_name = "MS", default_value_t = 50,
+    #[arg(long, value_name = "MS", default_value_t = 50, allow_hyphen_values = true,
           value_parser = clap::value_parser!(u32).range(1..=60_000))]
     pub match_timeout_ms: u32,
 
     /// A request or response body larger than this is sent as an empty string (never cut).
-    #[arg(long, value_name = "BYTES", default_value_t = 262_144,
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144, allow_hyphen_values = true,
           value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
     pub max_body_bytes: u32,
 

@@ -1,0 +1,448 @@
+//! `akto-connect apim policy` as a user runs it: the output, every refusal, exit codes, files.
+
+use clap::CommandFactory;
+use quick_xml::events::Event;
+
+use akto_connect::apim::tree;
+
+use crate::common::bin;
+
+const URL: &str = "https://ingest.example.com:9091";
+
+/// Reads a well-formed policy with a plain XML reader (independent of the project's reader):
+/// the `<base />` count per section, the regexList value and the set-url text.
+fn read_xml(policy: &str) -> (Vec<(String, usize)>, String, String) {
+    let mut reader = quick_xml::Reader::from_str(policy);
+    let mut path: Vec<String> = Vec::new();
+    let mut bases: Vec<(String, usize)> = Vec::new();
+    let (mut regex_list, mut set_url) = (None, String::new());
+    loop {
+        let event = reader.read_event().expect("well-formed XML");
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if path.len() == 1 {
+                    bases.push((name.clone(), 0));
+                }
+                if name == "base" && path.len() == 2 {
+                    bases.last_mut().unwrap().1 += 1;
+                }
+                if name == "set-variable" {
+                    let attr = |k: &str| {
+                        e.try_get_attribute(k)
+                            .unwrap()
+                            .map(|a| a.unescape_value().unwrap().into_owned())
+                    };
+                    if attr("name").as_deref() == Some("regexList") {
+                        regex_list = attr("value");
+                    }
+                }
+                if matches!(event, Event::Start(_)) {
+                    path.push(name);
+                }
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Text(t) if path.last().map(String::as_str) == Some("set-url") => {
+                set_url.push_str(&t.unescape().unwrap());
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (bases, regex_list.expect("a regexList variable"), set_url)
+}
+
+#[test]
+fn done_when_example_reads_back_in_both_forms() {
+    let args = [
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--regex",
+        "^/api/v1/.*",
+        "--regex",
+        r#"a&b<c>"d"#,
+    ];
+    let raw = bin()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let raw = String::from_utf8(raw).unwrap();
+    let xml = bin()
+        .args(args)
+        .args(["--format", "xml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let xml = String::from_utf8(xml).unwrap();
+
+    let (bases, regex_list, set_url) = read_xml(&xml);
+    let expected_sections =
+        ["inbound", "backend", "outbound", "on-error"].map(|s| (s.to_string(), 1));
+    assert_eq!(bases, expected_sections);
+    assert_eq!(regex_list, r#"^/api/v1/.*;a&b<c>"d"#);
+    assert_eq!(set_url, "https://ingest.example.com:9091/api/ingestData");
+
+    // The rawxml form is not XML (expressions are unescaped), but reads the same in the dialect.
+    assert!(quick_xml::Reader::from_str(&raw).read_event().is_ok());
+    let doc = tree::read(&raw).expect("rawxml reads in the APIM dialect");
+    let sections: Vec<_> = doc
+        .root
+        .elements()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.elements().filter(|c| c.name == "base").count(),
+            )
+        })
+        .collect();
+    assert_eq!(sections, expected_sections);
+    assert!(raw.contains(r#"value="^/api/v1/.*;a&amp;b&lt;c&gt;&quot;d""#));
+    assert!(
+        raw.contains(r#"GetValueOrDefault<string>("regexList", "")"#),
+        "rawxml keeps C# unescaped"
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    let run = || {
+        bin()
+            .args(["apim", "policy", "--ingest-url", URL, "--regex", "^/a"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn ingest_url_from_environment() {
+    let out = bin()
+        .env("AKTO_INGEST_URL", "https://env.example.com/")
+        .args(["apim", "policy", "--format", "xml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (_, _, url) = read_xml(&String::from_utf8(out).unwrap());
+    assert_eq!(url, "https://env.example.com/api/ingestData");
+}
+
+#[test]
+fn lookbehind_and_dotnet_only_syntax_is_accepted() {
+    for re in [
+        r"(?<=/v)\d+",
+        r"^/(?<ver>v\d)/(?(ver)x|y)",
+        r"[a-z-[aeiou]]+",
+        r"\p{IsGreek}",
+    ] {
+        bin()
+            .args(["apim", "policy", "--ingest-url", URL, "--regex", re])
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn http_is_allowed_with_a_warning() {
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", "http://10.0.0.4:9091"])
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        err.contains("warning:") && err.contains("in clear"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_refusal_exits_2_with_a_message_and_no_output() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--ingest-url", "ftp://ingest.example.com"],
+            "unsupported scheme `ftp`",
+        ),
+        (&["--ingest-url", "ingest.example.com:9091"], "no scheme"),
+        (
+            &["--ingest-url", "https://ingest.example.com/?x=1"],
+            "query",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com/#top"],
+            "fragment",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com/a b"],
+            "whitespace",
+        ),
+        (
+            &["--ingest-url", " https://ingest.example.com"],
+            "whitespace",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com/\"x"],
+            "contains '\"'",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com/'x"],
+            "contains '\\''",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com/<x>"],
+            "contains '<'",
+        ),
+        (&["--ingest-url", "https://{{ingest-host}}"], "named value"),
+        (
+            &["--ingest-url", "https://<YOUR_AKTO_INGESTION_SERVICE_URL>"],
+            "placeholder",
+        ),
+        (
+            &[
+                "--ingest-url",
+                "https://<YOUR_AKTO_INGESTION_SERVICE_URL>/api/ingestData",
+            ],
+            "placeholder",
+        ),
+        (
+            &["--ingest-url", "YOUR_AKTO_INGESTION_SERVICE_URL"],
+            "placeholder",
+        ),
+        (
+            &["--ingest-url", "https://user:pw@ingest.example.com"],
+            "credentials",
+        ),
+        (
+            &["--ingest-url", "https://ingest.example.com:99999"],
+            "port",
+        ),
+        (&["--ingest-url", ""], "empty"),
+        (&["--ingest-url", URL, "--regex", "a;b"], "`;`"),
+        (
+            &["--ingest-url", URL, "--regex", "{{paths}}"],
+            "named value",
+        ),
+        (
+            &["--ingest-url", URL, "--regex", "@(x)"],
+            "policy expression",
+        ),
+        (
+            &["--ingest-url", URL, "--regex", "@{x}"],
+            "policy expression",
+        ),
+        (&["--ingest-url", URL, "--regex", ""], "empty"),
+        (&["--ingest-url", URL, "--regex", "   "], "empty"),
+        (&["--ingest-url", URL, "--regex", " ^/a"], "whitespace"),
+        (&["--ingest-url", URL, "--regex", "^/a "], "whitespace"),
+        (
+            &["--ingest-url", URL, "--regex", "^/a", "--regex", "b;c"],
+            "--regex #2",
+        ),
+        (&["--ingest-url", URL, "--account-id", "12ab"], "digits"),
+        (&["--ingest-url", URL, "--vxlan-id", "-1"], "digits"),
+        (
+            &["--ingest-url", URL, "--ingest-token-named-value", "{{tok}}"],
+            "without the braces",
+        ),
+        (
+            &["--ingest-url", URL, "--ingest-token-named-value", "a b"],
+            "named value name",
+        ),
+        (
+            &["--ingest-url", URL, "--match-timeout-ms", "0"],
+            "--match-timeout-ms",
+        ),
+        (
+            &["--ingest-url", URL, "--max-body-bytes", "-5"],
+            "--max-body-bytes",
+        ),
+        (&["--ingest-url", URL, "--format", "json"], "--format"),
+        (
+            &[
+                "--ingest-url",
+                URL,
+                "--regex-file",
+                "/nonexistent/paths.txt",
+            ],
+            "/nonexistent/paths.txt",
+        ),
+        (&[], "--ingest-url"),
+    ];
+    for (args, needle) in cases {
+        let a = bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args(["apim", "policy"])
+            .args(*args)
+            .assert()
+            .code(2);
+        let out = a.get_output();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: printed output on refusal");
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr lacks {needle:?}:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn regex_file_lines_and_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("paths.txt");
+    std::fs::write(
+        &good,
+        "# captured paths\r\n^/api/v1/\r\n\r\n^/orders/\\d+$\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "--format",
+            "xml",
+            "--regex",
+            "^/first",
+        ])
+        .arg("--regex-file")
+        .arg(&good)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (_, list, _) = read_xml(&String::from_utf8(out).unwrap());
+    assert_eq!(list, r"^/first;^/api/v1/;^/orders/\d+$");
+
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "^/ok\n^/trailing \n").unwrap();
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", URL, "--regex-file"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("bad.txt:2"), "{err}");
+
+    let a = bin()
+        .args([
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "--format",
+            "xml",
+            "--regex-file",
+            "-",
+        ])
+        .write_stdin("^/from-stdin\n")
+        .assert()
+        .success();
+    let (_, list, _) = read_xml(&String::from_utf8_lossy(&a.get_output().stdout));
+    assert_eq!(list, "^/from-stdin");
+}
+
+#[test]
+fn output_file_is_written_and_replaced_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("policy.xml");
+    std::fs::write(&target, "precious").unwrap();
+
+    // A refused run leaves the existing file byte for byte as it was, and no stray files.
+    bin()
+        .args(["apim", "policy", "--ingest-url", "ftp://x", "-o"])
+        .arg(&target)
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+
+    // A run that cannot write (the target is a directory) is exit 2 with a message.
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", URL, "-o"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("is a directory"));
+
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", URL, "-o"])
+        .arg(&target)
+        .assert()
+        .success();
+    assert!(a.get_output().stdout.is_empty());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with("<policies>") && written.ends_with("</policies>\n"));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        [std::ffi::OsString::from("policy.xml")],
+        "temporary files left behind"
+    );
+}
+
+#[test]
+fn output_into_missing_directory_is_exit_2() {
+    let a = bin()
+        .args([
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "-o",
+            "/nonexistent-dir/policy.xml",
+        ])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("/nonexistent-dir/policy.xml"));
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let a = bin().args(["apim", "policy", "--help"]).assert().success();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        out.contains("Examples:") && out.contains("akto-connect apim policy --ingest-url"),
+        "{out}"
+    );
+    assert!(out.contains("Exit codes:"), "{out}");
+    let a = bin().arg("--help").assert().success();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        out.contains("Exit codes:") && out.contains("Examples:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let a = bin().args(["completions", shell]).assert().success();
+        let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+        assert!(
+            out.contains("akto-connect") && out.contains("ingest-url"),
+            "{shell}"
+        );
+    }
+    bin().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn cli_definition_is_consistent() {
+    akto_connect::cli::Cli::command().debug_assert();
+}

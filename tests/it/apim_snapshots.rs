@@ -1,0 +1,40 @@
+//! The capture policy as users receive it, for several option sets in both forms. Review a
+//! changed snapshot as you would review code: it is what gets pasted into production.
+
+use akto_connect::apim::capture::{Digits, PolicyFormat};
+
+use crate::common::{option_sets, options, render};
+
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $text);
+        })
+    };
+}
+
+#[test]
+fn policy_option_sets() {
+    for (name, opts) in option_sets() {
+        snapshot!(format!("apim-policy-{name}"), render(&opts));
+    }
+}
+
+#[test]
+fn policy_tuned_options() {
+    let mut opts = options(
+        "http://10.0.0.4:9091/akto",
+        &[r"^/orders/\d+$"],
+        None,
+        PolicyFormat::Xml,
+    );
+    opts.match_timeout_ms = 200;
+    opts.max_body_bytes = 0;
+    opts.account_id = Digits::parse("--account-id", "1718042191").unwrap();
+    opts.vxlan_id = Digits::parse("--vxlan-id", "7").unwrap();
+    snapshot!("apim-policy-tuned-xml", render(&opts));
+}

@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use akto_connect::apim::capture::{self, CaptureOptions, Digits, NamedValueName, PolicyFormat};
+use akto_connect::apim::patterns::{PatternSource, RegexList};
+use akto_connect::http_url::BaseUrl;
+
+/// The built binary.
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("akto-connect").expect("binary builds")
+}
+
+/// Whether an external tool is on PATH. When `AKTO_REQUIRE_CONFORMANCE` is set (as `.ci/run`
+/// does), a missing tool fails the test instead of skipping it.
+pub fn tool(name: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
+            "{name} is required (AKTO_REQUIRE_CONFORMANCE is set) but is not on PATH"
+        );
+        eprintln!("skipping: {name} is not on PATH (bash .ci/run installs it)");
+    }
+    found
+}
+
+/// A file under the project's tests/ folder.
+pub fn test_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(rel)
+}
+
+/// Capture options as the command line would build them.
+pub fn options(
+    url: &str,
+    patterns: &[&str],
+    token: Option<&str>,
+    format: PolicyFormat,
+) -> CaptureOptions {
+    let sources: Vec<PatternSource> = patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PatternSource {
+            origin: format!("--regex #{}", i + 1),
+            text: p.to_string(),
+        })
+        .collect();
+    CaptureOptions {
+        ingest_url: BaseUrl::parse("--ingest-url", url).expect("valid test URL"),
+        patterns: RegexList::new(&sources).expect("valid test patterns"),
+        account_id: Digits::parse("--account-id", "1000000").expect("digits"),
+        vxlan_id: Digits::parse("--vxlan-id", "0").expect("digits"),
+        match_timeout_ms: 50,
+        max_body_bytes: 262_144,
+        token_named_value: token
+            .map(|t| NamedValueName::parse("--ingest-token-named-value", t).expect("name")),
+        format,
+    }
+}
+
+/// A spread of option sets that exercises every branch of the template, in both formats.
+pub fn option_sets() -> Vec<(String, CaptureOptions)> {
+    let mut out = Vec::new();
+    for (f, format) in [("rawxml", PolicyFormat::RawXml), ("xml", PolicyFormat::Xml)] {
+        out.push((
+            format!("all-paths-{f}"),
+            options("https://ingest.example.com:9091", &[], None, format),
+        ));
+        out.push((
+            format!("patterns-and-token-{f}"),
+            options(
+                "https://ingest.example.com/akto/",
+                &[r"^/api/v1/.*", r#"a&b<c>"d"#, r"(?<=/v)\d+"],
+                Some("akto-ingest-token"),
+                format,
+            ),
+        ));
+    }
+    out
+}
+
+/// Renders, expecting success.
+pub fn render(opts: &CaptureOptions) -> String {
+    capture::render(opts).expect("renders").text
+}

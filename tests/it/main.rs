@@ -1,0 +1,8 @@
+//! Integration tests, one binary: what a user of the command line sees, and the generated
+//! artifacts checked by the tools that consume them.
+
+mod apim_cli;
+mod apim_conformance;
+mod apim_props;
+mod apim_snapshots;
+mod common;
