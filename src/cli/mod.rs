@@ -35,7 +35,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Azure API Management: the Akto traffic-capture policy.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"
+    )]
     Apim(apim::ApimCommand),
     /// Print a shell completion script to stdout.
     #[command(after_long_help = "Examples:\n  \
