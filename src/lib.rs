@@ -6,5 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod http_url;
+pub mod lint;
 pub mod output;
 pub mod render;
+pub mod report;

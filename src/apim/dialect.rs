@@ -79,11 +79,21 @@ impl ScanError {
     }
 }
 
-/// The policy text with every expression replaced by filler of the same byte length.
+/// The policy text with every expression and placeholder replaced by filler of the same byte
+/// length.
 #[derive(Debug, Clone)]
 pub struct Masked {
     pub text: String,
     pub expressions: Vec<Expression>,
+    /// The documentation's `<YOUR_…>` placeholders in element text (not tags).
+    pub placeholders: Vec<Range<usize>>,
+}
+
+/// What a scan finds.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub expressions: Vec<Expression>,
+    pub placeholders: Vec<Range<usize>>,
 }
 
 /// Byte that stands in for every masked byte other than a line break.
@@ -91,10 +101,14 @@ const FILLER: u8 = b'_';
 
 /// Finds the expressions in `src` and masks them.
 pub fn mask(src: &str) -> Result<Masked, ScanError> {
-    let expressions = find_expressions(src)?;
+    let Scan {
+        expressions,
+        placeholders,
+    } = scan(src)?;
     let mut bytes = src.as_bytes().to_vec();
-    for e in &expressions {
-        for b in &mut bytes[e.span.clone()] {
+    let spans = expressions.iter().map(|e| e.span.clone());
+    for span in spans.chain(placeholders.iter().cloned()) {
+        for b in &mut bytes[span] {
             if *b != b'\n' && *b != b'\r' {
                 *b = FILLER;
             }
@@ -110,13 +124,23 @@ pub fn mask(src: &str) -> Result<Masked, ScanError> {
         Ok(t) => t,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    Ok(Masked { text, expressions })
+    Ok(Masked {
+        text,
+        expressions,
+        placeholders,
+    })
 }
 
 /// Scans the document and returns its expressions in source order.
 pub fn find_expressions(src: &str) -> Result<Vec<Expression>, ScanError> {
+    scan(src).map(|s| s.expressions)
+}
+
+/// Scans the document for expressions and placeholders, in source order.
+pub fn scan(src: &str) -> Result<Scan, ScanError> {
     let b = src.as_bytes();
     let mut out = Vec::new();
+    let mut placeholders = Vec::new();
     let mut pos = 0;
     while pos < b.len() {
         let lt = find_byte(b, pos, b'<').unwrap_or(b.len());
@@ -133,9 +157,30 @@ pub fn find_expressions(src: &str) -> Result<Vec<Expression>, ScanError> {
         if lt >= b.len() {
             break;
         }
+        if let Some(len) = placeholder_len(&b[lt..]) {
+            placeholders.push(lt..lt + len);
+            pos = lt + len;
+            continue;
+        }
         pos = skip_markup(src, lt, &mut out)?;
     }
-    Ok(out)
+    Ok(Scan {
+        expressions: out,
+        placeholders,
+    })
+}
+
+/// Length of a documentation placeholder such as `<YOUR_AKTO_INGESTION_SERVICE_URL>` at the
+/// start of `b`: `<YOUR` and then letters, digits, `_` or `-` up to `>`. An element name never
+/// looks like that in a policy.
+fn placeholder_len(b: &[u8]) -> Option<usize> {
+    let rest = b.strip_prefix(b"<YOUR")?;
+    let body = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'-')
+        .count();
+    (rest.get(body) == Some(&b'>') && rest.first().is_some_and(|c| *c == b'_' || *c == b'-'))
+        .then_some(5 + body + 1)
 }
 
 /// Reads the markup that starts at `lt` (a `<`), recording attribute expressions, and returns
@@ -220,7 +265,14 @@ fn read_expression(
             });
         }
     }
-    let end = lex_csharp(b, start, b.len(), false)?;
+    let end = lex_csharp(b, start, b.len(), false).map_err(|e| ScanError {
+        offset: e.offset,
+        message: format!(
+            "{} (in the policy expression opened by `@{}` here: is a closing bracket missing?)",
+            e.message,
+            b[start + 1] as char
+        ),
+    })?;
     let form = if end <= bound && !has_raw_markup(&b[start..end]) {
         Form::Escaped
     } else {
@@ -579,6 +631,18 @@ mod tests {
         let depth = 100_000;
         let src = format!("<a>@({}{})</a>", "(".repeat(depth), ")".repeat(depth));
         assert_eq!(find_expressions(&src).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn placeholders_are_text_not_tags() {
+        let src = "<set-url>https://<YOUR_AKTO_INGESTION_SERVICE_URL>/api/ingestData</set-url>";
+        let m = mask(src).unwrap();
+        assert_eq!(m.placeholders.len(), 1);
+        assert_eq!(
+            &src[m.placeholders[0].clone()],
+            "<YOUR_AKTO_INGESTION_SERVICE_URL>"
+        );
+        assert!(!m.text.contains("<YOUR"));
     }
 
     #[test]

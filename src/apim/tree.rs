@@ -53,6 +53,8 @@ pub struct Element {
     pub span: Range<usize>,
     pub attributes: Vec<Attribute>,
     pub children: Vec<Node>,
+    /// The end tag, `</…>`; `None` for an empty-element tag (`<x />`).
+    pub end_span: Option<Range<usize>>,
 }
 
 impl Element {
@@ -87,6 +89,8 @@ impl Element {
 pub struct Document {
     pub root: Element,
     pub expressions: Vec<Expression>,
+    /// The documentation's `<YOUR_…>` placeholders, read as text.
+    pub placeholders: Vec<Range<usize>>,
 }
 
 impl Document {
@@ -131,6 +135,7 @@ pub fn read(src: &str) -> Result<Document, ReadError> {
     Ok(Document {
         root,
         expressions: masked.expressions,
+        placeholders: masked.placeholders,
     })
 }
 
@@ -172,6 +177,7 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     span: before..after,
                     attributes: attributes(text, s, before)?,
                     children: Vec::new(),
+                    end_span: None,
                 };
                 if matches!(event, Event::Start(_)) {
                     stack.push(element);
@@ -180,9 +186,10 @@ fn build(text: &str) -> Result<Element, ReadError> {
                 Node::Element(element)
             }
             Event::End(_) => {
-                let Some(done) = stack.pop() else {
+                let Some(mut done) = stack.pop() else {
                     return Err(err(before, "an end tag with no start tag"));
                 };
+                done.end_span = Some(before..after);
                 Node::Element(done)
             }
             Event::Text(_) => {

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod apim;
+pub mod lint;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -20,6 +21,7 @@ Exit codes:
     after_long_help = concat!(
         "Examples:\n",
         "  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n",
+        "  akto-connect lint --format github apis/\n",
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
         "Exit codes:\n",
         "  0  success\n",
@@ -40,6 +42,12 @@ pub enum Command {
         after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"
     )]
     Apim(apim::ApimCommand),
+    /// Lint APIM policies: missing <base />, placeholder and insecure ingest URLs, parse errors.
+    Lint(lint::LintArgs),
+    /// List the lint rules.
+    Rules,
+    /// Print one lint rule's documentation.
+    Rule(lint::RuleArgs),
     /// Print a shell completion script to stdout.
     #[command(after_long_help = "Examples:\n  \
         akto-connect completions bash > ~/.local/share/bash-completion/completions/akto-connect\n  \

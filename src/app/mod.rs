@@ -1,0 +1,55 @@
+//! Runs a parsed command line: turns the clap arguments into checked models, calls the
+//! library, prints warnings and writes the output. The only place that knows both sides.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::CommandFactory;
+
+use crate::cli::apim::ApimCommand;
+use crate::cli::{Cli, Command};
+use crate::output;
+
+mod apim;
+mod lint;
+
+/// Runs the command; `Err` means exit 2 (usage, input or I/O error).
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Rules => lint::list_rules(),
+        Command::Rule(args) => lint::show_rule(&args.id),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "akto-connect", &mut buf);
+            output::emit(None, &String::from_utf8_lossy(&buf))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads a file named on the command line (`-` is standard input); returns its display name
+/// and its text.
+pub(crate) fn read_input(path: &Path, flag: &str) -> anyhow::Result<(String, String)> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .with_context(|| format!("{flag} -: cannot read standard input as UTF-8 text"))?;
+        return Ok(("<stdin>".to_string(), s));
+    }
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{flag} {name}: cannot read the file"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{flag} {name}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok((name, text))
+}

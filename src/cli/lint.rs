@@ -1,0 +1,118 @@
+//! `akto-connect lint`, `rules`, `rule`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+pub const LINT_HELP: &str = "\
+Examples:
+  # Lint an APIOps repository; scope comes from the layout (apis/, products/, policy fragments/)
+  akto-connect lint .
+
+  # In GitHub Actions: annotations on the pull request, fail on warnings too
+  akto-connect lint --format github --fail-on warning apis/
+
+  # SARIF for code scanning
+  akto-connect lint --format sarif -o akto-connect.sarif .
+
+  # Add the missing <base /> elements, then show what is left
+  akto-connect lint --fix apis/
+
+  # A policy on standard input, as an operation-scope policy
+  az apim api operation show ... | akto-connect lint --scope operation -
+
+Configuration: akto-connect.toml in the current folder or a parent (or --config FILE):
+  ignore = [\"apis/legacy-*/**\"]
+  [rules]
+  insecure-ingest-url = \"error\"
+  [[suppress]]
+  rule = \"missing-base\"
+  paths = [\"apis/echo/policy.xml\"]
+  reason = \"the echo API deliberately drops inherited policies\"
+
+Rules: akto-connect rules; one rule's documentation: akto-connect rule missing-base
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage, configuration or I/O error (a path that does not exist, an unreadable file)";
+
+#[derive(Debug, Args)]
+#[command(after_long_help = LINT_HELP)]
+pub struct LintArgs {
+    /// Policy files, folders (searched for *.xml) or `-` for standard input. Default: `.`
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+
+    /// Exit 1 when a finding is at or above this severity (default: the config's fail-on, else error).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Fix what can be fixed (missing <base />) in place, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// The policies' scope, overriding the APIOps layout and the config.
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+
+    /// Configuration file (default: akto-connect.toml in the current folder or a parent).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any akto-connect.toml.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Global,
+    Workspace,
+    Product,
+    Api,
+    Operation,
+    Fragment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  akto-connect rule missing-base")]
+pub struct RuleArgs {
+    /// The rule id, as `akto-connect rules` lists it.
+    #[arg(value_name = "ID")]
+    pub id: String,
+}

@@ -1,0 +1,66 @@
+//! Applying fixes: the file's own layout (line ending, indentation unit) and non-overlapping
+//! edits applied in one pass, so nothing but the inserted text changes.
+
+use super::{Edit, Finding};
+use crate::apim::tree::Element;
+
+/// How a file is laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub eol: &'static str,
+    /// One level of indentation.
+    pub unit: String,
+}
+
+impl Layout {
+    /// Reads the line ending from the first line break and the indentation unit from the
+    /// root's children (their indentation minus the root's); four spaces when unknown.
+    pub fn detect(src: &str, root: &Element) -> Layout {
+        let eol = match src.find('\n') {
+            Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        };
+        let root_indent = Self::indent_of(src, root.span.start).unwrap_or("");
+        let unit = root
+            .elements()
+            .find_map(|e| Self::indent_of(src, e.span.start))
+            .and_then(|child| child.strip_prefix(root_indent))
+            .filter(|u| !u.is_empty())
+            .map_or_else(|| "    ".to_string(), str::to_string);
+        Layout { eol, unit }
+    }
+
+    /// The indentation before `offset` when only spaces and tabs precede it on its line.
+    pub fn indent_of(src: &str, offset: usize) -> Option<&str> {
+        let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let lead = &src[line_start..offset];
+        lead.bytes()
+            .all(|b| b == b' ' || b == b'\t')
+            .then_some(lead)
+    }
+}
+
+/// Applies the fixes of `findings` to `src`. Edits are applied in order of position (ties in
+/// the order given); an edit overlapping an earlier one is left for a later run. Returns the
+/// new text and the findings whose fix was applied.
+pub fn apply<'a>(src: &str, findings: &'a [Finding]) -> (String, Vec<&'a Finding>) {
+    let mut fixable: Vec<(&Edit, &Finding)> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref().map(|e| (e, f)))
+        .collect();
+    fixable.sort_by_key(|(e, _)| e.range.start);
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut at = 0;
+    let mut applied = Vec::new();
+    for (edit, finding) in fixable {
+        if edit.range.start < at || edit.range.end > src.len() {
+            continue;
+        }
+        out.push_str(&src[at..edit.range.start]);
+        out.push_str(&edit.replacement);
+        at = edit.range.end;
+        applied.push(finding);
+    }
+    out.push_str(&src[at..]);
+    (out, applied)
+}

@@ -1,0 +1,178 @@
+//! The policy linter: reads a policy, runs the rules, returns findings with byte spans.
+//!
+//! A rule is one file in `rules/`, declared with [`declare_rule!`]: its doc comment is the
+//! user documentation that `akto-connect rule ID` prints. Findings carry byte ranges; line and
+//! column are computed only when a report is printed.
+//!
+//! Not for: reading files, walking directories or printing (see `app::lint` and `report`).
+
+use std::ops::Range;
+
+use crate::apim::tree::{self, Document};
+
+pub mod config;
+pub mod fix;
+pub mod rules;
+pub mod scope;
+
+pub use config::Config;
+pub use scope::Scope;
+
+/// How much a finding matters; ordered, so `Error > Warning > Info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A text edit that fixes a finding: replace `range` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub replacement: String,
+    /// What applying it does, in the past tense ("added <base /> to <inbound>").
+    pub description: String,
+}
+
+/// What a rule says about one place in a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+    /// Edits that fix it, applied by `--fix`.
+    pub fix: Option<Edit>,
+}
+
+/// A diagnostic with its rule and effective severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+    pub fix: Option<Edit>,
+}
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub src: &'a str,
+    pub doc: &'a Document,
+    pub scope: Scope,
+}
+
+/// A rule's identity, documentation and check.
+pub struct Rule {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One line, for `akto-connect rules` and SARIF.
+    pub summary: &'static str,
+    /// The rule's doc comment: what it does, why it matters, example, fix.
+    pub doc: &'static str,
+    /// `None` for rules the reader itself reports (`parse-error`).
+    pub check: Option<fn(&Context<'_>) -> Vec<Diagnostic>>,
+}
+
+impl Rule {
+    /// The doc comment as text, without rustdoc's leading space on each line.
+    pub fn doc_text(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Declares a rule as a constant whose doc comment is also its runtime documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub const $name:ident = {
+            id: $id:literal,
+            severity: $sev:expr,
+            summary: $summary:literal,
+            check: $check:expr $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])*
+        pub const $name: $crate::lint::Rule = $crate::lint::Rule {
+            id: $id,
+            default_severity: $sev,
+            summary: $summary,
+            doc: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in the order they are documented.
+pub fn all_rules() -> &'static [Rule] {
+    rules::ALL
+}
+
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    all_rules().iter().find(|r| r.id == id)
+}
+
+/// Lints one policy text. `scope` comes from the file's place in an APIOps tree, the config or
+/// `--scope`; a `<fragment>` root makes it a fragment whatever was given.
+pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut push = |rule: &'static Rule, d: Diagnostic| {
+        if let Some(severity) = config.severity(rule, path_for_config) {
+            findings.push(Finding {
+                rule: rule.id,
+                severity,
+                span: d.span,
+                message: d.message,
+                help: d.help,
+                fix: d.fix,
+            });
+        }
+    };
+    let doc = match tree::read(src) {
+        Ok(doc) => doc,
+        Err(e) => {
+            push(
+                &rules::parse_error::PARSE_ERROR,
+                rules::parse_error::diagnostic(src, &e),
+            );
+            return findings;
+        }
+    };
+    let scope = if doc.root.name == "fragment" {
+        Scope::Fragment
+    } else {
+        scope
+    };
+    let cx = Context {
+        src,
+        doc: &doc,
+        scope,
+    };
+    for rule in all_rules() {
+        if let Some(check) = rule.check {
+            for d in check(&cx) {
+                push(rule, d);
+            }
+        }
+    }
+    findings.sort_by_key(|f| (f.span.start, f.rule));
+    findings
+}

@@ -1,0 +1,168 @@
+use crate::apim::capture::SECTIONS;
+use crate::apim::tree::{Element, Node};
+use crate::lint::fix::Layout;
+use crate::lint::{declare_rule, Context, Diagnostic, Edit, Scope, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a section of a `<policies>` document (`<inbound>`, `<backend>`, `<outbound>`,
+    /// `<on-error>`) that has no `<base />` as a direct child, and a section that is missing
+    /// altogether. A commented-out `<base />` does not count. Not reported for policy
+    /// fragments or at global scope, which has no parent.
+    ///
+    /// ## Why is this bad?
+    /// `<base />` runs the policies of the broader scopes (global, workspace, product, API) for
+    /// that section. Without it they are silently dropped: authentication, rate limits, IP
+    /// filters and logging configured above stop applying to this API or operation.
+    ///
+    /// ## Example
+    /// ```xml
+    /// <policies>
+    ///     <inbound>
+    ///         <rate-limit calls="20" renewal-period="90" />
+    ///     </inbound>
+    ///     ...
+    /// ```
+    ///
+    /// ## Fix
+    /// Add `<base />` as the first child of the section (`akto-connect lint --fix` does, and
+    /// adds a missing section with its `<base />`). If dropping the inherited policies is
+    /// deliberate, suppress the rule for that file in `akto-connect.toml`.
+    pub const MISSING_BASE = {
+        id: "missing-base",
+        severity: Severity::Error,
+        summary: "a policy section without <base /> drops the inherited policies",
+        check: Some(check),
+    };
+}
+
+fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let root = &cx.doc.root;
+    if matches!(cx.scope, Scope::Global | Scope::Fragment) || root.name != "policies" {
+        return Vec::new();
+    }
+    let layout = Layout::detect(cx.src, root);
+    let mut out = Vec::new();
+    for (i, section) in SECTIONS.iter().enumerate() {
+        let present: Vec<&Element> = root.elements().filter(|e| e.name == *section).collect();
+        if present.is_empty() {
+            out.push(Diagnostic {
+                span: root.span.clone(),
+                message: format!(
+                    "<policies> has no <{section}> section, so the {section} policies of the broader scopes do not run"
+                ),
+                help: format!("add <{section}><base /></{section}>"),
+                fix: add_section(cx.src, root, i, &layout),
+            });
+        }
+        for el in present {
+            if el.elements().any(|c| c.name == "base") {
+                continue;
+            }
+            let commented = el.children.iter().any(|n| match n {
+                Node::Comment(r) => cx.src[r.clone()].contains("<base"),
+                _ => false,
+            });
+            let mut help = format!("add <base /> as the first child of <{section}>");
+            if commented {
+                help.push_str(" (a commented-out <base /> does not count)");
+            }
+            out.push(Diagnostic {
+                span: el.span.clone(),
+                message: format!(
+                    "<{section}> has no <base />, so the {section} policies of the broader scopes do not run"
+                ),
+                help,
+                fix: Some(add_base(cx.src, el, &layout)),
+            });
+        }
+    }
+    out
+}
+
+/// Inserts `<base />` as the first child of `el`, on its own line when the file is laid out
+/// one element a line.
+fn add_base(src: &str, el: &Element, layout: &Layout) -> Edit {
+    let (range, replacement) = base_insertion(src, el, layout);
+    Edit {
+        range,
+        replacement,
+        description: format!("added <base /> to <{}>", el.name),
+    }
+}
+
+fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<usize>, String) {
+    let indent = Layout::indent_of(src, el.span.start);
+    if el.end_span.is_none() {
+        // `<inbound />` becomes an element with a child.
+        let name = &el.name;
+        return match indent {
+            Some(ind) => (
+                el.span.clone(),
+                format!(
+                    "<{name}>{eol}{ind}{unit}<base />{eol}{ind}</{name}>",
+                    eol = layout.eol,
+                    unit = layout.unit
+                ),
+            ),
+            None => (el.span.clone(), format!("<{name}><base /></{name}>")),
+        };
+    }
+    let after = &src[el.span.end..];
+    let rest_of_line_blank = after
+        .find('\n')
+        .is_some_and(|nl| after[..nl].trim().is_empty());
+    match (indent, rest_of_line_blank) {
+        (Some(ind), true) => {
+            let child_indent = el
+                .elements()
+                .next()
+                .and_then(|c| Layout::indent_of(src, c.span.start))
+                .map_or_else(|| format!("{ind}{}", layout.unit), str::to_string);
+            (
+                el.span.end..el.span.end,
+                format!("{}{child_indent}<base />", layout.eol),
+            )
+        }
+        _ => (el.span.end..el.span.end, "<base />".to_string()),
+    }
+}
+
+/// Inserts the absent section `SECTIONS[index]`, with its `<base />`, in the canonical order.
+fn add_section(src: &str, root: &Element, index: usize, layout: &Layout) -> Option<Edit> {
+    let name = SECTIONS[index];
+    let next = root
+        .elements()
+        .find(|e| SECTIONS[index + 1..].contains(&e.name.as_str()));
+    let before = match next {
+        Some(e) => e.span.start,
+        None => root.end_span.as_ref()?.start,
+    };
+    let sibling_indent = root
+        .elements()
+        .find_map(|e| Layout::indent_of(src, e.span.start))
+        .map(str::to_string);
+    match Layout::indent_of(src, before) {
+        Some(here) => {
+            let ind = next.map_or_else(
+                || sibling_indent.unwrap_or_else(|| format!("{here}{}", layout.unit)),
+                |_| here.to_string(),
+            );
+            let line_start = before - here.len();
+            let eol = layout.eol;
+            Some(Edit {
+                range: line_start..line_start,
+                replacement: format!(
+                    "{ind}<{name}>{eol}{ind}{unit}<base />{eol}{ind}</{name}>{eol}",
+                    unit = layout.unit
+                ),
+                description: format!("added <{name}> with <base />"),
+            })
+        }
+        None => Some(Edit {
+            range: before..before,
+            replacement: format!("<{name}><base /></{name}>"),
+            description: format!("added <{name}> with <base />"),
+        }),
+    }
+}

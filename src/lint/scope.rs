@@ -1,0 +1,106 @@
+//! Which scope a policy file belongs to, from its place in an APIOps repository.
+
+use std::path::{Component, Path};
+
+/// A policy's scope. `Unknown` (a file outside an APIOps layout) is linted like an API or
+/// operation policy: it has a parent whose policies `<base />` must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Global,
+    Workspace,
+    Product,
+    Api,
+    Operation,
+    Fragment,
+    Unknown,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Scope> {
+        Some(match s {
+            "global" => Scope::Global,
+            "workspace" => Scope::Workspace,
+            "product" => Scope::Product,
+            "api" => Scope::Api,
+            "operation" => Scope::Operation,
+            "fragment" => Scope::Fragment,
+            "unknown" => Scope::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// The scope of `path` in the APIOps layout:
+    /// `policy.xml` beside `apis/`, `products/` or `policy fragments/` is global;
+    /// `apis/<api>/policy.xml` API; `apis/<api>/operations/<op>/policy.xml` operation;
+    /// `products/<p>/policy.xml` product; `policy fragments/<id>/policy.xml` fragment;
+    /// `workspaces/<w>/policy.xml` workspace. `is_dir` answers whether a sibling folder exists.
+    pub fn from_path(path: &Path, is_dir: impl Fn(&Path) -> bool) -> Scope {
+        let names: Vec<String> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let n = names.len();
+        if n == 0 || !names[n - 1].eq_ignore_ascii_case("policy.xml") {
+            return Scope::Unknown;
+        }
+        let at =
+            |back: usize| -> Option<&str> { n.checked_sub(back + 1).map(|i| names[i].as_str()) };
+        if at(4) == Some("apis") && at(2) == Some("operations") {
+            return Scope::Operation;
+        }
+        match at(2) {
+            Some("apis") => return Scope::Api,
+            Some("products") => return Scope::Product,
+            Some("policy fragments") | Some("fragments") => return Scope::Fragment,
+            Some("workspaces") => return Scope::Workspace,
+            _ => {}
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if ["apis", "products", "policy fragments"]
+            .iter()
+            .any(|d| is_dir(&dir.join(d)))
+        {
+            return Scope::Global;
+        }
+        Scope::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(p: &str, dirs: &[&str]) -> Scope {
+        Scope::from_path(Path::new(p), |d| dirs.iter().any(|x| Path::new(x) == d))
+    }
+
+    #[test]
+    fn apiops_layout() {
+        assert_eq!(scope("repo/apis/echo/policy.xml", &[]), Scope::Api);
+        assert_eq!(
+            scope("repo/apis/echo/operations/get-x/policy.xml", &[]),
+            Scope::Operation
+        );
+        assert_eq!(
+            scope("repo/products/starter/policy.xml", &[]),
+            Scope::Product
+        );
+        assert_eq!(
+            scope("repo/policy fragments/cors/policy.xml", &[]),
+            Scope::Fragment
+        );
+        assert_eq!(scope("repo/policy.xml", &["repo/apis"]), Scope::Global);
+        assert_eq!(scope("policy.xml", &["./products"]), Scope::Global);
+        assert_eq!(scope("repo/policy.xml", &[]), Scope::Unknown);
+        assert_eq!(scope("repo/apis/echo/other.xml", &[]), Scope::Unknown);
+    }
+}

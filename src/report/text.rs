@@ -1,0 +1,91 @@
+//! `path:line:col: severity[rule] message`, the source line, a caret under the span, help.
+
+use std::fmt::Write;
+
+use super::{LineIndex, Run};
+use crate::lint::Severity;
+
+/// Renders the report; `color` adds ANSI colours.
+pub fn render(run: &Run<'_>, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    for file in run.files {
+        let idx = LineIndex::new(&file.src);
+        for f in &file.findings {
+            let pos = idx.position(&f.span);
+            let sev = match f.severity {
+                Severity::Error => paint("1;31", "error"),
+                Severity::Warning => paint("1;33", "warning"),
+                Severity::Info => paint("1;36", "info"),
+            };
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {sev}[{}] {}",
+                paint("1", &file.path),
+                pos.line,
+                pos.column,
+                f.rule,
+                f.message
+            );
+            let line = idx.line_text(pos.line);
+            let gutter = pos.line.to_string().len();
+            let bar = paint("34", "|");
+            let _ = writeln!(out, "{:gutter$} {bar}", "");
+            let _ = writeln!(out, "{} {bar} {line}", paint("34", &pos.line.to_string()));
+            // Keep tabs so the caret lines up under tabbed text.
+            let lead: String = line
+                .chars()
+                .take(pos.column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let width = if pos.end_line == pos.line {
+                pos.end_column.saturating_sub(pos.column).max(1)
+            } else {
+                line.chars().count().saturating_sub(pos.column - 1).max(1)
+            };
+            let carets = paint(
+                if f.severity == Severity::Error {
+                    "1;31"
+                } else {
+                    "1;33"
+                },
+                &"^".repeat(width),
+            );
+            let _ = writeln!(out, "{:gutter$} {bar} {lead}{carets}", "");
+            let _ = writeln!(out, "{:gutter$} = help: {}", "", f.help);
+            out.push('\n');
+        }
+    }
+    let (e, w, i) = (
+        run.count(Severity::Error),
+        run.count(Severity::Warning),
+        run.count(Severity::Info),
+    );
+    let with_findings = run.files.iter().filter(|f| !f.findings.is_empty()).count();
+    let files = run.files.len();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if e + w + i == 0 {
+        let _ = writeln!(out, "No problems found in {}.", plural(files, "file"));
+    } else {
+        let mut parts = vec![plural(e, "error"), plural(w, "warning")];
+        if i > 0 {
+            parts.push(plural(i, "info"));
+        }
+        let _ = writeln!(
+            out,
+            "Found {} in {with_findings} of {}.",
+            parts.join(", "),
+            plural(files, "file")
+        );
+    }
+    if run.fixed > 0 {
+        let _ = writeln!(out, "Fixed {}.", plural(run.fixed, "file"));
+    }
+    out
+}
