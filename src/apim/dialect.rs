@@ -268,9 +268,11 @@ fn read_expression(
     let end = lex_csharp(b, start, b.len(), false).map_err(|e| ScanError {
         offset: e.offset,
         message: format!(
-            "{} (in the policy expression opened by `@{}` here: is a closing bracket missing?)",
+            "{} (inside a policy expression `@{}…{}`: is its closing `{}` missing?)",
             e.message,
-            b[start + 1] as char
+            b[start + 1] as char,
+            closer(b[start + 1]) as char,
+            closer(b[start + 1]) as char
         ),
     })?;
     let form = if end <= bound && !has_raw_markup(&b[start..end]) {

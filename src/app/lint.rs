@@ -183,10 +183,7 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let config =
         Config::parse(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
-    let base = std::path::absolute(&path)
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or(cwd);
+    let base = normalize(&path).parent().map_or(cwd, Path::to_path_buf);
     Ok((config, base))
 }
 
@@ -262,10 +259,26 @@ fn shown(p: &Path) -> String {
 
 /// The path relative to the config's folder, `/`-separated; the shown path when outside it.
 fn config_key(p: &Path, base: &Path) -> String {
-    std::path::absolute(p)
-        .ok()
-        .and_then(|abs| abs.strip_prefix(base).ok().map(shown))
-        .unwrap_or_else(|| shown(p))
+    let abs = normalize(p);
+    abs.strip_prefix(base).map_or_else(|_| shown(p), shown)
+}
+
+/// An absolute path with `.` and `..` resolved lexically (symbolic links are left alone, so
+/// the config folder and the files are compared the same way).
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Reads a policy file as text; invalid UTF-8 is an input error naming the byte.

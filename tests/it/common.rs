@@ -86,3 +86,31 @@ pub fn option_sets() -> Vec<(String, CaptureOptions)> {
 pub fn render(opts: &CaptureOptions) -> String {
     capture::render(opts).expect("renders").text
 }
+
+/// A path in `../shared` (the corpus, seeds, schemas), or `None` when it is not there; with
+/// `AKTO_REQUIRE_CONFORMANCE` set, missing is a failure.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
+        "{} is required (AKTO_REQUIRE_CONFORMANCE is set) but missing",
+        p.display()
+    );
+    eprintln!("skipping: {} is missing", p.display());
+    None
+}
+
+/// Runs the binary and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

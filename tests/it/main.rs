@@ -6,3 +6,7 @@ mod apim_conformance;
 mod apim_props;
 mod apim_snapshots;
 mod common;
+mod lint_cli;
+mod lint_corpus;
+mod lint_props;
+mod lint_rules;

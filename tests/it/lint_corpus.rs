@@ -1,0 +1,147 @@
+//! The 59 real policies of ../shared/corpus/apim-snippets and the policy of seed 000.
+//!
+//! The expected findings below were worked out by reading each file: the sections present,
+//! and whether each holds a direct `<base />` child.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::common::{bin, run, shared};
+
+/// (file, line, message start) of every expected finding.
+const EXPECTED: &[(&str, &str, usize, &str)] = &[
+    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<inbound>"),
+    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<backend>"),
+    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<outbound>"),
+    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<on-error>"),
+    ("Authorize-requests-using-external-authorizer.policy.xml", "missing-base", 14, "<policies> has no <on-error>"),
+    ("Back-end-API-redundancy.policy.xml", "missing-base", 36, "<backend>"),
+    ("Call-out-to-an-HTTP-endpoint-and-cache-the-response.policy.xml", "parse-error", 41, "string literal"),
+    ("Filter-on-IP-Address-when-using-Application-Gateway.policy.xml", "missing-base", 9, "<policies> has no <backend>"),
+    ("Filter-on-IP-Address-when-using-Application-Gateway.policy.xml", "missing-base", 9, "<policies> has no <outbound>"),
+    ("Filter-on-IP-Address-when-using-Application-Gateway.policy.xml", "missing-base", 9, "<policies> has no <on-error>"),
+    ("Filter-response-content-based-on-product-name.policy.xml", "parse-error", 2, "`--` inside a comment"),
+    ("GET-a-file-from-blobStorage-account.xml", "missing-base", 17, "<policies> has no <backend>"),
+    ("Generate-Azure-Relay-Token.policy.xml", "missing-base", 54, "<outbound>"),
+    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<inbound>"),
+    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<backend>"),
+    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<outbound>"),
+    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<on-error>"),
+    ("Handle-Power-Query-access-request-to-custom-API.policy.xml", "missing-base", 60, "<on-error>"),
+    ("Log-errors-to-Stackify.policy.xml", "missing-base", 20, "<on-error>"),
+    ("Mask-async-calls-as-synchronous.policy.xml", "missing-base", 11, "<backend>"),
+    ("Random-load-balancer-simpler.policy.xml", "missing-base", 5, "<inbound>"),
+];
+
+#[test]
+fn corpus_findings_are_exactly_the_expected_ones() {
+    let Some(dir) = shared("corpus/apim-snippets") else {
+        return;
+    };
+    let (code, out, err) =
+        run(bin()
+            .current_dir(&dir)
+            .args(["lint", "--no-config", "--format", "json", "."]));
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["summary"]["files"], 59);
+    let mut got: Vec<(String, String, usize, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap() as usize,
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    // Every expected finding is there, at its line (0: the line is checked elsewhere).
+    let mut unmatched = got.clone();
+    for (file, rule, line, msg) in EXPECTED {
+        let at = unmatched.iter().position(|(p, r, l, m)| {
+            p == file && r == rule && (*line == 0 || l == line) && m.starts_with(msg)
+        });
+        match at {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => panic!("expected {rule} at {file}:{line} ({msg}), got:\n{got:#?}"),
+        }
+    }
+    assert!(unmatched.is_empty(), "unexpected findings: {unmatched:#?}");
+
+    // 57 sound files read without a parse error; each broken one gives exactly one.
+    let parse_errors: BTreeMap<_, usize> =
+        got.iter()
+            .filter(|f| f.1 == "parse-error")
+            .fold(BTreeMap::new(), |mut m, f| {
+                *m.entry(f.0.clone()).or_default() += 1;
+                m
+            });
+    assert_eq!(parse_errors.len(), 2, "{parse_errors:?}");
+    assert!(parse_errors.values().all(|&n| n == 1));
+}
+
+#[test]
+fn corpus_policies_missing_every_base_are_reported_at_each_section() {
+    // The two policies that omit <base /> everywhere: four findings each, at the section tags.
+    let Some(dir) = shared("corpus/apim-snippets") else {
+        return;
+    };
+    for file in [
+        "Authenticate-using-Managed-Identity-to-access-Event-Hub.xml",
+        "Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml",
+    ] {
+        let src = std::fs::read_to_string(dir.join(file)).unwrap();
+        let (_, out, _) = run(bin().current_dir(&dir).args(["lint", "--no-config", "--format", "json", file]));
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let lines: Vec<u64> = report["findings"].as_array().unwrap().iter().map(|f| f["line"].as_u64().unwrap()).collect();
+        let expected: Vec<u64> = ["<inbound", "<backend", "<outbound", "<on-error"]
+            .iter()
+            .map(|tag| src[..src.find(tag).unwrap()].matches('\n').count() as u64 + 1)
+            .collect();
+        assert_eq!(lines, expected, "{file}");
+    }
+}
+
+/// The policy of seed 000 (from `<policies>` to `</policies>`), as users paste it.
+fn seed_policy() -> Option<String> {
+    let dir = shared("seeds")?;
+    let seed = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("000_"))
+        .expect("seed 000");
+    let text = std::fs::read_to_string(seed).unwrap();
+    let start = text.find("<policies>").unwrap();
+    let end = text.find("</policies>").unwrap() + "</policies>".len();
+    Some(text[start..end].to_string())
+}
+
+#[test]
+fn seed_policy_has_exactly_one_placeholder_url() {
+    let Some(policy) = seed_policy() else {
+        return;
+    };
+    let (code, out, _) = run(bin()
+        .args(["lint", "--no-config", "--format", "json", "-"])
+        .write_stdin(policy.clone()));
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["rule"], "placeholder-url");
+    let line = policy
+        .lines()
+        .position(|l| l.contains("<YOUR_AKTO"))
+        .unwrap()
+        + 1;
+    assert_eq!(findings[0]["line"].as_u64().unwrap() as usize, line);
+    let col = policy.lines().nth(line - 1).unwrap().find("<YOUR").unwrap() + 1;
+    assert_eq!(findings[0]["column"].as_u64().unwrap() as usize, col);
+}
