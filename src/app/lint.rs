@@ -37,33 +37,13 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         bail!("--fix cannot fix standard input; give the file's path");
     }
     let targets = collect(&paths, &base, &config)?;
+    let results = parallel_map(&targets, |t| lint_one(args, &config, t));
     let mut files = Vec::with_capacity(targets.len());
     let mut fixed = 0;
-    for t in &targets {
-        let src = match &t.path {
-            None => read_input(Path::new("-"), "lint")?.1,
-            Some(p) => read_text(p)?,
-        };
-        let scope = scope_for(args, &config, t);
-        let mut findings = lint::lint_text(&src, scope, &config, &t.key);
-        let mut src = src;
-        if args.fix {
-            if let Some((new_src, new_findings, notes)) =
-                try_fix(&src, &findings, scope, &config, t)?
-            {
-                for n in notes {
-                    eprintln!("fixed {}:{n}", t.shown);
-                }
-                src = new_src;
-                findings = new_findings;
-                fixed += 1;
-            }
-        }
-        files.push(FileResult {
-            path: t.shown.clone(),
-            src,
-            findings,
-        });
+    for r in results {
+        let (file, was_fixed) = r?;
+        fixed += usize::from(was_fixed);
+        files.push(file);
     }
     let run = Run {
         files: &files,
@@ -91,6 +71,71 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Lints one file (and fixes it with `--fix`); returns its result and whether it was fixed.
+fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
+    let mut src = match &t.path {
+        None => read_input(Path::new("-"), "lint")?.1,
+        Some(p) => read_text(p)?,
+    };
+    let scope = scope_for(args, config, t);
+    let mut findings = lint::lint_text(&src, scope, config, &t.key);
+    let mut fixed = false;
+    if args.fix {
+        if let Some((new_src, new_findings, notes)) = try_fix(&src, &findings, scope, config, t)? {
+            for n in notes {
+                eprintln!("fixed {}:{n}", t.shown);
+            }
+            src = new_src;
+            findings = new_findings;
+            fixed = true;
+        }
+    }
+    if findings.is_empty() {
+        // Reports read a file's text only where it has findings; large trees stay small.
+        src = String::new();
+    }
+    let file = FileResult {
+        path: t.shown.clone(),
+        src,
+        findings,
+    };
+    Ok((file, fixed))
+}
+
+/// Maps `f` over `items` on all cores, keeping the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(items.len().max(1));
+    if workers == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Applies the fixes of one file; returns the new text, its findings and what was fixed, or
