@@ -12,8 +12,6 @@ use crate::lint::{self, fix, Config, Finding, Scope, Severity};
 use crate::output;
 use crate::report::{self, FileResult, Run};
 
-use super::read_input;
-
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
@@ -75,14 +73,17 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
 
 /// Lints one file (and fixes it with `--fix`); returns its result and whether it was fixed.
 fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
-    let mut src = match &t.path {
-        None => read_input(Path::new("-"), "lint")?.1,
-        Some(p) => read_text(p)?,
+    let bytes = match &t.path {
+        None => read_stdin_bytes()?,
+        Some(p) => {
+            std::fs::read(p).with_context(|| format!("{}: cannot read the file", p.display()))?
+        }
     };
     let scope = scope_for(args, config, t);
-    let mut findings = lint::lint_text(&src, scope, config, &t.key);
+    let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
+    let unreadable = findings.iter().any(|f| f.rule == "parse-error");
     let mut fixed = false;
-    if args.fix {
+    if args.fix && !unreadable {
         if let Some((new_src, new_findings, notes)) = try_fix(&src, &findings, scope, config, t)? {
             for n in notes {
                 eprintln!("fixed {}:{n}", t.shown);
@@ -326,17 +327,13 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-/// Reads a policy file as text; invalid UTF-8 is an input error naming the byte.
-fn read_text(p: &Path) -> anyhow::Result<String> {
-    let bytes =
-        std::fs::read(p).with_context(|| format!("{}: cannot read the file", p.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 text (invalid byte at offset {}); APIM policies are UTF-8",
-            p.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+fn read_stdin_bytes() -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read standard input")?;
+    Ok(bytes)
 }
 
 pub fn list_rules() -> anyhow::Result<ExitCode> {

@@ -130,6 +130,52 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     all_rules().iter().find(|r| r.id == id)
 }
 
+/// Lints a policy file's bytes. Text that is not UTF-8 is a `parse-error` at the first bad
+/// byte. Returns the text (invalid bytes replaced, for the report) and the findings.
+pub fn lint_bytes(
+    bytes: &[u8],
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+) -> (String, Vec<Finding>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (
+            text.to_string(),
+            lint_text(text, scope, config, path_for_config),
+        ),
+        Err(e) => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let at = e.valid_up_to();
+            let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+            let message = if utf16 {
+                "the file is UTF-16; APIM policies are UTF-8".to_string()
+            } else {
+                format!("not UTF-8 text: invalid byte 0x{:02X}", bytes[at])
+            };
+            let diagnostic = Diagnostic {
+                span: at..text[at..].chars().next().map_or(at, |c| at + c.len_utf8()),
+                message,
+                help: "save the file as UTF-8".to_string(),
+                fix: None,
+            };
+            let mut findings = Vec::new();
+            if let Some(severity) =
+                config.severity(&rules::parse_error::PARSE_ERROR, path_for_config)
+            {
+                findings.push(Finding {
+                    rule: rules::parse_error::PARSE_ERROR.id,
+                    severity,
+                    span: diagnostic.span,
+                    message: diagnostic.message,
+                    help: diagnostic.help,
+                    fix: None,
+                });
+            }
+            (text, findings)
+        }
+    }
+}
+
 /// Lints one policy text. `scope` comes from the file's place in an APIOps tree, the config or
 /// `--scope`; a `<fragment>` root makes it a fragment whatever was given.
 pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str) -> Vec<Finding> {

@@ -138,12 +138,47 @@ fn usage_and_io_errors_exit_2() {
     );
     assert_eq!(lint(&["--format", "yaml", MISSING]).0, 2);
     assert_eq!(lint(&["--fix", "-"]).0, 2);
+}
 
+#[test]
+fn text_that_is_not_utf8_is_a_parse_error_and_other_files_still_lint() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.xml"), b"<policies>\xff</policies>").unwrap();
-    let (code, _, err) = run(bin().current_dir(dir.path()).args(["lint", "bad.xml"]));
-    assert_eq!(code, 2);
-    assert!(err.contains("bad.xml") && err.contains("UTF-8"), "{err}");
+    std::fs::write(
+        dir.path().join("a-bad.xml"),
+        b"<policies>\n  <inbound>\xff</inbound>\n</policies>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b-utf16.xml"), b"\xff\xfe<\0p\0").unwrap();
+    std::fs::write(
+        dir.path().join("c-ok.xml"),
+        "<policies><inbound /></policies>",
+    )
+    .unwrap();
+    let (code, out, err) =
+        run(bin()
+            .current_dir(dir.path())
+            .args(["lint", "--no-config", "--format", "json", "."]));
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["path"].as_str(), f["rule"].as_str()),
+        (Some("a-bad.xml"), Some("parse-error"))
+    );
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(12))
+    );
+    assert!(f["message"].as_str().unwrap().contains("0xFF"));
+    assert!(v["findings"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-16"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "c-ok.xml"));
 }
 
 #[test]

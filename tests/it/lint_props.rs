@@ -48,6 +48,14 @@ proptest! {
     }
 
     #[test]
+    fn never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let (text, findings) = lint::lint_bytes(&bytes, Scope::Unknown, &Config::default(), "x.xml");
+        for f in &findings {
+            prop_assert!(f.span.end <= text.len() && text.is_char_boundary(f.span.start));
+        }
+    }
+
+    #[test]
     fn never_panics_on_mutated_corpus(
         pick in any::<prop::sample::Index>(),
         a in any::<prop::sample::Index>(),
