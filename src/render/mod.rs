@@ -40,31 +40,26 @@ fn environment() -> anyhow::Result<Environment<'static>> {
 /// Escapes a value for a double-quoted XML attribute: `& < > "` become entities, and tab and
 /// line breaks become character references so attribute-value normalisation keeps them.
 pub fn xml_attr(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_xml(value, true)
 }
 
 /// Escapes a value for XML element text: `& < >` become entities.
 pub fn xml_text(value: &str) -> String {
+    escape_xml(value, false)
+}
+
+fn escape_xml(value: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
+        match (c, attribute) {
+            ('&', _) => out.push_str("&amp;"),
+            ('<', _) => out.push_str("&lt;"),
+            ('>', _) => out.push_str("&gt;"),
+            ('"', true) => out.push_str("&quot;"),
+            ('\t', true) => out.push_str("&#9;"),
+            ('\n', true) => out.push_str("&#10;"),
+            ('\r', true) => out.push_str("&#13;"),
+            (c, _) => out.push(c),
         }
     }
     out
