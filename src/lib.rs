@@ -4,6 +4,7 @@
 pub mod apim;
 pub mod app;
 pub mod cli;
+pub mod dotnet_regex;
 pub mod error;
 pub mod http_url;
 pub mod lint;

@@ -10,3 +10,4 @@ mod lint_cli;
 mod lint_corpus;
 mod lint_props;
 mod lint_rules;
+mod regex_oracle;
