@@ -10,6 +10,7 @@ pub mod ast;
 pub mod charset;
 pub mod names;
 pub mod parse;
+pub mod redos;
 
 pub use parse::{ErrorKind, ParseError};
 

@@ -11,3 +11,4 @@ mod lint_corpus;
 mod lint_props;
 mod lint_rules;
 mod regex_oracle;
+mod regex_redos;
