@@ -33,16 +33,29 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Control characters are shown escaped, so the message cannot corrupt the terminal.
         write!(
             f,
             "{} '{}': {}\n  help: {}",
             self.input,
-            self.value.escape_debug(),
+            printable(&self.value),
             self.problem,
             self.help
         )
     }
+}
+
+/// `s` with control characters escaped (`\n`, `\u{1}`), so a message cannot corrupt the
+/// terminal; everything else, backslashes included, is shown as typed.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl std::error::Error for InputError {}

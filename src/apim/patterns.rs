@@ -8,7 +8,8 @@
 //! Not for: judging regex syntax. Rust's regex crates reject valid .NET patterns (lookbehind,
 //! balancing groups), so syntax is left to the .NET dialect parser.
 
-use crate::error::InputError;
+use crate::dotnet_regex::{self, redos};
+use crate::error::{printable, InputError};
 
 /// One pattern and where it came from (`--regex #2`, `paths.txt:3`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,12 +23,71 @@ pub struct PatternSource {
 pub struct RegexList(Vec<String>);
 
 impl RegexList {
+    /// Checks what the carrier (the `regexList` attribute) would change; .NET syntax and
+    /// backtracking are checked separately by [`RegexList::check_dotnet`].
     pub fn new(sources: &[PatternSource]) -> Result<Self, InputError> {
         sources
             .iter()
             .map(|s| check(s).map(|()| s.text.clone()))
             .collect::<Result<Vec<_>, _>>()
             .map(RegexList)
+    }
+
+    /// Checks every pattern as .NET parses it: a pattern .NET refuses is an error; one with
+    /// catastrophic backtracking is an error unless `allow_risky`, then a warning. Returns the
+    /// warnings.
+    pub fn check_dotnet(
+        sources: &[PatternSource],
+        allow_risky: bool,
+    ) -> Result<Vec<String>, InputError> {
+        let mut warnings = Vec::new();
+        for src in sources {
+            let p = &src.text;
+            let parsed = match dotnet_regex::parse(p) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    let at = p[..e.byte_offset.min(p.len())]
+                        .chars()
+                        .count()
+                        .saturating_sub(1);
+                    return Err(InputError::new(
+                        &src.origin,
+                        p,
+                        format!("not a valid .NET regex: {}\n    {}\n    {}^", e.message(), printable(p), " ".repeat(at)),
+                        "write it in .NET syntax (`(?<name>…)` for named groups, `\\p{L}` for properties, `(?>…)` instead of possessive quantifiers); APIM would skip it and never capture these paths",
+                    ));
+                }
+            };
+            let units: Vec<u16> = p.encode_utf16().collect();
+            let risks = redos::analyze(&parsed.root, &units);
+            if let Some(r) = risks
+                .iter()
+                .find(|r| r.severity == redos::Severity::Catastrophic)
+            {
+                let span = parsed.byte_span(&r.span);
+                let col = p[..span.start].chars().count();
+                let width = p[span.clone()].chars().count().max(1);
+                let caret = format!(
+                    "{}\n    {}{}",
+                    printable(p),
+                    " ".repeat(col),
+                    "^".repeat(width)
+                );
+                if !allow_risky {
+                    return Err(InputError::new(
+                        &src.origin,
+                        p,
+                        format!("catastrophic backtracking: {}\n    {caret}", r.message),
+                        format!("{}; or keep it with --allow-risky-regex (the policy's match timeout still bounds each match)", r.suggestion),
+                    ));
+                }
+                warnings.push(format!(
+                    "{} '{}': catastrophic backtracking: {} (kept because of --allow-risky-regex; the match timeout bounds it)",
+                    src.origin, p, r.message
+                ));
+            }
+        }
+        Ok(warnings)
     }
 
     /// The value of the `regexList` attribute before XML escaping; empty captures every path.

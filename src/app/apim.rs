@@ -11,16 +11,16 @@ use crate::output;
 use super::read_input;
 
 pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
-    let opts = capture_options(args)?;
+    let (opts, regex_warnings) = capture_options(args)?;
     let rendered = capture::render(&opts)?;
-    for w in &rendered.warnings {
+    for w in regex_warnings.iter().chain(&rendered.warnings) {
         eprintln!("warning: {w}");
     }
     output::emit(args.output.as_deref(), &rendered.text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn capture_options(args: &PolicyArgs) -> anyhow::Result<CaptureOptions> {
+fn capture_options(args: &PolicyArgs) -> anyhow::Result<(CaptureOptions, Vec<String>)> {
     let mut sources: Vec<PatternSource> = args
         .regex
         .iter()
@@ -34,9 +34,12 @@ fn capture_options(args: &PolicyArgs) -> anyhow::Result<CaptureOptions> {
         let (name, content) = read_input(file, "--regex-file")?;
         sources.extend(patterns::parse_pattern_file(&name, &content));
     }
-    Ok(CaptureOptions {
-        ingest_url: BaseUrl::parse("--ingest-url", &args.ingest_url)?,
-        patterns: RegexList::new(&sources)?,
+    let ingest_url = BaseUrl::parse("--ingest-url", &args.ingest_url)?;
+    let patterns = RegexList::new(&sources)?;
+    let warnings = RegexList::check_dotnet(&sources, args.allow_risky_regex)?;
+    let opts = CaptureOptions {
+        ingest_url,
+        patterns,
         account_id: Digits::parse("--account-id", &args.account_id)?,
         vxlan_id: Digits::parse("--vxlan-id", &args.vxlan_id)?,
         match_timeout_ms: args.match_timeout_ms,
@@ -50,5 +53,6 @@ fn capture_options(args: &PolicyArgs) -> anyhow::Result<CaptureOptions> {
             PolicyFormatArg::Rawxml => PolicyFormat::RawXml,
             PolicyFormatArg::Xml => PolicyFormat::Xml,
         },
-    })
+    };
+    Ok((opts, warnings))
 }

@@ -105,39 +105,46 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
     Ok((file, fixed))
 }
 
-/// Maps `f` over `items` on all cores, keeping the order of `items`.
+/// Maps `f` over `items` on all cores, keeping the order of `items`. The current thread works
+/// too, so a worker that cannot be started only means fewer helpers.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
         .min(items.len().max(1));
-    if workers == 1 {
-        return items.iter().map(f).collect();
-    }
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            out.push((i, f(item)));
+        }
+        out
+    };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        out.push((i, f(item)));
-                    }
-                    out
-                })
+        // Deeply nested regexes in a policy need stack (see dotnet_regex::parse).
+        let helpers: Vec<_> = (1..workers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
+                    .ok()
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        let mut done = work();
+        for h in helpers {
+            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
 }
+
+/// Stack of a lint worker: room for the deepest regex tree the analysis keeps.
+const WORKER_STACK: usize = 64 << 20;
 
 /// Applies the fixes of one file; returns the new text, its findings and what was fixed, or
 /// `None` when nothing was fixable. A fixed text that does not read clean is never written.

@@ -27,7 +27,10 @@ paste the whole document. <base /> keeps the product and global policies running
 
 regexList: each pattern is a .NET regex matched with Regex.IsMatch against the request path
 (without host or query). The policy splits the list on ';' and trims each entry, so a pattern may
-not contain ';' (write \\x3B) or start or end with whitespace.
+not contain ';' (write \\x3B) or start or end with whitespace. Every pattern is parsed as .NET
+parses it (lookbehind, balancing groups, class subtraction are fine; Python's (?P<n>…) or \\pL are
+refused), and one with catastrophic backtracking such as ^/api/([\\w/]+)*$ is refused unless
+--allow-risky-regex is given.
 
 Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
 
@@ -45,6 +48,11 @@ pub struct PolicyArgs {
     /// `-` reads standard input. Its patterns come after those of --regex.
     #[arg(long, value_name = "FILE")]
     pub regex_file: Vec<PathBuf>,
+
+    /// Keep a pattern with catastrophic backtracking (normally refused); the policy's match
+    /// timeout still bounds each match.
+    #[arg(long)]
+    pub allow_risky_regex: bool,
 
     /// Akto account id sent with each record.
     #[arg(

@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod charset;
+pub mod lookalike;
 pub mod names;
 pub mod parse;
 pub mod redos;
@@ -54,6 +55,11 @@ impl Pattern {
 
 /// Parses `pattern` as .NET's `new Regex(pattern)` does.
 pub fn parse(pattern: &str) -> Result<Pattern, InvalidPattern> {
+    parse_with_options(pattern, 0)
+}
+
+/// Parses `pattern` as `new Regex(pattern, options)` does; `options` are `parse::OPT_*` bits.
+pub fn parse_with_options(pattern: &str, options: u8) -> Result<Pattern, InvalidPattern> {
     let units: Vec<u16> = pattern.encode_utf16().collect();
     let mut byte_at = Vec::with_capacity(units.len() + 1);
     for (i, c) in pattern.char_indices() {
@@ -62,7 +68,7 @@ pub fn parse(pattern: &str) -> Result<Pattern, InvalidPattern> {
         }
     }
     byte_at.push(pattern.len());
-    match parse::parse_utf16(&units) {
+    match parse::parse_utf16(&units, options) {
         Ok(root) => Ok(Pattern { root, byte_at }),
         Err(e) => Err(InvalidPattern {
             byte_offset: byte_at.get(e.offset).copied().unwrap_or(pattern.len()),
@@ -121,5 +127,35 @@ mod tests {
             err(r"\1"),
             ("Reference to undefined group number 1.".into(), 2)
         );
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    /// The analysis recurses over the tree, about 4 KiB of stack per nested group; the tree is
+    /// capped at `parse::MAX_TREE_DEPTH` groups, so 8 MiB (a main thread; lint workers get
+    /// more) always suffices.
+    #[test]
+    fn deep_nesting_parses_and_analyses_without_overflow() {
+        let run = || {
+            for depth in [300, 999, 100_000] {
+                let p = format!("{}a+{}$", "(".repeat(depth), ")+".repeat(depth));
+                let parsed = super::parse(&p).expect("valid");
+                let text: Vec<u16> = p.encode_utf16().collect();
+                let risks = super::redos::analyze(&parsed.root, &text);
+                // Below the cap the whole tree is analysed; beyond it, only what the cap keeps.
+                if depth < super::parse::MAX_TREE_DEPTH {
+                    assert!(!risks.is_empty(), "depth {depth}");
+                }
+            }
+            // an unbalanced deep one is still refused
+            assert!(super::parse(&"(".repeat(100_000)).is_err());
+        };
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

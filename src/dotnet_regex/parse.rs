@@ -149,12 +149,13 @@ struct Parser<'a> {
     unit: Option<Node>,
 }
 
-/// Parses `pattern` (given as UTF-16 code units) as .NET does with `RegexOptions.None`.
-pub fn parse_utf16(s: &[u16]) -> Result<Node> {
+/// Parses `pattern` (given as UTF-16 code units) as .NET does, with `options` (the `OPT_*`
+/// bits of `RegexOptions`; 0 for `RegexOptions.None`).
+pub fn parse_utf16(s: &[u16], options: u8) -> Result<Node> {
     let mut p = Parser {
         s,
         pos: 0,
-        opts: 0,
+        opts: options,
         opts_stack: Vec::new(),
         caps: BTreeSet::new(),
         cap_names: HashMap::new(),
@@ -169,9 +170,13 @@ pub fn parse_utf16(s: &[u16]) -> Result<Node> {
     p.autocap = 1;
     p.ignore_next_paren = false;
     p.opts_stack.clear();
-    p.opts = 0;
+    p.opts = options;
     p.scan_regex()
 }
+
+/// Groups nested deeper than this are still checked for validity, but their content is left
+/// out of the tree (as an empty node), so analysing and dropping it cannot exhaust the stack.
+pub const MAX_TREE_DEPTH: usize = 1000;
 
 const MAX_DIV10: u32 = (i32::MAX / 10) as u32;
 const MAX_MOD10: u32 = (i32::MAX % 10) as u32;
@@ -368,6 +373,9 @@ impl Parser<'_> {
 
     /// Closes the current group into `self.unit` (at `)` or the end of the pattern).
     fn add_group(&mut self, end: usize) -> Result<()> {
+        if self.frames.len() > MAX_TREE_DEPTH {
+            return self.add_group_untracked(end);
+        }
         let concat = self.take_concat(end);
         let f = self.frame();
         let span = f.start..end + 1;
@@ -434,6 +442,28 @@ impl Parser<'_> {
             }
         };
         self.unit = Some(node);
+        Ok(())
+    }
+
+    /// Closes a group too deep to keep: checks what .NET checks, keeps an empty node.
+    fn add_group_untracked(&mut self, end: usize) -> Result<()> {
+        let f = self.frame();
+        let span = f.start..end + 1;
+        if matches!(f.kind, Open::ExprConditional | Open::RefConditional(_)) {
+            let n = f.branches.len() + 1;
+            let too_many = match f.kind {
+                Open::RefConditional(_) => n > 2,
+                _ => n > 3,
+            };
+            if too_many {
+                return self.err(ErrorKind::AlternationHasTooManyConditions);
+            }
+        }
+        let f = self.frame();
+        f.concat.clear();
+        f.alternation.clear();
+        f.branches.clear();
+        self.unit = Some(Node::new(NodeKind::Empty, span));
         Ok(())
     }
 

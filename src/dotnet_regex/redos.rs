@@ -18,6 +18,7 @@
 //! Cost: one walk; each loop looks into its own body once, so time is linear in the pattern
 //! times the nesting depth of loops.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::ast::{GroupKind, Node, NodeKind};
@@ -58,8 +59,9 @@ struct Info {
     variable: bool,
 }
 
-fn info(n: &Node) -> Info {
-    match &n.kind {
+/// Computes the facts of `n` and of every node below it, once each, into `memo`.
+fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
+    let i = match &n.kind {
         NodeKind::Empty => Info {
             nullable: true,
             trivial: true,
@@ -103,7 +105,7 @@ fn info(n: &Node) -> Info {
                     variable: false,
                 }
             } else {
-                let mut i = info(child);
+                let mut i = compute(child, memo);
                 if matches!(kind, GroupKind::Balancing(..)) {
                     i.trivial = false;
                 }
@@ -120,7 +122,7 @@ fn info(n: &Node) -> Info {
                 variable: false,
             };
             for p in parts {
-                let i = info(p);
+                let i = compute(p, memo);
                 if out.nullable {
                     out.first = out.first.union(&i.first);
                 }
@@ -137,7 +139,7 @@ fn info(n: &Node) -> Info {
             out
         }
         NodeKind::Alt(alts) => {
-            let infos: Vec<Info> = alts.iter().map(info).collect();
+            let infos: Vec<Info> = alts.iter().map(|a| compute(a, memo)).collect();
             let widths: Vec<Option<usize>> = alts.iter().map(fixed_width).collect();
             Info {
                 nullable: infos.iter().any(|i| i.nullable),
@@ -154,10 +156,11 @@ fn info(n: &Node) -> Info {
             }
         }
         NodeKind::Conditional { yes, no, .. } => {
-            let y = info(yes);
-            let n = no
-                .as_deref()
-                .map_or_else(|| info(&Node::new(NodeKind::Empty, 0..0)), info);
+            let y = compute(yes, memo);
+            let n = match no.as_deref() {
+                Some(no) => compute(no, memo),
+                None => compute(&Node::new(NodeKind::Empty, 0..0), memo),
+            };
             Info {
                 nullable: y.nullable || n.nullable,
                 trivial: false,
@@ -170,7 +173,7 @@ fn info(n: &Node) -> Info {
         NodeKind::Repeat {
             min, max, child, ..
         } => {
-            let c = info(child);
+            let c = compute(child, memo);
             let empty = *max == Some(0);
             Info {
                 nullable: *min == 0 || c.nullable,
@@ -192,6 +195,26 @@ fn info(n: &Node) -> Info {
                 },
                 variable: c.variable || *max != Some(*min),
             }
+        }
+    };
+    memo.insert(n as *const Node as usize, i.clone());
+    i
+}
+
+/// The facts of every node of a tree, computed once.
+struct Facts(HashMap<usize, Info>);
+
+impl Facts {
+    fn new(root: &Node) -> Self {
+        let mut memo = HashMap::new();
+        compute(root, &mut memo);
+        Facts(memo)
+    }
+
+    fn of(&self, n: &Node) -> Info {
+        match self.0.get(&(n as *const Node as usize)) {
+            Some(i) => i.clone(),
+            None => compute(n, &mut HashMap::new()),
         }
     }
 }
@@ -262,6 +285,7 @@ impl Follow {
 pub fn analyze(root: &Node, text: &[u16]) -> Vec<Risk> {
     let mut w = Walker {
         text,
+        facts: Facts::new(root),
         risks: Vec::new(),
     };
     w.walk(root, &Follow::end(), true);
@@ -294,6 +318,7 @@ fn starts_anchored(n: &Node) -> bool {
 
 struct Walker<'a> {
     text: &'a [u16],
+    facts: Facts,
     risks: Vec<Risk>,
 }
 
@@ -317,7 +342,7 @@ impl Walker<'_> {
                 let mut follows = Vec::with_capacity(parts.len());
                 for p in parts.iter().rev() {
                     follows.push(after.clone());
-                    after = after.before(&info(p));
+                    after = after.before(&self.facts.of(p));
                 }
                 follows.reverse();
                 for (p, f) in parts.iter().zip(&follows) {
@@ -348,7 +373,7 @@ impl Walker<'_> {
                 }
             }
             NodeKind::Repeat { max, child, .. } => {
-                let body = info(child);
+                let body = self.facts.of(child);
                 let repeats = max.is_none_or(|m| m >= 2);
                 let inner_follow = Follow {
                     first: if repeats {
@@ -380,7 +405,7 @@ impl Walker<'_> {
         if follow.trivial {
             return;
         }
-        let b = info(body);
+        let b = self.facts.of(body);
         let degree_word = match max {
             None => "exponential time".to_string(),
             Some(m) => format!("time growing like n^{m}"),
@@ -433,7 +458,7 @@ impl Walker<'_> {
                     let mut after = follow.clone();
                     for p in parts.iter().rev() {
                         stack.push((p, after.clone()));
-                        after = after.before(&info(p));
+                        after = after.before(&self.facts.of(p));
                     }
                 }
                 NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone()))),
@@ -443,7 +468,7 @@ impl Walker<'_> {
                 NodeKind::Repeat {
                     min, max, child, ..
                 } if *max != Some(*min) => {
-                    let c = info(child);
+                    let c = self.facts.of(child);
                     let counts = !unbounded_only || max.is_none();
                     if counts && !c.chars.is_empty() && c.chars.intersects(&follow.first) {
                         return Some(n.span.clone());
@@ -536,7 +561,7 @@ impl Walker<'_> {
                     let mut after = follow.clone();
                     for p in parts.iter().rev() {
                         stack.push((p, after.clone(), false));
-                        after = after.before(&info(p));
+                        after = after.before(&self.facts.of(p));
                     }
                 }
                 NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone(), top))),
@@ -555,9 +580,9 @@ impl Walker<'_> {
         let mut follows = vec![follow.clone(); parts.len()];
         for (i, p) in parts.iter().enumerate().rev() {
             follows[i] = after.clone();
-            after = after.before(&info(p));
+            after = after.before(&self.facts.of(p));
         }
-        let infos: Vec<Info> = parts.iter().map(info).collect();
+        let infos: Vec<Info> = parts.iter().map(|p| self.facts.of(p)).collect();
         let mut best: Option<(usize, Range<usize>, bool)> = None;
         let mut chain: Option<Chain> = None;
         for (i, p) in parts.iter().enumerate() {

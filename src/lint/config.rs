@@ -139,7 +139,7 @@ impl Config {
         }
         match self.levels.get(rule.id) {
             Some(level) => *level,
-            None => Some(rule.default_severity),
+            None => rule.default_enabled.then_some(rule.default_severity),
         }
     }
 }

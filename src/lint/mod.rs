@@ -12,6 +12,7 @@ use crate::apim::tree::{self, Document};
 
 pub mod config;
 pub mod fix;
+pub mod regex_sites;
 pub mod rules;
 pub mod scope;
 
@@ -72,6 +73,15 @@ pub struct Context<'a> {
     pub src: &'a str,
     pub doc: &'a Document,
     pub scope: Scope,
+    regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
+}
+
+impl Context<'_> {
+    /// The document's regular expressions with their verdicts, analysed once per file.
+    pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
+        self.regex
+            .get_or_init(|| regex_sites::analyze(self.src, self.doc))
+    }
 }
 
 /// A rule's identity, documentation and check.
@@ -84,6 +94,8 @@ pub struct Rule {
     pub doc: &'static str,
     /// `None` for rules the reader itself reports (`parse-error`).
     pub check: Option<fn(&Context<'_>) -> Vec<Diagnostic>>,
+    /// Off unless the configuration turns it on.
+    pub default_enabled: bool,
 }
 
 impl Rule {
@@ -105,7 +117,8 @@ macro_rules! declare_rule {
             id: $id:literal,
             severity: $sev:expr,
             summary: $summary:literal,
-            check: $check:expr $(,)?
+            check: $check:expr,
+            enabled: $enabled:expr $(,)?
         };
     ) => {
         $(#[doc = $doc])*
@@ -115,6 +128,7 @@ macro_rules! declare_rule {
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
             check: $check,
+            default_enabled: $enabled,
         };
     };
 }
@@ -211,6 +225,7 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
         src,
         doc: &doc,
         scope,
+        regex: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {
         if let Some(check) = rule.check {

@@ -24,6 +24,7 @@ declare_rule! {
         severity: Severity::Error,
         summary: "<base /> inside a policy fragment",
         check: Some(check),
+        enabled: true,
     };
 }
 

@@ -25,6 +25,7 @@ declare_rule! {
         severity: Severity::Warning,
         summary: "two <base /> in one section run the inherited policies twice",
         check: Some(check),
+        enabled: true,
     };
 }
 

@@ -26,6 +26,7 @@ declare_rule! {
         severity: Severity::Warning,
         summary: "a send-request or send-one-way-request over http://",
         check: Some(check),
+        enabled: true,
     };
 }
 

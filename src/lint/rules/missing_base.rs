@@ -33,6 +33,7 @@ declare_rule! {
         severity: Severity::Error,
         summary: "a policy section without <base /> drops the inherited policies",
         check: Some(check),
+        enabled: true,
     };
 }
 

@@ -8,6 +8,11 @@ pub mod insecure_ingest_url;
 pub mod missing_base;
 pub mod parse_error;
 pub mod placeholder_url;
+pub mod regex_dialect;
+pub mod regex_invalid;
+pub mod regex_named_value;
+pub mod regex_redos;
+pub mod regex_slow;
 
 /// Every rule, in documentation order.
 pub const ALL: &[Rule] = &[
@@ -17,4 +22,9 @@ pub const ALL: &[Rule] = &[
     duplicate_base::DUPLICATE_BASE,
     placeholder_url::PLACEHOLDER_URL,
     insecure_ingest_url::INSECURE_INGEST_URL,
+    regex_invalid::REGEX_INVALID,
+    regex_redos::REGEX_REDOS,
+    regex_dialect::REGEX_DIALECT,
+    regex_slow::REGEX_SLOW,
+    regex_named_value::REGEX_NAMED_VALUE,
 ];

@@ -25,6 +25,7 @@ declare_rule! {
         severity: Severity::Error,
         summary: "policy text that cannot be read",
         check: None,
+        enabled: true,
     };
 }
 

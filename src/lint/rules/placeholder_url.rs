@@ -25,6 +25,7 @@ declare_rule! {
         severity: Severity::Error,
         summary: "a placeholder left in a <set-url>",
         check: Some(check),
+        enabled: true,
     };
 }
 
