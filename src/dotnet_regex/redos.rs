@@ -202,20 +202,31 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
 }
 
 /// The facts of every node of a tree, computed once.
-struct Facts(HashMap<usize, Info>);
+struct Facts {
+    memo: HashMap<usize, Info>,
+    /// For a node not in the tree (never asked for): the most conservative facts.
+    unknown: Info,
+}
 
 impl Facts {
     fn new(root: &Node) -> Self {
         let mut memo = HashMap::new();
         compute(root, &mut memo);
-        Facts(memo)
+        let unknown = Info {
+            nullable: true,
+            trivial: false,
+            first: CharSet::all(),
+            last: CharSet::all(),
+            chars: CharSet::all(),
+            variable: true,
+        };
+        Facts { memo, unknown }
     }
 
-    fn of(&self, n: &Node) -> Info {
-        match self.0.get(&(n as *const Node as usize)) {
-            Some(i) => i.clone(),
-            None => compute(n, &mut HashMap::new()),
-        }
+    fn of(&self, n: &Node) -> &Info {
+        self.memo
+            .get(&(n as *const Node as usize))
+            .unwrap_or(&self.unknown)
     }
 }
 
@@ -342,7 +353,7 @@ impl Walker<'_> {
                 let mut follows = Vec::with_capacity(parts.len());
                 for p in parts.iter().rev() {
                     follows.push(after.clone());
-                    after = after.before(&self.facts.of(p));
+                    after = after.before(self.facts.of(p));
                 }
                 follows.reverse();
                 for (p, f) in parts.iter().zip(&follows) {
@@ -458,7 +469,7 @@ impl Walker<'_> {
                     let mut after = follow.clone();
                     for p in parts.iter().rev() {
                         stack.push((p, after.clone()));
-                        after = after.before(&self.facts.of(p));
+                        after = after.before(self.facts.of(p));
                     }
                 }
                 NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone()))),
@@ -561,7 +572,7 @@ impl Walker<'_> {
                     let mut after = follow.clone();
                     for p in parts.iter().rev() {
                         stack.push((p, after.clone(), false));
-                        after = after.before(&self.facts.of(p));
+                        after = after.before(self.facts.of(p));
                     }
                 }
                 NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone(), top))),
@@ -580,9 +591,9 @@ impl Walker<'_> {
         let mut follows = vec![follow.clone(); parts.len()];
         for (i, p) in parts.iter().enumerate().rev() {
             follows[i] = after.clone();
-            after = after.before(&self.facts.of(p));
+            after = after.before(self.facts.of(p));
         }
-        let infos: Vec<Info> = parts.iter().map(|p| self.facts.of(p)).collect();
+        let infos: Vec<&Info> = parts.iter().map(|p| self.facts.of(p)).collect();
         let mut best: Option<(usize, Range<usize>, bool)> = None;
         let mut chain: Option<Chain> = None;
         for (i, p) in parts.iter().enumerate() {
@@ -591,14 +602,14 @@ impl Walker<'_> {
                 chain = Some(match chain.take() {
                     Some(c) if c.links_to(pi) => Chain {
                         loops: c.loops + 1,
-                        last: pi.clone(),
+                        last: (*pi).clone(),
                         middle: Vec::new(),
                         end: i,
                         ..c
                     },
                     _ => Chain {
                         loops: 1,
-                        last: pi.clone(),
+                        last: (*pi).clone(),
                         middle: Vec::new(),
                         start: i,
                         end: i,

@@ -10,5 +10,7 @@ mod lint_cli;
 mod lint_corpus;
 mod lint_props;
 mod lint_rules;
+mod regex_cli;
 mod regex_oracle;
+mod regex_props;
 mod regex_redos;
