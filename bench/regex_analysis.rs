@@ -30,8 +30,11 @@ fn to_size(unit: &str, bytes: usize) -> String {
     unit.repeat(bytes / unit.len())
 }
 
+/// A named way to build a pattern of about `n` bytes.
+type Shape = (&'static str, Box<dyn Fn(usize) -> String>);
+
 fn main() {
-    let shapes: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let shapes: Vec<Shape> = vec![
         (
             "path alternation",
             Box::new(|n| {
