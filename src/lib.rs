@@ -7,6 +7,7 @@ pub mod cli;
 pub mod dotnet_regex;
 pub mod error;
 pub mod http_url;
+pub mod kong;
 pub mod lint;
 pub mod output;
 pub mod render;

@@ -13,12 +13,14 @@ use crate::cli::{Cli, Command};
 use crate::output;
 
 mod apim;
+mod kong;
 mod lint;
 
 /// Runs the command; `Err` means exit 2 (usage, input or I/O error).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Rules => lint::list_rules(),
         Command::Rule(args) => lint::show_rule(&args.id),

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod apim;
+pub mod kong;
 pub mod lint;
 
 const EXIT_CODES: &str = "\
@@ -21,6 +22,7 @@ Exit codes:
     after_long_help = concat!(
         "Examples:\n",
         "  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n",
+        "  akto-connect kong enable --service-url https://ingest.example.com --service orders --format deck\n",
         "  akto-connect lint --format github apis/\n",
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
         "Exit codes:\n",
@@ -42,6 +44,12 @@ pub enum Command {
         after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"
     )]
     Apim(apim::ApimCommand),
+    /// Kong: enable Akto's akto-api-discovery plugin.
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  akto-connect kong enable --service-url https://ingest.example.com --service orders --format curl\n  akto-connect kong enable --help"
+    )]
+    Kong(kong::KongCommand),
     /// Lint APIM policies: missing <base />, placeholder and insecure ingest URLs, parse errors.
     Lint(lint::LintArgs),
     /// List the lint rules.

@@ -11,10 +11,36 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 /// The embedded templates, by name.
-const TEMPLATES: &[(&str, &str)] = &[(
-    "apim/capture-policy.xml.j2",
-    include_str!("../../templates/apim/capture-policy.xml.j2"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "apim/capture-policy.xml.j2",
+        include_str!("../../templates/apim/capture-policy.xml.j2"),
+    ),
+    (
+        "kong/curl.sh.j2",
+        include_str!("../../templates/kong/curl.sh.j2"),
+    ),
+    (
+        "kong/deck.yaml.j2",
+        include_str!("../../templates/kong/deck.yaml.j2"),
+    ),
+    (
+        "kong/kic.yaml.j2",
+        include_str!("../../templates/kong/kic.yaml.j2"),
+    ),
+    (
+        "kong/compose.yaml.j2",
+        include_str!("../../templates/kong/compose.yaml.j2"),
+    ),
+    (
+        "kong/helm.yaml.j2",
+        include_str!("../../templates/kong/helm.yaml.j2"),
+    ),
+    (
+        "kong/plugin-resource.yaml.j2",
+        include_str!("../../templates/kong/plugin-resource.yaml.j2"),
+    ),
+];
 
 /// Renders template `name` with `ctx`.
 pub fn render<S: Serialize>(name: &str, ctx: S) -> anyhow::Result<String> {
@@ -31,6 +57,8 @@ fn environment() -> anyhow::Result<Environment<'static>> {
     env.add_filter("xml_attr", xml_attr);
     env.add_filter("xml_text", xml_text);
     env.add_filter("policy_expr", policy_expr);
+    env.add_filter("sh", sh_quote);
+    env.add_filter("yaml", yaml_str);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -63,6 +91,17 @@ fn escape_xml(value: &str, attribute: bool) -> String {
         }
     }
     out
+}
+
+/// Quotes a value as one shell word: single quotes, with `'` written as `'\''`.
+pub fn sh_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+/// Writes a value as a double-quoted YAML scalar (JSON string syntax, which YAML 1.1 and 1.2
+/// both read), so `on`, `yes`, `0755` or `1e3` stay strings.
+pub fn yaml_str(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string())
 }
 
 /// Writes a C# policy expression for the policy format: `rawxml` keeps it as the APIM portal
@@ -105,6 +144,14 @@ mod tests {
             "@(a&lt;string&gt;(&quot;k&quot;) &amp;&amp; b)"
         );
         assert!(policy_expr(code, "json").is_err());
+    }
+
+    #[test]
+    fn shell_and_yaml_quoting() {
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(yaml_str("on"), "\"on\"");
+        assert_eq!(yaml_str("a\"\n"), "\"a\\\"\\n\"");
     }
 
     #[test]
