@@ -6,6 +6,7 @@ mod apim_conformance;
 mod apim_props;
 mod apim_snapshots;
 mod common;
+mod kong;
 mod lint_cli;
 mod lint_corpus;
 mod lint_props;
