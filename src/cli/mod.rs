@@ -18,6 +18,8 @@ Exit codes:
     name = "akto-connect",
     version,
     propagate_version = true,
+    // Examples are commands to copy: print help as written, never re-wrapped.
+    term_width = 0,
     after_help = EXIT_CODES,
     after_long_help = concat!(
         "Examples:\n",

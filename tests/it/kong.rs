@@ -549,3 +549,15 @@ fn output_file_and_http_warning() {
         .contains("_format_version: \"3.0\""));
     assert!(Path::new(&target).exists());
 }
+
+#[test]
+fn help_shows_examples_for_kong() {
+    let (code, out, _) = run(bin().args(["kong", "enable", "--help"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Examples:")
+            && out.contains("--format curl | bash")
+            && out.contains("Exit codes"),
+        "{out}"
+    );
+}
