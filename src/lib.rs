@@ -3,6 +3,7 @@
 
 pub mod apim;
 pub mod app;
+pub mod aws;
 pub mod cli;
 pub mod dotnet_regex;
 pub mod error;

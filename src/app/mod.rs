@@ -13,6 +13,7 @@ use crate::cli::{Cli, Command};
 use crate::output;
 
 mod apim;
+mod aws;
 mod kong;
 mod lint;
 
@@ -20,6 +21,7 @@ mod lint;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Rules => lint::list_rules(),

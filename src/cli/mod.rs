@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod apim;
+pub mod aws;
 pub mod kong;
 pub mod lint;
 
@@ -46,6 +47,12 @@ pub enum Command {
         after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"
     )]
     Apim(apim::ApimCommand),
+    /// AWS API Gateway: the CloudWatch-log connector, its IAM policy, stage log settings.
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  akto-connect aws manifest --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 --kafka-broker akto-nlb.example.com:9092 --format k8s\n  akto-connect aws iam-policy --help"
+    )]
+    Aws(aws::AwsCommand),
     /// Kong: enable Akto's akto-api-discovery plugin.
     #[command(
         subcommand,

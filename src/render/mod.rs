@@ -37,6 +37,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/kong/helm.yaml.j2"),
     ),
     (
+        "aws/k8s.yaml.j2",
+        include_str!("../../templates/aws/k8s.yaml.j2"),
+    ),
+    (
+        "aws/compose.yaml.j2",
+        include_str!("../../templates/aws/compose.yaml.j2"),
+    ),
+    (
+        "aws/env-file.j2",
+        include_str!("../../templates/aws/env-file.j2"),
+    ),
+    (
+        "aws/log-settings.sh.j2",
+        include_str!("../../templates/aws/log-settings.sh.j2"),
+    ),
+    (
+        "aws/log-settings.cfn.yaml.j2",
+        include_str!("../../templates/aws/log-settings.cfn.yaml.j2"),
+    ),
+    (
         "kong/plugin-resource.yaml.j2",
         include_str!("../../templates/kong/plugin-resource.yaml.j2"),
     ),

@@ -1,0 +1,95 @@
+//! `akto-connect aws …`.
+
+use std::process::ExitCode;
+
+use crate::aws::{self, Connector, Credentials, LogSettingsFormat, ManifestFormat, Region};
+use crate::cli::aws::{AwsCommand, LogFormatArg, ManifestFormatArg, PolicyKind};
+use crate::error::InputError;
+use crate::output;
+
+pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
+    let (text, path) = match cmd {
+        AwsCommand::Manifest(a) => {
+            let credentials = match (&a.irsa_role_arn, a.static_keys) {
+                (Some(arn), _) => Credentials::Irsa(aws::parse_role_arn("--irsa-role-arn", arn)?),
+                (None, true) => Credentials::StaticKeys,
+                (None, false) => Credentials::DefaultChain,
+            };
+            let c = Connector {
+                log_groups: aws::parse_log_groups("--log-group", &a.log_group)?,
+                region: Region::parse("--region", &a.region)?,
+                kafka_broker: aws::parse_broker("--kafka-broker", &a.kafka_broker)?,
+                batch_size: a.batch_size,
+                batch_time_secs: a.batch_time_secs,
+                bytes_in_threshold: a.bytes_in_threshold,
+                cloudwatch_read_batch_size: a.cloudwatch_read_batch_size,
+                openapi_discovery: a.openapi_discovery,
+                openapi_interval_minutes: a.openapi_interval_minutes,
+                image: a.image.clone(),
+                namespace: aws::parse_k8s_name("--namespace", &a.namespace)?,
+                name: aws::parse_k8s_name("--name", &a.name)?,
+                credentials,
+                existing_secret: a
+                    .existing_secret
+                    .as_deref()
+                    .map(|s| aws::parse_k8s_name("--existing-secret", s))
+                    .transpose()?,
+                run_as_user: a.run_as_user,
+                env_file: a.env_file.clone(),
+                watchtower: a.watchtower,
+            };
+            let format = match a.format {
+                ManifestFormatArg::K8s => ManifestFormat::K8s,
+                ManifestFormatArg::Compose => ManifestFormat::Compose,
+            };
+            if format == ManifestFormat::Compose && c.existing_secret.is_some() {
+                eprintln!("warning: --existing-secret applies to Kubernetes; Compose reads secrets from --env-file");
+            }
+            (aws::manifest(&c, format)?, &a.output)
+        }
+        AwsCommand::EnvFile(a) => (aws::env_file(a.static_keys)?, &a.output),
+        AwsCommand::IamPolicy(a) => {
+            let region = Region::parse("--region", &a.region)?;
+            let account = aws::parse_account("--account-id", &a.account_id)?;
+            let text = match a.kind {
+                PolicyKind::Permissions => {
+                    let groups =
+                        aws::parse_log_groups("--log-group", a.log_group.as_deref().unwrap_or(""))?;
+                    aws::iam_policy(&groups, &region, &account, a.openapi_discovery)
+                }
+                PolicyKind::Trust => {
+                    let provider = aws::parse_oidc_provider(
+                        "--oidc-provider",
+                        a.oidc_provider.as_deref().unwrap_or(""),
+                    )?;
+                    let sa = a.service_account.as_deref().unwrap_or("");
+                    let Some((ns, name)) = sa.split_once('/') else {
+                        return Err(InputError::new(
+                            "--service-account",
+                            sa,
+                            "give it as NAMESPACE/NAME",
+                            "e.g. akto/api-gateway-logging",
+                        )
+                        .into());
+                    };
+                    let ns = aws::parse_k8s_name("--service-account", ns)?;
+                    let name = aws::parse_k8s_name("--service-account", name)?;
+                    aws::trust_policy(&region, &account, &provider, &ns, &name)
+                }
+            };
+            (text, &a.output)
+        }
+        AwsCommand::LogSettings(a) => {
+            let id = aws::parse_rest_api_id("--rest-api-id", &a.rest_api_id)?;
+            let stage = aws::parse_stage("--stage", &a.stage)?;
+            let region = Region::parse("--region", &a.region)?;
+            let format = match a.format {
+                LogFormatArg::Cli => LogSettingsFormat::Cli,
+                LogFormatArg::Cloudformation => LogSettingsFormat::CloudFormation,
+            };
+            (aws::log_settings(&id, &stage, &region, format)?, &a.output)
+        }
+    };
+    output::emit(path.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,194 @@
+//! `akto-connect aws …`
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// Deploy Akto's CloudWatch-log connector: Kubernetes manifests or a Compose file.
+    #[command(after_long_help = MANIFEST_HELP)]
+    Manifest(ManifestArgs),
+    /// Print the env file template for the Compose deployment (secrets; empty values).
+    #[command(
+        after_long_help = "Examples:\n  akto-connect aws env-file > api-gateway-logging.env && chmod 600 api-gateway-logging.env"
+    )]
+    EnvFile(EnvFileArgs),
+    /// Print the connector's least-privilege IAM policy, or its IRSA trust policy.
+    #[command(after_long_help = IAM_HELP)]
+    IamPolicy(IamPolicyArgs),
+    /// Turn on the stage logging the connector reads: AWS CLI command or CloudFormation.
+    #[command(after_long_help = LOG_HELP)]
+    LogSettings(LogSettingsArgs),
+}
+
+const MANIFEST_HELP: &str = "\
+Examples:
+  # EKS with IRSA: no AWS keys anywhere
+  akto-connect aws manifest --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 \\
+      --kafka-broker akto-nlb.example.com:9092 --format k8s --irsa-role-arn arn:aws:iam::123456789012:role/akto-connector
+
+  # A VM with an instance role, Docker Compose; secrets go to an env file
+  akto-connect aws manifest --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 \\
+      --kafka-broker akto-nlb.example.com:9092 --format compose -o docker-compose.yml
+  akto-connect aws env-file > api-gateway-logging.env && chmod 600 api-gateway-logging.env
+
+Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
+
+const IAM_HELP: &str = "\
+Examples:
+  akto-connect aws iam-policy --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 --account-id 123456789012 --openapi-discovery
+  akto-connect aws iam-policy --kind trust --region us-east-1 --account-id 123456789012 \\
+      --oidc-provider oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123 --service-account akto/api-gateway-logging";
+
+const LOG_HELP: &str = "\
+Examples:
+  akto-connect aws log-settings --rest-api-id a1b2c3d4e5 --stage prod --region us-east-1 | bash
+  akto-connect aws log-settings --rest-api-id a1b2c3d4e5 --stage prod --region us-east-1 --format cloudformation";
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// CloudWatch log group(s) of the API Gateway stage logs, comma-separated.
+    #[arg(long, value_name = "NAME[,NAME…]")]
+    pub log_group: String,
+    /// AWS region of the log groups.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub region: String,
+    /// The Akto mini-runtime's Kafka, HOST:PORT (port 9092 usually).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub kafka_broker: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ManifestFormatArg,
+    /// Records per batch sent to Kafka.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+    /// Seconds between batches.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub batch_time_secs: u32,
+    /// The connector's AKTO_BYTES_IN_THRESHOLD.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=1_000_000_000))]
+    pub bytes_in_threshold: u32,
+    /// Log events read per CloudWatch call.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub cloudwatch_read_batch_size: u32,
+    /// Discover OpenAPI specs from API Gateway (needs apigateway:GET).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub openapi_discovery: bool,
+    /// Minutes between OpenAPI discovery runs.
+    #[arg(long, value_name = "MIN", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub openapi_interval_minutes: u32,
+    /// Connector image.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "aktosecurity/mirror-api-logging:api-gateway-logging-openapi"
+    )]
+    pub image: String,
+    /// Kubernetes namespace.
+    #[arg(long, value_name = "NS", default_value = "akto")]
+    pub namespace: String,
+    /// Name of the Deployment (and Compose service).
+    #[arg(long, value_name = "NAME", default_value = "api-gateway-logging")]
+    pub name: String,
+    /// Read static AWS keys from the Secret / env file (otherwise the default credential chain).
+    #[arg(long, conflicts_with = "irsa_role_arn")]
+    pub static_keys: bool,
+    /// EKS IRSA: a ServiceAccount annotated with this role; no AWS keys at all.
+    #[arg(long, value_name = "ARN")]
+    pub irsa_role_arn: Option<String>,
+    /// Use this existing Secret instead of emitting one.
+    #[arg(long, value_name = "NAME")]
+    pub existing_secret: Option<String>,
+    /// Run as this non-root user id (sets runAsNonRoot).
+    #[arg(long, value_name = "UID", value_parser = clap::value_parser!(u32).range(1..=2_147_483_647))]
+    pub run_as_user: Option<u32>,
+    /// Env file holding the secrets (--format compose).
+    #[arg(long, value_name = "PATH", default_value = "./api-gateway-logging.env")]
+    pub env_file: String,
+    /// Add a watchtower service that keeps the image current (--format compose).
+    #[arg(long)]
+    pub watchtower: bool,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormatArg {
+    K8s,
+    Compose,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvFileArgs {
+    /// Include the static AWS key variables.
+    #[arg(long)]
+    pub static_keys: bool,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Which policy: the permissions, or the IRSA trust policy.
+    #[arg(long, value_enum, default_value_t = PolicyKind::Permissions)]
+    pub kind: PolicyKind,
+    /// CloudWatch log group(s), comma-separated (permissions).
+    #[arg(
+        long,
+        value_name = "NAME[,NAME…]",
+        required_if_eq("kind", "permissions")
+    )]
+    pub log_group: Option<String>,
+    /// AWS region.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub region: String,
+    /// The 12-digit AWS account id.
+    #[arg(long, value_name = "ID")]
+    pub account_id: String,
+    /// Also allow apigateway:GET on the REST and HTTP APIs (OpenAPI discovery).
+    #[arg(long)]
+    pub openapi_discovery: bool,
+    /// The EKS cluster's OIDC provider (trust).
+    #[arg(long, value_name = "URL", required_if_eq("kind", "trust"))]
+    pub oidc_provider: Option<String>,
+    /// The connector's ServiceAccount as NAMESPACE/NAME (trust).
+    #[arg(long, value_name = "NS/NAME", required_if_eq("kind", "trust"))]
+    pub service_account: Option<String>,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyKind {
+    Permissions,
+    Trust,
+}
+
+#[derive(Debug, Args)]
+pub struct LogSettingsArgs {
+    /// The REST API's id (10 characters).
+    #[arg(long, value_name = "ID")]
+    pub rest_api_id: String,
+    /// The stage name.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+    /// AWS region.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub region: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LogFormatArg::Cli)]
+    pub format: LogFormatArg,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    Cli,
+    Cloudformation,
+}
