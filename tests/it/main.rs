@@ -5,6 +5,7 @@ mod apim_cli;
 mod apim_conformance;
 mod apim_props;
 mod apim_snapshots;
+mod aws;
 mod common;
 mod kong;
 mod lint_cli;

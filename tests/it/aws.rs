@@ -1,0 +1,646 @@
+//! `akto-connect aws …`: the connector's manifests checked by `kubernetes-validate --strict`,
+//! the Compose schema and `docker-compose config`, PyYAML; no secret outside a Secret or env
+//! file; the IAM policy's exact actions and resources; every refusal.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{bin, run, shared, test_file, tool};
+
+const GROUP: &str = "API-Gateway-Execution-Logs_a1b2c3d4e5/prod";
+
+fn aws(args: &[&str]) -> (i32, String, String) {
+    run(bin().env_remove("AWS_REGION").arg("aws").args(args))
+}
+
+fn manifest(format: &str, extra: &[&str]) -> String {
+    let base = [
+        "manifest",
+        "--log-group",
+        GROUP,
+        "--region",
+        "us-east-1",
+        "--kafka-broker",
+        "akto-nlb.example.com:9092",
+        "--format",
+        format,
+    ];
+    let (code, out, err) = aws(&[&base[..], extra].concat());
+    assert_eq!(code, 0, "{extra:?}: {err}");
+    out
+}
+
+/// The k8s variants worth checking: credentials by default chain, IRSA, static keys.
+fn k8s_variants() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        ("default-chain", vec![]),
+        (
+            "irsa",
+            vec![
+                "--irsa-role-arn",
+                "arn:aws:iam::123456789012:role/akto-connector",
+            ],
+        ),
+        (
+            "static-keys",
+            vec!["--static-keys", "--run-as-user", "10001"],
+        ),
+        (
+            "existing-secret",
+            vec![
+                "--static-keys",
+                "--existing-secret",
+                "akto-credentials",
+                "--namespace",
+                "api-logs",
+                "--name",
+                "apigw",
+            ],
+        ),
+    ]
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn snapshots() {
+    for (name, extra) in k8s_variants() {
+        snapshot(&format!("aws-k8s-{name}"), &manifest("k8s", &extra));
+    }
+    snapshot("aws-compose", &manifest("compose", &[]));
+    snapshot(
+        "aws-compose-watchtower",
+        &manifest("compose", &["--watchtower", "--openapi-discovery", "false"]),
+    );
+    snapshot(
+        "aws-env-file-static-keys",
+        &aws(&["env-file", "--static-keys"]).1,
+    );
+    snapshot(
+        "aws-iam-trust",
+        &aws(&[
+            "iam-policy",
+            "--kind",
+            "trust",
+            "--region",
+            "us-east-1",
+            "--account-id",
+            "123456789012",
+            "--oidc-provider",
+            "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123",
+            "--service-account",
+            "akto/api-gateway-logging",
+        ])
+        .1,
+    );
+    snapshot(
+        "aws-log-settings-cli",
+        &aws(&[
+            "log-settings",
+            "--rest-api-id",
+            "a1b2c3d4e5",
+            "--stage",
+            "prod",
+            "--region",
+            "us-east-1",
+        ])
+        .1,
+    );
+    snapshot(
+        "aws-log-settings-cloudformation",
+        &aws(&[
+            "log-settings",
+            "--rest-api-id",
+            "a1b2c3d4e5",
+            "--stage",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--format",
+            "cloudformation",
+        ])
+        .1,
+    );
+}
+
+/// The YAML documents of a text, read by PyYAML (YAML 1.1) when it is here, as JSON.
+fn pyyaml_docs(text: &str) -> Option<Vec<Value>> {
+    let ok = Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
+            "python3 with PyYAML is required"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("docs.yaml");
+    std::fs::write(&f, text).unwrap();
+    let out = Command::new("python3")
+        .args(["-c", "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+const SECRET_VARS: [&str; 4] = [
+    "DATABASE_ABSTRACTOR_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+#[test]
+fn k8s_passes_kubernetes_validate_strict_and_keeps_secrets_in_secrets() {
+    for (name, extra) in k8s_variants() {
+        let text = manifest("k8s", &extra);
+        if tool("kubernetes-validate") {
+            let dir = tempfile::tempdir().unwrap();
+            let f = dir.path().join("k8s.yaml");
+            std::fs::write(&f, &text).unwrap();
+            let out = Command::new("kubernetes-validate")
+                .args(["--strict", "--kubernetes-version", "1.34.0"])
+                .arg(&f)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}{}\n{text}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let Some(docs) = pyyaml_docs(&text) else {
+            continue;
+        };
+        let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+        let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        let pod = &deployment["spec"]["template"]["spec"];
+        let container = &pod["containers"][0];
+        let env = container["env"].as_array().unwrap();
+        for e in env {
+            let var = e["name"].as_str().unwrap();
+            if SECRET_VARS.contains(&var) {
+                assert!(
+                    e.get("value").is_none(),
+                    "{name}: {var} has an inline value"
+                );
+                assert!(
+                    e["valueFrom"]["secretKeyRef"]["name"].is_string(),
+                    "{name}: {var}"
+                );
+            } else {
+                assert!(
+                    e["value"].is_string(),
+                    "{name}: {var} must be a string: {e}"
+                );
+            }
+        }
+        let has = |v: &str| env.iter().any(|e| e["name"] == v);
+        assert!(
+            has("AWS_REGION")
+                && has("LOG_GROUP_NAME")
+                && has("AKTO_KAFKA_BROKER_MAL")
+                && has("DATABASE_ABSTRACTOR_TOKEN")
+        );
+        assert_eq!(
+            container["securityContext"]["allowPrivilegeEscalation"],
+            false
+        );
+        assert_eq!(
+            container["securityContext"]["capabilities"]["drop"][0],
+            "ALL"
+        );
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
+        assert!(
+            container["resources"]["limits"]["memory"].is_string()
+                && container["resources"]["requests"]["cpu"].is_string()
+        );
+        match name {
+            "irsa" => {
+                assert_eq!(kinds, ["ServiceAccount", "Secret", "Deployment"]);
+                assert_eq!(
+                    docs[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+                    "arn:aws:iam::123456789012:role/akto-connector"
+                );
+                assert_eq!(pod["serviceAccountName"], "api-gateway-logging");
+                assert_eq!(pod["automountServiceAccountToken"], true);
+                assert!(
+                    !has("AWS_ACCESS_KEY_ID") && !has("AWS_SECRET_ACCESS_KEY"),
+                    "IRSA needs no keys"
+                );
+            }
+            "default-chain" => {
+                assert_eq!(kinds, ["Secret", "Deployment"]);
+                assert_eq!(pod["automountServiceAccountToken"], false);
+                assert!(!has("AWS_ACCESS_KEY_ID"));
+                assert!(
+                    pod["securityContext"].get("runAsNonRoot").is_none(),
+                    "an image running as root is not broken by default"
+                );
+            }
+            "static-keys" => {
+                assert!(has("AWS_ACCESS_KEY_ID") && has("AWS_SECRET_ACCESS_KEY"));
+                assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+                assert_eq!(pod["securityContext"]["runAsUser"], 10001);
+                let secret = &docs[0];
+                for v in secret["stringData"].as_object().unwrap().values() {
+                    assert_eq!(v, "", "the Secret holds placeholders only");
+                }
+            }
+            _ => {
+                assert_eq!(
+                    kinds,
+                    ["Deployment"],
+                    "--existing-secret leaves the Secret out"
+                );
+                assert_eq!(deployment["metadata"]["namespace"], "api-logs");
+                let refs: Vec<&Value> = env.iter().filter_map(|e| e.get("valueFrom")).collect();
+                assert!(refs
+                    .iter()
+                    .all(|r| r["secretKeyRef"]["name"] == "akto-credentials"));
+            }
+        }
+    }
+}
+
+#[test]
+fn compose_passes_schema_and_docker_compose_config_without_secrets_inline() {
+    let text = manifest("compose", &["--watchtower"]);
+    assert!(!text.contains("version:"));
+    if let Some(docs) = pyyaml_docs(&text) {
+        let svc = &docs[0]["services"]["api-gateway-logging"];
+        let env = svc["environment"].as_object().unwrap();
+        for v in SECRET_VARS {
+            assert!(!env.contains_key(v), "{v} inline in environment");
+        }
+        assert!(
+            env.values().all(Value::is_string),
+            "numbers must be strings: {env:?}"
+        );
+        assert_eq!(svc["env_file"][0], "./api-gateway-logging.env");
+        assert!(docs[0]["services"]["watchtower"].is_object());
+        if let Some(shared_dir) = shared("schemas") {
+            if python_has_jsonschema() {
+                let dir = tempfile::tempdir().unwrap();
+                let f = dir.path().join("compose.yaml");
+                std::fs::write(&f, &text).unwrap();
+                let out = Command::new("python3")
+                    .arg(test_file("conformance/kong_validate.py"))
+                    .arg("compose")
+                    .arg(&f)
+                    .arg(shared_dir.parent().unwrap())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+    if tool("docker-compose") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("docker-compose.yml"), &text).unwrap();
+        let (_, env_file, _) = aws(&["env-file"]);
+        std::fs::write(
+            dir.path().join("api-gateway-logging.env"),
+            env_file.replace(
+                "DATABASE_ABSTRACTOR_TOKEN=",
+                "DATABASE_ABSTRACTOR_TOKEN=test-token",
+            ),
+        )
+        .unwrap();
+        let out = Command::new("docker-compose")
+            .current_dir(dir.path())
+            .arg("config")
+            .output()
+            .unwrap();
+        let merged = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            merged.contains("LOG_GROUP_NAME: API-Gateway-Execution-Logs_a1b2c3d4e5/prod"),
+            "{merged}"
+        );
+        assert!(
+            merged.contains("DATABASE_ABSTRACTOR_TOKEN: test-token"),
+            "the env file is read: {merged}"
+        );
+    }
+}
+
+fn python_has_jsonschema() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
+        "python3 with jsonschema is required"
+    );
+    ok
+}
+
+#[test]
+fn env_file_template_has_keys_comments_and_empty_values() {
+    let (code, text, _) = aws(&["env-file"]);
+    assert_eq!(code, 0);
+    let keys: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(keys, ["DATABASE_ABSTRACTOR_TOKEN="]);
+    let (_, text, _) = aws(&["env-file", "--static-keys"]);
+    let keys: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "DATABASE_ABSTRACTOR_TOKEN=",
+            "AWS_ACCESS_KEY_ID=",
+            "AWS_SECRET_ACCESS_KEY=",
+            "AWS_SESSION_TOKEN="
+        ]
+    );
+}
+
+#[test]
+fn iam_policy_grants_reads_on_exactly_the_log_groups() {
+    let (code, out, _) = aws(&[
+        "iam-policy",
+        "--log-group",
+        &format!("{GROUP},other-group"),
+        "--region",
+        "eu-west-1",
+        "--account-id",
+        "123456789012",
+    ]);
+    assert_eq!(code, 0);
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["Version"], "2012-10-17");
+    let st = p["Statement"].as_array().unwrap();
+    assert_eq!(st.len(), 2, "no apigateway:GET without --openapi-discovery");
+    assert_eq!(
+        st[0]["Action"],
+        serde_json::json!([
+            "logs:DescribeLogStreams",
+            "logs:FilterLogEvents",
+            "logs:GetLogEvents"
+        ])
+    );
+    assert_eq!(
+        st[0]["Resource"],
+        serde_json::json!([
+            format!("arn:aws:logs:eu-west-1:123456789012:log-group:{GROUP}:*"),
+            "arn:aws:logs:eu-west-1:123456789012:log-group:other-group:*"
+        ])
+    );
+    assert_eq!(st[1]["Action"], "logs:DescribeLogGroups");
+    assert_eq!(st[1]["Resource"], "*");
+    // Only DescribeLogGroups is allowed on "*".
+    for s in st {
+        if s["Resource"] == "*" {
+            assert_eq!(s["Action"], "logs:DescribeLogGroups");
+        }
+    }
+    let (_, out, _) = aws(&[
+        "iam-policy",
+        "--log-group",
+        GROUP,
+        "--region",
+        "us-gov-west-1",
+        "--account-id",
+        "123456789012",
+        "--openapi-discovery",
+    ]);
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        p["Statement"][2],
+        serde_json::json!({
+            "Sid": "DiscoverOpenApiSpecs", "Effect": "Allow", "Action": "apigateway:GET",
+            "Resource": ["arn:aws-us-gov:apigateway:us-gov-west-1::/restapis*", "arn:aws-us-gov:apigateway:us-gov-west-1::/apis*"]
+        })
+    );
+    assert!(p["Statement"][0]["Resource"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws-us-gov:logs:"));
+}
+
+#[test]
+fn trust_policy_names_the_service_account() {
+    let (code, out, err) = aws(&[
+        "iam-policy",
+        "--kind",
+        "trust",
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+        "--oidc-provider",
+        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123",
+        "--service-account",
+        "akto/api-gateway-logging",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p: Value = serde_json::from_str(&out).unwrap();
+    let s = &p["Statement"][0];
+    assert_eq!(s["Action"], "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        s["Principal"]["Federated"],
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123"
+    );
+    assert_eq!(
+        s["Condition"]["StringEquals"]["oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123:sub"],
+        "system:serviceaccount:akto:api-gateway-logging"
+    );
+    let (code, _, err) = aws(&[
+        "iam-policy",
+        "--kind",
+        "trust",
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn log_settings_name_the_log_group() {
+    let (_, cli, _) = aws(&[
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+    ]);
+    assert!(
+        cli.contains("aws apigateway update-stage")
+            && cli.contains("logging/dataTrace,value=true")
+            && cli.contains("logging/loglevel,value=INFO")
+    );
+    assert!(cli.contains("API-Gateway-Execution-Logs_a1b2c3d4e5/prod"));
+    if tool("bash") {
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg("-c")
+            .arg(&cli)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "the script is valid bash");
+    }
+    let (_, cfn, _) = aws(&[
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--format",
+        "cloudformation",
+    ]);
+    if let Some(docs) = pyyaml_docs(&cfn) {
+        let ms = &docs[0]["Resources"]["AktoLoggedStage"]["Properties"]["MethodSettings"][0];
+        assert_eq!(ms["DataTraceEnabled"], true);
+        assert_eq!(ms["LoggingLevel"], "INFO");
+    }
+}
+
+#[test]
+fn refusals_exit_2() {
+    let m = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "manifest",
+            "--log-group",
+            GROUP,
+            "--region",
+            "us-east-1",
+            "--kafka-broker",
+            "b.example.com:9092",
+            "--format",
+            "k8s",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for pair in extra.chunks(2) {
+            if let Some(i) = v.iter().position(|x| x == pair[0]) {
+                v[i + 1] = pair[1].to_string();
+            } else {
+                v.extend(pair.iter().map(|s| s.to_string()));
+            }
+        }
+        v
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (m(&["--region", "mars-1"]), "not an AWS region"),
+        (m(&["--region", "us-east"]), "not an AWS region"),
+        (m(&["--log-group", "aws/reserved"]), "log group"),
+        (m(&["--log-group", "bad name"]), "log group"),
+        (m(&["--log-group", &"a".repeat(513)]), "log group"),
+        (m(&["--kafka-broker", "b.example.com"]), "no port"),
+        (m(&["--kafka-broker", "b.example.com:70000"]), "port"),
+        (m(&["--kafka-broker", "b..x:9092"]), "host name"),
+        (m(&["--batch-size", "ten"]), "--batch-size"),
+        (m(&["--batch-time-secs", "1.5"]), "--batch-time-secs"),
+        (
+            m(&["--irsa-role-arn", "arn:aws:iam::123:role/x"]),
+            "role ARN",
+        ),
+        (
+            m(&[
+                "--irsa-role-arn",
+                "arn:aws:iam::123456789012:role/x",
+                "--static-keys",
+                "",
+            ]),
+            "cannot be used with",
+        ),
+        (m(&["--run-as-user", "0"]), "--run-as-user"),
+        (m(&["--namespace", "Akto"]), "DNS-1123"),
+        (m(&["--openapi-discovery", "yes"]), "--openapi-discovery"),
+        (m(&["--format", "helm"]), "--format"),
+        (
+            vec![
+                "iam-policy".into(),
+                "--log-group".into(),
+                GROUP.into(),
+                "--region".into(),
+                "us-east-1".into(),
+                "--account-id".into(),
+                "12345".into(),
+            ],
+            "12 digits",
+        ),
+        (
+            vec![
+                "log-settings".into(),
+                "--rest-api-id".into(),
+                "ABC".into(),
+                "--stage".into(),
+                "prod".into(),
+                "--region".into(),
+                "us-east-1".into(),
+            ],
+            "REST API id",
+        ),
+        (
+            vec![
+                "log-settings".into(),
+                "--rest-api-id".into(),
+                "a1b2c3d4e5".into(),
+                "--stage".into(),
+                "pr od".into(),
+                "--region".into(),
+                "us-east-1".into(),
+            ],
+            "stage name",
+        ),
+    ];
+    for (args, needle) in cases {
+        let args: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.is_empty())
+            .collect();
+        let (code, out, err) = aws(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr lacks {needle:?}:\n{err}"
+        );
+    }
+}
