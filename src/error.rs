@@ -59,3 +59,22 @@ pub fn printable(s: &str) -> String {
 }
 
 impl std::error::Error for InputError {}
+
+/// An [`InputError`] as the `anyhow::Error` commands return.
+pub fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Error {
+    InputError::new(input, value, problem, help).into()
+}
+
+/// A path given on the command line that lands in a generated file: not empty, and no control
+/// characters (a line break would end a YAML scalar or a comment).
+pub fn check_path_arg(input: &str, value: &str, help: &str) -> anyhow::Result<()> {
+    if value.is_empty() || value.chars().any(char::is_control) {
+        return Err(refuse(
+            input,
+            value,
+            "the path is empty or holds control characters",
+            help,
+        ));
+    }
+    Ok(())
+}

@@ -7,15 +7,11 @@
 
 use serde::Serialize;
 
-use crate::error::InputError;
+use crate::error::{check_path_arg, refuse};
 use crate::render;
 
 /// The connector image of seed 001.
 pub const DEFAULT_IMAGE: &str = "aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
-
-fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Error {
-    InputError::new(input, value, problem, help).into()
-}
 
 /// An AWS region code, with its partition (`aws`, `aws-cn`, `aws-us-gov`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,7 +180,7 @@ pub fn parse_role_arn(input: &str, value: &str) -> anyhow::Result<String> {
 
 /// A Kubernetes DNS-1123 label (namespaces, names of Deployments and Secrets kept short).
 pub fn parse_k8s_name(input: &str, value: &str) -> anyhow::Result<String> {
-    crate::kong::check_k8s_name(input, value, true)?;
+    crate::k8s::check_k8s_name(input, value, true)?;
     Ok(value.to_string())
 }
 
@@ -264,15 +260,8 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String>
             "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi",
         ));
     }
-    if format == ManifestFormat::Compose
-        && (c.env_file.is_empty() || c.env_file.chars().any(char::is_control))
-    {
-        return Err(refuse(
-            "--env-file",
-            &c.env_file,
-            "the env file path is empty or holds control characters",
-            "e.g. ./api-gateway-logging.env",
-        ));
+    if format == ManifestFormat::Compose {
+        check_path_arg("--env-file", &c.env_file, "e.g. ./api-gateway-logging.env")?;
     }
     let vars = vec![
         Var {

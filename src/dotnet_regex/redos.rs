@@ -62,14 +62,7 @@ struct Info {
 /// Computes the facts of `n` and of every node below it, once each, into `memo`.
 fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
     let i = match &n.kind {
-        NodeKind::Empty => Info {
-            nullable: true,
-            trivial: true,
-            first: CharSet::empty(),
-            last: CharSet::empty(),
-            chars: CharSet::empty(),
-            variable: false,
-        },
+        NodeKind::Empty => Info::zero_width(true),
         NodeKind::Char(_, set) | NodeKind::Set(set) => Info {
             nullable: false,
             trivial: false,
@@ -78,14 +71,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             chars: set.clone(),
             variable: false,
         },
-        NodeKind::Assert(_) => Info {
-            nullable: true,
-            trivial: false,
-            first: CharSet::empty(),
-            last: CharSet::empty(),
-            chars: CharSet::empty(),
-            variable: false,
-        },
+        NodeKind::Assert(_) => Info::zero_width(false),
         NodeKind::Backref(_) => Info {
             nullable: true,
             trivial: false,
@@ -96,14 +82,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
         },
         NodeKind::Group(kind, child) => {
             if is_lookaround(*kind) {
-                Info {
-                    nullable: true,
-                    trivial: false,
-                    first: CharSet::empty(),
-                    last: CharSet::empty(),
-                    chars: CharSet::empty(),
-                    variable: false,
-                }
+                Info::zero_width(false)
             } else {
                 let mut i = compute(child, memo);
                 if matches!(kind, GroupKind::Balancing(..)) {
@@ -113,14 +92,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             }
         }
         NodeKind::Concat(parts) => {
-            let mut out = Info {
-                nullable: true,
-                trivial: true,
-                first: CharSet::empty(),
-                last: CharSet::empty(),
-                chars: CharSet::empty(),
-                variable: false,
-            };
+            let mut out = Info::zero_width(true);
             for p in parts {
                 let i = compute(p, memo);
                 if out.nullable {
@@ -199,6 +171,20 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
     };
     memo.insert(n as *const Node as usize, i.clone());
     i
+}
+
+impl Info {
+    /// A node that matches the empty string only; `trivial` when nothing in it can fail.
+    fn zero_width(trivial: bool) -> Info {
+        Info {
+            nullable: true,
+            trivial,
+            first: CharSet::empty(),
+            last: CharSet::empty(),
+            chars: CharSet::empty(),
+            variable: false,
+        }
+    }
 }
 
 /// The facts of every node of a tree, computed once.

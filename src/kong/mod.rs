@@ -6,8 +6,9 @@
 
 use serde::Serialize;
 
-use crate::error::InputError;
+use crate::error::{check_path_arg, refuse};
 use crate::http_url::BaseUrl;
+use crate::k8s::check_k8s_name;
 use crate::render;
 
 /// The plugin's name, as Kong knows it.
@@ -91,10 +92,6 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Error {
-    InputError::new(input, value, problem, help).into()
-}
-
 /// A Kong entity name: letters, digits, `.`, `-`, `_`, `~` (Kong's `utf8_name`, ASCII only so
 /// it is safe in URLs and shells).
 pub fn check_kong_name(input: &str, value: &str) -> anyhow::Result<()> {
@@ -109,38 +106,6 @@ pub fn check_kong_name(input: &str, value: &str) -> anyhow::Result<()> {
             value,
             "a Kong name is 1 to 128 letters, digits, `.`, `-`, `_` or `~`",
             "give the name exactly as Kong shows it (`curl -s $KONG_ADMIN_URL/services | jq -r '.data[].name'`)",
-        ));
-    }
-    Ok(())
-}
-
-/// A Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, `-`, `.`.
-pub fn check_k8s_name(input: &str, value: &str, label: bool) -> anyhow::Result<()> {
-    let max = if label { 63 } else { 253 };
-    let part_ok = |p: &str| {
-        !p.is_empty()
-            && p.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !p.starts_with('-')
-            && !p.ends_with('-')
-    };
-    let ok = value.len() <= max
-        && if label {
-            part_ok(value)
-        } else {
-            value.split('.').all(part_ok)
-        };
-    if !ok {
-        let what = if label {
-            "a DNS-1123 label (at most 63"
-        } else {
-            "a DNS-1123 subdomain (at most 253"
-        };
-        return Err(refuse(
-            input,
-            value,
-            &format!("a Kubernetes name must be {what} lower-case letters, digits and `-`, starting and ending with a letter or digit)"),
-            "use the object's name as `kubectl get` shows it",
         ));
     }
     Ok(())
@@ -222,15 +187,12 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             ));
         }
     }
-    if matches!(setup.format, Format::Compose)
-        && (setup.plugin_dir.is_empty() || setup.plugin_dir.chars().any(char::is_control))
-    {
-        return Err(refuse(
+    if setup.format == Format::Compose {
+        check_path_arg(
             "--plugin-dir",
             &setup.plugin_dir,
-            "the plugin folder path is empty or holds control characters",
             "give the folder holding handler.lua and schema.lua",
-        ));
+        )?;
     }
     if !setup.service_url.is_https() {
         warnings.push(format!(
