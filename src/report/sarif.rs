@@ -43,7 +43,10 @@ pub fn render(run: &Run<'_>) -> String {
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": r.summary },
                 "help": { "text": r.doc_text(), "markdown": r.doc_text() },
-                "defaultConfiguration": { "level": level(r.default_severity) },
+                "defaultConfiguration": {
+                    "level": level(r.default_severity),
+                    "enabled": r.default_enabled,
+                },
             })
         })
         .collect();
