@@ -351,7 +351,11 @@ pub fn list_rules() -> anyhow::Result<ExitCode> {
         .unwrap_or(0);
     let mut out = String::new();
     for r in lint::all_rules() {
-        let level = if r.default_enabled { r.default_severity.as_str() } else { "off" };
+        let level = if r.default_enabled {
+            r.default_severity.as_str()
+        } else {
+            "off"
+        };
         out.push_str(&format!("{:width$}  {level:7}  {}\n", r.id, r.summary));
     }
     out.push_str("\nOne rule's documentation: akto-connect rule ID. Levels and suppressions: akto-connect.toml (see akto-connect lint --help).\n");
@@ -364,8 +368,16 @@ pub fn show_rule(id: &str) -> anyhow::Result<ExitCode> {
         let known: Vec<_> = lint::all_rules().iter().map(|r| r.id).collect();
         bail!("unknown rule `{id}`; known rules: {}", known.join(", "));
     };
-    let level = if r.default_enabled { r.default_severity.as_str() } else { "off" };
-    let text = format!("# {} ({level} by default)\n\n{}\n", r.id, r.doc_text().trim_end());
+    let level = if r.default_enabled {
+        r.default_severity.as_str()
+    } else {
+        "off"
+    };
+    let text = format!(
+        "# {} ({level} by default)\n\n{}\n",
+        r.id,
+        r.doc_text().trim_end()
+    );
     output::emit(None, &text)?;
     Ok(ExitCode::SUCCESS)
 }

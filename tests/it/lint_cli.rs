@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{bin, run, test_file};
+use crate::common::{bin, run, test_file, tool};
 
 const MISSING: &str = "fixtures/lint/missing-base/section-without-base.xml";
 
@@ -444,4 +444,33 @@ fn report_to_file() {
     assert!(stdout.is_empty());
     let v: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    // `script` gives the command a real terminal.
+    if !tool("script") {
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("akto-connect");
+    let on_tty = |no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec"])
+            .arg(format!("{} lint --no-config {MISSING}", binary.display()))
+            .arg("/dev/null")
+            .current_dir(test_file(""))
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let coloured = on_tty(None);
+    assert!(coloured.contains("missing-base"), "{coloured}");
+    assert!(coloured.contains('\x1b'), "a terminal gets colour");
+    let plain = on_tty(Some("1"));
+    assert!(
+        plain.contains("missing-base") && !plain.contains('\x1b'),
+        "NO_COLOR turns it off: {plain:?}"
+    );
 }
