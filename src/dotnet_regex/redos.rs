@@ -72,14 +72,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             variable: false,
         },
         NodeKind::Assert(_) => Info::zero_width(false),
-        NodeKind::Backref(_) => Info {
-            nullable: true,
-            trivial: false,
-            first: CharSet::all(),
-            last: CharSet::all(),
-            chars: CharSet::all(),
-            variable: true,
-        },
+        NodeKind::Backref(_) => Info::anything(),
         NodeKind::Group(kind, child) => {
             if is_lookaround(*kind) {
                 Info::zero_width(false)
@@ -174,6 +167,18 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
 }
 
 impl Info {
+    /// The most conservative facts: may match anything, or nothing, and may fail.
+    fn anything() -> Info {
+        Info {
+            nullable: true,
+            trivial: false,
+            first: CharSet::all(),
+            last: CharSet::all(),
+            chars: CharSet::all(),
+            variable: true,
+        }
+    }
+
     /// A node that matches the empty string only; `trivial` when nothing in it can fail.
     fn zero_width(trivial: bool) -> Info {
         Info {
@@ -198,15 +203,10 @@ impl Facts {
     fn new(root: &Node) -> Self {
         let mut memo = HashMap::new();
         compute(root, &mut memo);
-        let unknown = Info {
-            nullable: true,
-            trivial: false,
-            first: CharSet::all(),
-            last: CharSet::all(),
-            chars: CharSet::all(),
-            variable: true,
-        };
-        Facts { memo, unknown }
+        Facts {
+            memo,
+            unknown: Info::anything(),
+        }
     }
 
     fn of(&self, n: &Node) -> &Info {

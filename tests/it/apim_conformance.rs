@@ -2,14 +2,13 @@
 //! compiler for every policy expression, and Microsoft's regex engine (under Mono) for the
 //! path filter's behaviour.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use akto_connect::apim::capture::PolicyFormat;
 use akto_connect::apim::dialect::{Kind, Place};
 use akto_connect::apim::tree;
 
-use crate::common::{option_sets, options, render, test_file, tool};
+use crate::common::{option_sets, options, pipe, render, test_file, tool};
 
 #[test]
 fn xml_form_passes_xmllint() {
@@ -202,20 +201,7 @@ fn capture_predicate_behaves_on_dotnet_regex_engine() {
         .iter()
         .map(|(l, p, _)| format!("{l}\t{p}\n"))
         .collect();
-    let mut child = Command::new("mono")
-        .arg(&exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = pipe(Command::new("mono").arg(&exe), &input);
     assert!(
         out.status.success(),
         "{}",

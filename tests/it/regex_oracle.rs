@@ -2,12 +2,11 @@
 //! tests/conformance/regex_corpus.txt must get the verdict and the reason that `new Regex(p)`
 //! gives under Mono (stored in regex_corpus.expected; re-checked live when Mono is here).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use akto_connect::dotnet_regex;
 
-use crate::common::{test_file, tool};
+use crate::common::{pipe, test_file, tool};
 
 /// The corpus patterns, in order.
 fn corpus() -> Vec<String> {
@@ -85,20 +84,10 @@ fn stored_verdicts_are_monos() {
         .iter()
         .map(|p| format!("{}\n", base64_encode(p.as_bytes())))
         .collect();
-    let mut child = Command::new("timeout")
-        .args(["300", "mono"])
-        .arg(&exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = pipe(
+        Command::new("timeout").args(["300", "mono"]).arg(&exe),
+        &input,
+    );
     assert!(out.status.success(), "the oracle failed or timed out");
     let live: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
