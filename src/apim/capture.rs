@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::patterns::RegexList;
-use super::tree;
+use super::{tree, SECTIONS};
 use crate::error::InputError;
 use crate::http_url::BaseUrl;
 use crate::render;
@@ -167,9 +167,6 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
     })?;
     Ok(Rendered { text, warnings })
 }
-
-/// The sections of a `<policies>` document, in order.
-pub const SECTIONS: [&str; 4] = ["inbound", "backend", "outbound", "on-error"];
 
 /// Reads the rendered policy back and confirms what the user depends on.
 fn verify(

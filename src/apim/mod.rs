@@ -4,3 +4,6 @@ pub mod capture;
 pub mod dialect;
 pub mod patterns;
 pub mod tree;
+
+/// The sections of a `<policies>` document, in order.
+pub const SECTIONS: [&str; 4] = ["inbound", "backend", "outbound", "on-error"];

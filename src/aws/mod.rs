@@ -326,7 +326,7 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String>
         ManifestFormat::Compose => "aws/compose.yaml.j2",
     };
     let text = render::render(template, &ctx)?;
-    check_yaml(&text).map_err(|e| anyhow::anyhow!("internal error: the generated YAML does not read back ({e}); nothing was written. Please report this."))?;
+    check_yaml(&text).map_err(|e| anyhow::anyhow!("internal error: the generated YAML failed its own check ({e}); nothing was written. Please report this."))?;
     Ok(text)
 }
 
@@ -335,10 +335,52 @@ pub fn env_file(static_keys: bool) -> anyhow::Result<String> {
     render::render("aws/env-file.j2", minijinja::context! { static_keys })
 }
 
+/// Variables that hold secrets: only ever from a Secret or an env file.
+pub const SECRET_VARS: [&str; 4] = [
+    "DATABASE_ABSTRACTOR_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// Reads the YAML back and confirms no secret variable carries a value inline (a container
+/// `env` entry with `value`, or a Compose `environment` key).
 fn check_yaml(text: &str) -> Result<(), String> {
     use serde::Deserialize;
+    use serde_yaml::Value;
     for doc in serde_yaml::Deserializer::from_str(text) {
-        serde_yaml::Value::deserialize(doc).map_err(|e| e.to_string())?;
+        let v = Value::deserialize(doc).map_err(|e| e.to_string())?;
+        let containers = v
+            .get("spec")
+            .and_then(|s| s.get("template"))
+            .and_then(|t| t.get("spec"))
+            .and_then(|p| p.get("containers"))
+            .and_then(Value::as_sequence);
+        for c in containers.into_iter().flatten() {
+            for e in c
+                .get("env")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+                if SECRET_VARS.contains(&name) && e.get("value").is_some() {
+                    return Err(format!("{name} has an inline value"));
+                }
+            }
+        }
+        let services = v.get("services").and_then(Value::as_mapping);
+        for (_, svc) in services.into_iter().flatten() {
+            if let Some(env) = svc.get("environment").and_then(Value::as_mapping) {
+                if let Some(k) = env
+                    .keys()
+                    .filter_map(Value::as_str)
+                    .find(|k| SECRET_VARS.contains(k))
+                {
+                    return Err(format!("{k} is in a Compose environment"));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-use crate::apim::capture::SECTIONS;
+use crate::apim::SECTIONS;
 use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
 declare_rule! {

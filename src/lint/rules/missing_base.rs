@@ -1,5 +1,5 @@
-use crate::apim::capture::SECTIONS;
 use crate::apim::tree::{Element, Node};
+use crate::apim::SECTIONS;
 use crate::lint::fix::Layout;
 use crate::lint::{declare_rule, Context, Diagnostic, Edit, Scope, Severity};
 
