@@ -92,7 +92,6 @@ fn done_when_example_reads_back_in_both_forms() {
     assert_eq!(set_url, "https://ingest.example.com:9091/api/ingestData");
 
     // The rawxml form is not XML (expressions are unescaped), but reads the same in the dialect.
-    assert!(quick_xml::Reader::from_str(&raw).read_event().is_ok());
     let doc = tree::read(&raw).expect("rawxml reads in the APIM dialect");
     let sections: Vec<_> = doc
         .root
