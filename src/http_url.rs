@@ -26,6 +26,28 @@ impl BaseUrl {
         self.secure
     }
 
+    /// The host, without port (IPv6 with its brackets).
+    pub fn host(&self) -> &str {
+        let rest = &self.text[self.text.find("://").map_or(0, |i| i + 3)..];
+        let authority = rest.split('/').next().unwrap_or("");
+        match authority.strip_prefix('[') {
+            Some(v6) => v6
+                .split_once(']')
+                .map_or(authority, |(h, _)| &authority[..h.len() + 2]),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        }
+    }
+
+    /// Whether the host is this machine (`localhost`, `127.0.0.0/8`, `[::1]`).
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host();
+        host == "localhost"
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// `self` joined with an absolute path (`/api/ingestData`), with exactly one slash between.
     pub fn join(&self, path: &str) -> String {
         format!("{}/{}", self.text, path.trim_start_matches('/'))
@@ -275,6 +297,17 @@ mod tests {
         );
         assert_eq!(ok("https://[::1]:8443"), "https://[::1]:8443");
         assert_eq!(ok("http://akto_ingest:8080"), "http://akto_ingest:8080");
+    }
+
+    #[test]
+    fn host_and_loopback() {
+        let u = |s: &str| BaseUrl::parse("--url", s).unwrap();
+        assert_eq!(u("http://localhost:8001/x").host(), "localhost");
+        assert_eq!(u("https://[::1]:8443").host(), "[::1]");
+        assert!(u("http://127.0.0.2:8001").is_loopback());
+        assert!(u("http://[::1]").is_loopback());
+        assert!(!u("http://127.example.com:8001").is_loopback());
+        assert!(!u("http://10.0.0.1:8001").is_loopback());
     }
 
     #[test]

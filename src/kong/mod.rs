@@ -200,7 +200,7 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             setup.service_url.as_str()
         ));
     }
-    if setup.format == Format::Curl && !setup.admin_url.is_https() && !is_loopback(&setup.admin_url)
+    if setup.format == Format::Curl && !setup.admin_url.is_https() && !setup.admin_url.is_loopback()
     {
         warnings.push(format!(
             "--admin-url {} uses http:// to a remote host: an admin token would travel in clear",
@@ -254,18 +254,6 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             .map_err(|p| anyhow::anyhow!("internal error: the generated YAML failed its own check ({p}); nothing was written. Please report this."))?;
     }
     Ok(Rendered { text, warnings })
-}
-
-fn is_loopback(url: &BaseUrl) -> bool {
-    let host = url
-        .as_str()
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    host == "localhost" || host.starts_with("127.") || url.as_str().contains("://[::1]")
 }
 
 /// Reads the YAML back: every document parses, and the plugin's config is what was asked for.
