@@ -8,13 +8,12 @@ use akto_connect::apim::capture::PolicyFormat;
 use akto_connect::apim::dialect::{Kind, Place};
 use akto_connect::apim::tree;
 
-use crate::common::{option_sets, options, pipe, render, test_file, tool};
+use crate::common::{option_sets, options, pipe, render, require_tool, test_file};
 
 #[test]
+#[ignore = "needs xmllint"]
 fn xml_form_passes_xmllint() {
-    if !tool("xmllint") {
-        return;
-    }
+    require_tool("xmllint");
     let dir = tempfile::tempdir().unwrap();
     for (name, opts) in option_sets() {
         if opts.format != PolicyFormat::Xml {
@@ -100,10 +99,9 @@ fn mcs(
 }
 
 #[test]
+#[ignore = "needs mcs (Mono)"]
 fn every_generated_expression_compiles_with_mcs() {
-    if !tool("mcs") {
-        return;
-    }
+    require_tool("mcs");
     let dir = tempfile::tempdir().unwrap();
     let mut class = String::from(
         "using System;\nusing System.Collections.Generic;\nusing System.Linq;\n\nnamespace Generated\n{\npublic static class Expressions\n{\n",
@@ -140,10 +138,10 @@ fn every_generated_expression_compiles_with_mcs() {
 }
 
 #[test]
+#[ignore = "needs mcs and mono"]
 fn capture_predicate_behaves_on_dotnet_regex_engine() {
-    if !(tool("mcs") && tool("mono")) {
-        return;
-    }
+    require_tool("mcs");
+    require_tool("mono");
     let policy = render(&options(
         "https://ingest.example.com",
         &[],

@@ -26,6 +26,54 @@ pub fn tool(name: &str) -> bool {
     found
 }
 
+/// Whether a program is on PATH.
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+}
+
+/// For a test marked `#[ignore = "needs NAME …"]`: fails, naming the tool and how to get it,
+/// when NAME is not on PATH. Ignored tests run only when asked for (`cargo test --
+/// --include-ignored`, as `.ci/run` does), and then a missing tool is a failure, never a skip.
+pub fn require_tool(name: &str) {
+    assert!(
+        on_path(name),
+        "this test needs `{name}` on PATH: `bash .ci/run` installs it (see README, Tests)"
+    );
+}
+
+/// For a test marked `#[ignore = "needs python3 with …"]`: fails unless python3 imports every
+/// module named.
+pub fn require_python(modules: &[&str]) {
+    let code = modules
+        .iter()
+        .map(|m| format!("import {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &code])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "this test needs python3 with {modules:?}: `bash .ci/run` installs them in a venv"
+    );
+}
+
+/// For a test marked `#[ignore = "needs ../shared"]`: the path under `../shared` (corpus,
+/// seeds, schemas), failing when it is missing.
+pub fn require_shared(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "this test needs {} (the shared folder beside the checkout)",
+        p.display()
+    );
+    p
+}
+
 /// A file under the project's tests/ folder.
 pub fn test_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

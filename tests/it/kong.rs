@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{bin, run, shared, test_file, tool};
+use crate::common::{bin, require_python, require_shared, run, shared, test_file, tool};
 
 const URL: &str = "https://ingest.example.com:9091";
 
@@ -50,19 +50,9 @@ fn snapshots_per_format_and_scope() {
 }
 
 /// Whether the Python side of the conformance checks can run here.
-fn python_ready() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import yaml, jsonschema"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
-            "python3 with PyYAML and jsonschema is required (AKTO_REQUIRE_CONFORMANCE is set)"
-        );
-        eprintln!("skipping: python3 with PyYAML and jsonschema is not available (bash .ci/run sets it up)");
-    }
-    ok
+fn python_ready() {
+    require_python(&["yaml", "jsonschema"]);
+    require_shared("schemas");
 }
 
 /// Runs the Python checker on an artifact; returns its documents as JSON.
@@ -91,10 +81,9 @@ fn validate(format: &str, text: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs python3 with yaml, jsonschema and ../shared"]
 fn yaml_formats_pass_their_schemas_for_every_scope() {
-    if !python_ready() || shared("schemas").is_none() {
-        return;
-    }
+    python_ready();
     for format in ["deck", "kic", "compose", "helm"] {
         for (scope, args) in scopes() {
             let (code, out, err) =
@@ -119,10 +108,9 @@ fn yaml_formats_pass_their_schemas_for_every_scope() {
 }
 
 #[test]
+#[ignore = "needs python3 with yaml, jsonschema and ../shared"]
 fn yaml_1_1_keeps_tricky_names_strings() {
-    if !python_ready() || shared("schemas").is_none() {
-        return;
-    }
+    python_ready();
     for name in ["on", "yes", "0755", "1e3", "null", "y"] {
         let (code, out, err) =
             enable(&["--service-url", URL, "--service", name, "--format", "deck"]);

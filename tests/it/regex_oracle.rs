@@ -6,7 +6,7 @@ use std::process::Command;
 
 use akto_connect::dotnet_regex;
 
-use crate::common::{pipe, test_file, tool};
+use crate::common::{pipe, require_tool, test_file};
 
 /// The corpus patterns, in order.
 fn corpus() -> Vec<String> {
@@ -64,10 +64,10 @@ fn parser_agrees_with_dotnet_on_the_whole_corpus() {
 }
 
 #[test]
+#[ignore = "needs mcs and mono"]
 fn stored_verdicts_are_monos() {
-    if !(tool("mcs") && tool("mono")) {
-        return;
-    }
+    require_tool("mcs");
+    require_tool("mono");
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("oracle.exe");
     let out = Command::new("mcs")
