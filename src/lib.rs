@@ -11,6 +11,7 @@ pub mod http_url;
 pub mod k8s;
 pub mod kong;
 pub mod lint;
+pub mod net;
 pub mod output;
 pub mod render;
 pub mod report;

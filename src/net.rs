@@ -1,0 +1,694 @@
+//! The one place the tool talks to the network: every outbound HTTP call (Kong's Admin API,
+//! Azure Resource Manager, the Akto ingest service) goes through [`Client`].
+//!
+//! It owns what every caller would otherwise get subtly different: timeouts (a silent server is
+//! reported in seconds), TLS with certificate checks always on (the system trust store, plus a
+//! private CA file when given), retries with backoff on 429/5xx that honour `Retry-After`, a
+//! bound on response size, no credentials forwarded across redirects, and error messages that
+//! name the URL and the likely cause. URLs in messages never show a query string or user
+//! info, so a SAS token or a password in a URL cannot leak into a log.
+//!
+//! Domain modules build requests and read responses as plain data; they never call this.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+/// How a [`Client`] behaves. `Default` suits an interactive command.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// The whole exchange, from resolving the host to the last body byte.
+    pub timeout: Duration,
+    /// Resolving and connecting (TLS included).
+    pub connect_timeout: Duration,
+    /// Further attempts after a retryable failure (429, 502, 503, 504, a reset connection).
+    pub retries: u32,
+    /// The longest `Retry-After` (or backoff) honoured; a server asking for more is an error.
+    pub max_retry_wait: Duration,
+    /// Extra trusted roots (PEM), on top of the system's.
+    pub ca_file: Option<PathBuf>,
+    /// The largest response body read, in bytes.
+    pub max_body: u64,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retries: 3,
+            max_retry_wait: Duration::from_secs(120),
+            ca_file: None,
+            max_body: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A request as plain data.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Whether sending it twice is harmless. Only idempotent requests are retried after a
+    /// failure that may have reached the server; any request is retried on 429.
+    pub idempotent: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self::new(Method::Get, url, None)
+    }
+
+    /// A request with a body; POST is not idempotent, PUT and DELETE are.
+    pub fn new(method: Method, url: impl Into<String>, body: Option<Vec<u8>>) -> Self {
+        Self {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body,
+            idempotent: !matches!(method, Method::Post | Method::Patch),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// A JSON body with its content type.
+    pub fn json(method: Method, url: impl Into<String>, body: &serde_json::Value) -> Self {
+        Self::new(method, url, Some(body.to_string().into_bytes()))
+            .header("content-type", "application/json")
+    }
+}
+
+/// A response: any status (4xx and 5xx are answers, not errors, for the caller to judge).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Time of the last attempt, from sending to the last byte.
+    pub elapsed: Duration,
+    /// How many attempts were made (1 when there was no retry).
+    pub attempts: u32,
+}
+
+impl Response {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (lossy), for messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why no answer came back. `Display` names the URL (without query) and the likely cause.
+#[derive(Debug)]
+pub struct NetError {
+    pub url: String,
+    pub kind: NetErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetErrorKind {
+    /// The URL itself is not usable.
+    BadUrl(String),
+    /// The host name does not resolve.
+    Dns,
+    /// Nothing listens there, or a firewall refused.
+    ConnectionFailed(String),
+    /// No answer within the time allowed; `phase` says where it stalled.
+    Timeout { phase: String, after: Duration },
+    /// The TLS handshake failed: an untrusted or expired certificate, a name mismatch.
+    Tls(String),
+    /// `https://` to a port that speaks plain HTTP.
+    TlsToPlainHttp,
+    /// The server answered with something that is not HTTP.
+    Protocol(String),
+    /// The response body is larger than allowed.
+    TooLarge(u64),
+    /// The server asked to wait longer than the configured maximum.
+    RetryTooLong(Duration),
+    /// A private CA file could not be used.
+    CaFile(String),
+    /// Any other failure, as the transport put it.
+    Other(String),
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = &self.url;
+        match &self.kind {
+            NetErrorKind::BadUrl(why) => write!(f, "{url}: not a usable URL ({why})"),
+            NetErrorKind::Dns => write!(
+                f,
+                "{url}: the host name does not resolve; check the spelling, and that this machine's DNS can see it (an internal name needs the internal network or VPN)"
+            ),
+            NetErrorKind::ConnectionFailed(why) => write!(
+                f,
+                "{url}: cannot connect ({why}); check the port, that the service is running, and that no firewall or security group blocks it"
+            ),
+            NetErrorKind::Timeout { phase, after } => write!(
+                f,
+                "{url}: no answer within {:.1} s while {phase}; a firewall that drops packets, a wrong port or an overloaded service are the usual causes",
+                after.as_secs_f64()
+            ),
+            NetErrorKind::Tls(why) => write!(
+                f,
+                "{url}: the TLS handshake failed ({why}); check that the certificate is valid, unexpired and issued for this host name, or pass the private CA with --ca-file"
+            ),
+            NetErrorKind::TlsToPlainHttp => write!(
+                f,
+                "{url}: the server answered in plain HTTP, not TLS: use http:// for this port (Akto's ingest service listens in plain HTTP on 9091), or the port of your TLS proxy"
+            ),
+            NetErrorKind::Protocol(why) => write!(
+                f,
+                "{url}: the server did not answer in HTTP ({why}); check the port"
+            ),
+            NetErrorKind::TooLarge(limit) => {
+                write!(f, "{url}: the response is larger than {limit} bytes")
+            }
+            NetErrorKind::RetryTooLong(wait) => write!(
+                f,
+                "{url}: the server asks to retry after {} s, longer than this run waits; try again later",
+                wait.as_secs()
+            ),
+            NetErrorKind::CaFile(why) => write!(f, "--ca-file: {why}"),
+            NetErrorKind::Other(why) => write!(f, "{url}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for NetError {}
+
+/// A URL fit for a message: no user info, no query, no fragment.
+pub fn redact_url(url: &str) -> String {
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..cut];
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Status, headers and body of one attempt.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// The one HTTP client. Cheap to share across threads (`&Client` is `Sync`).
+pub struct Client {
+    agent: ureq::Agent,
+    config: NetConfig,
+}
+
+impl Client {
+    /// Builds a client; fails only when `ca_file` cannot be read or holds no certificate.
+    pub fn new(config: NetConfig) -> Result<Self, NetError> {
+        let roots = root_certs(config.ca_file.as_ref())?;
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(config.timeout))
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_resolve(Some(config.connect_timeout))
+            .user_agent(concat!("akto-connect/", env!("CARGO_PKG_VERSION")))
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build();
+        Ok(Self {
+            agent: agent_config.into(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    /// Sends `req`, retrying as [`NetConfig`] allows. `on_retry` hears about each wait (for a
+    /// progress line), with the status or error that caused it.
+    pub fn send_with(
+        &self,
+        req: &Request,
+        mut on_retry: impl FnMut(&str, Duration),
+    ) -> Result<Response, NetError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let result = self.send_once(req);
+            let elapsed = started.elapsed();
+            let last = attempt > self.config.retries;
+            match result {
+                Ok((status, headers, body)) => {
+                    let retryable = status == 429
+                        || (req.idempotent && matches!(status, 500 | 502 | 503 | 504));
+                    if retryable && !last {
+                        let asked = retry_after(&headers);
+                        let wait = asked.unwrap_or_else(|| backoff(attempt));
+                        if wait > self.config.max_retry_wait {
+                            return Err(self.error(&req.url, NetErrorKind::RetryTooLong(wait)));
+                        }
+                        on_retry(&format!("HTTP {status}"), wait);
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    return Ok(Response {
+                        status,
+                        headers,
+                        body,
+                        elapsed,
+                        attempts: attempt,
+                    });
+                }
+                Err(kind) => {
+                    let transient = matches!(
+                        kind,
+                        NetErrorKind::ConnectionFailed(_) | NetErrorKind::Other(_)
+                    ) && req.idempotent;
+                    if transient && !last {
+                        let wait = backoff(attempt);
+                        on_retry(&format!("{}", self.error(&req.url, kind)), wait);
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    return Err(self.error(&req.url, kind));
+                }
+            }
+        }
+    }
+
+    /// Sends `req`, retrying as [`NetConfig`] allows.
+    pub fn send(&self, req: &Request) -> Result<Response, NetError> {
+        self.send_with(req, |_, _| {})
+    }
+
+    fn error(&self, url: &str, kind: NetErrorKind) -> NetError {
+        NetError {
+            url: redact_url(url),
+            kind,
+        }
+    }
+
+    fn send_once(
+        &self,
+        req: &Request,
+    ) -> Result<Answer, NetErrorKind> {
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(&req.url);
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let result = match &req.body {
+            Some(body) => builder
+                .body(body.clone())
+                .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
+                .and_then(|r| self.agent.run(r).map_err(|e| self.classify(e, &req.url))),
+            None => builder
+                .body(())
+                .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
+                .and_then(|r| self.agent.run(r).map_err(|e| self.classify(e, &req.url))),
+        };
+        let mut resp = result?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(self.config.max_body)
+            .read_to_vec()
+            .map_err(|e| self.classify(e, &req.url))?;
+        Ok((status, headers, body))
+    }
+
+    fn classify(&self, e: ureq::Error, url: &str) -> NetErrorKind {
+        use ureq::Error as E;
+        match e {
+            E::BadUri(why) => NetErrorKind::BadUrl(why),
+            E::Http(why) => NetErrorKind::BadUrl(why.to_string()),
+            E::HostNotFound => NetErrorKind::Dns,
+            E::ConnectionFailed => NetErrorKind::ConnectionFailed("connection failed".into()),
+            E::Timeout(t) => {
+                let (phase, after) = timeout_phase(t, &self.config);
+                NetErrorKind::Timeout {
+                    phase: phase.to_string(),
+                    after,
+                }
+            }
+            E::BodyExceedsLimit(n) => NetErrorKind::TooLarge(n),
+            E::Tls(why) => NetErrorKind::Tls(why.to_string()),
+            E::Pem(why) => NetErrorKind::CaFile(why.to_string()),
+            E::Rustls(why) => tls_kind(&why.to_string()),
+            E::Io(io) => io_kind(&io, url),
+            E::Protocol(why) => NetErrorKind::Protocol(why.to_string()),
+            other => NetErrorKind::Other(other.to_string()),
+        }
+    }
+}
+
+fn tls_kind(why: &str) -> NetErrorKind {
+    // rustls reports a plain-HTTP answer to a ClientHello as a corrupt record.
+    if why.contains("InvalidContentType") || why.contains("corrupt message") {
+        NetErrorKind::TlsToPlainHttp
+    } else {
+        NetErrorKind::Tls(why.to_string())
+    }
+}
+
+fn io_kind(io: &std::io::Error, url: &str) -> NetErrorKind {
+    use std::io::ErrorKind as K;
+    let text = io.to_string();
+    match io.kind() {
+        K::ConnectionRefused => NetErrorKind::ConnectionFailed("connection refused".into()),
+        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof
+            if url.starts_with("https://") && text.contains("tls") =>
+        {
+            NetErrorKind::Tls(text)
+        }
+        K::ConnectionReset | K::ConnectionAborted => {
+            NetErrorKind::ConnectionFailed("the connection was closed".into())
+        }
+        K::TimedOut => NetErrorKind::Timeout {
+            phase: "waiting for the network".into(),
+            after: Duration::ZERO,
+        },
+        _ => {
+            // rustls errors arrive wrapped in io::Error from the TLS stream.
+            if let Some(inner) = io.get_ref() {
+                if let Some(r) = inner.downcast_ref::<ureq::Error>() {
+                    return NetErrorKind::Other(r.to_string());
+                }
+                let s = inner.to_string();
+                if s.contains("InvalidContentType") || s.contains("corrupt message") {
+                    return NetErrorKind::TlsToPlainHttp;
+                }
+                if s.contains("certificate") || s.contains("Certificate") || s.contains("tls") {
+                    return NetErrorKind::Tls(s);
+                }
+            }
+            if text.contains("InvalidContentType") || text.contains("corrupt message") {
+                return NetErrorKind::TlsToPlainHttp;
+            }
+            if text.contains("certificate") || text.contains("Certificate") {
+                return NetErrorKind::Tls(text);
+            }
+            NetErrorKind::Other(text)
+        }
+    }
+}
+
+fn timeout_phase(t: ureq::Timeout, config: &NetConfig) -> (&'static str, Duration) {
+    use ureq::Timeout as T;
+    match t {
+        T::Resolve => ("resolving the host name", config.connect_timeout),
+        T::Connect => ("connecting (TCP and TLS)", config.connect_timeout),
+        T::SendRequest | T::SendBody => ("sending the request", config.timeout),
+        T::RecvResponse => ("waiting for the response", config.timeout),
+        T::RecvBody => ("reading the response body", config.timeout),
+        _ => ("waiting for the server", config.timeout),
+    }
+}
+
+/// `Retry-After` as a wait: seconds, or an HTTP date.
+fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
+    let value = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
+        .1
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// 0.5 s, 1 s, 2 s, … capped at 30 s.
+fn backoff(attempt: u32) -> Duration {
+    let ms = 500u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(6));
+    Duration::from_millis(ms.min(30_000))
+}
+
+/// The system's trusted roots plus the CA file's; Mozilla's roots when the system has none.
+fn root_certs(ca_file: Option<&PathBuf>) -> Result<RootCerts, NetError> {
+    let mut certs: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    if let Some(path) = ca_file {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| NetError {
+            url: String::new(),
+            kind: NetErrorKind::CaFile(format!("cannot read {shown}: {e}")),
+        })?;
+        let mut found = 0;
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => {
+                    certs.push(c);
+                    found += 1;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(NetError {
+                        url: String::new(),
+                        kind: NetErrorKind::CaFile(format!("{shown} is not PEM: {e}")),
+                    })
+                }
+            }
+        }
+        if found == 0 {
+            return Err(NetError {
+                url: String::new(),
+                kind: NetErrorKind::CaFile(format!(
+                    "{shown} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
+                )),
+            });
+        }
+    }
+    if certs.is_empty() {
+        return Ok(RootCerts::WebPki);
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A loopback server answering each connection with the next canned response; returns
+    /// its base URL and the requests it saw (first lines).
+    fn serve(answers: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for answer in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                // Read the head as bytes: a TLS ClientHello is not text.
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while head.len() < 16 * 1024 && !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => break,
+                    }
+                    if head.len() > 5 && head[0] == 0x16 {
+                        break; // a TLS record: answer as a plain-HTTP server would
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
+                seen.push(text.lines().next().unwrap_or("").to_string());
+                let _ = stream.write_all(answer.as_bytes());
+            }
+            seen
+        });
+        (url, handle)
+    }
+
+    fn quick() -> NetConfig {
+        NetConfig {
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            retries: 2,
+            ..NetConfig::default()
+        }
+    }
+
+    #[test]
+    fn retries_429_after_retry_after_then_succeeds() {
+        let (url, server) = serve(vec![
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        ]);
+        let client = Client::new(quick()).unwrap();
+        let mut waits = Vec::new();
+        let started = Instant::now();
+        let resp = client
+            .send_with(&Request::get(format!("{url}/x")), |why, d| {
+                waits.push((why.to_string(), d))
+            })
+            .unwrap();
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.body, b"ok");
+        assert_eq!(resp.attempts, 2);
+        assert_eq!(waits, [("HTTP 429".to_string(), Duration::from_secs(1))]);
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        assert_eq!(
+            server.join().unwrap(),
+            ["GET /x HTTP/1.1", "GET /x HTTP/1.1"]
+        );
+    }
+
+    #[test]
+    fn a_post_is_not_retried_on_500_but_is_on_429() {
+        let (url, server) = serve(vec![
+            "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ]);
+        let client = Client::new(quick()).unwrap();
+        let resp = client
+            .send(&Request::new(Method::Post, url, Some(b"{}".to_vec())))
+            .unwrap();
+        assert_eq!((resp.status, resp.attempts), (500, 1));
+        assert_eq!(server.join().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn refused_connection_names_the_url_and_the_cause() {
+        // Bind then drop, so the port is (almost certainly) closed.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = Client::new(NetConfig {
+            retries: 0,
+            ..quick()
+        })
+        .unwrap();
+        let err = client
+            .send(&Request::get(format!(
+                "http://user:pw@127.0.0.1:{port}/p?sig=secret"
+            )))
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, NetErrorKind::ConnectionFailed(_)),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("http://127.0.0.1:{port}/p: cannot connect")),
+            "{msg}"
+        );
+        assert!(!msg.contains("secret") && !msg.contains("pw"), "{msg}");
+    }
+
+    #[test]
+    fn https_to_a_plain_http_port_is_named_as_such() {
+        let (url, _server) = serve(vec![
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ]);
+        let client = Client::new(NetConfig {
+            retries: 0,
+            ..quick()
+        })
+        .unwrap();
+        let err = client
+            .send(&Request::get(url.replace("http://", "https://")))
+            .unwrap_err();
+        assert_eq!(err.kind, NetErrorKind::TlsToPlainHttp, "{err}");
+    }
+
+    #[test]
+    fn a_silent_server_times_out_with_the_phase() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let client = Client::new(NetConfig {
+            timeout: Duration::from_millis(500),
+            retries: 0,
+            ..quick()
+        })
+        .unwrap();
+        let err = client.send(&Request::get(url)).unwrap_err();
+        assert!(matches!(err.kind, NetErrorKind::Timeout { .. }), "{err:?}");
+        drop(listener);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_and_redaction_drops_secrets() {
+        let h = |v: &str| vec![("Retry-After".to_string(), v.to_string())];
+        assert_eq!(retry_after(&h("7")), Some(Duration::from_secs(7)));
+        let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
+        assert_eq!(retry_after(&h(&past)), Some(Duration::ZERO));
+        assert_eq!(retry_after(&h("soon")), None);
+        assert_eq!(
+            redact_url("https://u:p@blob.example.net/c/f.json?sv=1&sig=abc#x"),
+            "https://blob.example.net/c/f.json"
+        );
+        assert_eq!(backoff(1), Duration::from_millis(500));
+        assert_eq!(backoff(40), Duration::from_secs(30));
+    }
+}
