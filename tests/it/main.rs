@@ -3,6 +3,7 @@
 
 mod apim_cli;
 mod apim_conformance;
+mod apim_estate;
 mod apim_props;
 mod apim_snapshots;
 mod aws;
