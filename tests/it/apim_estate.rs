@@ -148,3 +148,339 @@ pub fn xmllint_ok(path: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Lint's findings (rule and message, without positions) for a policy file.
+fn lint_findings(path: &Path) -> Vec<String> {
+    let out = bin()
+        .args(["lint", "--no-config", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("lint JSON for {}: {e}", path.display()));
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}: {}", f["rule"], f["message"]))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Checks that `out` is `orig` with lines inserted and nothing else changed: every line of
+/// `orig` (line ending included) appears in `out`, in order. An empty section tag (`<outbound />`)
+/// may open up to hold the capture: it counts as its start and end tag on two lines.
+fn assert_only_inserted(name: &str, orig: &str, out: &str) {
+    let mut want: Vec<String> = Vec::new();
+    for line in orig.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let eol = &line[line.trim_end_matches(['\r', '\n']).len()..];
+        match trimmed {
+            "<inbound />" | "<inbound/>" | "<outbound />" | "<outbound/>" => {
+                let section = trimmed
+                    .trim_start_matches('<')
+                    .trim_end_matches("/>")
+                    .trim();
+                want.push(format!("{indent}<{section}>{eol}"));
+                want.push(format!("{indent}</{section}>{eol}"));
+            }
+            _ => want.push(line.to_string()),
+        }
+    }
+    let mut got = out.split_inclusive('\n');
+    for (i, line) in want.iter().enumerate() {
+        assert!(
+            got.any(|g| g == line),
+            "{name}: line {} of the input is changed or missing in the output: {line:?}",
+            i + 1
+        );
+    }
+}
+
+/// Runs `apim policy --into FILE` with extra arguments; panics unless it exits 0.
+fn into(file: &Path, extra: &[&str]) -> String {
+    let f = file.to_str().unwrap();
+    let mut args = vec!["apim", "policy", "--ingest-url", URL, "--into", f];
+    args.extend_from_slice(extra);
+    let (code, out, err) = akto(&args);
+    assert_eq!(code, 0, "--into {f} {extra:?}: {err}");
+    out
+}
+
+#[test]
+#[ignore = "needs ../shared"]
+fn into_every_corpus_policy_inserts_lines_only_is_idempotent_and_lint_clean() {
+    let corpus = crate::common::require_shared("corpus/apim-snippets");
+    let dir = tempfile::tempdir().unwrap();
+    let mut injected = 0;
+    let mut refused = 0;
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let orig = std::fs::read_to_string(&path).unwrap();
+        let readable = tree::read(&orig).ok();
+        if readable.as_ref().map(|d| d.root.name.as_str()) != Some("policies") {
+            // Unreadable files and fragments are refused: exit 2, nothing on stdout.
+            let f = path.to_str().unwrap();
+            let (code, out, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
+            assert_eq!(code, 2, "{name}: {err}");
+            assert!(out.is_empty(), "{name}");
+            match readable {
+                None => assert!(
+                    err.contains(&format!("{f}:")) && err.contains("cannot read the policy"),
+                    "{name}: the refusal names file:line:col: {err}"
+                ),
+                Some(_) => assert!(err.contains("<fragment>"), "{name}: {err}"),
+            }
+            refused += 1;
+            continue;
+        }
+        let first = into(&path, &[]);
+        assert_only_inserted(&name, &orig, &first);
+        let doc = tree::read(&first).unwrap();
+        assert!(
+            capture_detect::detect(&doc, &first).is_complete(),
+            "{name}: no capture in the result"
+        );
+        let once = dir.path().join(&name);
+        std::fs::write(&once, &first).unwrap();
+        let (before, after) = (lint_findings(&path), lint_findings(&once));
+        let new: Vec<_> = after.iter().filter(|f| !before.contains(f)).collect();
+        assert!(
+            new.is_empty(),
+            "{name}: lint finds something new after --into: {new:?}"
+        );
+        assert_eq!(into(&once, &[]), first, "{name}: a second run changed it");
+        // New options replace the previous capture where it stands.
+        let other = into(&once, &["--regex", "^/orders/", "--account-id", "42"]);
+        assert_only_inserted(&name, &orig, &other);
+        assert_eq!(other.matches("name=\"aktoCapture\"").count(), 1, "{name}");
+        assert!(other.contains("^/orders/"), "{name}");
+        let again = dir.path().join(format!("again-{name}"));
+        std::fs::write(&again, &other).unwrap();
+        assert_eq!(
+            into(&again, &[]),
+            first,
+            "{name}: replacing the capture is not in place"
+        );
+        // With fragments the same way.
+        let with = into(&once, &["--with-fragments"]);
+        assert_only_inserted(&name, &orig, &with);
+        assert!(!with.contains("aktoRegexList"), "{name}: inline steps left");
+        injected += 1;
+    }
+    assert!(
+        injected >= 45 && refused >= 5,
+        "{injected} injected, {refused} refused"
+    );
+}
+
+#[test]
+fn into_follows_crlf_and_tabs_and_keeps_every_other_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = "<!-- keep -->\r\n<policies>\r\n\t<inbound>\r\n\t\t<base />\r\n\t\t<validate-jwt header-name=\"Authorization\" failed-validation-httpcode=\"401\">\r\n\t\t\t<openid-config url=\"{{oidc-url}}\" />\r\n\t\t</validate-jwt>\r\n\t\t<set-header name=\"x\" exists-action=\"override\"><value>@(context.Request.Headers.GetValueOrDefault(\"a\", \"<b>\"))</value></set-header>\r\n\t</inbound>\r\n\t<backend>\r\n\t\t<base />\r\n\t</backend>\r\n\t<outbound>\r\n\t\t<base />\r\n\t\t<set-header name=\"y\" exists-action=\"delete\" />\r\n\t</outbound>\r\n\t<on-error>\r\n\t\t<base />\r\n\t</on-error>\r\n</policies>\r\n";
+    let path = dir.path().join("policy.xml");
+    std::fs::write(&path, orig).unwrap();
+    let out = into(&path, &[]);
+    assert_only_inserted("crlf", orig, &out);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        orig,
+        "FILE untouched"
+    );
+    assert!(
+        !out.replace("\r\n", "").contains('\n'),
+        "a bare LF was inserted"
+    );
+    for line in out.split("\r\n").filter(|l| !orig.contains(*l)) {
+        assert!(
+            line.starts_with("\t\t") && !line.starts_with(' '),
+            "inserted line not indented with the file's tabs: {line:?}"
+        );
+    }
+    // raw expression in the file: the inserted steps take the rawxml form
+    assert!(out.contains("GetValueOrDefault<bool>(\"aktoCapture\", false)"));
+    // inbound: right after <base />; outbound: the last step
+    let base = out.find("<base />").unwrap();
+    assert!(out[base..]
+        .trim_start_matches("<base />\r\n\t\t")
+        .starts_with("<set-variable name=\"aktoRegexList\""));
+    let out_end = out.find("\t</outbound>").unwrap();
+    assert!(out[..out_end].trim_end().ends_with("</choose>"));
+    assert!(out.find("name=\"y\"").unwrap() < out.rfind("send-one-way-request").unwrap());
+}
+
+#[test]
+fn into_adds_missing_sections_with_base_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let orig = "<policies>\n  <backend>\n    <forward-request />\n  </backend>\n</policies>\n";
+    std::fs::write(&path, orig).unwrap();
+    let f = path.to_str().unwrap();
+    let (code, out, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("had no <inbound>; added one with <base />"),
+        "{err}"
+    );
+    assert!(
+        err.contains("had no <outbound>; added one with <base />"),
+        "{err}"
+    );
+    assert_only_inserted("missing", orig, &out);
+    let sections = sections_xml(&out.replace("@(", "").replace("@{", ""))
+        .into_iter()
+        .map(|(n, c)| (n, c.first().cloned()))
+        .collect::<Vec<_>>();
+    let _ = sections; // order checked below on the raw text
+    let (i, b, o) = (
+        out.find("<inbound>").unwrap(),
+        out.find("<backend>").unwrap(),
+        out.find("<outbound>").unwrap(),
+    );
+    assert!(i < b && b < o, "sections in APIM's order");
+    assert!(out[i..].starts_with("<inbound>\n    <base />\n    <set-variable"));
+    // the second run finds the sections and changes nothing, silently
+    std::fs::write(&path, &out).unwrap();
+    let (code, again, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
+    assert_eq!((code, again.as_str(), err.as_str()), (0, out.as_str(), ""));
+    // at global scope an added section has no <base />
+    std::fs::write(&path, orig).unwrap();
+    let (_, global, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--into",
+        f,
+        "--scope",
+        "global",
+    ]);
+    assert!(!global.contains("<base />"), "{global}");
+    assert!(
+        err.contains("added one\n") || err.ends_with("added one\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn into_opens_empty_sections_and_one_line_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    for orig in [
+        "<policies>\n    <inbound />\n    <outbound />\n</policies>\n",
+        "<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>",
+        "<policies><inbound><base /><rate-limit calls=\"5\" renewal-period=\"60\" /></inbound><outbound><base /><set-header name=\"a\" exists-action=\"delete\" /></outbound></policies>\n",
+    ] {
+        std::fs::write(&path, orig).unwrap();
+        let out = into(&path, &[]);
+        let doc = tree::read(&out).unwrap();
+        assert!(capture_detect::detect(&doc, &out).is_complete(), "{out}");
+        // the original's elements are all still there, in order
+        let names = |s: &str| {
+            let d = tree::read(s).unwrap();
+            d.root
+                .descendants()
+                .iter()
+                .filter(|e| !e.name.starts_with("set-") && e.name != "choose" && e.name != "when" && e.name != "send-one-way-request" && e.name != "value")
+                .map(|e| e.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(orig), names(&out), "{orig}");
+        std::fs::write(&path, &out).unwrap();
+        assert_eq!(into(&path, &[]), out, "idempotent on {orig:?}");
+    }
+}
+
+#[test]
+fn into_refusals_exit_2_name_the_problem_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let f = path.to_str().unwrap().to_string();
+    let out_file = dir.path().join("out.xml");
+    let o = out_file.to_str().unwrap().to_string();
+    let big = format!(
+        "<policies>\n    <inbound>\n        <base />\n        <!-- {} -->\n    </inbound>\n</policies>\n",
+        "x".repeat(256 * 1024 - 200)
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "unreadable",
+            "<policies>\n  <inbound>\n    <base />\n  </outbound>\n</policies>\n".into(),
+            ":4:3: cannot read the policy",
+        ),
+        (
+            "fragment",
+            "<fragment>\n  <set-header name=\"a\" exists-action=\"delete\" />\n</fragment>\n"
+                .into(),
+            "the root is <fragment>",
+        ),
+        ("other root", "<policy />\n".into(), "not <policies>"),
+        ("too large", big, "over APIM's limit of 262144 bytes"),
+    ];
+    for (what, text, needle) in cases {
+        std::fs::write(&path, &text).unwrap();
+        for extra in [vec!["--in-place"], vec!["-o", o.as_str()]] {
+            let mut args = vec!["apim", "policy", "--ingest-url", URL, "--into", f.as_str()];
+            args.extend(extra.iter().copied());
+            let (code, out, err) = akto(&args);
+            assert_eq!(code, 2, "{what}: {err}");
+            assert!(out.is_empty(), "{what}");
+            assert!(err.contains(needle), "{what}: {err}");
+            assert!(
+                err.contains("--into") && err.contains("help:"),
+                "{what}: {err}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                text,
+                "{what}: FILE changed"
+            );
+            assert!(!out_file.exists(), "{what}: -o written");
+        }
+    }
+    // a missing file
+    let (code, _, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--into",
+        "/nonexistent/p.xml",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--into /nonexistent/p.xml"), "{err}");
+    // --in-place without --into is a usage error
+    let (code, _, _) = akto(&["apim", "policy", "--ingest-url", URL, "--in-place"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn into_in_place_replaces_the_file_and_keeps_it_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let orig = "<policies>\n  <inbound>\n    <base />\n  </inbound>\n  <outbound>\n    <base />\n  </outbound>\n</policies>\n";
+    std::fs::write(&path, orig).unwrap();
+    let printed = into(&path, &[]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), orig);
+    let (code, out, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--into",
+        path.to_str().unwrap(),
+        "--in-place",
+    ]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), printed);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
