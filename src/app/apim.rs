@@ -140,11 +140,10 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .flat_map(|f| {
                 let dir = Path::new("policy fragments").join(&f.id);
+                // As the APIOps extractor writes it: the name and the properties besides the text.
                 let info = serde_json::json!({
-                    "properties": {
-                        "description": f.description,
-                        "format": "rawxml",
-                    }
+                    "name": f.id,
+                    "properties": { "description": f.description },
                 });
                 let info = serde_json::to_string_pretty(&info).unwrap_or_default() + "\n";
                 [

@@ -484,3 +484,604 @@ fn into_in_place_replaces_the_file_and_keeps_it_otherwise() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn fragments_to_a_folder_and_to_apiops_and_included_by_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    let apiops = dir.path().join("apiops");
+    let (code, out, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "-o",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let (code, _, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--apiops",
+        apiops.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for (id, half) in [
+        ("akto-capture-inbound", "inbound"),
+        ("akto-capture-outbound", "outbound"),
+    ] {
+        let text = read(&plain.join(format!("{id}.xml")));
+        let doc = tree::read(&text).unwrap();
+        assert_eq!(doc.root.name, "fragment");
+        let found = capture_detect::detect(&doc, &text);
+        assert!(!found.is_empty(), "{id}");
+        assert!(!text.contains("<base"), "a fragment holds no <base />");
+        let folder = apiops.join("policy fragments").join(id);
+        assert_eq!(
+            read(&folder.join("policy.xml")),
+            text,
+            "{id}: APIOps policy.xml"
+        );
+        let info: serde_json::Value =
+            serde_json::from_str(&read(&folder.join("policyFragmentInformation.json"))).unwrap();
+        assert_eq!(info["name"], id);
+        let description = info["properties"]["description"].as_str().unwrap();
+        assert!(description.contains(half) && description.len() <= 1000);
+    }
+    // --fragment-prefix changes the ids, in the fragments and in the includes
+    let team = dir.path().join("team");
+    let (code, _, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--fragment-prefix",
+        "team-akto",
+        "-o",
+        team.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(team.join("team-akto-capture-inbound.xml").is_file());
+    assert!(team.join("team-akto-capture-outbound.xml").is_file());
+    let (code, policy, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--with-fragments",
+        "--fragment-prefix",
+        "team-akto",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(policy.contains("<include-fragment fragment-id=\"team-akto-capture-inbound\" />"));
+    assert!(policy.contains("<include-fragment fragment-id=\"team-akto-capture-outbound\" />"));
+    assert!(!policy.contains("aktoRegexList"));
+}
+
+#[test]
+fn fragments_refusals_exit_2_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("out");
+    let ds = d.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["apim", "fragments", "--ingest-url", URL], "-o DIR"),
+        (
+            vec![
+                "apim",
+                "fragments",
+                "--ingest-url",
+                URL,
+                "--fragment-prefix",
+                "bad prefix",
+                "-o",
+                ds,
+            ],
+            "--fragment-prefix",
+        ),
+        (
+            vec![
+                "apim",
+                "fragments",
+                "--ingest-url",
+                URL,
+                "--format",
+                "arm",
+                "--apiops",
+                ds,
+                "--apim-service",
+                "contoso",
+            ],
+            "--apiops",
+        ),
+        (
+            vec![
+                "apim",
+                "fragments",
+                "--ingest-url",
+                URL,
+                "--format",
+                "terraform",
+                "-o",
+                ds,
+            ],
+            "--apim-service",
+        ),
+        (
+            vec![
+                "apim",
+                "policy",
+                "--ingest-url",
+                URL,
+                "--with-fragments",
+                "--fragment-prefix",
+                "x/y",
+            ],
+            "--fragment-prefix",
+        ),
+    ] {
+        let (code, out, err) = akto(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains(needle) && err.contains("help:"),
+            "{args:?}: {err}"
+        );
+        assert!(!d.exists(), "{args:?} wrote something");
+    }
+}
+
+/// The rawxml document `apim policy` prints for these arguments.
+fn rawxml(args: &[&str]) -> String {
+    let mut all = vec!["apim", "policy", "--ingest-url", URL];
+    all.extend_from_slice(args);
+    let (code, out, err) = akto(&all);
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+const SCOPES: [(&str, &[&str], &str, &str, &str); 4] = [
+    (
+        "global",
+        &[],
+        "Microsoft.ApiManagement/service/policies",
+        "contoso/policy",
+        "azurerm_api_management_policy",
+    ),
+    (
+        "product",
+        &["--product-id", "starter"],
+        "Microsoft.ApiManagement/service/products/policies",
+        "contoso/starter/policy",
+        "azurerm_api_management_product_policy",
+    ),
+    (
+        "api",
+        &["--api-id", "orders"],
+        "Microsoft.ApiManagement/service/apis/policies",
+        "contoso/orders/policy",
+        "azurerm_api_management_api_policy",
+    ),
+    (
+        "operation",
+        &["--api-id", "orders", "--operation-id", "get-order"],
+        "Microsoft.ApiManagement/service/apis/operations/policies",
+        "contoso/orders/get-order/policy",
+        "azurerm_api_management_api_operation_policy",
+    ),
+];
+
+#[test]
+fn arm_value_is_the_rawxml_document_byte_for_byte() {
+    for (scope, ids, arm_type, arm_name, _) in SCOPES {
+        let mut args = vec![
+            "--scope",
+            scope,
+            "--format",
+            "arm",
+            "--apim-service",
+            "contoso",
+        ];
+        args.extend_from_slice(ids);
+        let arm: serde_json::Value = serde_json::from_str(&rawxml(&args)).unwrap();
+        let resources = arm["resources"].as_array().unwrap();
+        assert_eq!(resources.len(), 1);
+        let r = &resources[0];
+        assert_eq!(r["type"], arm_type, "{scope}");
+        assert_eq!(r["name"], arm_name, "{scope}");
+        assert_eq!(r["properties"]["format"], "rawxml");
+        assert_eq!(
+            r["properties"]["value"].as_str().unwrap(),
+            rawxml(&["--scope", scope]),
+            "{scope}: ARM value differs from the rawxml document"
+        );
+        assert!(arm["$schema"]
+            .as_str()
+            .unwrap()
+            .contains("deploymentTemplate.json"));
+    }
+    // --into and fragments too
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.xml");
+    std::fs::write(
+        &p,
+        "<policies>\r\n\t<inbound>\r\n\t\t<base />\r\n\t</inbound>\r\n</policies>\r\n",
+    )
+    .unwrap();
+    let ps = p.to_str().unwrap();
+    let arm: serde_json::Value = serde_json::from_str(&rawxml(&[
+        "--into",
+        ps,
+        "--format",
+        "arm",
+        "--apim-service",
+        "contoso",
+        "--api-id",
+        "orders",
+    ]))
+    .unwrap();
+    // ARM says format rawxml, so the inserted steps take the rawxml form whatever the file's
+    assert_eq!(
+        arm["resources"][0]["properties"]["value"].as_str().unwrap(),
+        rawxml(&["--into", ps, "--format", "rawxml"])
+    );
+    let (code, out, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--format",
+        "arm",
+        "--apim-service",
+        "contoso",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let arm: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let frag_dir = dir.path().join("f");
+    akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "-o",
+        frag_dir.to_str().unwrap(),
+    ]);
+    for (i, id) in ["akto-capture-inbound", "akto-capture-outbound"]
+        .iter()
+        .enumerate()
+    {
+        let r = &arm["resources"][i];
+        assert_eq!(r["type"], "Microsoft.ApiManagement/service/policyFragments");
+        assert_eq!(r["name"], format!("contoso/{id}"));
+        assert_eq!(r["properties"]["format"], "rawxml");
+        assert_eq!(
+            r["properties"]["value"].as_str().unwrap(),
+            read(&frag_dir.join(format!("{id}.xml")))
+        );
+    }
+}
+
+#[test]
+fn bicep_loads_the_policy_file_written_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (scope, ids, arm_type, _, _) in SCOPES {
+        let out = dir.path().join(scope);
+        let mut args = vec![
+            "--scope",
+            scope,
+            "--format",
+            "bicep",
+            "--apim-service",
+            "contoso",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(ids);
+        assert_eq!(rawxml(&args), "", "nothing on stdout");
+        let bicep = read(&out.join("akto-capture.bicep"));
+        assert!(
+            bicep.contains(&format!(
+                "resource aktoCapturePolicy '{arm_type}@2022-08-01' = {{"
+            )),
+            "{bicep}"
+        );
+        assert!(bicep.contains("format: 'rawxml'"));
+        assert!(
+            bicep.contains("value: loadTextContent('akto-capture-policy.xml')"),
+            "{bicep}"
+        );
+        assert_eq!(
+            read(&out.join("akto-capture-policy.xml")),
+            rawxml(&["--scope", scope]),
+            "{scope}"
+        );
+        assert!(
+            !bicep.contains("<policies>"),
+            "the policy text is never inlined into Bicep"
+        );
+    }
+    let out = dir.path().join("fragments");
+    let (code, _, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--format",
+        "bicep",
+        "--apim-service",
+        "contoso",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let bicep = read(&out.join("akto-capture-fragments.bicep"));
+    for id in ["akto-capture-inbound", "akto-capture-outbound"] {
+        assert!(
+            bicep.contains(&format!("value: loadTextContent('{id}.xml')")),
+            "{bicep}"
+        );
+        assert!(out.join(format!("{id}.xml")).is_file());
+    }
+}
+
+/// python-hcl2 v8 keeps the quotes of strings and labels; drop one level.
+fn unquote(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let s = |t: &str| {
+        t.strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .unwrap_or(t)
+            .to_string()
+    };
+    match v {
+        Value::String(t) => Value::String(s(t)),
+        Value::Array(a) => Value::Array(a.iter().map(unquote).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| *k != "__is_block__")
+                .map(|(k, v)| (s(k), unquote(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn hcl(path: &Path) -> serde_json::Value {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, json, hcl2; print(json.dumps(hcl2.load(open(sys.argv[1]))))",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python-hcl2 rejects {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    unquote(&serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+#[ignore = "needs python3 with hcl2 (pip python-hcl2)"]
+fn terraform_parses_with_python_hcl2_and_references_the_policy_file() {
+    crate::common::require_python(&["hcl2"]);
+    let dir = tempfile::tempdir().unwrap();
+    for (scope, ids, _, _, tf_type) in SCOPES {
+        let out = dir.path().join(scope);
+        let mut args = vec![
+            "--scope",
+            scope,
+            "--format",
+            "terraform",
+            "--apim-service",
+            "contoso",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(ids);
+        rawxml(&args);
+        let tf = hcl(&out.join("akto-capture.tf"));
+        let resource = &tf["resource"][0][tf_type]["akto_capture"];
+        assert!(
+            resource.is_object(),
+            "{scope}: no {tf_type}.akto_capture in {tf}"
+        );
+        assert_eq!(
+            resource["xml_content"], "${file(\"${path.module}/akto-capture-policy.xml\")}",
+            "{scope}"
+        );
+        assert_eq!(
+            read(&out.join("akto-capture-policy.xml")),
+            rawxml(&["--scope", scope])
+        );
+        match scope {
+            "global" => {
+                assert_eq!(
+                    resource["api_management_id"],
+                    "${data.azurerm_api_management.apim.id}"
+                );
+                assert_eq!(
+                    tf["data"][0]["azurerm_api_management"]["apim"]["name"],
+                    "contoso"
+                );
+            }
+            "product" => assert_eq!(resource["product_id"], "starter"),
+            "api" => assert_eq!(resource["api_name"], "orders"),
+            _ => {
+                assert_eq!(resource["api_name"], "orders");
+                assert_eq!(resource["operation_id"], "get-order");
+            }
+        }
+        if scope != "global" {
+            assert_eq!(resource["api_management_name"], "contoso");
+            assert_eq!(
+                resource["resource_group_name"],
+                "${var.resource_group_name}"
+            );
+        }
+    }
+    let out = dir.path().join("fragments");
+    let (code, _, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--format",
+        "terraform",
+        "--apim-service",
+        "contoso",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let tf = hcl(&out.join("akto-capture-fragments.tf"));
+    let resources = tf["resource"].as_array().unwrap();
+    assert_eq!(resources.len(), 2);
+    for (r, id) in resources
+        .iter()
+        .zip(["akto-capture-inbound", "akto-capture-outbound"])
+    {
+        let f = &r["azurerm_api_management_policy_fragment"][id.replace('-', "_")];
+        assert_eq!(f["name"], id);
+        assert_eq!(f["format"], "rawxml");
+        assert_eq!(
+            f["value"],
+            format!("${{file(\"${{path.module}}/{id}.xml\")}}")
+        );
+        assert!(out.join(format!("{id}.xml")).is_file());
+    }
+}
+
+#[test]
+fn iac_refusals_exit_2_name_the_flag_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("infra");
+    let ds = d.to_str().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let fs = file.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--format",
+                "bicep",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+            ],
+            "-o DIR",
+        ),
+        (
+            vec![
+                "--format",
+                "terraform",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+                "-o",
+                fs,
+            ],
+            "names a folder",
+        ),
+        (
+            vec!["--format", "arm", "--api-id", "orders", "-o", ds],
+            "--apim-service",
+        ),
+        (
+            vec!["--format", "arm", "--apim-service", "contoso", "-o", ds],
+            "--api-id",
+        ),
+        (
+            vec![
+                "--format",
+                "bicep",
+                "--scope",
+                "product",
+                "--apim-service",
+                "contoso",
+                "-o",
+                ds,
+            ],
+            "--product-id",
+        ),
+        (
+            vec![
+                "--format",
+                "terraform",
+                "--scope",
+                "operation",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+                "-o",
+                ds,
+            ],
+            "--operation-id",
+        ),
+        (
+            vec![
+                "--format",
+                "arm",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+                "--product-id",
+                "p",
+                "-o",
+                ds,
+            ],
+            "does not use --product-id",
+        ),
+        (
+            vec![
+                "--format",
+                "arm",
+                "--apim-service",
+                "1bad",
+                "--api-id",
+                "orders",
+                "-o",
+                ds,
+            ],
+            "--apim-service",
+        ),
+        (
+            vec![
+                "--format",
+                "arm",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "a'b\"c",
+                "-o",
+                ds,
+            ],
+            "--api-id",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["apim", "policy", "--ingest-url", URL];
+        args.extend(extra.iter().copied());
+        let (code, out, err) = akto(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(out.is_empty(), "{extra:?}");
+        assert!(
+            err.contains(needle) && err.contains("help:"),
+            "{extra:?}: {err}"
+        );
+        assert!(!d.exists(), "{extra:?}: wrote {ds}");
+        assert_eq!(read(&file), "x");
+    }
+}
