@@ -1085,3 +1085,39 @@ fn iac_refusals_exit_2_name_the_flag_and_write_nothing() {
         assert_eq!(read(&file), "x");
     }
 }
+
+/// Every example line of `apim policy --help` and `apim fragments --help` runs and exits 0.
+#[test]
+fn every_help_example_runs() {
+    let exe = assert_cmd::cargo::cargo_bin("akto-connect");
+    for sub in ["policy", "fragments"] {
+        let (_, help, _) = akto(&["apim", sub, "--help"]);
+        let examples: Vec<&str> = help
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("akto-connect apim "))
+            .collect();
+        assert!(examples.len() >= 4, "{sub}: {examples:?}");
+        for example in examples {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("apis/orders")).unwrap();
+            std::fs::write(
+                dir.path().join("apis/orders/policy.xml"),
+                "<policies>\n    <inbound>\n        <base />\n    </inbound>\n</policies>\n",
+            )
+            .unwrap();
+            std::fs::write(dir.path().join("paths.txt"), "^/api/v1/\n").unwrap();
+            let line = example.replacen("akto-connect", &format!("'{}'", exe.display()), 1);
+            let out = Command::new("sh")
+                .args(["-c", &line])
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{example}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
