@@ -331,6 +331,7 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
             outbound_steps: indent(&steps.outbound, "        ", "    "),
         },
     )?;
+    check_size(&text)?;
     verify(&text, opts, &ctx.regex_list, &ctx.endpoint).map_err(internal)?;
     Ok(Rendered { text, warnings })
 }
@@ -361,6 +362,7 @@ pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>,
             "apim/capture-fragment.xml.j2",
             minijinja::context! { steps => indent(body, "    ", "    ") },
         )?;
+        check_size(&text)?;
         verify_fragment(&text, opts).map_err(internal)?;
         out.push(Fragment {
             id: id.clone(),
@@ -369,6 +371,21 @@ pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>,
         });
     }
     Ok((out, warnings))
+}
+
+/// APIM refuses a policy document or fragment over 256 KiB; only the path patterns can make the
+/// capture that long.
+fn check_size(text: &str) -> Result<(), InputError> {
+    let limit = super::inject::MAX_POLICY_BYTES;
+    if text.len() > limit {
+        return Err(InputError::new(
+            "--regex/--regex-file",
+            format!("{} bytes of policy", text.len()),
+            format!("with these path patterns the policy is over APIM's limit of {limit} bytes (256 KiB)"),
+            "use fewer or shorter patterns (one pattern with alternatives is shorter than many)",
+        ));
+    }
+    Ok(())
 }
 
 fn internal(problem: String) -> anyhow::Error {

@@ -1121,3 +1121,30 @@ fn every_help_example_runs() {
         }
     }
 }
+
+#[test]
+fn a_policy_over_256_kib_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let patterns = dir.path().join("paths.txt");
+    let many: String = (0..150)
+        .map(|i| format!("^/api/v1/{i:0>1800}/\n"))
+        .collect();
+    std::fs::write(&patterns, many).unwrap();
+    let out = dir.path().join("policy.xml");
+    for sub in ["policy", "fragments"] {
+        let (code, stdout, err) = akto(&[
+            "apim",
+            sub,
+            "--ingest-url",
+            URL,
+            "--regex-file",
+            patterns.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{sub}: {err}");
+        assert!(stdout.is_empty());
+        assert!(err.contains("256 KiB") && err.contains("help:"), "{err}");
+        assert!(!out.exists(), "{sub} wrote something");
+    }
+}

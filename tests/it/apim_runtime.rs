@@ -661,31 +661,141 @@ fn a_global_policy_with_base_in_its_backend_would_not_forward() {
 fn fragments_included_as_apim_inlines_them_behave_like_inline_steps() {
     require_tool("mcs");
     require_tool("mono");
+    let dir = tempfile::tempdir().unwrap();
+    let common = [
+        "--ingest-url",
+        "https://ingest.example.com:9091",
+        "--regex",
+        r"^/api/v\d+/",
+        "--regex",
+        "(?<=/)orders$",
+        "--max-body-bytes",
+        "4096",
+        "--ingest-token-named-value",
+        TOKEN_NAME,
+    ];
+    let akto = |args: &[&str]| -> String {
+        let out = crate::common::bin()
+            .args(["apim", "policy"])
+            .args(common)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
     let mut fragments = HashMap::new();
     let mut policies = Vec::new();
-    for (prefix, format) in [
-        ("akto", PolicyFormat::RawXml),
-        ("team-x", PolicyFormat::Xml),
-    ] {
-        let mut o = capture_opts(format, true);
-        o.fragments = Some(FragmentIds::with_prefix("--fragment-prefix", prefix).unwrap());
-        let (rendered, _) = capture::render_fragments(&o).unwrap();
-        for f in rendered {
-            fragments.insert(f.id.clone(), substitute(&f.text));
+    for (prefix, format) in [("akto", "rawxml"), ("team-x", "xml")] {
+        // The fragments as `apim fragments --apiops` writes them.
+        let apiops = dir.path().join(prefix);
+        let a = apiops.to_str().unwrap();
+        let out = crate::common::bin()
+            .args(["apim", "fragments"])
+            .args(common)
+            .args([
+                "--apiops",
+                a,
+                "--fragment-prefix",
+                prefix,
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for half in ["inbound", "outbound"] {
+            let id = format!("{prefix}-capture-{half}");
+            let text = std::fs::read_to_string(
+                apiops.join("policy fragments").join(&id).join("policy.xml"),
+            )
+            .unwrap();
+            fragments.insert(id, substitute(&text));
         }
         for scope in [Scope::Global, Scope::Api] {
-            o.scope = scope;
-            let text = capture::render(&o).unwrap().text;
-            assert!(text.contains("include-fragment") && !text.contains("aktoRegexList"));
-            policies.push(Policy {
-                name: format!("{prefix}-{}-{}", scope.name(), format.name()),
-                text,
-                scope,
-                capture_only: false,
-            });
+            let s = scope.name();
+            let with = akto(&[
+                "--scope",
+                s,
+                "--format",
+                format,
+                "--with-fragments",
+                "--fragment-prefix",
+                prefix,
+            ]);
+            assert!(with.contains("include-fragment") && !with.contains("aktoRegexList"));
+            let inline = akto(&["--scope", s, "--format", format]);
+            for (kind, text) in [("fragments", with), ("inline", inline)] {
+                policies.push(Policy {
+                    name: format!("{prefix}-{s}-{format}-{kind}"),
+                    text: substitute(&text),
+                    scope,
+                    capture_only: false,
+                });
+            }
         }
     }
-    execute_and_check(policies, &fragments, |_| true);
+    // Each run meets the contract ...
+    let source = Generator::new(&fragments).source(&policies);
+    let (_dir, exe) = build(&source);
+    let exchanges = hostile_exchanges(MAX_BODY);
+    let mut scenarios = Vec::new();
+    for p in &policies {
+        for (_, ex, _) in &exchanges {
+            scenarios.push(ex.scenario(&p.name, p.scope));
+        }
+    }
+    let results = run(&exe, &scenarios);
+    let per_policy: Vec<&[Value]> = results.chunks(exchanges.len()).collect();
+    for (p, runs) in policies.iter().zip(&per_policy) {
+        for ((what, ex, captured), result) in exchanges.iter().zip(runs.iter()) {
+            check(
+                &format!("{} / {what}", p.name),
+                ex,
+                result,
+                *captured,
+                MAX_BODY,
+                true,
+            );
+        }
+    }
+    // ... and the fragments send exactly what the inline steps send (time aside).
+    let without_time = |r: &Value| -> Value {
+        let mut r = r.clone();
+        for sent in r["sent"].as_array_mut().unwrap() {
+            let mut body: Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+            body["batchData"][0]["time"] = Value::Null;
+            sent["body"] = body;
+        }
+        r
+    };
+    for pair in policies
+        .iter()
+        .zip(&per_policy)
+        .collect::<Vec<_>>()
+        .chunks(2)
+    {
+        let [(pf, rf), (pi, ri)] = pair else {
+            unreachable!()
+        };
+        for (a, b) in rf.iter().zip(ri.iter()) {
+            assert_eq!(
+                without_time(a)["sent"],
+                without_time(b)["sent"],
+                "{} vs {}",
+                pf.name,
+                pi.name
+            );
+        }
+    }
 }
 
 #[test]
