@@ -23,7 +23,25 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
         ScopeArg::Api => Scope::Api,
         ScopeArg::Operation => Scope::Operation,
     };
-    let iac = iac_target(args.format)?;
+    let iac = iac_target(args.format);
+    if args.in_place {
+        if let Some(kind) = iac {
+            return Err(refuse(
+                "--in-place",
+                &format!("--format {}", kind.name()),
+                "--in-place replaces FILE with the policy, and --format arm|bicep|terraform writes infrastructure files instead of a policy",
+                "drop --in-place and give -o, or drop --format",
+            ));
+        }
+        if args.into.as_deref().is_some_and(|f| f.as_os_str() == "-") {
+            return Err(refuse(
+                "--in-place",
+                "--into -",
+                "standard input cannot be replaced",
+                "give --into a file, or drop --in-place and use -o",
+            ));
+        }
+    }
     let names = match iac {
         Some(_) => Some(crate::apim::iac::Names::for_policy(
             scope,
@@ -70,14 +88,6 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
                 };
                 eprintln!("note: --into {name} had no <{section}>; added one{base}");
             }
-            if args.in_place && file.as_os_str() == "-" {
-                return Err(refuse(
-                    "--in-place",
-                    "-",
-                    "standard input cannot be replaced",
-                    "give --into a file, or drop --in-place and use -o",
-                ));
-            }
             injected.text
         }
     };
@@ -102,7 +112,7 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
-    let iac = iac_target(Some(args.format))?;
+    let iac = iac_target(Some(args.format));
     let service = match iac {
         Some(_) => Some(crate::apim::iac::Names::for_fragments(
             args.apim_service.as_deref(),
@@ -153,10 +163,14 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
             })
             .collect(),
         _ => {
-            if args.output.is_none() {
+            if args.output.as_deref().is_none_or(|o| o.as_os_str() == "-") {
                 return Err(refuse(
                     "-o",
-                    "",
+                    &args
+                        .output
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     "two fragments are written as two files, so a folder is needed",
                     "give -o DIR (writes <id>.xml for each) or --apiops DIR",
                 ));
@@ -183,14 +197,14 @@ fn text_format(format: Option<FormatArg>) -> PolicyFormat {
     }
 }
 
-fn iac_target(format: Option<FormatArg>) -> anyhow::Result<Option<crate::apim::iac::Kind>> {
+fn iac_target(format: Option<FormatArg>) -> Option<crate::apim::iac::Kind> {
     use crate::apim::iac::Kind;
-    Ok(match format {
+    match format {
         Some(FormatArg::Arm) => Some(Kind::Arm),
         Some(FormatArg::Bicep) => Some(Kind::Bicep),
         Some(FormatArg::Terraform) => Some(Kind::Terraform),
         _ => None,
-    })
+    }
 }
 
 /// Bicep and Terraform write two files and need `-o DIR`; the folder is created if missing.

@@ -1148,3 +1148,36 @@ fn a_policy_over_256_kib_is_refused_before_anything_is_written() {
         assert!(!out.exists(), "{sub} wrote something");
     }
 }
+
+#[test]
+fn in_place_refuses_iac_formats_and_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.xml");
+    let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n</policies>\n";
+    std::fs::write(&p, orig).unwrap();
+    let f = p.to_str().unwrap();
+    for extra in [
+        vec![
+            "--into",
+            f,
+            "--in-place",
+            "--format",
+            "arm",
+            "--apim-service",
+            "contoso",
+            "--api-id",
+            "orders",
+        ],
+        vec!["--into", "-", "--in-place"],
+    ] {
+        let mut args = vec!["apim", "policy", "--ingest-url", URL];
+        args.extend(extra.iter().copied());
+        let (code, out, err) = akto(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(
+            out.is_empty() && err.contains("--in-place") && err.contains("help:"),
+            "{err}"
+        );
+        assert_eq!(read(&p), orig);
+    }
+}
