@@ -7,8 +7,9 @@
 //! child of a section (`<inbound>`, `<outbound>`, …) of a `<policies>` root, or of a
 //! `<fragment>` root:
 //! - `<set-variable name="aktoRegexList" …/>` and `<set-variable name="aktoCapture" …/>`; also the
-//!   seed's bare `<set-variable name="regexList" …/>`, but only beside an `aktoCapture` one (a
-//!   user's own `regexList` is left alone);
+//!   seed's bare `<set-variable name="regexList" …/>`, but only right before an `aktoCapture`
+//!   whose expression reads `"regexList"` (as the seed and earlier versions wrote it): a user's
+//!   own `regexList` is left alone;
 //! - a `<choose>` whose only child is a `<when>` testing the `aktoCapture` variable and holding a
 //!   `set-variable` of `aktoRequestBody`/`aktoRequestTime` (the request record) or of
 //!   `aktoPayload` (the outbound send);
@@ -128,14 +129,20 @@ fn collect(
     out: &mut Vec<Step>,
 ) {
     let children: Vec<&Element> = parent.elements().collect();
-    let has_predicate = children
-        .iter()
-        .any(|e| variable_name(doc, src, e).as_deref() == Some("aktoCapture"));
-    for e in children {
+    // The seed's `regexList`: directly followed by an `aktoCapture` that reads it.
+    let legacy_list = |i: usize| {
+        children.get(i + 1).is_some_and(|next| {
+            variable_name(doc, src, next).as_deref() == Some("aktoCapture")
+                && next
+                    .attr("value")
+                    .is_some_and(|a| doc.attr_value(src, a).contains("\"regexList\""))
+        })
+    };
+    for (i, e) in children.iter().enumerate() {
         let kind = match e.name.as_str() {
             "set-variable" => match variable_name(doc, src, e).as_deref() {
                 Some("aktoRegexList") => Some(StepKind::RegexList),
-                Some("regexList") if has_predicate => Some(StepKind::RegexList),
+                Some("regexList") if legacy_list(i) => Some(StepKind::RegexList),
                 Some("aktoCapture") => Some(StepKind::Predicate),
                 _ => None,
             },
@@ -219,8 +226,16 @@ mod tests {
     }
 
     #[test]
+    fn a_users_regex_list_beside_the_capture_is_not_the_capture() {
+        let src = r#"<policies><inbound><base /><set-variable name="aktoRegexList" value="" /><set-variable name="aktoCapture" value="@(context.Variables.GetValueOrDefault<string>(&quot;aktoRegexList&quot;, &quot;&quot;).Length == 0)" /><set-variable name="regexList" value="mine" /></inbound></policies>"#;
+        assert_eq!(kinds(src).len(), 2);
+        let src = r#"<policies><inbound><set-variable name="regexList" value="mine" /><set-variable name="aktoCapture" value="@(context.Variables.GetValueOrDefault<string>(&quot;aktoRegexList&quot;, &quot;&quot;).Length == 0)" /></inbound></policies>"#;
+        assert_eq!(kinds(src).len(), 1);
+    }
+
+    #[test]
     fn includes_and_legacy_names_are_recognised() {
-        let src = r#"<policies><inbound><base /><set-variable name="regexList" value="" /><set-variable name="aktoCapture" value="@(true)" /></inbound><outbound><include-fragment fragment-id="team-capture-outbound" /></outbound></policies>"#;
+        let src = r#"<policies><inbound><base /><set-variable name="regexList" value="" /><set-variable name="aktoCapture" value="@(context.Variables.GetValueOrDefault<string>(&quot;regexList&quot;, &quot;&quot;).Length == 0)" /></inbound><outbound><include-fragment fragment-id="team-capture-outbound" /></outbound></policies>"#;
         let k = kinds(src);
         assert_eq!(k.len(), 3, "{k:?}");
         assert_eq!(

@@ -171,7 +171,7 @@ fn lint_findings(path: &Path) -> Vec<String> {
 /// Checks that `out` is `orig` with lines inserted and nothing else changed: every line of
 /// `orig` (line ending included) appears in `out`, in order. An empty section tag (`<outbound />`)
 /// may open up to hold the capture: it counts as its start and end tag on two lines.
-fn assert_only_inserted(name: &str, orig: &str, out: &str) {
+pub fn assert_only_inserted(name: &str, orig: &str, out: &str) {
     let mut want: Vec<String> = Vec::new();
     for line in orig.split_inclusive('\n') {
         let trimmed = line.trim();
@@ -1180,4 +1180,17 @@ fn in_place_refuses_iac_formats_and_standard_input() {
         );
         assert_eq!(read(&p), orig);
     }
+}
+
+#[test]
+fn into_replaces_a_capture_from_before_the_akto_prefix() {
+    // Earlier versions (and the seed) named the path filter `regexList`.
+    let (_, current, _) = akto(&["apim", "policy", "--ingest-url", URL]);
+    let legacy = current.replace("aktoRegexList", "regexList");
+    assert!(legacy.contains("<set-variable name=\"regexList\""));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("legacy.xml");
+    std::fs::write(&p, &legacy).unwrap();
+    let out = into(&p, &[]);
+    assert_eq!(out, current, "the legacy capture is replaced in place");
 }
