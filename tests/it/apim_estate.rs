@@ -1194,3 +1194,41 @@ fn into_replaces_a_capture_from_before_the_akto_prefix() {
     let out = into(&p, &[]);
     assert_eq!(out, current, "the legacy capture is replaced in place");
 }
+
+#[test]
+fn lint_finds_nothing_in_any_scope_or_fragment() {
+    let dir = tempfile::tempdir().unwrap();
+    for scope in ["global", "product", "api", "operation"] {
+        let p = dir.path().join(format!("{scope}.xml"));
+        let (code, _, err) = akto(&[
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "--scope",
+            scope,
+            "-o",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let (code, out, _) = akto(&["lint", "--no-config", "--scope", scope, p.to_str().unwrap()]);
+        assert_eq!(code, 0, "{scope}: {out}");
+    }
+    let f = dir.path().join("fragments");
+    akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "-o",
+        f.to_str().unwrap(),
+    ]);
+    let (code, out, _) = akto(&[
+        "lint",
+        "--no-config",
+        "--scope",
+        "fragment",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -63,3 +63,39 @@ fn policy_with_fragments_and_the_fragments() {
         snapshot!(format!("apim-fragment-{}", f.id), f.text);
     }
 }
+
+#[test]
+fn infrastructure_as_code() {
+    use akto_connect::apim::iac::{self, Kind, Names};
+    let names = Names::for_policy(
+        Scope::Operation,
+        Some("contoso"),
+        Some("orders"),
+        Some("get-order"),
+        None,
+    )
+    .unwrap();
+    for kind in [Kind::Bicep, Kind::Terraform] {
+        let files = iac::policy_files(kind, &names, "<policies />").unwrap();
+        snapshot!(
+            format!("apim-iac-operation-{}", kind.name()),
+            files[0].1.clone()
+        );
+    }
+    let mut opts = options(
+        "https://ingest.example.com",
+        &[],
+        None,
+        PolicyFormat::RawXml,
+    );
+    opts.fragments = Some(FragmentIds::with_prefix("--fragment-prefix", "akto").unwrap());
+    let (fragments, _) = capture::render_fragments(&opts).unwrap();
+    let names = Names::for_fragments(Some("contoso")).unwrap();
+    for kind in [Kind::Bicep, Kind::Terraform] {
+        let files = iac::fragment_files(kind, &names, &fragments).unwrap();
+        snapshot!(
+            format!("apim-iac-fragments-{}", kind.name()),
+            files[0].1.clone()
+        );
+    }
+}
