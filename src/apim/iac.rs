@@ -256,7 +256,7 @@ pub fn policy_files(
 ) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let scope = names.scope.unwrap_or(Scope::Api);
     let (arm_type, arm_name) = names.arm_type_and_name();
-    Ok(match kind {
+    let files = match kind {
         Kind::Arm => vec![(
             PathBuf::from("akto-capture-policy.json"),
             arm_template(vec![serde_json::json!({
@@ -327,7 +327,33 @@ pub fn policy_files(
                 (PathBuf::from(POLICY_FILE), policy.to_string()),
             ]
         }
-    })
+    };
+    if kind == Kind::Arm {
+        read_back_arm(&files[0].1, &[policy])?;
+    }
+    Ok(files)
+}
+
+/// Parses an ARM template back and confirms each resource's `value` is the text, byte for byte.
+fn read_back_arm(template: &str, texts: &[&str]) -> anyhow::Result<()> {
+    let parsed: serde_json::Value = serde_json::from_str(template).map_err(|e| {
+        anyhow::anyhow!(
+            "internal error: the ARM template does not parse ({e}); nothing was written"
+        )
+    })?;
+    let values: Vec<Option<&str>> = parsed["resources"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|r| r["properties"]["value"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let want: Vec<Option<&str>> = texts.iter().map(|t| Some(*t)).collect();
+    if values != want {
+        anyhow::bail!("internal error: the ARM template does not hold the policy text as given; nothing was written");
+    }
+    Ok(())
 }
 
 /// The files for the two fragments: `(relative path, text)`; ARM is one template.
@@ -337,7 +363,7 @@ pub fn fragment_files(
     fragments: &[Fragment],
 ) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let svc = &names.service;
-    Ok(match kind {
+    let files = match kind {
         Kind::Arm => vec![(
             PathBuf::from("akto-capture-fragments.json"),
             arm_template(
@@ -398,7 +424,12 @@ pub fn fragment_files(
             files.insert(0, (PathBuf::from("akto-capture-fragments.tf"), t));
             files
         }
-    })
+    };
+    if kind == Kind::Arm {
+        let texts: Vec<&str> = fragments.iter().map(|f| f.text.as_str()).collect();
+        read_back_arm(&files[0].1, &texts)?;
+    }
+    Ok(files)
 }
 
 /// A Terraform resource label from a fragment id (letters, digits, `_`; not starting with a digit).

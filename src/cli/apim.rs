@@ -51,7 +51,7 @@ Scopes (--scope), where the policy goes and what it captures:
 <inbound> right after <base /> (first when there is none), last in <outbound>. Every other byte of
 FILE stays as it was; the inserted lines follow its indentation and line endings, and take its
 form (xml when FILE is well-formed XML, else rawxml; --format overrides). A missing <inbound> or
-<outbound> is added with <base />. A previous capture (recognised by its akto-prefixed variables
+<outbound> is added, with <base /> below --scope global. A previous capture (recognised by its akto-prefixed variables
 and element names, not comments) is replaced in place, so a second run changes nothing. Without
 --in-place the result goes to standard output or -o and FILE is not touched.
 
