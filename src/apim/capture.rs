@@ -1,8 +1,12 @@
 //! The Akto traffic-capture policy for Azure API Management (seed 000), built from checked
 //! options, rendered, and read back before anyone sees it.
 //!
-//! Kept from the seed: `<base />` in all four sections, the `regexList` path filter, the ingest
-//! payload fields. Fixed: the JSON body is built with `JObject` (a `"` in a path cannot corrupt
+//! The capture is two runs of steps, one for `<inbound>` and one for `<outbound>`
+//! ([`steps`]); they are placed in a whole document for a scope ([`render`]), in two policy
+//! fragments ([`render_fragments`]), or into an existing policy (`super::inject`).
+//!
+//! Kept from the seed: `<base />` in all four sections (below global scope), the path filter
+//! (now the `aktoRegexList` variable), the ingest payload fields. Fixed: the JSON body is built with `JObject` (a `"` in a path cannot corrupt
 //! it), regexes match with a timeout, oversized bodies are sent empty rather than cut, an
 //! optional ingest token comes from a named value, and every step fails open.
 
@@ -27,11 +31,80 @@ pub enum PolicyFormat {
 }
 
 impl PolicyFormat {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             PolicyFormat::RawXml => "rawxml",
             PolicyFormat::Xml => "xml",
         }
+    }
+}
+
+/// Where in APIM the policy goes; see [`Scope::describe`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Product,
+    Api,
+    Operation,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Product => "product",
+            Scope::Api => "api",
+            Scope::Operation => "operation",
+        }
+    }
+
+    /// Where the policy goes and what it captures.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Global => "All APIs > Policies: every API of the instance",
+            Scope::Product => "Products > the product > Policies: every API of the product",
+            Scope::Api => "APIs > the API > All operations: every operation of the API",
+            Scope::Operation => "APIs > the API > the operation: that operation only",
+        }
+    }
+}
+
+/// The ids of the two capture fragments (`<prefix>-capture-inbound`, `<prefix>-capture-outbound`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FragmentIds {
+    pub inbound: String,
+    pub outbound: String,
+}
+
+/// The default `--fragment-prefix`.
+pub const DEFAULT_FRAGMENT_PREFIX: &str = "akto";
+
+impl FragmentIds {
+    pub fn with_prefix(input: &str, prefix: &str) -> Result<Self, InputError> {
+        let ok = !prefix.is_empty()
+            && prefix.len() <= 60
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && prefix.as_bytes()[0].is_ascii_alphanumeric();
+        if !ok {
+            return Err(InputError::new(
+                input,
+                prefix,
+                "a fragment id prefix is 1 to 60 letters, digits, `-` or `_`, starting with a letter or digit",
+                "give a short name such as akto or team-akto",
+            ));
+        }
+        Ok(Self {
+            inbound: format!(
+                "{prefix}-{}",
+                super::capture_detect::INBOUND_FRAGMENT_SUFFIX
+            ),
+            outbound: format!(
+                "{prefix}-{}",
+                super::capture_detect::OUTBOUND_FRAGMENT_SUFFIX
+            ),
+        })
     }
 }
 
@@ -97,6 +170,25 @@ pub struct CaptureOptions {
     pub max_body_bytes: u32,
     pub token_named_value: Option<NamedValueName>,
     pub format: PolicyFormat,
+    pub scope: Scope,
+    /// Include these fragments instead of writing the steps inline.
+    pub fragments: Option<FragmentIds>,
+}
+
+/// The capture steps of each section, unindented (nested levels use 4 spaces), `\n` line ends,
+/// no trailing line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Steps {
+    pub inbound: String,
+    pub outbound: String,
+}
+
+/// One rendered policy fragment.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub id: String,
+    pub description: String,
+    pub text: String,
 }
 
 /// A rendered, self-checked policy and what the user should hear about it.
@@ -121,8 +213,8 @@ struct Context<'a> {
     token_named_value: Option<&'a str>,
 }
 
-/// Renders the policy and reads it back; a policy that fails its own check is never returned.
-pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
+/// Checks the options and says what the user should hear about them.
+fn prepare(opts: &CaptureOptions) -> anyhow::Result<(Context<'_>, Vec<String>)> {
     let mut warnings = Vec::new();
     let base = match opts.ingest_url.strip_suffix(INGEST_PATH) {
         Some(base) => {
@@ -148,24 +240,173 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
             "the default, 50, suits path patterns",
         ));
     }
-    let endpoint = base.join(INGEST_PATH);
     let ctx = Context {
         format: opts.format.name(),
         regex_list: opts.patterns.joined(),
-        endpoint: endpoint.clone(),
+        endpoint: base.join(INGEST_PATH),
         account_id: &opts.account_id.0,
         vxlan_id: &opts.vxlan_id.0,
         match_timeout_ms: opts.match_timeout_ms,
         max_body_bytes: opts.max_body_bytes,
         token_named_value: opts.token_named_value.as_ref().map(|n| n.0.as_str()),
     };
-    let text = render::render("apim/capture-policy.xml.j2", &ctx)?;
-    verify(&text, opts, &ctx.regex_list, &endpoint).map_err(|problem| {
-        anyhow::anyhow!(
-            "internal error: the generated policy failed its own check ({problem}); nothing was written. Please report this with the command line you used."
-        )
-    })?;
+    Ok((ctx, warnings))
+}
+
+#[derive(Serialize)]
+struct StepsContext<'a> {
+    #[serde(flatten)]
+    ctx: &'a Context<'a>,
+    section: &'static str,
+}
+
+fn render_steps(ctx: &Context<'_>) -> anyhow::Result<Steps> {
+    let one = |section| -> anyhow::Result<String> {
+        let text = render::render("apim/capture-steps.xml.j2", StepsContext { ctx, section })?;
+        Ok(text.trim_matches('\n').to_string())
+    };
+    Ok(Steps {
+        inbound: one("inbound")?,
+        outbound: one("outbound")?,
+    })
+}
+
+/// The steps each section holds: inline capture steps, or the fragments' includes when
+/// `opts.fragments` is set. Unchecked on their own: [`render`], [`render_fragments`] and
+/// `inject` read back what they build from them.
+pub fn steps(opts: &CaptureOptions) -> anyhow::Result<(Steps, Vec<String>)> {
+    let (ctx, warnings) = prepare(opts)?;
+    let steps = match &opts.fragments {
+        Some(ids) => Steps {
+            inbound: include_line(&ids.inbound),
+            outbound: include_line(&ids.outbound),
+        },
+        None => render_steps(&ctx)?,
+    };
+    Ok((steps, warnings))
+}
+
+fn include_line(id: &str) -> String {
+    format!(
+        "<include-fragment fragment-id=\"{}\" />",
+        render::xml_attr(id)
+    )
+}
+
+/// `text` with every line indented by `prefix` plus one `unit` per leading 4 spaces.
+pub fn indent(text: &str, prefix: &str, unit: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let trimmed = line.trim_start_matches(' ');
+            let spaces = line.len() - trimmed.len();
+            let mut out = String::from(prefix);
+            for _ in 0..spaces / 4 {
+                out.push_str(unit);
+            }
+            out.push_str(&" ".repeat(spaces % 4));
+            out.push_str(trimmed);
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Serialize)]
+struct DocumentContext {
+    global: bool,
+    inbound_steps: String,
+    outbound_steps: String,
+}
+
+/// Renders the whole policy document for `opts.scope` and reads it back; a policy that fails
+/// its own check is never returned.
+pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
+    let (ctx, warnings) = prepare(opts)?;
+    let (steps, _) = steps(opts)?;
+    let text = render::render(
+        "apim/capture-policy.xml.j2",
+        DocumentContext {
+            global: opts.scope == Scope::Global,
+            inbound_steps: indent(&steps.inbound, "        ", "    "),
+            outbound_steps: indent(&steps.outbound, "        ", "    "),
+        },
+    )?;
+    check_size(&text)?;
+    verify(&text, opts, &ctx.regex_list, &ctx.endpoint).map_err(internal)?;
     Ok(Rendered { text, warnings })
+}
+
+/// Renders the two capture fragments (ids from `opts.fragments`, or the default prefix), each
+/// read back before it is returned.
+pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>, Vec<String>)> {
+    let (ctx, warnings) = prepare(opts)?;
+    let steps = render_steps(&ctx)?;
+    let ids = match &opts.fragments {
+        Some(ids) => ids.clone(),
+        None => FragmentIds::with_prefix("--fragment-prefix", DEFAULT_FRAGMENT_PREFIX)?,
+    };
+    let mut out = Vec::new();
+    for (id, body, description) in [
+        (
+            &ids.inbound,
+            &steps.inbound,
+            "Akto traffic capture, inbound half: decides from the request path (aktoRegexList) whether to capture, and keeps the request body and time. Include it in <inbound> after <base />, with its outbound half in <outbound>. Generated by akto-connect.",
+        ),
+        (
+            &ids.outbound,
+            &steps.outbound,
+            "Akto traffic capture, outbound half: sends the request and response to the Akto ingest service (fire and forget). Include it last in <outbound>, with its inbound half in <inbound>. Generated by akto-connect.",
+        ),
+    ] {
+        let text = render::render(
+            "apim/capture-fragment.xml.j2",
+            minijinja::context! { steps => indent(body, "    ", "    ") },
+        )?;
+        check_size(&text)?;
+        verify_fragment(&text, opts).map_err(internal)?;
+        out.push(Fragment {
+            id: id.clone(),
+            description: description.to_string(),
+            text,
+        });
+    }
+    Ok((out, warnings))
+}
+
+/// APIM refuses a policy document or fragment over 256 KiB; only the path patterns can make the
+/// capture that long.
+fn check_size(text: &str) -> Result<(), InputError> {
+    let limit = super::inject::MAX_POLICY_BYTES;
+    if text.len() > limit {
+        return Err(InputError::new(
+            "--regex/--regex-file",
+            format!("{} bytes of policy", text.len()),
+            format!("with these path patterns the policy is over APIM's limit of {limit} bytes (256 KiB)"),
+            "use fewer or shorter patterns (one pattern with alternatives is shorter than many)",
+        ));
+    }
+    Ok(())
+}
+
+fn internal(problem: String) -> anyhow::Error {
+    anyhow::anyhow!(
+        "internal error: the generated policy failed its own check ({problem}); nothing was written. Please report this with the command line you used."
+    )
+}
+
+fn verify_fragment(text: &str, opts: &CaptureOptions) -> Result<(), String> {
+    if opts.format == PolicyFormat::Xml {
+        check_well_formed(text)?;
+    }
+    let doc = tree::read(text).map_err(|e| format!("unreadable at byte {}: {e}", e.offset))?;
+    if doc.root.name != "fragment" {
+        return Err(format!("root is <{}>, not <fragment>", doc.root.name));
+    }
+    let found = super::capture_detect::detect(&doc, text);
+    if found.steps.is_empty() || doc.root.descendants().iter().any(|e| e.name == "base") {
+        return Err("the fragment holds no capture step, or a <base />".to_string());
+    }
+    Ok(())
 }
 
 /// Reads the rendered policy back and confirms what the user depends on.
@@ -182,15 +423,30 @@ fn verify(
     if doc.root.name != "policies" {
         return Err(format!("root is <{}>, not <policies>", doc.root.name));
     }
+    let global = opts.scope == Scope::Global;
     for section in SECTIONS {
         let found: Vec<_> = doc.root.elements().filter(|e| e.name == section).collect();
         let [one] = found.as_slice() else {
             return Err(format!("{} <{section}> sections", found.len()));
         };
         let bases = one.elements().filter(|e| e.name == "base").count();
-        if bases != 1 {
+        if bases != usize::from(!global) {
             return Err(format!("<{section}> has {bases} <base /> children"));
         }
+        let forwards = one
+            .elements()
+            .filter(|e| e.name == "forward-request")
+            .count();
+        if forwards != usize::from(global && section == "backend") {
+            return Err(format!("<{section}> has {forwards} <forward-request />"));
+        }
+    }
+    let found = super::capture_detect::detect(&doc, text);
+    if !found.is_complete() {
+        return Err("the capture is not recognised in <inbound> and <outbound>".to_string());
+    }
+    if opts.fragments.is_some() {
+        return Ok(());
     }
     let all = doc.root.descendants();
     let regex_vars: Vec<_> = all
@@ -198,15 +454,15 @@ fn verify(
         .filter(|e| e.name == "set-variable")
         .filter(|e| {
             e.attr("name")
-                .is_some_and(|a| doc.attr_value(text, a) == "regexList")
+                .is_some_and(|a| doc.attr_value(text, a) == "aktoRegexList")
         })
         .collect();
     let [var] = regex_vars.as_slice() else {
-        return Err(format!("{} regexList variables", regex_vars.len()));
+        return Err(format!("{} aktoRegexList variables", regex_vars.len()));
     };
     let value = var.attr("value").map(|a| doc.attr_value(text, a));
     if value.as_deref() != Some(regex_list) {
-        return Err(format!("regexList reads back as {value:?}"));
+        return Err(format!("aktoRegexList reads back as {value:?}"));
     }
     let urls: Vec<String> = all
         .iter()
@@ -218,6 +474,12 @@ fn verify(
         return Err(format!("set-url reads back as {urls:?}"));
     }
     Ok(())
+}
+
+/// Whether `text` is well-formed XML as it stands (the `xml` form; a policy with raw
+/// expressions is not).
+pub fn is_well_formed_xml(text: &str) -> bool {
+    check_well_formed(text).is_ok()
 }
 
 /// Reads `text` with a plain XML reader: the `xml` form must be well-formed as it stands.

@@ -1,7 +1,10 @@
 //! Azure API Management: the policy dialect reader and the capture-policy builder.
 
 pub mod capture;
+pub mod capture_detect;
 pub mod dialect;
+pub mod iac;
+pub mod inject;
 pub mod patterns;
 pub mod tree;
 

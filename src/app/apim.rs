@@ -1,26 +1,301 @@
-//! `akto-connect apim policy`.
+//! `akto-connect apim policy` and `akto-connect apim fragments`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::apim::capture::{self, CaptureOptions, Digits, NamedValueName, PolicyFormat};
+use crate::apim::capture::{
+    self, CaptureOptions, Digits, FragmentIds, NamedValueName, PolicyFormat, Scope,
+};
+use crate::apim::inject::{self, InjectError, MAX_POLICY_BYTES};
 use crate::apim::patterns::{self, PatternSource, RegexList};
-use crate::cli::apim::{PolicyArgs, PolicyFormatArg};
+use crate::cli::apim::{CaptureArgs, FormatArg, FragmentsArgs, PolicyArgs, ScopeArg};
+use crate::error::refuse;
 use crate::http_url::BaseUrl;
 use crate::output;
+use crate::report::LineIndex;
 
 use super::read_input;
 
 pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
-    let (opts, regex_warnings) = capture_options(args)?;
-    let rendered = capture::render(&opts)?;
-    for w in regex_warnings.iter().chain(&rendered.warnings) {
+    let scope = match args.scope {
+        ScopeArg::Global => Scope::Global,
+        ScopeArg::Product => Scope::Product,
+        ScopeArg::Api => Scope::Api,
+        ScopeArg::Operation => Scope::Operation,
+    };
+    let iac = iac_target(args.format);
+    if args.in_place {
+        if let Some(kind) = iac {
+            return Err(refuse(
+                "--in-place",
+                &format!("--format {}", kind.name()),
+                "--in-place replaces FILE with the policy, and --format arm|bicep|terraform writes infrastructure files instead of a policy",
+                "drop --in-place and give -o, or drop --format",
+            ));
+        }
+        if args.into.as_deref().is_some_and(|f| f.as_os_str() == "-") {
+            return Err(refuse(
+                "--in-place",
+                "--into -",
+                "standard input cannot be replaced",
+                "give --into a file, or drop --in-place and use -o",
+            ));
+        }
+    }
+    let names = match iac {
+        Some(_) => Some(crate::apim::iac::Names::for_policy(
+            scope,
+            args.iac.apim_service.as_deref(),
+            args.iac.api_id.as_deref(),
+            args.iac.operation_id.as_deref(),
+            args.iac.product_id.as_deref(),
+        )?),
+        None => None,
+    };
+    let output_dir = check_output(iac, args.output.as_deref())?;
+    let (mut opts, mut warnings) = capture_options(&args.capture, PolicyFormat::RawXml)?;
+    opts.scope = scope;
+    if args.with_fragments {
+        opts.fragments = Some(FragmentIds::with_prefix(
+            "--fragment-prefix",
+            &args.capture.fragment_prefix,
+        )?);
+    }
+    let text = match &args.into {
+        None => {
+            opts.format = text_format(args.format);
+            let rendered = capture::render(&opts)?;
+            warnings.extend(rendered.warnings);
+            rendered.text
+        }
+        Some(file) => {
+            let (name, original) = read_input(file, "--into")?;
+            opts.format = match args.format {
+                Some(FormatArg::Xml) => PolicyFormat::Xml,
+                Some(_) => PolicyFormat::RawXml,
+                None if capture::is_well_formed_xml(&original) => PolicyFormat::Xml,
+                None => PolicyFormat::RawXml,
+            };
+            let (steps, step_warnings) = capture::steps(&opts)?;
+            warnings.extend(step_warnings);
+            let injected = inject::inject(&original, &steps, scope != Scope::Global)
+                .map_err(|e| inject_error(&name, &original, e))?;
+            for section in &injected.added_sections {
+                let base = if scope == Scope::Global {
+                    ""
+                } else {
+                    " with <base />"
+                };
+                eprintln!("note: --into {name} had no <{section}>; added one{base}");
+            }
+            injected.text
+        }
+    };
+    for w in &warnings {
         eprintln!("warning: {w}");
     }
-    output::emit(args.output.as_deref(), &rendered.text)?;
+    match (iac, names) {
+        (Some(kind), Some(names)) => {
+            let files = crate::apim::iac::policy_files(kind, &names, &text)?;
+            write_files(output_dir.as_deref(), args.output.as_deref(), &files)?;
+        }
+        _ => {
+            let target = if args.in_place {
+                args.into.as_deref()
+            } else {
+                args.output.as_deref()
+            };
+            output::emit(target, &text)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn capture_options(args: &PolicyArgs) -> anyhow::Result<(CaptureOptions, Vec<String>)> {
+pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
+    let iac = iac_target(Some(args.format));
+    let service = match iac {
+        Some(_) => Some(crate::apim::iac::Names::for_fragments(
+            args.apim_service.as_deref(),
+        )?),
+        None => None,
+    };
+    if iac.is_some() && args.apiops.is_some() {
+        return Err(refuse(
+            "--apiops",
+            &args
+                .apiops
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            "APIOps folders hold policy files, not ARM, Bicep or Terraform",
+            "drop --format, or drop --apiops and give -o",
+        ));
+    }
+    let (mut opts, mut warnings) = capture_options(&args.capture, text_format(Some(args.format)))?;
+    opts.fragments = Some(FragmentIds::with_prefix(
+        "--fragment-prefix",
+        &args.capture.fragment_prefix,
+    )?);
+    let (fragments, render_warnings) = capture::render_fragments(&opts)?;
+    warnings.extend(render_warnings);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let files: Vec<(PathBuf, String)> = match (iac, service, &args.apiops) {
+        (Some(kind), Some(names), _) => {
+            check_output(Some(kind), args.output.as_deref())?;
+            crate::apim::iac::fragment_files(kind, &names, &fragments)?
+        }
+        (_, _, Some(_)) => fragments
+            .iter()
+            .flat_map(|f| {
+                let dir = Path::new("policy fragments").join(&f.id);
+                // As the APIOps extractor writes it: the name and the properties besides the text.
+                let info = serde_json::json!({
+                    "name": f.id,
+                    "properties": { "description": f.description },
+                });
+                let info = serde_json::to_string_pretty(&info).unwrap_or_default() + "\n";
+                [
+                    (dir.join("policy.xml"), f.text.clone()),
+                    (dir.join("policyFragmentInformation.json"), info),
+                ]
+            })
+            .collect(),
+        _ => {
+            if args.output.as_deref().is_none_or(|o| o.as_os_str() == "-") {
+                return Err(refuse(
+                    "-o",
+                    &args
+                        .output
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    "two fragments are written as two files, so a folder is needed",
+                    "give -o DIR (writes <id>.xml for each) or --apiops DIR",
+                ));
+            }
+            fragments
+                .iter()
+                .map(|f| (PathBuf::from(format!("{}.xml", f.id)), f.text.clone()))
+                .collect()
+        }
+    };
+    let dir = args.apiops.as_deref().or(args.output.as_deref());
+    if iac == Some(crate::apim::iac::Kind::Arm) {
+        write_files(None, args.output.as_deref(), &files)?;
+    } else {
+        write_files(dir, None, &files)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text_format(format: Option<FormatArg>) -> PolicyFormat {
+    match format {
+        Some(FormatArg::Xml) => PolicyFormat::Xml,
+        _ => PolicyFormat::RawXml,
+    }
+}
+
+fn iac_target(format: Option<FormatArg>) -> Option<crate::apim::iac::Kind> {
+    use crate::apim::iac::Kind;
+    match format {
+        Some(FormatArg::Arm) => Some(Kind::Arm),
+        Some(FormatArg::Bicep) => Some(Kind::Bicep),
+        Some(FormatArg::Terraform) => Some(Kind::Terraform),
+        _ => None,
+    }
+}
+
+/// Bicep and Terraform write two files and need `-o DIR`; the folder is created if missing.
+fn check_output(
+    iac: Option<crate::apim::iac::Kind>,
+    output: Option<&Path>,
+) -> anyhow::Result<Option<PathBuf>> {
+    use crate::apim::iac::Kind;
+    match iac {
+        Some(kind @ (Kind::Bicep | Kind::Terraform)) => match output {
+            Some(dir) if dir.as_os_str() != "-" => {
+                if dir.exists() && !dir.is_dir() {
+                    return Err(refuse(
+                        "-o",
+                        &dir.display().to_string(),
+                        &format!("--format {} writes two files (the {} file and the policy file it loads), so -o names a folder, and this is a file", kind.name(), kind.name()),
+                        "give a folder (it is created if missing)",
+                    ));
+                }
+                Ok(Some(dir.to_path_buf()))
+            }
+            _ => Err(refuse(
+                "-o",
+                &output.map(|p| p.display().to_string()).unwrap_or_default(),
+                &format!("--format {} writes two files (the {} file and the policy file it loads, so no policy text is re-escaped)", kind.name(), kind.name()),
+                "give -o DIR (created if missing)",
+            )),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Writes `files` (paths relative to `dir`), or the single file to `single` / standard output.
+/// Everything is rendered before the first write.
+fn write_files(
+    dir: Option<&Path>,
+    single: Option<&Path>,
+    files: &[(PathBuf, String)],
+) -> anyhow::Result<()> {
+    let Some(dir) = dir else {
+        for (_, text) in files {
+            output::emit(single, text)?;
+        }
+        return Ok(());
+    };
+    for (rel, _) in files {
+        let parent = dir.join(rel);
+        let parent = parent.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", parent.display()))?;
+    }
+    for (rel, text) in files {
+        output::write_atomic(&dir.join(rel), text)?;
+    }
+    Ok(())
+}
+
+fn inject_error(name: &str, src: &str, e: InjectError) -> anyhow::Error {
+    let at = |offset: usize| {
+        let (line, col) = LineIndex::new(src).line_col(offset);
+        format!("{name}:{line}:{col}")
+    };
+    match e {
+        InjectError::Unreadable { offset, message } => anyhow::anyhow!(
+            "--into {}: cannot read the policy: {message}\n  help: fix the policy text there (`akto-connect lint {name}` shows every problem); nothing was written",
+            at(offset)
+        ),
+        InjectError::Fragment => anyhow::anyhow!(
+            "--into {name}: the root is <fragment>: the capture goes into a policy (<policies>), not into a fragment\n  help: for fragments use `akto-connect apim fragments`, then `--with-fragments --into` a policy; nothing was written"
+        ),
+        InjectError::NotPolicies { offset, root } => anyhow::anyhow!(
+            "--into {}: the root is <{root}>, not <policies>\n  help: give an APIM policy document (root <policies>); nothing was written",
+            at(offset)
+        ),
+        InjectError::EmptyRoot { offset } => anyhow::anyhow!(
+            "--into {}: <policies /> is empty\n  help: render a whole policy instead (drop --into); nothing was written",
+            at(offset)
+        ),
+        InjectError::TooLarge { bytes } => anyhow::anyhow!(
+            "--into {name}: with the capture the policy would be {bytes} bytes, over APIM's limit of {MAX_POLICY_BYTES} bytes (256 KiB)\n  help: use --with-fragments (two short includes instead of the inline steps), or move parts of the policy into fragments; nothing was written"
+        ),
+        InjectError::Internal(problem) => anyhow::anyhow!(
+            "internal error: adding the capture to {name} failed its own check ({problem}); nothing was written. Please report this with the file and command line you used."
+        ),
+    }
+}
+
+fn capture_options(
+    args: &CaptureArgs,
+    format: PolicyFormat,
+) -> anyhow::Result<(CaptureOptions, Vec<String>)> {
     let mut sources: Vec<PatternSource> = args
         .regex
         .iter()
@@ -49,10 +324,9 @@ fn capture_options(args: &PolicyArgs) -> anyhow::Result<(CaptureOptions, Vec<Str
             .as_deref()
             .map(|n| NamedValueName::parse("--ingest-token-named-value", n))
             .transpose()?,
-        format: match args.format {
-            PolicyFormatArg::Rawxml => PolicyFormat::RawXml,
-            PolicyFormatArg::Xml => PolicyFormat::Xml,
-        },
+        format,
+        scope: Scope::Api,
+        fragments: None,
     };
     Ok((opts, warnings))
 }

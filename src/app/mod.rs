@@ -21,6 +21,7 @@ mod lint;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Apim(ApimCommand::Fragments(args)) => apim::fragments(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
         Command::Lint(args) => lint::run(&args),

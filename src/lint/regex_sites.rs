@@ -139,8 +139,12 @@ fn regex_list_sites(src: &str, doc: &Document) -> Vec<Site> {
 
 fn is_regex_list(src: &str, doc: &Document, e: &Element) -> bool {
     e.name == "set-variable"
-        && e.attr("name")
-            .is_some_and(|a| doc.attr_value(src, a) == "regexList")
+        && e.attr("name").is_some_and(|a| {
+            matches!(
+                doc.attr_value(src, a).as_str(),
+                "regexList" | "aktoRegexList"
+            )
+        })
 }
 
 /// Decodes XML entities in `src[range]`, mapping each decoded byte to its source offset.

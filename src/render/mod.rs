@@ -17,6 +17,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/apim/capture-policy.xml.j2"),
     ),
     (
+        "apim/capture-steps.xml.j2",
+        include_str!("../../templates/apim/capture-steps.xml.j2"),
+    ),
+    (
+        "apim/capture-fragment.xml.j2",
+        include_str!("../../templates/apim/capture-fragment.xml.j2"),
+    ),
+    (
         "kong/curl.sh.j2",
         include_str!("../../templates/kong/curl.sh.j2"),
     ),

@@ -48,7 +48,7 @@ static class Runner
             var ctx = new FakeContext
             {
                 Request = new FakeRequest { OriginalUrl = new FakeUrl { Path = parts[1] } },
-                Variables = new Dictionary<string, object> { { "regexList", parts[0] } },
+                Variables = new Dictionary<string, object> { { "aktoRegexList", parts[0] } },
             };
             var watch = Stopwatch.StartNew();
             var result = Generated.Expressions.Capture(ctx);

@@ -33,7 +33,7 @@ fn read_xml(policy: &str) -> (Vec<(String, usize)>, String, String) {
                             .unwrap()
                             .map(|a| a.unescape_value().unwrap().into_owned())
                     };
-                    if attr("name").as_deref() == Some("regexList") {
+                    if attr("name").as_deref() == Some("aktoRegexList") {
                         regex_list = attr("value");
                     }
                 }
@@ -106,7 +106,7 @@ fn done_when_example_reads_back_in_both_forms() {
     assert_eq!(sections, expected_sections);
     assert!(raw.contains(r#"value="^/api/v1/.*;a&amp;b&lt;c&gt;&quot;d""#));
     assert!(
-        raw.contains(r#"GetValueOrDefault<string>("regexList", "")"#),
+        raw.contains(r#"GetValueOrDefault<string>("aktoRegexList", "")"#),
         "rawxml keeps C# unescaped"
     );
 }

@@ -1,6 +1,7 @@
 //! The capture policy checked by its real consumers: xmllint for the `xml` form, Mono's C#
-//! compiler for every policy expression, and Microsoft's regex engine (under Mono) for the
-//! path filter's behaviour.
+//! compiler for every policy expression (against the APIM context stand-in and the real
+//! Newtonsoft.Json), and Microsoft's regex engine (under Mono) for the path filter's behaviour.
+//! Executing whole policies is in `apim_runtime`.
 
 use std::process::Command;
 
@@ -85,6 +86,7 @@ fn mcs(
         .arg(format!("-target:{target}"))
         .arg(format!("-out:{}", out_path.display()))
         .arg("-warnaserror+")
+        .arg(format!("-r:{}", crate::apim_runtime::NEWTONSOFT))
         .arg("-nowarn:168,219")
         .args(sources)
         .output()
@@ -133,7 +135,7 @@ fn every_generated_expression_compiles_with_mcs() {
         dir.path(),
         "expressions.dll",
         "library",
-        &[test_file("conformance/apim_context_stub.cs"), generated],
+        &[test_file("conformance/apim_context.cs"), generated],
     );
 }
 
@@ -172,7 +174,7 @@ fn capture_predicate_behaves_on_dotnet_regex_engine() {
         "capture.exe",
         "exe",
         &[
-            test_file("conformance/apim_context_stub.cs"),
+            test_file("conformance/apim_context.cs"),
             test_file("conformance/apim_capture_runner.cs"),
             generated,
         ],
@@ -199,6 +201,11 @@ fn capture_predicate_behaves_on_dotnet_regex_engine() {
         .iter()
         .map(|(l, p, _)| format!("{l}\t{p}\n"))
         .collect();
+    std::fs::copy(
+        crate::apim_runtime::NEWTONSOFT,
+        dir.path().join("Newtonsoft.Json.dll"),
+    )
+    .unwrap();
     let out = pipe(Command::new("mono").arg(&exe), &input);
     assert!(
         out.status.success(),

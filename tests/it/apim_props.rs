@@ -28,6 +28,8 @@ fn build(url: &str, patterns: &[String], format: PolicyFormat) -> Option<Capture
         max_body_bytes: 1024,
         token_named_value: None,
         format,
+        scope: akto_connect::apim::capture::Scope::Api,
+        fragments: None,
     })
 }
 
@@ -43,7 +45,7 @@ fn read_back(xml: &str) -> (Option<String>, String) {
                         .unwrap()
                         .map(|a| a.unescape_value().unwrap().into_owned())
                 };
-                if get("name").as_deref() == Some("regexList") {
+                if get("name").as_deref() == Some("aktoRegexList") {
                     list = get("value");
                 }
             }
@@ -113,7 +115,7 @@ proptest! {
         let raw = capture::render(&raw_opts).expect("accepted input renders").text;
         let doc = tree::read(&raw).expect("rawxml reads in the dialect");
         let var = doc.root.descendants().into_iter()
-            .find(|e| e.name == "set-variable" && e.attr("name").is_some_and(|a| doc.attr_value(&raw, a) == "regexList"))
+            .find(|e| e.name == "set-variable" && e.attr("name").is_some_and(|a| doc.attr_value(&raw, a) == "aktoRegexList"))
             .expect("regexList variable");
         let raw_value = var.attr("value").map(|a| doc.attr_value(&raw, a)).unwrap_or_default();
         prop_assert_eq!(raw_value, patterns.join(";"));

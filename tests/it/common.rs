@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use akto_connect::apim::capture::{self, CaptureOptions, Digits, NamedValueName, PolicyFormat};
+use akto_connect::apim::capture::{
+    self, CaptureOptions, Digits, NamedValueName, PolicyFormat, Scope,
+};
 use akto_connect::apim::patterns::{PatternSource, RegexList};
 use akto_connect::http_url::BaseUrl;
 
@@ -106,6 +108,8 @@ pub fn options(
         token_named_value: token
             .map(|t| NamedValueName::parse("--ingest-token-named-value", t).expect("name")),
         format,
+        scope: Scope::Api,
+        fragments: None,
     }
 }
 

@@ -3,7 +3,10 @@
 
 mod apim_cli;
 mod apim_conformance;
+mod apim_estate;
+mod apim_inject_props;
 mod apim_props;
+mod apim_runtime;
 mod apim_snapshots;
 mod aws;
 mod common;

@@ -1,0 +1,319 @@
+//! Adds the capture to an existing policy document, leaving every other byte as it was.
+//!
+//! The capture goes in `<inbound>` right after `<base />` (first when there is none) and last in
+//! `<outbound>`, so the record holds the response the client receives. Inserted lines follow the
+//! file's own indentation and line endings. A previous capture (see [`super::capture_detect`])
+//! is taken out first, so running this on its own output changes nothing and running it with
+//! other options replaces the capture where it stands.
+//!
+//! Not for: deciding whether the rest of the policy is right (lint does that).
+
+use std::ops::Range;
+
+use super::capture::{indent, Steps};
+use super::capture_detect::{self, element_span};
+use super::tree::{self, Element};
+
+/// APIM's limit on one policy document.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
+/// Why a policy cannot take the capture; `offset` points into the input where it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InjectError {
+    /// The reader's message at a byte offset.
+    Unreadable { offset: usize, message: String },
+    /// The root is `<fragment>`: the capture goes into policies, not fragments.
+    Fragment,
+    /// The root is neither `<policies>` nor `<fragment>`.
+    NotPolicies { offset: usize, root: String },
+    /// `<policies />` with nothing in it.
+    EmptyRoot { offset: usize },
+    /// The result would exceed [`MAX_POLICY_BYTES`].
+    TooLarge { bytes: usize },
+    /// The result did not read back as a policy holding the capture (a bug).
+    Internal(String),
+}
+
+/// The policy with the capture, and what the user should be told.
+#[derive(Debug, Clone)]
+pub struct Injected {
+    pub text: String,
+    /// Sections that were added (`<inbound>`/`<outbound>`), for a note on stderr.
+    pub added_sections: Vec<&'static str>,
+    /// Whether a previous capture was found (and replaced).
+    pub replaced: bool,
+}
+
+/// Adds `steps` to the policy `src`; `with_base` says whether a section that has to be added
+/// gets `<base />` (not at global scope, which has no parent).
+pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, InjectError> {
+    let doc = tree::read(src).map_err(|e| InjectError::Unreadable {
+        offset: e.offset,
+        message: e.message,
+    })?;
+    match doc.root.name.as_str() {
+        "policies" => {}
+        "fragment" => return Err(InjectError::Fragment),
+        other => {
+            return Err(InjectError::NotPolicies {
+                offset: doc.root.span.start,
+                root: other.to_string(),
+            })
+        }
+    }
+    if doc.root.end_span.is_none() {
+        return Err(InjectError::EmptyRoot {
+            offset: doc.root.span.start,
+        });
+    }
+    let previous = capture_detect::detect(&doc, src);
+    let replaced = !previous.is_empty();
+    let mut removals: Vec<Range<usize>> = previous
+        .steps
+        .iter()
+        .map(|s| whole_lines(src, s.span.clone()))
+        .collect();
+    removals.sort_by_key(|r| r.start);
+    let mut stripped = String::with_capacity(src.len());
+    let mut at = 0;
+    for r in removals {
+        if r.start < at {
+            continue;
+        }
+        stripped.push_str(&src[at..r.start]);
+        at = r.end;
+    }
+    stripped.push_str(&src[at..]);
+
+    let doc = tree::read(&stripped).map_err(|e| {
+        InjectError::Internal(format!(
+            "the policy without its previous capture does not read: {e}"
+        ))
+    })?;
+    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let unit = indent_unit(&stripped, &doc.root);
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut added_sections = Vec::new();
+    let layout = Layout {
+        src: &stripped,
+        eol,
+        unit: &unit,
+    };
+    for (section, body, first) in [
+        ("inbound", &steps.inbound, true),
+        ("outbound", &steps.outbound, false),
+    ] {
+        match doc.root.elements().find(|e| e.name == section) {
+            Some(e) => edits.push(layout.add_to_section(e, body, first)),
+            None => {
+                edits.push(layout.new_section(&doc.root, section, body, with_base));
+                added_sections.push(section);
+            }
+        }
+    }
+    // Stable: an inbound and an outbound added at the same place keep that order.
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut text = String::with_capacity(stripped.len() + 8192);
+    let mut at = 0;
+    for (range, insert) in &edits {
+        text.push_str(&stripped[at..range.start]);
+        text.push_str(insert);
+        at = range.end;
+    }
+    text.push_str(&stripped[at..]);
+
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(InjectError::TooLarge { bytes: text.len() });
+    }
+    let back = tree::read(&text)
+        .map_err(|e| InjectError::Internal(format!("the result does not read: {e}")))?;
+    if !capture_detect::detect(&back, &text).is_complete() {
+        return Err(InjectError::Internal(
+            "the capture is not recognised in the result".to_string(),
+        ));
+    }
+    Ok(Injected {
+        text,
+        added_sections,
+        replaced,
+    })
+}
+
+/// `span` widened to whole lines (line break included) when nothing else stands on them.
+fn whole_lines(src: &str, span: Range<usize>) -> Range<usize> {
+    let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[span.end..]
+        .find('\n')
+        .map_or(src.len(), |i| span.end + i + 1);
+    let blank = |s: &str| s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    if blank(&src[line_start..span.start]) && blank(&src[span.end..line_end]) {
+        line_start..line_end
+    } else {
+        span
+    }
+}
+
+/// The whitespace before `offset` on its line, when only whitespace precedes it there.
+fn line_indent(src: &str, offset: usize) -> Option<&str> {
+    let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &src[line_start..offset];
+    before
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+        .then_some(before)
+}
+
+/// The file's indentation step: a section's indentation beyond the root's, else a section
+/// child's beyond its section's, else 4 spaces.
+fn indent_unit(src: &str, root: &Element) -> String {
+    let root_indent = line_indent(src, root.span.start).unwrap_or("");
+    for section in root.elements() {
+        if let Some(i) = line_indent(src, section.span.start) {
+            if let Some(step) = i.strip_prefix(root_indent).filter(|s| !s.is_empty()) {
+                return step.to_string();
+            }
+        }
+        for child in section.elements() {
+            let (Some(si), Some(ci)) = (
+                line_indent(src, section.span.start),
+                line_indent(src, child.span.start),
+            ) else {
+                continue;
+            };
+            if let Some(step) = ci.strip_prefix(si).filter(|s| !s.is_empty()) {
+                return step.to_string();
+            }
+        }
+    }
+    "    ".to_string()
+}
+
+struct Layout<'a> {
+    src: &'a str,
+    eol: &'a str,
+    unit: &'a str,
+}
+
+impl Layout<'_> {
+    /// `body` as lines indented by `prefix`, each ended by the file's line ending.
+    fn lines(&self, body: &str, prefix: &str) -> String {
+        let mut out = indent(body, prefix, self.unit).replace('\n', self.eol);
+        out.push_str(self.eol);
+        out
+    }
+
+    fn own_indent(&self, e: &Element) -> String {
+        line_indent(self.src, e.span.start)
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Indentation of a section's children: its first child on a line of its own, else the
+    /// section's plus one step.
+    fn child_indent(&self, section: &Element) -> String {
+        section
+            .elements()
+            .find_map(|c| line_indent(self.src, c.span.start))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}{}", self.own_indent(section), self.unit))
+    }
+
+    /// The end of the line `offset` is on, when only whitespace follows it there.
+    fn rest_is_blank(&self, offset: usize) -> Option<usize> {
+        let end = self.src[offset..]
+            .find('\n')
+            .map_or(self.src.len(), |i| offset + i + 1);
+        self.src[offset..end]
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .then_some(end)
+    }
+
+    /// Insertion into an existing section: after `<base />` (or first) when `first`, else last.
+    fn add_to_section(&self, section: &Element, body: &str, first: bool) -> (Range<usize>, String) {
+        let inner = self.child_indent(section);
+        let outer = self.own_indent(section);
+        let Some(end_tag) = &section.end_span else {
+            // `<inbound />`: open it up around the steps.
+            let text = format!(
+                "<{name}>{eol}{lines}{outer}</{name}>",
+                name = section.name,
+                eol = self.eol,
+                lines = self.lines(body, &inner),
+            );
+            return (section.span.clone(), text);
+        };
+        if first {
+            let anchor = section
+                .elements()
+                .find(|e| e.name == "base")
+                .map_or(section.span.end, |b| element_span(b).end);
+            match self.rest_is_blank(anchor) {
+                Some(line_end) if self.src[..line_end].ends_with('\n') => {
+                    (line_end..line_end, self.lines(body, &inner))
+                }
+                _ => {
+                    let closing = self.src[anchor..].trim_start().starts_with("</");
+                    let after = if closing { &outer } else { &inner };
+                    (
+                        anchor..anchor,
+                        format!("{}{}{}", self.eol, self.lines(body, &inner), after),
+                    )
+                }
+            }
+        } else {
+            let at = end_tag.start;
+            match line_indent(self.src, at) {
+                Some(i) => (at - i.len()..at - i.len(), self.lines(body, &inner)),
+                None => (
+                    at..at,
+                    format!("{}{}{}", self.eol, self.lines(body, &inner), outer),
+                ),
+            }
+        }
+    }
+
+    /// A new section holding `<base />` (when `with_base`) and the steps, placed in section
+    /// order among the root's children.
+    fn new_section(
+        &self,
+        root: &Element,
+        name: &str,
+        body: &str,
+        with_base: bool,
+    ) -> (Range<usize>, String) {
+        let order = |n: &str| super::SECTIONS.iter().position(|s| *s == n);
+        let mine = order(name).unwrap_or(0);
+        let outer = root
+            .elements()
+            .find_map(|c| line_indent(self.src, c.span.start))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}{}", self.own_indent(root), self.unit));
+        let inner = format!("{outer}{}", self.unit);
+        let mut block = format!("{outer}<{name}>{}", self.eol);
+        if with_base {
+            block.push_str(&format!("{inner}<base />{}", self.eol));
+        }
+        block.push_str(&self.lines(body, &inner));
+        block.push_str(&format!("{outer}</{name}>{}", self.eol));
+        // Before the first section that comes after this one, else before </policies>.
+        let before = root
+            .elements()
+            .find(|e| order(&e.name).is_some_and(|o| o > mine));
+        let at = match before {
+            Some(e) => e.span.start,
+            None => root.end_span.as_ref().map_or(root.span.end, |s| s.start),
+        };
+        match line_indent(self.src, at) {
+            Some(i) => (at - i.len()..at - i.len(), block),
+            None => {
+                let tail = if before.is_some() {
+                    outer.clone()
+                } else {
+                    self.own_indent(root)
+                };
+                (at..at, format!("{}{block}{tail}", self.eol))
+            }
+        }
+    }
+}
