@@ -14,3 +14,4 @@ pub mod lint;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod text;

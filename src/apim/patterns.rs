@@ -11,6 +11,10 @@
 use crate::dotnet_regex::{self, redos};
 use crate::error::{printable, InputError};
 
+/// The longest pattern accepted: far beyond any real path pattern, and short enough that the
+/// policy document stays well inside APIM's size limit.
+pub const MAX_PATTERN_CHARS: usize = 8192;
+
 /// One pattern and where it came from (`--regex #2`, `paths.txt:3`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternSource {
@@ -129,6 +133,15 @@ fn check(src: &PatternSource) -> Result<(), InputError> {
         return refuse(
             "leading or trailing whitespace, which the policy trims off before matching",
             r"remove it; match a space at an end with \x20 or [ ]",
+        );
+    }
+    let len = p.chars().count();
+    if len > MAX_PATTERN_CHARS {
+        return refuse(
+            &format!(
+                "{len} characters is too long for a path pattern (at most {MAX_PATTERN_CHARS})"
+            ),
+            "split it into several --regex patterns",
         );
     }
     if p.contains(';') {

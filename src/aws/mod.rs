@@ -248,16 +248,14 @@ struct ManifestContext<'a> {
 
 /// Renders the connector's Kubernetes manifests or Compose file.
 pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String> {
-    if c.image.is_empty()
-        || c.image
-            .chars()
-            .any(|ch| ch.is_whitespace() || ch.is_control())
-    {
+    let image_help = "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
+    crate::text::check_line("--image", &c.image, 1024, image_help)?;
+    if c.image.chars().any(char::is_whitespace) {
         return Err(refuse(
             "--image",
             &c.image,
-            "an image reference has no spaces or control characters",
-            "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi",
+            "an image reference has no spaces",
+            image_help,
         ));
     }
     if format == ManifestFormat::Compose {

@@ -6,6 +6,7 @@ mod apim_conformance;
 mod apim_props;
 mod apim_snapshots;
 mod aws;
+mod cli_contract;
 mod common;
 mod kong;
 mod lint_cli;
