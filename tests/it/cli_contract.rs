@@ -178,3 +178,265 @@ fn odd_but_legal_values_come_back_with_the_same_keys() {
         );
     }
 }
+
+/// A sample for one flag: the arguments to add (or to replace, when the flag is already in the
+/// base command line), and any baseline arguments both runs get.
+struct Sample {
+    baseline: Vec<String>,
+    args: Vec<String>,
+}
+
+fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
+    let s = |args: &[&str]| {
+        Some(Sample {
+            baseline: Vec::new(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        })
+    };
+    match id {
+        "log_group" => s(&["--log-group", "other-group"]),
+        // Another partition: the trust policy uses the region for its partition only.
+        "region" => s(&["--region", "us-gov-west-1"]),
+        "kafka_broker" => s(&["--kafka-broker", "b.example.com:9093"]),
+        "batch_size" => s(&["--batch-size", "7"]),
+        "batch_time_secs" => s(&["--batch-time-secs", "9"]),
+        "bytes_in_threshold" => s(&["--bytes-in-threshold", "5"]),
+        "cloudwatch_read_batch_size" => s(&["--cloudwatch-read-batch-size", "3"]),
+        "openapi_discovery" => Some(Sample {
+            // It restates the default: it is used when it overrides the opposite.
+            baseline: vec!["--no-openapi-discovery".into()],
+            args: vec!["--openapi-discovery".into()],
+        }),
+        "no_openapi_discovery" => s(&["--no-openapi-discovery"]),
+        "openapi_interval_minutes" => s(&["--openapi-interval-minutes", "30"]),
+        "image" => s(&["--image", "example/connector:1"]),
+        "namespace" => s(&["--namespace", "other"]),
+        "name" => s(&["--name", "other"]),
+        "static_keys" => s(&["--static-keys"]),
+        "irsa_role_arn" => s(&["--irsa-role-arn", "arn:aws:iam::123456789012:role/x"]),
+        "existing_secret" => s(&["--existing-secret", "other-secret"]),
+        "run_as_user" => s(&["--run-as-user", "10001"]),
+        "env_file" => s(&["--env-file", "./other.env"]),
+        "watchtower" => s(&["--watchtower"]),
+        "account_id" => s(&["--account-id", "210987654321"]),
+        "oidc_provider" => s(&[
+            "--oidc-provider",
+            "oidc.eks.us-east-1.amazonaws.com/id/OTHER",
+        ]),
+        "service_account" => s(&["--service-account", "other/sa"]),
+        "rest_api_id" => s(&["--rest-api-id", "z9y8x7w6v5"]),
+        "stage" => s(&["--stage", "staging"]),
+        "ingest_url" => s(&["--ingest-url", "https://other.example.com"]),
+        "regex" => s(&["--regex", "^/other/"]),
+        "regex_file" => {
+            let f = dir.join("paths.txt");
+            std::fs::write(&f, "^/from-file/\n").unwrap();
+            s(&["--regex-file", f.to_str().unwrap()])
+        }
+        "allow_risky_regex" => Some(Sample {
+            baseline: vec!["--regex".into(), r"^/api/([\w/]+)*$".into()],
+            args: vec!["--allow-risky-regex".into()],
+        }),
+        "vxlan_id" => s(&["--vxlan-id", "7"]),
+        "match_timeout_ms" => s(&["--match-timeout-ms", "99"]),
+        "max_body_bytes" => s(&["--max-body-bytes", "1000"]),
+        "ingest_token_named_value" => s(&["--ingest-token-named-value", "akto-token"]),
+        "output" => {
+            let f = dir.join("out.txt");
+            s(&["-o", f.to_str().unwrap()])
+        }
+        _ => None,
+    }
+}
+
+/// The smallest valid command line of each command checked, for one selector value.
+fn base_args(path: &[&str], selector_value: &str) -> Vec<String> {
+    let v: Vec<&str> = match (path, selector_value) {
+        (["aws", "manifest"], f) => vec![
+            "--log-group",
+            GROUP,
+            "--region",
+            "us-east-1",
+            "--kafka-broker",
+            "akto-nlb.example.com:9092",
+            "--format",
+            f,
+        ],
+        (["aws", "iam-policy"], "permissions") => vec![
+            "--kind",
+            "permissions",
+            "--log-group",
+            GROUP,
+            "--region",
+            "us-east-1",
+            "--account-id",
+            "123456789012",
+        ],
+        (["aws", "iam-policy"], _) => vec![
+            "--kind",
+            "trust",
+            "--region",
+            "us-east-1",
+            "--account-id",
+            "123456789012",
+            "--oidc-provider",
+            "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123",
+            "--service-account",
+            "akto/api-gateway-logging",
+        ],
+        (["aws", "log-settings"], f) => vec![
+            "--rest-api-id",
+            "a1b2c3d4e5",
+            "--stage",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--format",
+            f,
+        ],
+        (["aws", "env-file"], _) => vec![],
+        (["apim", "policy"], f) => vec![
+            "--ingest-url",
+            "https://ingest.example.com:9091",
+            "--format",
+            f,
+        ],
+        _ => panic!("no base command line for {path:?}"),
+    };
+    path.iter().copied().chain(v).map(str::to_string).collect()
+}
+
+/// `args` with `add` applied: a flag already present has its value replaced.
+fn with(args: &[String], add: &[String]) -> Vec<String> {
+    let mut out = args.to_vec();
+    if add.len() == 2 && add[0].starts_with("--") {
+        if let Some(i) = out.iter().position(|a| a == &add[0]) {
+            out[i + 1] = add[1].clone();
+            return out;
+        }
+    }
+    out.extend(add.iter().cloned());
+    out
+}
+
+fn run_args(args: &[String]) -> (i32, String, String) {
+    run(bin()
+        .env_remove("AWS_REGION")
+        .env_remove("AKTO_INGEST_URL")
+        .args(args))
+}
+
+/// The commands held to the contract, with their selector (`None`: one format only).
+const CHECKED: &[(&[&str], Option<&str>)] = &[
+    (&["aws", "manifest"], Some("format")),
+    (&["aws", "iam-policy"], Some("kind")),
+    (&["aws", "log-settings"], Some("format")),
+    (&["aws", "env-file"], None),
+    (&["apim", "policy"], Some("format")),
+];
+
+#[test]
+fn every_flag_and_format_pair_is_used_or_refused() {
+    use akto_connect::cli::format_flags;
+    use clap::CommandFactory;
+    let root = akto_connect::cli::Cli::command();
+    // Every table row names a real flag, selector and selector value.
+    for row in format_flags::TABLE {
+        let cmd = row
+            .command
+            .iter()
+            .try_fold(&root, |c, n| c.find_subcommand(n))
+            .unwrap_or_else(|| panic!("{:?}: no such command", row.command));
+        let arg = |id: &str| cmd.get_arguments().find(|a| a.get_id() == id).cloned();
+        assert!(arg(row.flag).is_some(), "{row:?}: no flag {}", row.flag);
+        let values: Vec<String> = arg(row.selector)
+            .unwrap_or_else(|| panic!("{row:?}: no selector"))
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_string())
+            .collect();
+        for f in row.applies_to {
+            assert!(values.iter().any(|v| v == f), "{row:?}: no value {f}");
+        }
+    }
+    for (path, selector) in CHECKED {
+        let cmd = path
+            .iter()
+            .try_fold(&root, |c, n| c.find_subcommand(n))
+            .unwrap();
+        let formats: Vec<String> = match selector {
+            Some(sel) => cmd
+                .get_arguments()
+                .find(|a| a.get_id() == *sel)
+                .unwrap()
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect(),
+            None => vec![String::new()],
+        };
+        let rows: Vec<_> = format_flags::rows_for(path).collect();
+        for format in &formats {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if Some(id) == *selector || id == "help" || id == "version" {
+                    continue;
+                }
+                let dir = tempfile::tempdir().unwrap();
+                let s = sample(id, dir.path()).unwrap_or_else(|| {
+                    panic!("{path:?}: flag `{id}` has no sample here: add one, and a table row if it applies to some formats only")
+                });
+                let base = with(&base_args(path, format), &s.baseline);
+                let before = run_args(&base);
+                let after = run_args(&with(&base, &s.args));
+                let applies = rows
+                    .iter()
+                    .find(|r| r.flag == id)
+                    .is_none_or(|r| r.applies_to.contains(&format.as_str()));
+                let what = format!("{path:?} {format} {:?}", s.args);
+                if applies {
+                    assert_eq!(after.0, 0, "{what}: {}", after.2);
+                    assert!(
+                        (before.0, &before.1) != (after.0, &after.1),
+                        "{what}: accepted but changes nothing"
+                    );
+                } else {
+                    let long = format!("--{}", arg.get_long().unwrap());
+                    assert_eq!(after.0, 2, "{what}: must be refused");
+                    assert!(after.1.is_empty(), "{what}");
+                    assert!(
+                        after.2.contains(&format!("{long} applies to")),
+                        "{what}: {}",
+                        after.2
+                    );
+                    let row = rows.iter().find(|r| r.flag == id).unwrap();
+                    for f in row.applies_to {
+                        assert!(after.2.contains(f), "{what}: names {f}: {}", after.2);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn openapi_discovery_is_spelt_the_same_in_every_command() {
+    use clap::CommandFactory;
+    let root = akto_connect::cli::Cli::command();
+    for path in [["aws", "manifest"], ["aws", "iam-policy"]] {
+        let cmd = path
+            .iter()
+            .try_fold(&root, |c, n| c.find_subcommand(n))
+            .unwrap();
+        for long in ["openapi-discovery", "no-openapi-discovery"] {
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("{path:?} lacks --{long}"));
+            assert!(
+                !arg.get_action().takes_values(),
+                "{path:?} --{long} is a switch"
+            );
+        }
+    }
+}
