@@ -440,3 +440,40 @@ fn openapi_discovery_is_spelt_the_same_in_every_command() {
         }
     }
 }
+
+#[test]
+fn apim_policy_refuses_path_patterns_that_cannot_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("paths.txt");
+    std::fs::write(&file, "# paths\n^/ok/\n/search\\?q=\n").unwrap();
+    for (args, origin, word) in [
+        (vec!["--regex", "^api/v1/"], "--regex #1", "not `/`"),
+        (
+            vec!["--regex", "^/ok/", "--regex", "^https://api.contoso.com/v1"],
+            "--regex #2",
+            "scheme and host",
+        ),
+        (
+            vec!["--regex-file", file.to_str().unwrap()],
+            "paths.txt:3",
+            "query",
+        ),
+    ] {
+        let (code, out, err) = run(bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args([
+                "apim",
+                "policy",
+                "--ingest-url",
+                "https://ingest.example.com",
+            ])
+            .args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains(origin) && err.contains(word),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("help:"), "{err}");
+    }
+}
