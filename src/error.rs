@@ -62,6 +62,12 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
+/// A multi-line message with every line made [`printable`]: line feeds stay, anything else
+/// that could drive the terminal is escaped.
+pub fn printable_lines(s: &str) -> String {
+    s.split('\n').map(printable).collect::<Vec<_>>().join("\n")
+}
+
 impl std::error::Error for InputError {}
 
 /// An [`InputError`] as the `anyhow::Error` commands return.

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
     match akto_connect::app::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Messages echo file names and values: nothing in them may drive the terminal.
+            eprintln!(
+                "error: {}",
+                akto_connect::error::printable_lines(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -477,3 +477,65 @@ fn apim_policy_refuses_path_patterns_that_cannot_match() {
         assert!(err.contains("help:"), "{err}");
     }
 }
+
+#[test]
+fn reports_and_messages_escape_terminal_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a\u{1b}[31mred\u{2028}.xml";
+    // A finding on a line that holds an escape sequence too.
+    std::fs::write(
+        dir.path().join(name),
+        "<policies><inbound>\u{1b}[2J<base /></inbound></policies>\n",
+    )
+    .unwrap();
+    let (code, out, err) =
+        run(bin()
+            .current_dir(dir.path())
+            .args(["lint", "--no-config", "--color", "never", "."]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{2028}'),
+        "{out:?}"
+    );
+    assert!(out.contains(r"a\u{1b}[31mred\u{2028}.xml:1:"), "{out}");
+    assert!(
+        out.contains(r"\u{1b}[2J"),
+        "the source line is shown escaped: {out}"
+    );
+    let (code, out, err) = run(bin().args(["rule", "x\u{1b}[31m\u{85}"]));
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{85}'),
+        "{err:?}"
+    );
+    assert!(err.contains(r"x\u{1b}[31m\u{85}"), "{err}");
+}
+
+#[test]
+fn carets_line_up_under_escaped_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    // `\u{7}` is shown as 6 characters; the caret under `<inbound>` moves with it.
+    std::fs::write(
+        &path,
+        "<policies>\u{7}<inbound></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(bin().current_dir(dir.path()).args([
+        "lint",
+        "--no-config",
+        "--color",
+        "never",
+        "p.xml",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let src = lines
+        .iter()
+        .position(|l| l.contains(r"\u{7}<inbound>"))
+        .unwrap();
+    let caret = lines[src + 1];
+    // The one finding is <inbound> without <base />: the caret sits under its `<`.
+    assert_eq!(caret.find('^'), lines[src].find("<inbound>"), "{out}");
+}
