@@ -13,6 +13,7 @@ mod lint_cli;
 mod lint_corpus;
 mod lint_props;
 mod lint_rules;
+mod readme_examples;
 mod regex_cli;
 mod regex_oracle;
 mod regex_props;
