@@ -9,8 +9,8 @@
 //!   failed or interrupted run leaves an existing file byte for byte as it was;
 //! - an existing file keeps its mode (and, when the process may, its owner); a new file gets
 //!   `0666` less the umask, like a shell redirection;
-//! - a file the user could not write is not replaced, even by root: the permission bits are
-//!   read as they apply to the caller (owner, group, others) before anything is written;
+//! - a file the user could not write is not replaced, and root, whom the kernel lets write
+//!   anything, leaves a file or folder alone whose mode grants write to nobody (`0444`);
 //! - SIGINT, SIGTERM and SIGHUP remove the temporary files of writes in progress, then end the
 //!   process by the same signal (SIGKILL cannot be caught: nothing can clean up after it).
 
@@ -294,35 +294,21 @@ fn new_file_permissions() -> Option<fs::Permissions> {
     None
 }
 
-/// Whether the caller may write `path` by its permission bits: the owner bits when the caller
-/// owns it, the group bits when it is in the file's group, the others bits otherwise. Root
-/// gets no exemption here: root can write anything, so the bits are the only statement of
-/// intent left. For others the kernel's own check (`faccessat`, which knows ACLs and
-/// read-only mounts) must agree too.
+/// Whether the caller may write `path`. For an ordinary user, the kernel decides (`faccessat`
+/// with the effective ids: permission bits, ACLs, read-only mounts). Root passes every such
+/// check, so for root the permission bits are the statement of intent: a file or folder whose
+/// mode grants write to nobody (`0444`, `0555`) was made read-only on purpose and is left
+/// alone. A file writable by its owner is replaced, keeping that owner and mode (so root in a
+/// CI container can still `--fix` a checkout owned by the runner's user).
 #[cfg(unix)]
 fn may_write(path: &Path, m: &Metadata) -> bool {
     use rustix::fs::{Access, AtFlags, CWD};
     use std::os::unix::fs::MetadataExt;
-    let euid = rustix::process::geteuid();
     let kernel_ok = rustix::fs::accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok();
-    if !euid.is_root() {
+    if !rustix::process::geteuid().is_root() {
         return kernel_ok;
     }
-    let mode = m.mode();
-    let bits_ok = if m.uid() == euid.as_raw() {
-        mode & 0o200 != 0
-    } else if in_group(m.gid()) {
-        mode & 0o020 != 0
-    } else {
-        mode & 0o002 != 0
-    };
-    kernel_ok && bits_ok
-}
-
-#[cfg(unix)]
-fn in_group(gid: u32) -> bool {
-    rustix::process::getegid().as_raw() == gid
-        || rustix::process::getgroups().is_ok_and(|groups| groups.iter().any(|g| g.as_raw() == gid))
+    kernel_ok && m.mode() & 0o222 != 0
 }
 
 #[cfg(not(unix))]

@@ -76,7 +76,7 @@ pub fn code_point(c: char) -> String {
 
 /// The start of a long value, for a message that should not repeat 100,000 characters.
 pub fn shorten(value: &str) -> String {
-    const KEEP: usize = 60;
+    const KEEP: usize = 200;
     match value.char_indices().nth(KEEP) {
         Some((i, _)) => format!("{}…", &value[..i]),
         None => value.to_string(),
@@ -131,7 +131,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("100000 characters"), "{msg}");
-        assert!(msg.len() < 400, "{msg}");
+        assert!(msg.len() < 600, "{msg}");
         assert!(check_line("--image", "", 10, "x").is_err());
     }
 }

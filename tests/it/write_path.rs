@@ -213,25 +213,33 @@ fn a_read_only_file_is_not_replaced() {
 
 #[test]
 #[ignore = "needs root (CI runs as root)"]
-fn root_respects_the_owner_s_permission_bits() {
+fn root_leaves_read_only_files_alone_and_keeps_owners() {
     assert!(is_root(), "this test needs to run as root (CI does)");
     let dir = tempfile::tempdir().unwrap();
-    // Someone else's file, writable only by them: root leaves it alone.
+    // Someone else's read-only file: the kernel would let root replace it; we do not.
     let theirs = dir.path().join("theirs.xml");
     std::fs::write(&theirs, "theirs").unwrap();
     std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
-    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o444)).unwrap();
     let (code, err) = policy_to(&theirs);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("owner uid 65534"), "{err}");
+    assert!(
+        err.contains("read-only for you") && err.contains("owner uid 65534"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "theirs");
-    // Writable by everyone: replaced, and it keeps its owner and mode.
-    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert_eq!(mode(&theirs), 0o444);
+    // Writable by its owner (a checkout owned by a CI runner's user): replaced, and it keeps
+    // its owner, group and mode.
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o640)).unwrap();
     let (code, err) = policy_to(&theirs);
     assert_eq!(code, 0, "{err}");
     let m = std::fs::metadata(&theirs).unwrap();
-    assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (65534, 65534, 0o666));
-    // A folder read-only for root's class: no new file in it.
+    assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (65534, 65534, 0o640));
+    assert!(std::fs::read_to_string(&theirs)
+        .unwrap()
+        .contains("<set-url>"));
+    // A read-only folder: no new file in it.
     let ro_dir = dir.path().join("ro");
     std::fs::create_dir(&ro_dir).unwrap();
     std::fs::set_permissions(&ro_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
