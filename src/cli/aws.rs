@@ -125,11 +125,12 @@ pub struct ManifestArgs {
 #[derive(Debug, Args)]
 pub struct OpenApiDiscoveryArgs {
     /// OpenAPI discovery from API Gateway (the default): the manifest sets
-    /// DISCOVER_OPENAPI_SPEC=true, the IAM policy grants apigateway:GET on /restapis and /apis.
+    /// DISCOVER_OPENAPI_SPEC=true, the IAM policy (--kind permissions) grants apigateway:GET on
+    /// /restapis and /apis.
     #[arg(long, overrides_with = "no_openapi_discovery")]
     pub openapi_discovery: bool,
-    /// Turn OpenAPI discovery off: no DISCOVER_OPENAPI_SPEC, no apigateway:GET. Give it to
-    /// both `aws manifest` and `aws iam-policy`.
+    /// Turn OpenAPI discovery off: the manifest sets DISCOVER_OPENAPI_SPEC=false, the IAM
+    /// policy (--kind permissions) leaves out apigateway:GET. Give it to both commands.
     #[arg(long, overrides_with = "openapi_discovery")]
     pub no_openapi_discovery: bool,
 }

@@ -358,6 +358,18 @@ fn every_flag_and_format_pair_is_used_or_refused() {
         for f in row.applies_to {
             assert!(values.iter().any(|v| v == f), "{row:?}: no value {f}");
         }
+        // The flag's help says where it applies.
+        let help = arg(row.flag)
+            .and_then(|a| a.get_help().map(|h| h.to_string()))
+            .unwrap_or_default();
+        let selector_long = format!("--{}", arg(row.selector).unwrap().get_long().unwrap());
+        for f in row.applies_to {
+            assert!(
+                help.contains(&format!("{selector_long} {f}")),
+                "{row:?}: the help of --{} does not say `{selector_long} {f}`: {help}",
+                row.flag
+            );
+        }
     }
     for (path, selector) in CHECKED {
         let cmd = path
