@@ -37,25 +37,35 @@ impl fmt::Display for InputError {
             f,
             "{} '{}': {}\n  help: {}",
             self.input,
-            printable(&self.value),
+            printable(&crate::text::shorten(&self.value)),
             self.problem,
             self.help
         )
     }
 }
 
-/// `s` with control characters escaped (`\n`, `\u{1}`), so a message cannot corrupt the
-/// terminal; everything else, backslashes included, is shown as typed.
+/// `s` with control characters (ANSI escapes included), line and paragraph separators,
+/// noncharacters and bidirectional overrides escaped (`\n`, `\u{1b}`, `\u{2028}`), so a message
+/// or a report line cannot corrupt the terminal or hide what it says; everything else,
+/// backslashes included, is shown as typed.
 pub fn printable(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if matches!(c, '\n' | '\r' | '\t') {
                 c.escape_debug().to_string()
+            } else if crate::text::problem_char(c).is_some() {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// A multi-line message with every line made [`printable`]: line feeds stay, anything else
+/// that could drive the terminal is escaped.
+pub fn printable_lines(s: &str) -> String {
+    s.split('\n').map(printable).collect::<Vec<_>>().join("\n")
 }
 
 impl std::error::Error for InputError {}
@@ -65,16 +75,8 @@ pub fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Er
     InputError::new(input, value, problem, help).into()
 }
 
-/// A path given on the command line that lands in a generated file: not empty, and no control
-/// characters (a line break would end a YAML scalar or a comment).
+/// A path given on the command line that lands in a generated file: one line of text that no
+/// reader of the file takes apart (see [`crate::text::check_line`]), at most PATH_MAX long.
 pub fn check_path_arg(input: &str, value: &str, help: &str) -> anyhow::Result<()> {
-    if value.is_empty() || value.chars().any(char::is_control) {
-        return Err(refuse(
-            input,
-            value,
-            "the path is empty or holds control characters",
-            help,
-        ));
-    }
-    Ok(())
+    crate::text::check_line(input, value, crate::text::MAX_PATH, help)
 }

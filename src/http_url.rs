@@ -8,6 +8,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::InputError;
 
+/// A base URL longer than this is a mistake (browsers and proxies stop near 2,000 bytes).
+const MAX_URL_BYTES: usize = 2048;
+
 /// A validated base URL, without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl {
@@ -85,16 +88,27 @@ impl BaseUrl {
                 "replace it with the URL of your Akto data-ingestion service, for example https://ingest.example.com:9091",
             ));
         }
-        if let Some((i, c)) = value
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace() || c.is_control())
-        {
+        if let Some((i, c)) = value.chars().enumerate().find(|(_, c)| {
+            c.is_whitespace() || c.is_control() || crate::text::problem_char(*c).is_some()
+        }) {
             return Err(refuse(
                 format!(
-                    "whitespace or control character {c:?} at character {}",
+                    "character {} at position {} is whitespace, a control character or a character no generated file can carry",
+                    crate::text::code_point(c),
                     i + 1
                 ),
                 "remove it; percent-encode a space in a path as %20",
+            ));
+        }
+        if value.len() > MAX_URL_BYTES {
+            return Err(InputError::new(
+                input,
+                crate::text::shorten(value),
+                format!(
+                    "{} bytes is too long for a base URL (at most {MAX_URL_BYTES})",
+                    value.len()
+                ),
+                SHAPE,
             ));
         }
         if value.contains("{{") || value.contains("}}") {

@@ -15,3 +15,4 @@ pub mod net;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod text;

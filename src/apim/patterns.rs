@@ -11,6 +11,10 @@
 use crate::dotnet_regex::{self, redos};
 use crate::error::{printable, InputError};
 
+/// The longest pattern accepted: far beyond any real path pattern, and short enough that the
+/// policy document stays well inside APIM's size limit.
+pub const MAX_PATTERN_CHARS: usize = 8192;
+
 /// One pattern and where it came from (`--regex #2`, `paths.txt:3`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternSource {
@@ -131,6 +135,15 @@ fn check(src: &PatternSource) -> Result<(), InputError> {
             r"remove it; match a space at an end with \x20 or [ ]",
         );
     }
+    let len = p.chars().count();
+    if len > MAX_PATTERN_CHARS {
+        return refuse(
+            &format!(
+                "{len} characters is too long for a path pattern (at most {MAX_PATTERN_CHARS})"
+            ),
+            "split it into several --regex patterns",
+        );
+    }
     if p.contains(';') {
         return refuse(
             "`;` separates the entries of regexList, so the policy would split this pattern in two",
@@ -149,6 +162,9 @@ fn check(src: &PatternSource) -> Result<(), InputError> {
             r"escape the at sign: \@",
         );
     }
+    if let Some(u) = cannot_match_a_path(p) {
+        return refuse(&u.problem, &u.help);
+    }
     if let Some(c) = p.chars().find(|&c| {
         (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
     }) {
@@ -161,6 +177,147 @@ fn check(src: &PatternSource) -> Result<(), InputError> {
         );
     }
     Ok(())
+}
+
+/// Why a `regexList` pattern can never match: the policy matches it against
+/// `context.Request.OriginalUrl.Path`, the path alone (`/api/v1/users`), which always starts
+/// with `/` and never holds a scheme, a host or the query string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatchable {
+    pub problem: String,
+    pub help: String,
+    /// Byte offset in the pattern of what makes it unmatchable.
+    pub at: usize,
+}
+
+/// Finds, conservatively, a pattern that cannot match a request path: one anchored (`^`,
+/// `\A`) and followed by a literal character other than `/`, one that starts with a scheme
+/// (`https://`), or one that matches a literal `?` (a query string). `None` when none applies;
+/// a pattern this cannot judge (a group or a class after `^`) passes.
+pub fn cannot_match_a_path(p: &str) -> Option<Unmatchable> {
+    const WHAT: &str = "the policy matches the request path only (`/api/v1/users`), which starts with `/` and has no scheme, host or query";
+    let (body, anchor_len) = if let Some(b) = p.strip_prefix('^') {
+        (b, 1)
+    } else if let Some(b) = p.strip_prefix("\\A") {
+        (b, 2)
+    } else {
+        (p, 0)
+    };
+    // A scheme: `https://` or `https:\/\/`.
+    let scheme_len = body
+        .char_indices()
+        .take_while(|&(i, c)| {
+            c.is_ascii_alphabetic() || (i > 0 && (c.is_ascii_digit() || "+.-".contains(c)))
+        })
+        .count();
+    if scheme_len > 0 {
+        let rest = &body[scheme_len..];
+        let sep = if rest.starts_with("://") {
+            3
+        } else if rest.starts_with(":\\/\\/") {
+            5
+        } else {
+            0
+        };
+        if sep > 0 {
+            let host_start = anchor_len + scheme_len + sep;
+            // The path starts at the first `/` after the host (`\/` when escaped).
+            let path_start = p[host_start..].find('/').map_or(p.len(), |i| {
+                let at = host_start + i;
+                if p[..at].ends_with('\\') {
+                    at - 1
+                } else {
+                    at
+                }
+            });
+            let path = &p[path_start..];
+            return Some(Unmatchable {
+                problem: format!(
+                    "`{}` is a scheme and host: {WHAT}",
+                    &p[anchor_len..path_start]
+                ),
+                help: format!(
+                    "drop the scheme and host: ^{}",
+                    if path.is_empty() { "/" } else { path }
+                ),
+                at: anchor_len,
+            });
+        }
+    }
+    if anchor_len > 0 {
+        if let Some(c) = body.chars().next() {
+            if c.is_ascii_alphanumeric() || "-_~%:@!&',;=".contains(c) {
+                return Some(Unmatchable {
+                    problem: format!(
+                        "anchored at the start, but the next character is `{c}`, not `/`: {WHAT}, so this never matches"
+                    ),
+                    help: format!("start it with a slash: {}/{body}", &p[..anchor_len]),
+                    at: anchor_len,
+                });
+            }
+        }
+    }
+    literal_question_mark(p).map(|at| Unmatchable {
+        problem: format!(
+            "it matches a query string (`?` at character {}): {WHAT}",
+            p[..at].chars().count() + 1
+        ),
+        help: "drop the query part and match on the path alone, e.g. ^/search".to_string(),
+        at,
+    })
+}
+
+/// The byte offset of a `?` the pattern matches literally (`\?`, `[?]`, `\x3F`, `\u003F`), or
+/// of a `?` quantifier followed by `name=` (a query written unescaped: `/search?q=`).
+fn literal_question_mark(p: &str) -> Option<usize> {
+    let b = p.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let rest = &p[i + 1..];
+                if rest.starts_with('?')
+                    || rest.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("x3f"))
+                    || rest
+                        .get(..5)
+                        .is_some_and(|h| h.eq_ignore_ascii_case("u003f"))
+                {
+                    return Some(i);
+                }
+                i += 2;
+            }
+            b'[' => {
+                if p[i..].starts_with("[?]") || p[i..].starts_with("[\\?]") {
+                    return Some(i);
+                }
+                // Skip the class: a `]` first in it is literal; escapes skip a character.
+                let mut j = i + 1;
+                if b.get(j) == Some(&b'^') {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < b.len() && b[j] != b']' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                i = j + 1;
+            }
+            b'?' => {
+                let quantifies_a_char = i > 0 && !b"(*+?}|".contains(&b[i - 1]);
+                let name = p[i + 1..]
+                    .bytes()
+                    .take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+                    .count();
+                if quantifies_a_char && name > 0 && b.get(i + 1 + name) == Some(&b'=') {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -196,6 +353,48 @@ mod tests {
             let e = one(p).unwrap_err();
             assert!(e.problem.contains(word), "{p:?}: {}", e.problem);
             assert_eq!(e.input, "--regex #1");
+        }
+    }
+
+    #[test]
+    fn patterns_that_cannot_match_a_path() {
+        for (p, word, help) in [
+            ("^api/v1/", "not `/`", "^/api/v1/"),
+            (r"\Aapi", "not `/`", r"\A/api"),
+            ("^https://api.contoso.com/v1", "scheme and host", "^/v1"),
+            (
+                r"^https:\/\/api\.contoso\.com\/v1",
+                "scheme and host",
+                r"^\/v1",
+            ),
+            ("http://x.example.com", "scheme and host", "^/"),
+            (r"/search\?q=", "query", "^/search"),
+            ("/search[?]q=", "query", "^/search"),
+            (r"/search\x3Fq", "query", "^/search"),
+            ("/search?q=1", "query", "^/search"),
+        ] {
+            let u = cannot_match_a_path(p).unwrap_or_else(|| panic!("{p}"));
+            assert!(u.problem.contains(word), "{p}: {}", u.problem);
+            assert!(u.help.contains(help), "{p}: {}", u.help);
+            let e = one(p).unwrap_err();
+            assert!(e.problem.contains(word), "{p}: refused by apim policy");
+        }
+        for ok in [
+            "^/api/v1/",
+            r"^\/api",
+            "^(api|v2)/",
+            "^.*/users",
+            "^[a-z]",
+            "v1/users",
+            "/proxy/https://",
+            r"/items/\d+/?$",
+            "/a(?:b)?c",
+            "/a.*?b=",
+            "(?<=/v)\\d+",
+            "/search[^?]*",
+            "^$",
+        ] {
+            assert_eq!(cannot_match_a_path(ok), None, "{ok}");
         }
     }
 

@@ -23,7 +23,7 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 batch_time_secs: a.batch_time_secs,
                 bytes_in_threshold: a.bytes_in_threshold,
                 cloudwatch_read_batch_size: a.cloudwatch_read_batch_size,
-                openapi_discovery: a.openapi_discovery,
+                openapi_discovery: a.discovery.enabled(),
                 openapi_interval_minutes: a.openapi_interval_minutes,
                 image: a.image.clone(),
                 namespace: aws::parse_k8s_name("--namespace", &a.namespace)?,
@@ -42,9 +42,6 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 ManifestFormatArg::K8s => ManifestFormat::K8s,
                 ManifestFormatArg::Compose => ManifestFormat::Compose,
             };
-            if format == ManifestFormat::Compose && c.existing_secret.is_some() {
-                eprintln!("warning: --existing-secret applies to Kubernetes; Compose reads secrets from --env-file");
-            }
             (aws::manifest(&c, format)?, &a.output)
         }
         AwsCommand::EnvFile(a) => (aws::env_file(a.static_keys)?, &a.output),
@@ -53,9 +50,15 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             let account = aws::parse_account("--account-id", &a.account_id)?;
             let text = match a.kind {
                 PolicyKind::Permissions => {
-                    let groups =
-                        aws::parse_log_groups("--log-group", a.log_group.as_deref().unwrap_or(""))?;
-                    aws::iam_policy(&groups, &region, &account, a.openapi_discovery)
+                    let Some(log_group) = a.log_group.as_deref() else {
+                        anyhow::bail!(
+                            "--log-group is required for the permissions policy (--kind permissions, the default): \
+                             give the log group(s) the connector reads, e.g. --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' \
+                             (the same value as for `aws manifest`)"
+                        );
+                    };
+                    let groups = aws::parse_log_groups("--log-group", log_group)?;
+                    aws::iam_policy(&groups, &region, &account, a.discovery.enabled())
                 }
                 PolicyKind::Trust => {
                     let provider = aws::parse_oidc_provider(

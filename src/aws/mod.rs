@@ -248,16 +248,14 @@ struct ManifestContext<'a> {
 
 /// Renders the connector's Kubernetes manifests or Compose file.
 pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String> {
-    if c.image.is_empty()
-        || c.image
-            .chars()
-            .any(|ch| ch.is_whitespace() || ch.is_control())
-    {
+    let image_help = "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
+    crate::text::check_line("--image", &c.image, 1024, image_help)?;
+    if c.image.chars().any(char::is_whitespace) {
         return Err(refuse(
             "--image",
             &c.image,
-            "an image reference has no spaces or control characters",
-            "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi",
+            "an image reference has no spaces",
+            image_help,
         ));
     }
     if format == ManifestFormat::Compose {
@@ -385,6 +383,9 @@ fn check_yaml(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The API Gateway resources OpenAPI discovery reads with `apigateway:GET`.
+pub const DISCOVERY_PATHS: [&str; 4] = ["/restapis", "/restapis/*", "/apis", "/apis/*"];
+
 /// The least-privilege permissions policy for the connector.
 pub fn iam_policy(
     log_groups: &[String],
@@ -413,11 +414,13 @@ pub fn iam_policy(
         }),
     ];
     if openapi_discovery {
+        // GetRestApis, GetStages, GetExport (v1) and GetApis, ExportApi (v2): DESIGN §6.
+        let apigateway = DISCOVERY_PATHS.map(|path| format!("arn:{p}:apigateway:{r}::{path}"));
         statements.push(serde_json::json!({
             "Sid": "DiscoverOpenApiSpecs",
             "Effect": "Allow",
             "Action": "apigateway:GET",
-            "Resource": [format!("arn:{p}:apigateway:{r}::/restapis*"), format!("arn:{p}:apigateway:{r}::/apis*")],
+            "Resource": apigateway,
         }));
     }
     pretty(&serde_json::json!({ "Version": "2012-10-17", "Statement": statements }))

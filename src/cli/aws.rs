@@ -37,7 +37,13 @@ Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
 
 const IAM_HELP: &str = "\
 Examples:
-  akto-connect aws iam-policy --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 --account-id 123456789012 --openapi-discovery
+  # The connector's permissions: reads the log group, and apigateway:GET for OpenAPI discovery
+  akto-connect aws iam-policy --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 --account-id 123456789012
+
+  # Without OpenAPI discovery (generate the manifest with --no-openapi-discovery too)
+  akto-connect aws iam-policy --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 --account-id 123456789012 --no-openapi-discovery
+
+  # The IRSA trust policy of the connector's role
   akto-connect aws iam-policy --kind trust --region us-east-1 --account-id 123456789012 \\
       --oidc-provider oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123 --service-account akto/api-gateway-logging";
 
@@ -72,9 +78,8 @@ pub struct ManifestArgs {
     /// Log events read per CloudWatch call.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub cloudwatch_read_batch_size: u32,
-    /// Discover OpenAPI specs from API Gateway (needs apigateway:GET).
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub openapi_discovery: bool,
+    #[command(flatten)]
+    pub discovery: OpenApiDiscoveryArgs,
     /// Minutes between OpenAPI discovery runs.
     #[arg(long, value_name = "MIN", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=10_080))]
     pub openapi_interval_minutes: u32,
@@ -85,22 +90,23 @@ pub struct ManifestArgs {
         default_value = "aktosecurity/mirror-api-logging:api-gateway-logging-openapi"
     )]
     pub image: String,
-    /// Kubernetes namespace.
+    /// Kubernetes namespace (--format k8s).
     #[arg(long, value_name = "NS", default_value = "akto")]
     pub namespace: String,
     /// Name of the Deployment (and Compose service).
     #[arg(long, value_name = "NAME", default_value = "api-gateway-logging")]
     pub name: String,
-    /// Read static AWS keys from the Secret / env file (otherwise the default credential chain).
+    /// Read static AWS keys from the Secret (k8s) or the env file (compose); otherwise the
+    /// default credential chain.
     #[arg(long, conflicts_with = "irsa_role_arn")]
     pub static_keys: bool,
-    /// EKS IRSA: a ServiceAccount annotated with this role; no AWS keys at all.
+    /// EKS IRSA: a ServiceAccount annotated with this role; no AWS keys at all (--format k8s).
     #[arg(long, value_name = "ARN")]
     pub irsa_role_arn: Option<String>,
-    /// Use this existing Secret instead of emitting one.
+    /// Use this existing Secret instead of emitting one (--format k8s).
     #[arg(long, value_name = "NAME")]
     pub existing_secret: Option<String>,
-    /// Run as this non-root user id (sets runAsNonRoot).
+    /// Run as this non-root user id (sets runAsNonRoot; --format k8s).
     #[arg(long, value_name = "UID", value_parser = clap::value_parser!(u32).range(1..=2_147_483_647))]
     pub run_as_user: Option<u32>,
     /// Env file holding the secrets (--format compose).
@@ -112,6 +118,27 @@ pub struct ManifestArgs {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// OpenAPI discovery, spelt the same in `aws manifest` and `aws iam-policy`: on by default in
+/// both, so the default IAM policy grants what the default manifest needs.
+#[derive(Debug, Args)]
+pub struct OpenApiDiscoveryArgs {
+    /// OpenAPI discovery from API Gateway (the default): the manifest sets
+    /// DISCOVER_OPENAPI_SPEC=true, the IAM policy (--kind permissions) grants apigateway:GET on
+    /// /restapis and /apis.
+    #[arg(long, overrides_with = "no_openapi_discovery")]
+    pub openapi_discovery: bool,
+    /// Turn OpenAPI discovery off: the manifest sets DISCOVER_OPENAPI_SPEC=false, the IAM
+    /// policy (--kind permissions) leaves out apigateway:GET. Give it to both commands.
+    #[arg(long, overrides_with = "openapi_discovery")]
+    pub no_openapi_discovery: bool,
+}
+
+impl OpenApiDiscoveryArgs {
+    pub fn enabled(&self) -> bool {
+        !self.no_openapi_discovery
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,12 +162,8 @@ pub struct IamPolicyArgs {
     /// Which policy: the permissions, or the IRSA trust policy.
     #[arg(long, value_enum, default_value_t = PolicyKind::Permissions)]
     pub kind: PolicyKind,
-    /// CloudWatch log group(s), comma-separated (permissions).
-    #[arg(
-        long,
-        value_name = "NAME[,NAME…]",
-        required_if_eq("kind", "permissions")
-    )]
+    /// CloudWatch log group(s), comma-separated (--kind permissions, where it is required).
+    #[arg(long, value_name = "NAME[,NAME…]")]
     pub log_group: Option<String>,
     /// AWS region.
     #[arg(long, env = "AWS_REGION", value_name = "REGION")]
@@ -148,13 +171,12 @@ pub struct IamPolicyArgs {
     /// The 12-digit AWS account id.
     #[arg(long, value_name = "ID")]
     pub account_id: String,
-    /// Also allow apigateway:GET on the REST and HTTP APIs (OpenAPI discovery).
-    #[arg(long)]
-    pub openapi_discovery: bool,
-    /// The EKS cluster's OIDC provider (trust).
+    #[command(flatten)]
+    pub discovery: OpenApiDiscoveryArgs,
+    /// The EKS cluster's OIDC provider (--kind trust).
     #[arg(long, value_name = "URL", required_if_eq("kind", "trust"))]
     pub oidc_provider: Option<String>,
-    /// The connector's ServiceAccount as NAMESPACE/NAME (trust).
+    /// The connector's ServiceAccount as NAMESPACE/NAME (--kind trust).
     #[arg(long, value_name = "NS/NAME", required_if_eq("kind", "trust"))]
     pub service_account: Option<String>,
     /// Write to FILE (atomically) instead of standard output.

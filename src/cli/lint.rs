@@ -18,8 +18,9 @@ Examples:
   # Add the missing <base /> elements, then show what is left
   akto-connect lint --fix apis/
 
-  # A policy on standard input, as an operation-scope policy
-  az apim api operation show ... | akto-connect lint --scope operation -
+  # A deployed operation's policy on standard input (ARM returns it in properties.value)
+  az rest --method get --url \"https://management.azure.com/subscriptions/{subscriptionId}/resourceGroups/RG/providers/Microsoft.ApiManagement/service/SERVICE/apis/API/operations/OPERATION/policies/policy?api-version=2022-08-01&format=rawxml\" \\
+      | jq -r .properties.value | akto-connect lint --scope operation -
 
 Configuration: akto-connect.toml in the current folder or a parent (or --config FILE):
   ignore = [\"apis/legacy-*/**\"]

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod apim;
 pub mod aws;
+pub mod format_flags;
 pub mod kong;
 pub mod lint;
 

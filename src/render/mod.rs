@@ -127,9 +127,24 @@ pub fn sh_quote(value: &str) -> String {
 }
 
 /// Writes a value as a double-quoted YAML scalar (JSON string syntax, which YAML 1.1 and 1.2
-/// both read), so `on`, `yes`, `0755` or `1e3` stay strings.
+/// both read), so `on`, `yes`, `0755` or `1e3` stay strings. What JSON leaves raw but a YAML
+/// reader would fold as a line break (U+0085, U+2028, U+2029) or refuse (other C1 controls,
+/// a byte-order mark, noncharacters) is written as an escape. The models refuse these at the
+/// input already; this is the last net.
 pub fn yaml_str(value: &str) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string())
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string());
+    if !json.chars().any(|c| crate::text::problem_char(c).is_some()) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        match c as u32 {
+            _ if crate::text::problem_char(c).is_none() => out.push(c),
+            n if n > 0xffff => out.push_str(&format!("\\U{n:08X}")),
+            n => out.push_str(&format!("\\u{n:04X}")),
+        }
+    }
+    out
 }
 
 /// Writes a C# policy expression for the policy format: `rawxml` keeps it as the APIM portal
@@ -149,6 +164,28 @@ pub fn policy_expr(code: &str, format: &str) -> Result<String, minijinja::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_str_escapes_what_yaml_reads_as_a_line_break() {
+        for v in [
+            "a\u{2028}b: c",
+            "a\u{2029}b",
+            "a\u{85}b\u{9f}",
+            "\u{feff}x",
+            "x\u{fffe}\u{1fffe}",
+            "plain é",
+        ] {
+            let y = yaml_str(v);
+            assert!(
+                !y.chars().any(|c| crate::text::problem_char(c).is_some()),
+                "{y:?}"
+            );
+            let back: String = serde_yaml::from_str(&format!("k: {y}"))
+                .map(|m: std::collections::BTreeMap<String, String>| m["k"].clone())
+                .unwrap_or_else(|e| panic!("{v:?} -> {y}: {e}"));
+            assert_eq!(back, v);
+        }
+    }
 
     #[test]
     fn xml_attr_escapes_markup_and_whitespace() {

@@ -3,7 +3,19 @@
 use std::fmt::Write;
 
 use super::{LineIndex, Run};
+use crate::error::printable;
 use crate::lint::Severity;
+
+/// A source character as the report shows it: a tab stays (carets line up under it); control
+/// characters (ANSI escapes), line separators and the like are escaped (`\u{1b}`), so a policy
+/// cannot drive the terminal.
+fn shown(c: char) -> String {
+    if c != '\t' && crate::text::problem_char(c).is_some() {
+        c.escape_unicode().to_string()
+    } else {
+        c.to_string()
+    }
+}
 
 /// Renders the report; `color` adds ANSI colours.
 pub fn render(run: &Run<'_>, color: bool) -> String {
@@ -27,28 +39,42 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {sev}[{}] {}",
-                paint("1", &file.path),
+                paint("1", &printable(&file.path)),
                 pos.line,
                 pos.column,
                 f.rule,
-                f.message
+                printable(&f.message)
             );
-            let line = idx.line_text(pos.line);
+            let raw = idx.line_text(pos.line);
+            let line: String = raw.chars().map(shown).collect();
             let gutter = pos.line.to_string().len();
             let bar = paint("34", "|");
             let _ = writeln!(out, "{:gutter$} {bar}", "");
             let _ = writeln!(out, "{} {bar} {line}", paint("34", &pos.line.to_string()));
             // Keep tabs so the caret lines up under tabbed text.
-            let lead: String = line
+            let lead: String = raw
                 .chars()
                 .take(pos.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .map(|c| {
+                    if c == '\t' {
+                        "\t".to_string()
+                    } else {
+                        " ".repeat(shown(c).chars().count())
+                    }
+                })
                 .collect();
-            let width = if pos.end_line == pos.line {
-                pos.end_column.saturating_sub(pos.column).max(1)
+            let span_chars = if pos.end_line == pos.line {
+                pos.end_column.saturating_sub(pos.column)
             } else {
-                line.chars().count().saturating_sub(pos.column - 1).max(1)
+                usize::MAX
             };
+            let width = raw
+                .chars()
+                .skip(pos.column - 1)
+                .take(span_chars)
+                .map(|c| shown(c).chars().count())
+                .sum::<usize>()
+                .max(1);
             let carets = paint(
                 if f.severity == Severity::Error {
                     "1;31"
@@ -58,7 +84,7 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
                 &"^".repeat(width),
             );
             let _ = writeln!(out, "{:gutter$} {bar} {lead}{carets}", "");
-            let _ = writeln!(out, "{:gutter$} = help: {}", "", f.help);
+            let _ = writeln!(out, "{:gutter$} = help: {}", "", printable(&f.help));
             out.push('\n');
         }
     }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{bin, run, shared, test_file, tool};
+use crate::common::{bin, require_python, require_shared, require_tool, run, test_file};
 
 const GROUP: &str = "API-Gateway-Execution-Logs_a1b2c3d4e5/prod";
 
@@ -79,7 +79,7 @@ fn snapshots() {
     snapshot("aws-compose", &manifest("compose", &[]));
     snapshot(
         "aws-compose-watchtower",
-        &manifest("compose", &["--watchtower", "--openapi-discovery", "false"]),
+        &manifest("compose", &["--watchtower", "--no-openapi-discovery"]),
     );
     snapshot(
         "aws-env-file-static-keys",
@@ -132,19 +132,18 @@ fn snapshots() {
     );
 }
 
-/// The YAML documents of a text, read by PyYAML (YAML 1.1) when it is here, as JSON.
-fn pyyaml_docs(text: &str) -> Option<Vec<Value>> {
-    let ok = Command::new("python3")
-        .args(["-c", "import yaml"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
-            "python3 with PyYAML is required"
-        );
-        return None;
-    }
+/// The YAML documents of a text, as our YAML reader sees them, as JSON.
+fn yaml_docs(text: &str) -> Vec<Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| Value::deserialize(d).expect("the artifact parses as YAML"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// The YAML documents of a text as PyYAML (YAML 1.1) reads them, as JSON.
+fn pyyaml_docs(text: &str) -> Vec<Value> {
+    require_python(&["yaml"]);
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("docs.yaml");
     std::fs::write(&f, text).unwrap();
@@ -158,7 +157,65 @@ fn pyyaml_docs(text: &str) -> Option<Vec<Value>> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every YAML artifact of `aws`, by name.
+fn yaml_artifacts() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = k8s_variants()
+        .into_iter()
+        .map(|(name, extra)| (format!("k8s-{name}"), manifest("k8s", &extra)))
+        .collect();
+    out.push(("compose".into(), manifest("compose", &["--watchtower"])));
+    out.push((
+        "cloudformation".into(),
+        aws(&[
+            "log-settings",
+            "--rest-api-id",
+            "a1b2c3d4e5",
+            "--stage",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--format",
+            "cloudformation",
+        ])
+        .1,
+    ));
+    out
+}
+
+#[test]
+#[ignore = "needs python3 with yaml"]
+fn pyyaml_reads_every_artifact_as_we_do() {
+    // YAML 1.1 (PyYAML, many Kubernetes and Compose tools) and our 1.2 reader agree: no
+    // `yes`/`no`/`0755` reads differently.
+    for (name, text) in yaml_artifacts() {
+        assert_eq!(pyyaml_docs(&text), yaml_docs(&text), "{name}");
+    }
+}
+
+#[test]
+#[ignore = "needs kubernetes-validate"]
+fn k8s_passes_kubernetes_validate_strict() {
+    require_tool("kubernetes-validate");
+    for (name, extra) in k8s_variants() {
+        let text = manifest("k8s", &extra);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("k8s.yaml");
+        std::fs::write(&f, &text).unwrap();
+        let out = Command::new("kubernetes-validate")
+            .args(["--strict", "--kubernetes-version", "1.34.0"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}{}\n{text}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 const SECRET_VARS: [&str; 4] = [
@@ -169,28 +226,10 @@ const SECRET_VARS: [&str; 4] = [
 ];
 
 #[test]
-fn k8s_passes_kubernetes_validate_strict_and_keeps_secrets_in_secrets() {
+fn k8s_keeps_secrets_in_secrets() {
     for (name, extra) in k8s_variants() {
         let text = manifest("k8s", &extra);
-        if tool("kubernetes-validate") {
-            let dir = tempfile::tempdir().unwrap();
-            let f = dir.path().join("k8s.yaml");
-            std::fs::write(&f, &text).unwrap();
-            let out = Command::new("kubernetes-validate")
-                .args(["--strict", "--kubernetes-version", "1.34.0"])
-                .arg(&f)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: {}{}\n{text}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let Some(docs) = pyyaml_docs(&text) else {
-            continue;
-        };
+        let docs = yaml_docs(&text);
         let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
         let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
         let pod = &deployment["spec"]["template"]["spec"];
@@ -286,85 +325,81 @@ fn k8s_passes_kubernetes_validate_strict_and_keeps_secrets_in_secrets() {
 }
 
 #[test]
-fn compose_passes_schema_and_docker_compose_config_without_secrets_inline() {
+fn compose_keeps_secrets_in_the_env_file() {
     let text = manifest("compose", &["--watchtower"]);
     assert!(!text.contains("version:"));
-    if let Some(docs) = pyyaml_docs(&text) {
-        let svc = &docs[0]["services"]["api-gateway-logging"];
-        let env = svc["environment"].as_object().unwrap();
-        for v in SECRET_VARS {
-            assert!(!env.contains_key(v), "{v} inline in environment");
-        }
-        assert!(
-            env.values().all(Value::is_string),
-            "numbers must be strings: {env:?}"
-        );
-        assert_eq!(svc["env_file"][0], "./api-gateway-logging.env");
-        assert!(docs[0]["services"]["watchtower"].is_object());
-        if let Some(shared_dir) = shared("schemas") {
-            if python_has_jsonschema() {
-                let dir = tempfile::tempdir().unwrap();
-                let f = dir.path().join("compose.yaml");
-                std::fs::write(&f, &text).unwrap();
-                let out = Command::new("python3")
-                    .arg(test_file("conformance/kong_validate.py"))
-                    .arg("compose")
-                    .arg(&f)
-                    .arg(shared_dir.parent().unwrap())
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-        }
+    let docs = yaml_docs(&text);
+    let svc = &docs[0]["services"]["api-gateway-logging"];
+    let env = svc["environment"].as_object().unwrap();
+    for v in SECRET_VARS {
+        assert!(!env.contains_key(v), "{v} inline in environment");
     }
-    if tool("docker-compose") {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("docker-compose.yml"), &text).unwrap();
-        let (_, env_file, _) = aws(&["env-file"]);
-        std::fs::write(
-            dir.path().join("api-gateway-logging.env"),
-            env_file.replace(
-                "DATABASE_ABSTRACTOR_TOKEN=",
-                "DATABASE_ABSTRACTOR_TOKEN=test-token",
-            ),
-        )
-        .unwrap();
-        let out = Command::new("docker-compose")
-            .current_dir(dir.path())
-            .arg("config")
-            .output()
-            .unwrap();
-        let merged = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            merged.contains("LOG_GROUP_NAME: API-Gateway-Execution-Logs_a1b2c3d4e5/prod"),
-            "{merged}"
-        );
-        assert!(
-            merged.contains("DATABASE_ABSTRACTOR_TOKEN: test-token"),
-            "the env file is read: {merged}"
-        );
-    }
+    assert!(
+        env.values().all(Value::is_string),
+        "numbers must be strings: {env:?}"
+    );
+    assert_eq!(svc["env_file"][0], "./api-gateway-logging.env");
+    assert!(docs[0]["services"]["watchtower"].is_object());
 }
 
-fn python_has_jsonschema() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import jsonschema"])
+#[test]
+#[ignore = "needs python3 with yaml, jsonschema and ../shared"]
+fn compose_passes_the_compose_schema() {
+    require_python(&["yaml", "jsonschema"]);
+    let schemas = require_shared("schemas");
+    let text = manifest("compose", &["--watchtower"]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("compose.yaml");
+    std::fs::write(&f, &text).unwrap();
+    let out = Command::new("python3")
+        .arg(test_file("conformance/kong_validate.py"))
+        .arg("compose")
+        .arg(&f)
+        .arg(schemas.parent().unwrap())
         .output()
-        .is_ok_and(|o| o.status.success());
+        .unwrap();
     assert!(
-        ok || std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
-        "python3 with jsonschema is required"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    ok
+}
+
+#[test]
+#[ignore = "needs docker-compose"]
+fn compose_passes_docker_compose_config_and_reads_the_env_file() {
+    require_tool("docker-compose");
+    let text = manifest("compose", &["--watchtower"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), &text).unwrap();
+    let (_, env_file, _) = aws(&["env-file"]);
+    std::fs::write(
+        dir.path().join("api-gateway-logging.env"),
+        env_file.replace(
+            "DATABASE_ABSTRACTOR_TOKEN=",
+            "DATABASE_ABSTRACTOR_TOKEN=test-token",
+        ),
+    )
+    .unwrap();
+    let out = Command::new("docker-compose")
+        .current_dir(dir.path())
+        .arg("config")
+        .output()
+        .unwrap();
+    let merged = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        merged.contains("LOG_GROUP_NAME: API-Gateway-Execution-Logs_a1b2c3d4e5/prod"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("DATABASE_ABSTRACTOR_TOKEN: test-token"),
+        "the env file is read: {merged}"
+    );
 }
 
 #[test]
@@ -392,6 +427,21 @@ fn env_file_template_has_keys_comments_and_empty_values() {
     );
 }
 
+fn iam(extra: &[&str]) -> Value {
+    let base = [
+        "iam-policy",
+        "--log-group",
+        GROUP,
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+    ];
+    let (code, out, err) = aws(&[&base[..], extra].concat());
+    assert_eq!(code, 0, "{extra:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
 #[test]
 fn iam_policy_grants_reads_on_exactly_the_log_groups() {
     let (code, out, _) = aws(&[
@@ -402,12 +452,13 @@ fn iam_policy_grants_reads_on_exactly_the_log_groups() {
         "eu-west-1",
         "--account-id",
         "123456789012",
+        "--no-openapi-discovery",
     ]);
     assert_eq!(code, 0);
     let p: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(p["Version"], "2012-10-17");
     let st = p["Statement"].as_array().unwrap();
-    assert_eq!(st.len(), 2, "no apigateway:GET without --openapi-discovery");
+    assert_eq!(st.len(), 2, "no apigateway:GET with --no-openapi-discovery");
     assert_eq!(
         st[0]["Action"],
         serde_json::json!([
@@ -431,6 +482,7 @@ fn iam_policy_grants_reads_on_exactly_the_log_groups() {
             assert_eq!(s["Action"], "logs:DescribeLogGroups");
         }
     }
+    // Discovery is on by default, as in the manifest; `--openapi-discovery` says so.
     let (_, out, _) = aws(&[
         "iam-policy",
         "--log-group",
@@ -439,20 +491,160 @@ fn iam_policy_grants_reads_on_exactly_the_log_groups() {
         "us-gov-west-1",
         "--account-id",
         "123456789012",
-        "--openapi-discovery",
     ]);
     let p: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         p["Statement"][2],
         serde_json::json!({
             "Sid": "DiscoverOpenApiSpecs", "Effect": "Allow", "Action": "apigateway:GET",
-            "Resource": ["arn:aws-us-gov:apigateway:us-gov-west-1::/restapis*", "arn:aws-us-gov:apigateway:us-gov-west-1::/apis*"]
+            "Resource": [
+                "arn:aws-us-gov:apigateway:us-gov-west-1::/restapis",
+                "arn:aws-us-gov:apigateway:us-gov-west-1::/restapis/*",
+                "arn:aws-us-gov:apigateway:us-gov-west-1::/apis",
+                "arn:aws-us-gov:apigateway:us-gov-west-1::/apis/*"
+            ]
         })
     );
     assert!(p["Statement"][0]["Resource"][0]
         .as_str()
         .unwrap()
         .starts_with("arn:aws-us-gov:logs:"));
+    assert_eq!(iam(&["--openapi-discovery"]), iam(&[]));
+}
+
+/// Whether IAM pattern `pattern` (with `*` and `?`) matches `value`, as IAM compares
+/// actions (case-insensitively) and resources.
+fn iam_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
+    let (p, v): (Vec<char>, Vec<char>) = if case_insensitive {
+        (
+            pattern.to_lowercase().chars().collect(),
+            value.to_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), value.chars().collect())
+    };
+    fn go(p: &[char], v: &[char]) -> bool {
+        match p.split_first() {
+            None => v.is_empty(),
+            Some(('*', rest)) => (0..=v.len()).any(|i| go(rest, &v[i..])),
+            Some(('?', rest)) => !v.is_empty() && go(rest, &v[1..]),
+            Some((c, rest)) => v.first() == Some(c) && go(rest, &v[1..]),
+        }
+    }
+    go(&p, &v)
+}
+
+/// Whether `policy` allows `action` on `resource`.
+fn allows(policy: &Value, action: &str, resource: &str) -> bool {
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    policy["Statement"].as_array().unwrap().iter().any(|st| {
+        st["Effect"] == "Allow"
+            && list(&st["Action"])
+                .iter()
+                .any(|a| iam_match(a, action, true))
+            && list(&st["Resource"])
+                .iter()
+                .any(|r| iam_match(r, resource, false))
+    })
+}
+
+/// The calls the connector makes with a manifest's settings (DESIGN §6), as (action,
+/// resource) pairs.
+fn calls_of(manifest_text: &str, account: &str) -> Vec<(String, String)> {
+    let docs = yaml_docs(manifest_text);
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    let var = |n: &str| {
+        env.iter()
+            .find(|e| e["name"] == n)
+            .and_then(|e| e["value"].as_str())
+            .map(String::from)
+    };
+    let region = var("AWS_REGION").unwrap();
+    let mut calls = Vec::new();
+    for group in var("LOG_GROUP_NAME").unwrap().split(',') {
+        let stream = format!("arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:x");
+        let group_arn = format!("arn:aws:logs:{region}:{account}:log-group:{group}:*");
+        calls.push(("logs:DescribeLogStreams".to_string(), group_arn.clone()));
+        calls.push(("logs:GetLogEvents".to_string(), stream));
+    }
+    if var("DISCOVER_OPENAPI_SPEC").as_deref() == Some("true") {
+        for path in [
+            "/restapis",
+            "/restapis/a1b2c3d4e5",
+            "/restapis/a1b2c3d4e5/stages",
+            "/restapis/a1b2c3d4e5/stages/prod/exports/oas30",
+            "/apis",
+            "/apis/abc123",
+            "/apis/abc123/exports/OAS30",
+        ] {
+            calls.push((
+                "apigateway:GET".to_string(),
+                format!("arn:aws:apigateway:{region}::{path}"),
+            ));
+        }
+    }
+    calls
+}
+
+#[test]
+fn the_default_iam_policy_covers_the_default_manifest() {
+    for (manifest_extra, iam_extra, discovery) in [
+        (&[][..], &[][..], true),
+        (
+            &["--no-openapi-discovery"][..],
+            &["--no-openapi-discovery"][..],
+            false,
+        ),
+    ] {
+        let text = manifest("k8s", manifest_extra);
+        let calls = calls_of(&text, "123456789012");
+        assert_eq!(
+            calls.iter().any(|(a, _)| a == "apigateway:GET"),
+            discovery,
+            "{manifest_extra:?}"
+        );
+        let policy = iam(iam_extra);
+        for (action, resource) in &calls {
+            assert!(
+                allows(&policy, action, resource),
+                "{iam_extra:?}: {action} on {resource} is not granted:\n{policy:#}"
+            );
+        }
+        assert_eq!(
+            allows(
+                &policy,
+                "apigateway:GET",
+                "arn:aws:apigateway:us-east-1::/restapis"
+            ),
+            discovery,
+            "least privilege: apigateway:GET only with discovery"
+        );
+    }
+    // The matcher itself: a narrower policy fails.
+    let narrow = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "apigateway:GET",
+        "Resource": "arn:aws:apigateway:us-east-1::/restapis"}]});
+    assert!(allows(
+        &narrow,
+        "APIGateway:get",
+        "arn:aws:apigateway:us-east-1::/restapis"
+    ));
+    assert!(!allows(
+        &narrow,
+        "apigateway:GET",
+        "arn:aws:apigateway:us-east-1::/restapis/x"
+    ));
 }
 
 #[test]
@@ -511,15 +703,6 @@ fn log_settings_name_the_log_group() {
             && cli.contains("logging/loglevel,value=INFO")
     );
     assert!(cli.contains("API-Gateway-Execution-Logs_a1b2c3d4e5/prod"));
-    if tool("bash") {
-        let out = Command::new("bash")
-            .arg("-n")
-            .arg("-c")
-            .arg(&cli)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "the script is valid bash");
-    }
     let (_, cfn, _) = aws(&[
         "log-settings",
         "--rest-api-id",
@@ -531,11 +714,39 @@ fn log_settings_name_the_log_group() {
         "--format",
         "cloudformation",
     ]);
-    if let Some(docs) = pyyaml_docs(&cfn) {
-        let ms = &docs[0]["Resources"]["AktoLoggedStage"]["Properties"]["MethodSettings"][0];
-        assert_eq!(ms["DataTraceEnabled"], true);
-        assert_eq!(ms["LoggingLevel"], "INFO");
-    }
+    let docs = yaml_docs(&cfn);
+    let ms = &docs[0]["Resources"]["AktoLoggedStage"]["Properties"]["MethodSettings"][0];
+    assert_eq!(ms["DataTraceEnabled"], true);
+    assert_eq!(ms["LoggingLevel"], "INFO");
+}
+
+#[test]
+#[ignore = "needs bash and shellcheck"]
+fn log_settings_script_is_valid_bash() {
+    require_tool("bash");
+    require_tool("shellcheck");
+    let (_, cli, _) = aws(&[
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+    ]);
+    let out = Command::new("bash")
+        .arg("-n")
+        .arg("-c")
+        .arg(&cli)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the script is valid bash");
+    let out = crate::common::pipe(Command::new("shellcheck").args(["-s", "bash", "-"]), &cli);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -590,7 +801,20 @@ fn refusals_exit_2() {
         ),
         (m(&["--run-as-user", "0"]), "--run-as-user"),
         (m(&["--namespace", "Akto"]), "DNS-1123"),
-        (m(&["--openapi-discovery", "yes"]), "--openapi-discovery"),
+        (
+            m(&["--openapi-discovery", "yes"]),
+            "unexpected argument 'yes'",
+        ),
+        (
+            vec![
+                "iam-policy".into(),
+                "--region".into(),
+                "us-east-1".into(),
+                "--account-id".into(),
+                "123456789012".into(),
+            ],
+            "--log-group is required for the permissions policy",
+        ),
         (m(&["--format", "helm"]), "--format"),
         (
             vec![

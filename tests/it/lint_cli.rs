@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{bin, run, test_file, tool};
+use crate::common::{bin, require_tool, run, test_file};
 
 const MISSING: &str = "fixtures/lint/missing-base/section-without-base.xml";
 
@@ -447,11 +447,10 @@ fn report_to_file() {
 }
 
 #[test]
+#[ignore = "needs script (util-linux)"]
 fn colour_on_a_terminal_unless_no_color() {
     // `script` gives the command a real terminal.
-    if !tool("script") {
-        return;
-    }
+    require_tool("script");
     let binary = assert_cmd::cargo::cargo_bin("akto-connect");
     let on_tty = |no_color: Option<&str>| {
         let mut cmd = std::process::Command::new("script");

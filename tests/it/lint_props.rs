@@ -5,12 +5,10 @@ use proptest::prelude::*;
 
 use akto_connect::lint::{self, Config, Scope};
 
-use crate::common::shared;
+use crate::common::{require_shared, test_file};
 
-fn corpus() -> Vec<String> {
-    let Some(dir) = shared("corpus/apim-snippets") else {
-        return vec!["<policies><inbound><base /></inbound></policies>".to_string()];
-    };
+/// The `.xml` files of a folder, read, in name order.
+fn xml_files(dir: &std::path::Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -21,6 +19,52 @@ fn corpus() -> Vec<String> {
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect()
+}
+
+/// The real policies of the shared corpus.
+fn corpus() -> Vec<String> {
+    xml_files(&require_shared("corpus/apim-snippets"))
+}
+
+/// The project's own lint fixtures, always here.
+fn fixtures() -> Vec<String> {
+    let root = test_file("fixtures/lint");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let files: Vec<String> = dirs.iter().flat_map(|d| xml_files(d)).collect();
+    assert!(!files.is_empty(), "fixtures under {}", root.display());
+    files
+}
+
+/// A policy cut, duplicated, spliced or sliced at `a`..`b`.
+fn mutate(
+    src: &str,
+    a: prop::sample::Index,
+    b: prop::sample::Index,
+    op: u8,
+    insert: &str,
+) -> String {
+    let len = src.len().max(1);
+    let (mut i, mut j) = (a.index(len), b.index(len));
+    if i > j {
+        std::mem::swap(&mut i, &mut j);
+    }
+    while !src.is_char_boundary(i) {
+        i -= 1;
+    }
+    while !src.is_char_boundary(j) {
+        j -= 1;
+    }
+    match op {
+        0 => format!("{}{}", &src[..i], &src[j..]), // cut a range
+        1 => format!("{}{}{}", &src[..j], &src[i..j], &src[j..]), // duplicate a range
+        2 => format!("{}{insert}{}", &src[..i], &src[i..]), // splice in markup
+        _ => src[i..j].to_string(),                 // a slice of a policy
+    }
 }
 
 fn lint_all_ways(text: &str) {
@@ -56,6 +100,19 @@ proptest! {
     }
 
     #[test]
+    fn never_panics_on_mutated_fixtures(
+        pick in any::<prop::sample::Index>(),
+        a in any::<prop::sample::Index>(),
+        b in any::<prop::sample::Index>(),
+        op in 0..4u8,
+        insert in "[<>\"'@(){}\\-&;/]{1,3}",
+    ) {
+        let files = fixtures();
+        lint_all_ways(&mutate(&files[pick.index(files.len())], a, b, op, &insert));
+    }
+
+    #[test]
+    #[ignore = "needs ../shared"]
     fn never_panics_on_mutated_corpus(
         pick in any::<prop::sample::Index>(),
         a in any::<prop::sample::Index>(),
@@ -64,18 +121,6 @@ proptest! {
         insert in "[<>\"'@(){}\\-&;/]{1,3}",
     ) {
         let files = corpus();
-        let src = &files[pick.index(files.len())];
-        let len = src.len().max(1);
-        let (mut i, mut j) = (a.index(len), b.index(len));
-        if i > j { std::mem::swap(&mut i, &mut j); }
-        while !src.is_char_boundary(i) { i -= 1; }
-        while !src.is_char_boundary(j) { j -= 1; }
-        let mutated = match op {
-            0 => format!("{}{}", &src[..i], &src[j..]),             // cut a range
-            1 => format!("{}{}{}", &src[..j], &src[i..j], &src[j..]), // duplicate a range
-            2 => format!("{}{insert}{}", &src[..i], &src[i..]),      // splice in markup
-            _ => src[i..j].to_string(),                              // a slice of a policy
-        };
-        lint_all_ways(&mutated);
+        lint_all_ways(&mutate(&files[pick.index(files.len())], a, b, op, &insert));
     }
 }

@@ -13,6 +13,7 @@ pub mod regex_invalid;
 pub mod regex_named_value;
 pub mod regex_redos;
 pub mod regex_slow;
+pub mod regex_unmatchable_path;
 
 /// Every rule, in documentation order.
 pub const ALL: &[Rule] = &[
@@ -27,4 +28,5 @@ pub const ALL: &[Rule] = &[
     regex_dialect::REGEX_DIALECT,
     regex_slow::REGEX_SLOW,
     regex_named_value::REGEX_NAMED_VALUE,
+    regex_unmatchable_path::REGEX_UNMATCHABLE_PATH,
 ];

@@ -1,0 +1,155 @@
+//! Flags that apply to some output formats only. A flag given on the command line for a format
+//! that would ignore it is a usage error (exit 2) naming the flag and the formats it applies
+//! to, never silently dropped.
+//!
+//! One table for every command: a row says "in COMMAND, the flag FLAG means something only when
+//! SELECTOR (usually `--format`) is one of APPLIES_TO". A flag with no row applies to every
+//! format; the table-driven test in `tests/it/cli_contract.rs` holds each flag to that (it
+//! must change the output for every format it is accepted with). Only values typed on the
+//! command line count: a default or an environment variable is no user's statement.
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Command};
+
+/// One flag that applies to some values of a selector only.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatOnly {
+    /// The subcommand path, e.g. `["aws", "manifest"]`.
+    pub command: &'static [&'static str],
+    /// The clap id of the selector argument (`format`, `kind`).
+    pub selector: &'static str,
+    /// The clap id of the flag (the field name: `irsa_role_arn`).
+    pub flag: &'static str,
+    /// The selector values the flag applies to.
+    pub applies_to: &'static [&'static str],
+}
+
+const MANIFEST: &[&str] = &["aws", "manifest"];
+const IAM: &[&str] = &["aws", "iam-policy"];
+
+/// Every format-specific flag. To add a command's flags (Kong's, say), add rows here.
+pub const TABLE: &[FormatOnly] = &[
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "irsa_role_arn",
+        applies_to: &["k8s"],
+    },
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "existing_secret",
+        applies_to: &["k8s"],
+    },
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "namespace",
+        applies_to: &["k8s"],
+    },
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "run_as_user",
+        applies_to: &["k8s"],
+    },
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "env_file",
+        applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: MANIFEST,
+        selector: "format",
+        flag: "watchtower",
+        applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "log_group",
+        applies_to: &["permissions"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "no_openapi_discovery",
+        applies_to: &["permissions"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "openapi_discovery",
+        applies_to: &["permissions"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "oidc_provider",
+        applies_to: &["trust"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "service_account",
+        applies_to: &["trust"],
+    },
+];
+
+/// The rows of one command (`["aws", "manifest"]`).
+pub fn rows_for<'a>(command: &'a [&'a str]) -> impl Iterator<Item = &'static FormatOnly> + 'a {
+    TABLE.iter().filter(move |r| r.command == command)
+}
+
+/// Checks parsed arguments against [`TABLE`]; `cmd` is the built top-level command, used to
+/// render the error like clap's own usage errors.
+pub fn check(cmd: &mut Command, matches: &ArgMatches) -> Result<(), clap::Error> {
+    let mut path: Vec<&str> = Vec::new();
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        path.push(name);
+        m = sub;
+    }
+    for row in rows_for(&path) {
+        if m.value_source(row.flag) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(chosen) = m
+            .get_raw(row.selector)
+            .and_then(|mut v| v.next())
+            .map(|v| v.to_string_lossy().into_owned())
+        else {
+            continue;
+        };
+        if row.applies_to.contains(&chosen.as_str()) {
+            continue;
+        }
+        let sub = path
+            .iter()
+            .try_fold(&mut *cmd, |c, name| c.find_subcommand_mut(name));
+        let Some(sub) = sub else { continue };
+        let flag = long_of(sub, row.flag);
+        let selector = long_of(sub, row.selector);
+        let formats: Vec<String> = row
+            .applies_to
+            .iter()
+            .map(|f| format!("{selector} {f}"))
+            .collect();
+        let msg = format!(
+            "{flag} applies to {} only, not to {selector} {chosen}: leave it out, or choose {}",
+            formats.join(" or "),
+            formats.join(" or ")
+        );
+        return Err(sub.error(clap::error::ErrorKind::ArgumentConflict, msg));
+    }
+    Ok(())
+}
+
+/// `--long-name` of the argument with clap id `id`.
+fn long_of(cmd: &Command, id: &str) -> String {
+    cmd.get_arguments()
+        .find(|a| a.get_id() == id)
+        .and_then(|a| a.get_long())
+        .map_or_else(|| id.to_string(), |l| format!("--{l}"))
+}
