@@ -24,6 +24,14 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
         ScopeArg::Operation => Scope::Operation,
     };
     let iac = iac_target(args.format);
+    if !args.with_fragments && args.capture.fragment_prefix != "akto" {
+        return Err(refuse(
+            "--fragment-prefix",
+            &args.capture.fragment_prefix,
+            "apim policy uses the fragment ids only with --with-fragments",
+            "add --with-fragments to include the fragments, or leave --fragment-prefix out",
+        ));
+    }
     if args.in_place {
         if let Some(kind) = iac {
             return Err(refuse(

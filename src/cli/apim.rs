@@ -145,19 +145,19 @@ pub struct CaptureArgs {
 /// Names of the APIM resources for --format arm|bicep|terraform.
 #[derive(Debug, Args)]
 pub struct IacArgs {
-    /// The API Management instance (service) name.
+    /// The API Management instance (service) name (--format arm, --format bicep, --format terraform).
     #[arg(long, value_name = "NAME")]
     pub apim_service: Option<String>,
 
-    /// The API id (scopes api and operation).
+    /// The API id, scopes api and operation (--format arm, --format bicep, --format terraform).
     #[arg(long, value_name = "ID")]
     pub api_id: Option<String>,
 
-    /// The operation id (scope operation).
+    /// The operation id, scope operation (--format arm, --format bicep, --format terraform).
     #[arg(long, value_name = "ID")]
     pub operation_id: Option<String>,
 
-    /// The product id (scope product).
+    /// The product id, scope product (--format arm, --format bicep, --format terraform).
     #[arg(long, value_name = "ID")]
     pub product_id: Option<String>,
 }
@@ -175,7 +175,8 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "FILE")]
     pub into: Option<PathBuf>,
 
-    /// With --into: replace FILE (atomically) with the result.
+    /// With --into: replace FILE (atomically) with the result (--format rawxml, --format xml, or
+    /// no --format).
     #[arg(long, requires = "into", conflicts_with = "output")]
     pub in_place: bool,
 

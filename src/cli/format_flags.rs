@@ -20,12 +20,15 @@ pub struct FormatOnly {
     pub selector: &'static str,
     /// The clap id of the flag (the field name: `irsa_role_arn`).
     pub flag: &'static str,
-    /// The selector values the flag applies to.
+    /// The selector values the flag applies to; `""` stands for the selector left out (an
+    /// optional `--format` whose absence means "decide from the input").
     pub applies_to: &'static [&'static str],
 }
 
 const MANIFEST: &[&str] = &["aws", "manifest"];
 const IAM: &[&str] = &["aws", "iam-policy"];
+const APIM_POLICY: &[&str] = &["apim", "policy"];
+const IAC: &[&str] = &["arm", "bicep", "terraform"];
 
 /// Every format-specific flag. To add a command's flags (Kong's, say), add rows here.
 pub const TABLE: &[FormatOnly] = &[
@@ -95,6 +98,36 @@ pub const TABLE: &[FormatOnly] = &[
         flag: "service_account",
         applies_to: &["trust"],
     },
+    FormatOnly {
+        command: APIM_POLICY,
+        selector: "format",
+        flag: "apim_service",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_POLICY,
+        selector: "format",
+        flag: "api_id",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_POLICY,
+        selector: "format",
+        flag: "operation_id",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_POLICY,
+        selector: "format",
+        flag: "product_id",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_POLICY,
+        selector: "format",
+        flag: "in_place",
+        applies_to: &["rawxml", "xml", ""],
+    },
 ];
 
 /// The rows of one command (`["aws", "manifest"]`).
@@ -115,14 +148,12 @@ pub fn check(cmd: &mut Command, matches: &ArgMatches) -> Result<(), clap::Error>
         if m.value_source(row.flag) != Some(ValueSource::CommandLine) {
             continue;
         }
-        let Some(chosen) = m
+        // A selector left out (an optional --format) chooses none of the listed values.
+        let chosen = m
             .get_raw(row.selector)
             .and_then(|mut v| v.next())
-            .map(|v| v.to_string_lossy().into_owned())
-        else {
-            continue;
-        };
-        if row.applies_to.contains(&chosen.as_str()) {
+            .map(|v| v.to_string_lossy().into_owned());
+        if row.applies_to.contains(&chosen.as_deref().unwrap_or("")) {
             continue;
         }
         let sub = path
@@ -134,10 +165,15 @@ pub fn check(cmd: &mut Command, matches: &ArgMatches) -> Result<(), clap::Error>
         let formats: Vec<String> = row
             .applies_to
             .iter()
+            .filter(|f| !f.is_empty())
             .map(|f| format!("{selector} {f}"))
             .collect();
+        let not = match &chosen {
+            Some(c) => format!("not to {selector} {c}"),
+            None => format!("and {selector} is not given"),
+        };
         let msg = format!(
-            "{flag} applies to {} only, not to {selector} {chosen}: leave it out, or choose {}",
+            "{flag} applies to {} only, {not}: leave it out, or choose {}",
             formats.join(" or "),
             formats.join(" or ")
         );

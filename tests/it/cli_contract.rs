@@ -184,6 +184,9 @@ fn odd_but_legal_values_come_back_with_the_same_keys() {
 struct Sample {
     baseline: Vec<String>,
     args: Vec<String>,
+    /// Flags (with their values) taken out of the base command line first: names that only
+    /// another scope uses, or an `-o` the flag conflicts with.
+    drop: Vec<&'static str>,
 }
 
 fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
@@ -191,7 +194,17 @@ fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
         Some(Sample {
             baseline: Vec::new(),
             args: args.iter().map(|a| a.to_string()).collect(),
+            drop: Vec::new(),
         })
+    };
+    let policy = || {
+        let f = dir.join("existing-policy.xml");
+        std::fs::write(
+            &f,
+            "<policies>\n  <inbound>\n    <base />\n    <rate-limit calls=\"5\" renewal-period=\"60\" />\n  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n  <on-error>\n    <base />\n  </on-error>\n</policies>\n",
+        )
+        .unwrap();
+        f.to_str().unwrap().to_string()
     };
     match id {
         "log_group" => s(&["--log-group", "other-group"]),
@@ -206,6 +219,7 @@ fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
             // It restates the default: it is used when it overrides the opposite.
             baseline: vec!["--no-openapi-discovery".into()],
             args: vec!["--openapi-discovery".into()],
+            drop: Vec::new(),
         }),
         "no_openapi_discovery" => s(&["--no-openapi-discovery"]),
         "openapi_interval_minutes" => s(&["--openapi-interval-minutes", "30"]),
@@ -236,6 +250,32 @@ fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
         "allow_risky_regex" => Some(Sample {
             baseline: vec!["--regex".into(), r"^/api/([\w/]+)*$".into()],
             args: vec!["--allow-risky-regex".into()],
+            drop: Vec::new(),
+        }),
+        "scope" => Some(Sample {
+            baseline: Vec::new(),
+            args: vec!["--scope".into(), "global".into()],
+            drop: vec!["--api-id", "--operation-id"],
+        }),
+        "into" => s(&["--into", &policy()]),
+        "in_place" => Some(Sample {
+            baseline: vec!["--into".into(), policy()],
+            args: vec!["--in-place".into()],
+            drop: vec!["-o"],
+        }),
+        "with_fragments" => s(&["--with-fragments"]),
+        "fragment_prefix" => Some(Sample {
+            baseline: vec!["--with-fragments".into()],
+            args: vec!["--fragment-prefix".into(), "corp".into()],
+            drop: Vec::new(),
+        }),
+        "apim_service" => s(&["--apim-service", "other-service"]),
+        "api_id" => s(&["--api-id", "other-api"]),
+        "operation_id" => s(&["--operation-id", "other-op"]),
+        "product_id" => Some(Sample {
+            baseline: vec!["--scope".into(), "product".into()],
+            args: vec!["--product-id".into(), "starter".into()],
+            drop: vec!["--api-id", "--operation-id"],
         }),
         "vxlan_id" => s(&["--vxlan-id", "7"]),
         "match_timeout_ms" => s(&["--match-timeout-ms", "99"]),
@@ -295,21 +335,53 @@ fn base_args(path: &[&str], selector_value: &str) -> Vec<String> {
             f,
         ],
         (["aws", "env-file"], _) => vec![],
-        (["apim", "policy"], f) => vec![
-            "--ingest-url",
-            "https://ingest.example.com:9091",
-            "--format",
-            f,
-        ],
+        (["apim", "policy"], f) => {
+            let mut v = vec![
+                "--ingest-url",
+                "https://ingest.example.com:9091",
+                "--format",
+                f,
+            ];
+            if ["arm", "bicep", "terraform"].contains(&f) {
+                v.extend([
+                    "--scope",
+                    "operation",
+                    "--apim-service",
+                    "contoso",
+                    "--api-id",
+                    "orders",
+                    "--operation-id",
+                    "get-order",
+                ]);
+            }
+            if ["bicep", "terraform"].contains(&f) {
+                v.extend(["-o", "infra"]);
+            }
+            v
+        }
         _ => panic!("no base command line for {path:?}"),
     };
     path.iter().copied().chain(v).map(str::to_string).collect()
 }
 
+/// `args` without the flags named in `drop`, each with its value.
+fn without(args: &[String], drop: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if drop.contains(&a.as_str()) {
+            it.next();
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
 /// `args` with `add` applied: a flag already present has its value replaced.
 fn with(args: &[String], add: &[String]) -> Vec<String> {
     let mut out = args.to_vec();
-    if add.len() == 2 && add[0].starts_with("--") {
+    if add.len() == 2 && add[0].starts_with('-') {
         if let Some(i) = out.iter().position(|a| a == &add[0]) {
             out[i + 1] = add[1].clone();
             return out;
@@ -319,11 +391,41 @@ fn with(args: &[String], add: &[String]) -> Vec<String> {
     out
 }
 
-fn run_args(args: &[String]) -> (i32, String, String) {
-    run(bin()
-        .env_remove("AWS_REGION")
+/// Runs in `dir` (when given): exit code, stdout, stderr, and every file under `dir` (sorted,
+/// with its content), so output written to files counts as output.
+fn run_in(dir: Option<&std::path::Path>, args: &[String]) -> (i32, String, String, String) {
+    let mut cmd = bin();
+    cmd.env_remove("AWS_REGION")
         .env_remove("AKTO_INGEST_URL")
-        .args(args))
+        .args(args);
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let (code, out, err) = run(&mut cmd);
+    let mut listing = String::new();
+    if let Some(d) = dir {
+        let mut files = Vec::new();
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path.strip_prefix(d).unwrap().display().to_string();
+                    files.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        for (rel, bytes) in files {
+            listing.push_str(&format!(
+                "--- file {rel}\n{}\n",
+                String::from_utf8_lossy(&bytes)
+            ));
+        }
+    }
+    (code, out, err, listing)
 }
 
 /// The commands held to the contract, with their selector (`None`: one format only).
@@ -355,7 +457,7 @@ fn every_flag_and_format_pair_is_used_or_refused() {
             .iter()
             .map(|v| v.get_name().to_string())
             .collect();
-        for f in row.applies_to {
+        for f in row.applies_to.iter().filter(|f| !f.is_empty()) {
             assert!(values.iter().any(|v| v == f), "{row:?}: no value {f}");
         }
         // The flag's help says where it applies.
@@ -363,7 +465,7 @@ fn every_flag_and_format_pair_is_used_or_refused() {
             .and_then(|a| a.get_help().map(|h| h.to_string()))
             .unwrap_or_default();
         let selector_long = format!("--{}", arg(row.selector).unwrap().get_long().unwrap());
-        for f in row.applies_to {
+        for f in row.applies_to.iter().filter(|f| !f.is_empty()) {
             assert!(
                 help.contains(&format!("{selector_long} {f}")),
                 "{row:?}: the help of --{} does not say `{selector_long} {f}`: {help}",
@@ -394,13 +496,18 @@ fn every_flag_and_format_pair_is_used_or_refused() {
                 if Some(id) == *selector || id == "help" || id == "version" {
                     continue;
                 }
-                let dir = tempfile::tempdir().unwrap();
-                let s = sample(id, dir.path()).unwrap_or_else(|| {
+                // Before and after run in folders of their own, so files written count.
+                let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+                let missing = || -> Sample {
                     panic!("{path:?}: flag `{id}` has no sample here: add one, and a table row if it applies to some formats only")
-                });
-                let base = with(&base_args(path, format), &s.baseline);
-                let before = run_args(&base);
-                let after = run_args(&with(&base, &s.args));
+                };
+                let sa = sample(id, dir_a.path()).unwrap_or_else(missing);
+                let sb = sample(id, dir_b.path()).unwrap_or_else(missing);
+                let base_a = with(&without(&base_args(path, format), &sa.drop), &sa.baseline);
+                let base_b = with(&without(&base_args(path, format), &sb.drop), &sb.baseline);
+                let before = run_in(Some(dir_a.path()), &base_a);
+                let after = run_in(Some(dir_b.path()), &with(&base_b, &sb.args));
+                let s = sb;
                 let applies = rows
                     .iter()
                     .find(|r| r.flag == id)
@@ -409,7 +516,7 @@ fn every_flag_and_format_pair_is_used_or_refused() {
                 if applies {
                     assert_eq!(after.0, 0, "{what}: {}", after.2);
                     assert!(
-                        (before.0, &before.1) != (after.0, &after.1),
+                        (before.0, &before.1, &before.3) != (after.0, &after.1, &after.3),
                         "{what}: accepted but changes nothing"
                     );
                 } else {

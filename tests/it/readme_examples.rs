@@ -108,10 +108,20 @@ fn workspace() -> tempfile::TempDir {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "xml"))
         .expect("a clean fixture");
-    for sub in ["apis/orders", "products/starter", "policy fragments/akto"] {
+    for sub in [
+        "apis/orders",
+        "products/starter",
+        "policy fragments/akto",
+        "apim-artifacts/apis/orders",
+    ] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
     }
     std::fs::copy(&clean, dir.path().join("apis/orders/policy.xml")).unwrap();
+    std::fs::copy(
+        &clean,
+        dir.path().join("apim-artifacts/apis/orders/policy.xml"),
+    )
+    .unwrap();
     std::fs::copy(&clean, dir.path().join("products/starter/policy.xml")).unwrap();
     std::fs::write(
         dir.path().join("policy fragments/akto/policy.xml"),
