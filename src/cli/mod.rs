@@ -4,8 +4,10 @@ use clap::{Parser, Subcommand};
 
 pub mod apim;
 pub mod aws;
+pub mod ingest;
 pub mod kong;
 pub mod lint;
+pub mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -59,6 +61,12 @@ pub enum Command {
         after_long_help = "Examples:\n  akto-connect kong enable --service-url https://ingest.example.com --service orders --format curl\n  akto-connect kong enable --help"
     )]
     Kong(kong::KongCommand),
+    /// Deploy Akto's data-ingestion service: Docker Compose files or Helm values.
+    #[command(subcommand)]
+    Ingest(ingest::IngestCommand),
+    /// Send one synthetic record to the ingest service and report each phase.
+    #[command(after_long_help = verify::VERIFY_HELP)]
+    Verify(verify::VerifyArgs),
     /// Lint APIM policies: missing <base />, placeholder and insecure ingest URLs, parse errors.
     Lint(lint::LintArgs),
     /// List the lint rules.

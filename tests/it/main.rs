@@ -16,3 +16,4 @@ mod regex_cli;
 mod regex_oracle;
 mod regex_props;
 mod regex_redos;
+mod verify;

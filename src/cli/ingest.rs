@@ -1,0 +1,6 @@
+//! `akto-connect ingest …`
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {}
