@@ -688,6 +688,16 @@ pub fn tls_problem(why: &str) -> TlsProblem {
     }
 }
 
+/// This host's address on the interface of its default route, the one other hosts most
+/// likely reach it at. No packet is sent: a UDP socket is only bound and connected.
+pub fn local_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // TEST-NET-1 (RFC 5737): never routed anywhere, but it makes the kernel pick a route.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,3 +71,41 @@ fn set_new_file_permissions(path: &Path) -> io::Result<()> {
 fn set_new_file_permissions(_path: &Path) -> io::Result<()> {
     Ok(())
 }
+
+/// Writes `text` to `path` atomically, mode 0600 (owner only) whatever the mode of an existing
+/// file: for files that hold a secret, such as an env file with a token.
+pub fn write_atomic_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let shown = path.display();
+    if path.is_dir() {
+        anyhow::bail!("cannot write {shown}: it is a directory; give a file name");
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // tempfile creates the file 0600 on Unix, so the secret is never readable by others, not
+    // even before the rename.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".akto-connect-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| {
+            format!(
+                "cannot write {shown}: cannot create a file in {}",
+                dir.display()
+            )
+        })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot write {shown}"))?;
+    }
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {shown}"))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {shown}"))?;
+    Ok(())
+}

@@ -7,6 +7,7 @@ mod apim_props;
 mod apim_snapshots;
 mod aws;
 mod common;
+mod ingest;
 mod kong;
 mod lint_cli;
 mod lint_corpus;

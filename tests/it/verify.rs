@@ -757,3 +757,40 @@ fn usage_errors_exit_2_naming_the_flag() {
     assert_eq!(code, 2);
     assert!(err.contains("no send-one-way-request"), "{err}");
 }
+
+#[test]
+fn the_apim_policy_sets_exactly_the_contract_fields_as_strings() {
+    // Static half of the cross-check (the runtime half executes the policy under Mono): the
+    // generated policy's payload expression assigns each contract field once, from a string.
+    let (code, policy, err) = run(bin().args([
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://ingest.example.com",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let mut assigned = Vec::new();
+    for line in policy.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("entry[\"") {
+            let (name, value) = rest.split_once("\"] = ").expect("entry[\"name\"] = value;");
+            assigned.push(name.to_string());
+            let value = value.trim_end_matches(';');
+            let stringy = value.starts_with('"')
+                || value.contains("ToString()")
+                || value.contains("SerializeObject(")
+                || value.contains("GetValueOrDefault<string>")
+                || value.ends_with("?? \"\"")
+                || matches!(
+                    value,
+                    "context.Request.OriginalUrl.Path"
+                        | "context.Request.Method"
+                        | "time"
+                        | "responseBody"
+                );
+            assert!(stringy, "{name} is not assigned a string: {value}");
+        }
+    }
+    let expected: Vec<String> = FIELDS.iter().map(|f| f.name.to_string()).collect();
+    assert_eq!(assigned, expected);
+}
