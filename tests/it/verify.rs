@@ -610,6 +610,16 @@ fn https_with_a_private_ca_then_expired_wrong_host_and_untrusted() {
     );
     drop(s);
 
+    // http:// to the TLS port: the server drops the plain request.
+    let s = tls("good");
+    let (code, out, _) = verify(&["--ingest-url", &s.url("http", "localhost")], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("closed the connection") && out.contains("try https://"),
+        "http to TLS: {out}"
+    );
+    drop(s);
+
     let s = tls("wronghost");
     let (code, out, _) = verify(
         &[
@@ -793,4 +803,50 @@ fn the_apim_policy_sets_exactly_the_contract_fields_as_strings() {
     }
     let expected: Vec<String> = FIELDS.iter().map(|f| f.name.to_string()).collect();
     assert_eq!(assigned, expected);
+}
+
+#[test]
+#[ignore = "needs python3 and ../shared"]
+fn from_policy_reads_the_seed_policy_as_published() {
+    // The policy of seed 000, as users paste it: raw C# in attributes, string-built body.
+    let seed_dir = crate::common::require_shared("seeds");
+    let seed = std::fs::read_dir(&seed_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("000_"))
+        .expect("seed 000");
+    let text = std::fs::read_to_string(seed).unwrap();
+    let start = text.find("<policies>").unwrap();
+    let end = text.find("</policies>").unwrap() + "</policies>".len();
+    let policy = &text[start..end];
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("policy.xml");
+
+    // As published: the URL is the documentation's placeholder.
+    std::fs::write(&f, policy).unwrap();
+    let (code, out, err) = verify(&["--from-policy", f.to_str().unwrap()], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("--from-policy") && err.contains("placeholder"),
+        "{err}"
+    );
+
+    // With the placeholder filled in, it reaches the service.
+    let s = StandIn::start(&[]);
+    let host = format!("127.0.0.1:{}", s.port);
+    std::fs::write(
+        &f,
+        policy.replace(
+            "https://<YOUR_AKTO_INGESTION_SERVICE_URL>",
+            &format!("http://{host}"),
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = verify(&["--from-policy", f.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("POST http://{host}/api/ingestData")),
+        "{out}"
+    );
+    assert_eq!(s.received().len(), 1);
 }
