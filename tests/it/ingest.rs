@@ -510,3 +510,72 @@ fn helm_refuses_bad_names_naming_the_flag() {
         assert!(err.contains(flag), "{args:?}: {err}");
     }
 }
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn snapshots() {
+    for (name, args) in [
+        ("ingest-compose", vec!["compose", "--kafka-ip", "10.0.1.4"]),
+        (
+            "ingest-compose-watchtower-ipv6-port",
+            vec![
+                "compose",
+                "--kafka-ip",
+                "fd00::4",
+                "--watchtower",
+                "--port",
+                "8443",
+            ],
+        ),
+        ("ingest-helm", vec!["helm"]),
+        (
+            "ingest-helm-pinned-loadbalancer",
+            vec![
+                "helm",
+                "--namespace",
+                "akto-ingest",
+                "--token-env",
+                "AKTO_TOKEN",
+                "--chart-version",
+                "0.7.22",
+                "--service-type",
+                "LoadBalancer",
+            ],
+        ),
+    ] {
+        let (code, out, err) = ingest(&args, &[]);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        snapshot(name, &out);
+    }
+}
+
+#[test]
+fn kafka_ip_auto_uses_and_names_this_hosts_address_or_refuses() {
+    let (code, out, err) = ingest(&["compose", "--kafka-ip", "auto"], &[]);
+    match code {
+        0 => {
+            let ip = err
+                .split("advertised at ")
+                .nth(1)
+                .and_then(|r| r.split(':').next())
+                .unwrap_or_else(|| panic!("the note names the address: {err}"));
+            let ip: std::net::IpAddr = ip.parse().unwrap_or_else(|_| panic!("{err}"));
+            assert!(!ip.is_loopback() && !ip.is_unspecified());
+            assert!(
+                out.contains(&format!("LISTENER_DOCKER_EXTERNAL_DIFFHOST://{ip}:9092")),
+                "{out}"
+            );
+        }
+        2 => assert!(err.contains("--kafka-ip"), "{err}"),
+        other => panic!("exit {other}: {err}"),
+    }
+}
