@@ -41,7 +41,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub from_policy: Option<PathBuf>,
 
-    /// Take the URL from the akto-api-discovery plugin's service_url in this decK file.
+    /// Take the URL from the akto-api-discovery plugin's service_url in this decK file (or
+    /// KongPlugin / KongClusterPlugin resource).
     #[arg(long, value_name = "FILE")]
     pub from_kong: Option<PathBuf>,
 

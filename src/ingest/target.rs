@@ -112,10 +112,42 @@ pub fn from_policy(text: &str) -> Result<Target, String> {
 }
 
 /// Finds the `service_url` of every `akto-api-discovery` plugin in a decK file (top level,
-/// or nested under services, routes and services' routes); they must agree.
+/// or nested under services, routes and services' routes) or in Kong Ingress Controller
+/// resources (`KongPlugin`, `KongClusterPlugin`, one YAML document each); they must agree.
 pub fn from_deck(text: &str, plugin: &str) -> Result<Target, String> {
-    let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("not YAML or JSON: {e}"))?;
+    use serde::Deserialize;
     let mut urls: Vec<String> = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let doc = Value::deserialize(doc).map_err(|e| format!("not YAML or JSON: {e}"))?;
+        if doc.get("plugin").and_then(Value::as_str) == Some(plugin) {
+            match doc.get("config").and_then(|c| c.get("service_url")) {
+                Some(Value::String(u)) if !urls.contains(u) => urls.push(u.clone()),
+                Some(Value::String(_)) => {}
+                _ => {
+                    return Err(format!(
+                        "the {plugin} resource has no config.service_url (configFrom is not read: give --ingest-url)"
+                    ))
+                }
+            }
+            continue;
+        }
+        collect_deck(&doc, plugin, &mut urls)?;
+    }
+    match urls.len() {
+        0 => Err(format!("no {plugin} plugin in this file")),
+        1 => Ok(Target {
+            url: urls.remove(0),
+            auth: None,
+        }),
+        _ => Err(format!(
+            "the {plugin} plugins here send to {} different URLs ({}); give the one to check with --ingest-url",
+            urls.len(),
+            urls.join(", ")
+        )),
+    }
+}
+
+fn collect_deck(doc: &Value, plugin: &str, urls: &mut Vec<String>) -> Result<(), String> {
     let mut visit = |plugins: Option<&Value>| -> Result<(), String> {
         for p in plugins.and_then(Value::as_sequence).into_iter().flatten() {
             if p.get("name").and_then(Value::as_str) != Some(plugin) {
@@ -155,18 +187,7 @@ pub fn from_deck(text: &str, plugin: &str) -> Result<Target, String> {
             }
         }
     }
-    match urls.len() {
-        0 => Err(format!("no {plugin} plugin in this decK file")),
-        1 => Ok(Target {
-            url: urls.remove(0),
-            auth: None,
-        }),
-        _ => Err(format!(
-            "the {plugin} plugins here send to {} different URLs ({}); give the one to check with --ingest-url",
-            urls.len(),
-            urls.join(", ")
-        )),
-    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -677,25 +677,38 @@ fn from_policy_takes_the_url_and_the_named_value_from_a_generated_policy() {
 
 #[test]
 #[ignore = "needs python3"]
-fn from_kong_takes_the_service_url_from_a_deck_file() {
-    let s = StandIn::start(&[]);
-    let (code, deck, err) = run(bin().args([
-        "kong",
-        "enable",
-        "--service-url",
-        &s.url("http", "127.0.0.1"),
-        "--service",
-        "orders",
-        "--format",
-        "deck",
-    ]));
-    assert_eq!(code, 0, "{err}");
+fn from_kong_takes_the_service_url_from_a_deck_file_or_kic_resources() {
+    let formats = ["deck", "kic", "helm"];
+    let s = StandIn::start(&["--max-requests", "3"]);
+    let url = s.url("http", "127.0.0.1");
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("kong.yaml");
-    std::fs::write(&f, deck).unwrap();
-    let (code, out, _) = verify(&["--from-kong", f.to_str().unwrap()], &[]);
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(s.received().len(), 1);
+    for format in formats {
+        let (code, text, err) = run(bin().args([
+            "kong",
+            "enable",
+            "--service-url",
+            &url,
+            "--service",
+            "orders",
+            "--format",
+            format,
+        ]));
+        assert_eq!(code, 0, "{err}");
+        let f = dir.path().join(format!("kong-{format}.yaml"));
+        std::fs::write(&f, text).unwrap();
+        let (code, out, _) = verify(&["--from-kong", f.to_str().unwrap()], &[]);
+        assert_eq!(code, 0, "{format}: {out}");
+        assert!(out.contains(&format!("POST {url}/api/ingestData")), "{out}");
+    }
+    assert_eq!(s.received().len(), formats.len());
+    let f = dir.path().join("other.yaml");
+    std::fs::write(&f, "_format_version: \"3.0\"\nplugins:\n- name: cors\n").unwrap();
+    let (code, _, err) = verify(&["--from-kong", f.to_str().unwrap()], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--from-kong") && err.contains("no akto-api-discovery plugin"),
+        "{err}"
+    );
 }
 
 #[test]
