@@ -36,6 +36,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut notes: Vec<String> = Vec::new();
     let (base, from_artifact) = resolve_target(args, &mut notes)?;
     let auth = resolve_auth(args, from_artifact.as_ref(), &mut notes)?;
+    if auth.is_some() && !base.is_https() && !base.is_loopback() {
+        notes.push(
+            "http://: the credential travels in clear; put a TLS proxy in front of the service and use https://"
+                .to_string(),
+        );
+    }
 
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -746,4 +752,39 @@ fn json_report(
         "credential": auth_text(auth),
         "notes": notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_values_map_to_environment_variables() {
+        assert_eq!(env_name_for("akto-ingest-token"), "AKTO_INGEST_TOKEN");
+        assert_eq!(env_name_for("akto.ingest_key"), "AKTO_INGEST_KEY");
+    }
+
+    #[test]
+    fn rustls_wording_maps_to_the_fix() {
+        use crate::net::tls_problem;
+        assert_eq!(
+            tls_problem("invalid peer certificate: Expired"),
+            TlsProblem::Expired
+        );
+        assert_eq!(
+            tls_problem("invalid peer certificate: NotValidForName"),
+            TlsProblem::WrongHost
+        );
+        assert_eq!(
+            tls_problem("invalid peer certificate: UnknownIssuer"),
+            TlsProblem::UntrustedIssuer
+        );
+        assert_eq!(tls_problem("handshake failure"), TlsProblem::Other);
+    }
+
+    #[test]
+    fn long_answers_are_cut_and_control_characters_shown() {
+        assert_eq!(shorten("a\u{1b}[31mb", 100), "a\\u{1b}[31mb");
+        assert_eq!(shorten(&"x".repeat(10), 4), "xxxx…");
+    }
 }
