@@ -483,7 +483,15 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
         .and_then(|v| v.get("success"))
         .and_then(Value::as_bool)
         == Some(false);
+    let json_object = parsed.as_ref().is_some_and(Value::is_object);
     match resp.status {
+        200..=299 if !json_object => {
+            r.summary = format!(
+                "HTTP {} but the answer is not JSON: something other than Akto's ingest service answered",
+                resp.status
+            );
+            r.fix = "a web server or proxy that takes any path is at this URL (Akto's service answers JSON); point the URL at the data-ingestion service itself (port 9091 on the Compose host)".into();
+        }
         200..=299 if !explicit_failure => {
             r.accepted = true;
             r.summary = format!("the service accepted the record in {}", ms(resp.elapsed));

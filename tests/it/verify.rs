@@ -863,3 +863,35 @@ fn from_policy_reads_the_seed_policy_as_published() {
     );
     assert_eq!(s.received().len(), 1);
 }
+
+#[test]
+fn a_200_that_is_not_json_is_not_taken_for_the_ingest_service() {
+    // A web server that answers any path with a page: the classic wrong-URL silence.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut c, _) = listener.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = [0u8; 16 * 1024];
+            let mut seen = Vec::new();
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n<html>welcome</html>\n");
+                    break;
+                }
+            }
+        }
+    });
+    let (code, out, _) = verify(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not JSON") && out.contains("data-ingestion service itself"),
+        "{out}"
+    );
+    server.join().unwrap();
+}
