@@ -895,3 +895,32 @@ fn a_200_that_is_not_json_is_not_taken_for_the_ingest_service() {
     );
     server.join().unwrap();
 }
+
+#[test]
+#[ignore = "needs python3"]
+fn the_readme_example_matches_a_real_run() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("akto-connect verify: POST")
+        .expect("README has the example");
+    let block: Vec<&str> = readme[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    let s = StandIn::start(&[]);
+    let (code, out, _) = verify(&["--ingest-url", &s.url("http", "127.0.0.1")], &[]);
+    assert_eq!(code, 0, "{out}");
+    let real: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        block.len(),
+        real.len(),
+        "README:\n{}\nreal:\n{out}",
+        block.join("\n")
+    );
+    for (doc, got) in block.iter().zip(&real) {
+        // The label and status columns, or the sentence before the first variable part.
+        let fixed = |l: &str| -> String { l.chars().take(23).collect() };
+        assert_eq!(fixed(doc), fixed(got), "README line {doc:?} vs {got:?}");
+    }
+}
