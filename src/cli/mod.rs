@@ -62,7 +62,10 @@ pub enum Command {
     )]
     Kong(kong::KongCommand),
     /// Deploy Akto's data-ingestion service: Docker Compose files or Helm values.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  akto-connect ingest compose --kafka-ip 10.0.1.4 --token-env AKTO_TOKEN -o akto-ingest\n  akto-connect ingest helm --namespace akto -o akto-helm"
+    )]
     Ingest(ingest::IngestCommand),
     /// Send one synthetic record to the ingest service and report each phase.
     #[command(after_long_help = verify::VERIFY_HELP)]
