@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dotnet_regex;
 pub mod error;
 pub mod http_url;
+pub mod ingest;
 pub mod k8s;
 pub mod kong;
 pub mod lint;

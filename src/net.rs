@@ -527,6 +527,177 @@ fn root_certs(ca_file: Option<&PathBuf>) -> Result<RootCerts, NetError> {
     Ok(RootCerts::Specific(Arc::new(certs)))
 }
 
+/// One timed step of a [`probe`].
+#[derive(Debug)]
+pub struct Step<T> {
+    pub elapsed: Duration,
+    pub result: Result<T, NetErrorKind>,
+}
+
+fn timed<T>(f: impl FnOnce() -> Result<T, NetErrorKind>) -> Step<T> {
+    let started = Instant::now();
+    let result = f();
+    Step {
+        elapsed: started.elapsed(),
+        result,
+    }
+}
+
+/// The phases of one request, each reported separately: resolving the host, a TCP connect,
+/// then the request itself through [`Client`] (TLS and HTTP). A phase runs only when the one
+/// before it succeeded.
+#[derive(Debug)]
+pub struct Probe {
+    /// The URL without user info or query.
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+    pub https: bool,
+    pub dns: Step<Vec<std::net::IpAddr>>,
+    /// The address connected to.
+    pub tcp: Option<Step<std::net::SocketAddr>>,
+    pub http: Option<Result<Response, NetError>>,
+}
+
+/// Sends `req` as [`Client::send`] does, after checking name resolution and the TCP connect on
+/// their own, so a caller can say which phase failed. Every phase is bounded by `config`'s
+/// timeouts; nothing is retried here beyond what `config.retries` allows.
+pub fn probe(req: &Request, config: &NetConfig) -> Result<Probe, NetError> {
+    let bad = |why: String| NetError {
+        url: redact_url(&req.url),
+        kind: NetErrorKind::BadUrl(why),
+    };
+    let uri: ureq::http::Uri = req
+        .url
+        .parse()
+        .map_err(|e: ureq::http::uri::InvalidUri| bad(e.to_string()))?;
+    let https = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => false,
+        other => return Err(bad(format!("unsupported scheme {other:?}"))),
+    };
+    let host = uri
+        .host()
+        .ok_or_else(|| bad("no host".to_string()))?
+        .to_string();
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let client = Client::new(config.clone())?;
+
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let wait = config.connect_timeout;
+    let dns = timed(|| {
+        // The system resolver has no timeout of its own: ask on a thread, wait a bounded time.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let name = bare.clone();
+        std::thread::spawn(move || {
+            use std::net::ToSocketAddrs;
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<_>>()),
+            );
+        });
+        match rx.recv_timeout(wait) {
+            Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+            Ok(_) => Err(NetErrorKind::Dns),
+            Err(_) => Err(NetErrorKind::Timeout {
+                phase: "resolving the host name".into(),
+                after: wait,
+            }),
+        }
+    });
+    let addrs: Vec<std::net::SocketAddr> = match &dns.result {
+        Ok(a) => a.clone(),
+        Err(_) => {
+            return Ok(Probe {
+                url: redact_url(&req.url),
+                host,
+                port,
+                https,
+                dns: Step {
+                    elapsed: dns.elapsed,
+                    result: dns.result.map(|_| Vec::new()),
+                },
+                tcp: None,
+                http: None,
+            })
+        }
+    };
+    let dns = Step {
+        elapsed: dns.elapsed,
+        result: Ok(addrs.iter().map(std::net::SocketAddr::ip).collect()),
+    };
+    let tcp = timed(|| {
+        let mut last = NetErrorKind::ConnectionFailed("no address to connect to".into());
+        for addr in &addrs {
+            match std::net::TcpStream::connect_timeout(addr, wait) {
+                Ok(_) => return Ok(*addr),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    last = NetErrorKind::Timeout {
+                        phase: "connecting (TCP)".into(),
+                        after: wait,
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    last = NetErrorKind::ConnectionFailed("connection refused".into())
+                }
+                Err(e) => last = NetErrorKind::ConnectionFailed(e.to_string()),
+            }
+        }
+        Err(last)
+    });
+    let connected = tcp.result.is_ok();
+    Ok(Probe {
+        url: redact_url(&req.url),
+        host,
+        port,
+        https,
+        dns,
+        tcp: Some(tcp),
+        http: connected.then(|| client.send(req)),
+    })
+}
+
+/// What a TLS failure's wording says went wrong, for a message that names the fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    Expired,
+    NotYetValid,
+    WrongHost,
+    UntrustedIssuer,
+    Other,
+}
+
+/// Reads rustls' wording of a certificate error.
+pub fn tls_problem(why: &str) -> TlsProblem {
+    let w = why.to_ascii_lowercase().replace(['_', ' '], "");
+    if w.contains("expired") {
+        TlsProblem::Expired
+    } else if w.contains("notvalidyet") {
+        TlsProblem::NotYetValid
+    } else if w.contains("notvalidforname") || w.contains("notvalidforthename") {
+        TlsProblem::WrongHost
+    } else if w.contains("unknownissuer") || w.contains("badsignature") || w.contains("selfsigned")
+    {
+        TlsProblem::UntrustedIssuer
+    } else {
+        TlsProblem::Other
+    }
+}
+
+/// This host's address on the interface of its default route, the one other hosts most
+/// likely reach it at. No packet is sent: a UDP socket is only bound and connected.
+pub fn local_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // TEST-NET-1 (RFC 5737): never routed anywhere, but it makes the kernel pick a route.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,7 +41,41 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
 /// Writes `text` to `path` atomically, with the promises of the module documentation.
 pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
     let target = check_target(path)?;
-    write_resolved(path, &target, text)
+    write_resolved(path, &target, text, false)
+}
+
+/// Like [`write_atomic`], for a file that holds a secret: mode 0600 whatever the umask or an
+/// existing file's mode, from the moment the temporary file exists.
+pub fn write_atomic_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let target = check_target(path)?;
+    write_resolved(path, &target, text, true)
+}
+
+/// One file of a [`write_many`] set.
+#[derive(Debug, Clone)]
+pub struct OutFile {
+    pub path: PathBuf,
+    pub text: String,
+    /// Mode 0600 (it holds a secret), as [`write_atomic_private`].
+    pub private: bool,
+}
+
+impl OutFile {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        Self {
+            path,
+            text,
+            private: false,
+        }
+    }
+
+    pub fn private(path: PathBuf, text: String) -> Self {
+        Self {
+            path,
+            text,
+            private: true,
+        }
+    }
 }
 
 /// A checked destination: the regular file (or the place for a new one) that a write replaces,
@@ -158,10 +192,10 @@ impl std::error::Error for PartialWrite {}
 /// Writes several files: every target is checked first, so a bad one means nothing is written;
 /// then each is written atomically in order. An error after the first write names the files
 /// already written.
-pub fn write_many(files: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, PartialWrite> {
+pub fn write_many(files: &[OutFile]) -> Result<Vec<PathBuf>, PartialWrite> {
     let mut targets = Vec::with_capacity(files.len());
-    for (path, _) in files {
-        match check_target(path) {
+    for f in files {
+        match check_target(&f.path) {
             Ok(t) => targets.push(t),
             Err(error) => {
                 return Err(PartialWrite {
@@ -172,22 +206,24 @@ pub fn write_many(files: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, PartialWr
         }
     }
     let mut written = Vec::with_capacity(files.len());
-    for ((path, text), target) in files.iter().zip(&targets) {
-        if let Err(error) = write_resolved(path, target, text) {
+    for (f, target) in files.iter().zip(&targets) {
+        if let Err(error) = write_resolved(&f.path, target, &f.text, f.private) {
             return Err(PartialWrite { written, error });
         }
-        written.push(path.clone());
+        written.push(f.path.clone());
     }
     Ok(written)
 }
 
-fn write_resolved(path: &Path, target: &Target, text: &str) -> anyhow::Result<()> {
+fn write_resolved(path: &Path, target: &Target, text: &str, private: bool) -> anyhow::Result<()> {
     let shown = crate::error::printable(&path.display().to_string());
     let dir = parent_of(&target.resolved);
     cleanup::install();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".akto-connect-").suffix(".tmp");
-    if target.existing.is_none() {
+    if private {
+        // tempfile's own 0600: never readable by others, not even before the rename.
+    } else if target.existing.is_none() {
         // Created with 0666: the kernel takes the umask off, as for `>` in a shell.
         if let Some(p) = new_file_permissions() {
             builder.permissions(p);
@@ -212,6 +248,9 @@ fn write_resolved(path: &Path, target: &Target, text: &str) -> anyhow::Result<()
         if let Some(m) = &target.existing {
             keep_owner_and_mode(tmp.as_file(), m)
                 .with_context(|| format!("cannot write {shown}"))?;
+        }
+        if private {
+            set_private(tmp.as_file()).with_context(|| format!("cannot write {shown}"))?;
         }
         tmp.as_file()
             .sync_all()
@@ -281,6 +320,17 @@ fn kind_of(m: &Metadata) -> &'static str {
     } else {
         "a special file"
     }
+}
+
+#[cfg(unix)]
+fn set_private(file: &fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn set_private(_file: &fs::File) -> io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -264,9 +264,11 @@ fn write_files(
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", parent.display()))?;
     }
-    for (rel, text) in files {
-        output::write_atomic(&dir.join(rel), text)?;
-    }
+    let set: Vec<output::OutFile> = files
+        .iter()
+        .map(|(rel, text)| output::OutFile::new(dir.join(rel), text.to_string()))
+        .collect();
+    output::write_many(&set)?;
     Ok(())
 }
 

@@ -14,8 +14,10 @@ use crate::output;
 
 mod apim;
 mod aws;
+mod ingest;
 mod kong;
 mod lint;
+mod verify;
 
 /// Runs the command; `Err` means exit 2 (usage, input or I/O error).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apim(ApimCommand::Fragments(args)) => apim::fragments(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
+        Command::Ingest(cmd) => ingest::run(&cmd),
+        Command::Verify(args) => verify::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Rules => lint::list_rules(),
         Command::Rule(args) => lint::show_rule(&args.id),

@@ -5,8 +5,10 @@ use clap::{Parser, Subcommand};
 pub mod apim;
 pub mod aws;
 pub mod format_flags;
+pub mod ingest;
 pub mod kong;
 pub mod lint;
+pub mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -60,6 +62,15 @@ pub enum Command {
         after_long_help = "Examples:\n  akto-connect kong enable --service-url https://ingest.example.com --service orders --format curl\n  akto-connect kong enable --help"
     )]
     Kong(kong::KongCommand),
+    /// Deploy Akto's data-ingestion service: Docker Compose files or Helm values.
+    #[command(
+        subcommand,
+        after_long_help = "Examples:\n  akto-connect ingest compose --kafka-ip 10.0.1.4 --token-env AKTO_TOKEN -o akto-ingest\n  akto-connect ingest helm --namespace akto -o akto-helm"
+    )]
+    Ingest(ingest::IngestCommand),
+    /// Send one synthetic record to the ingest service and report each phase.
+    #[command(after_long_help = verify::VERIFY_HELP)]
+    Verify(verify::VerifyArgs),
     /// Lint APIM policies: missing <base />, placeholder and insecure ingest URLs, parse errors.
     Lint(lint::LintArgs),
     /// List the lint rules.

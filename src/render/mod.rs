@@ -68,6 +68,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "kong/plugin-resource.yaml.j2",
         include_str!("../../templates/kong/plugin-resource.yaml.j2"),
     ),
+    (
+        "ingest/compose.yaml.j2",
+        include_str!("../../templates/ingest/compose.yaml.j2"),
+    ),
+    (
+        "ingest/mini-runtime.env.j2",
+        include_str!("../../templates/ingest/mini-runtime.env.j2"),
+    ),
+    (
+        "ingest/data-ingestion.env.j2",
+        include_str!("../../templates/ingest/data-ingestion.env.j2"),
+    ),
+    (
+        "ingest/helm-install.sh.j2",
+        include_str!("../../templates/ingest/helm-install.sh.j2"),
+    ),
+    (
+        "ingest/helm-mini-runtime-values.yaml.j2",
+        include_str!("../../templates/ingest/helm-mini-runtime-values.yaml.j2"),
+    ),
+    (
+        "ingest/helm-data-ingestion-values.yaml.j2",
+        include_str!("../../templates/ingest/helm-data-ingestion-values.yaml.j2"),
+    ),
 ];
 
 /// Renders template `name` with `ctx`.

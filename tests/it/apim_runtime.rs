@@ -461,6 +461,7 @@ pub fn check(
         .unwrap_or_else(|e| panic!("{what}: the ingest body is not JSON: {e}"));
     let top = body.as_object().unwrap();
     assert_eq!(top.keys().collect::<Vec<_>>(), ["batchData"], "{what}");
+    same_shape_as_verify(&body, what);
     let batch = body["batchData"].as_array().unwrap();
     assert_eq!(batch.len(), 1, "{what}");
     let entry = batch[0].as_object().unwrap();
@@ -560,6 +561,43 @@ pub fn check(
 }
 
 const MAX_BODY: usize = 4096;
+
+/// The record the policy sent meets the contract as the ingest side checks it, and has the
+/// fields, in the order and of the types, of the record `akto-connect verify` sends.
+fn same_shape_as_verify(body: &Value, what: &str) {
+    use akto_connect::ingest::contract;
+    let problems = contract::check_batch(body);
+    assert!(problems.is_empty(), "{what}: {problems:?}");
+    let verify = contract::synthetic_record(&contract::Synthetic {
+        unix_time: 1,
+        nonce: 1,
+        host: "ingest.example.com",
+        account_id: "1000000",
+        vxlan_id: "0",
+        version: "0",
+    });
+    let shape = |m: &serde_json::Map<String, Value>| -> Vec<(String, &'static str)> {
+        m.iter()
+            .map(|(k, v)| {
+                let ty = match v {
+                    Value::String(_) => "string",
+                    Value::Number(_) => "number",
+                    Value::Bool(_) => "bool",
+                    Value::Null => "null",
+                    Value::Array(_) => "array",
+                    Value::Object(_) => "object",
+                };
+                (k.clone(), ty)
+            })
+            .collect()
+    };
+    let sent = body["batchData"][0].as_object().unwrap();
+    assert_eq!(
+        shape(sent),
+        shape(&verify),
+        "{what}: policy record vs verify record"
+    );
+}
 
 fn capture_opts(format: PolicyFormat, token: bool) -> akto_connect::apim::capture::CaptureOptions {
     let mut o = options(

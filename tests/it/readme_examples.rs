@@ -2,7 +2,8 @@
 //! the README's shell blocks. Pipes and redirections are the user's shell: the akto-connect part
 //! of each is run (with a sample policy on standard input when it reads one), in a folder laid
 //! out like an APIOps repository. It must succeed (lint: exit 0 or 1, findings are its job).
-//! An example that needs the network says so with a trailing `# needs network` and is skipped.
+//! An example that needs the network says so with a trailing `# needs network` and is skipped,
+//! as are the commands that only talk to a service (`verify`, `kong verify`, `apim specs`).
 
 use std::path::Path;
 
@@ -140,11 +141,22 @@ fn check(example: &str, dir: &Path) -> Result<usize, String> {
     let stdin_policy = std::fs::read_to_string(dir.join("apis/orders/policy.xml")).unwrap();
     let mut ran = 0;
     for (args, reads_stdin) in invocations(example) {
+        // Commands whose whole job is talking to a service: their examples name hosts that
+        // are not here (and must not be contacted from a test); their own tests run them
+        // against local stand-ins.
+        let network = [&["verify"][..], &["kong", "verify"], &["apim", "specs"]]
+            .iter()
+            .any(|p| args.len() >= p.len() && args[..p.len()] == **p);
+        if network {
+            continue;
+        }
         let mut cmd = bin();
         cmd.current_dir(dir)
             .env_remove("AKTO_INGEST_URL")
             .env_remove("KONG_ADMIN_URL")
             .env_remove("AWS_REGION")
+            .env("AKTO_TOKEN", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+            .env("AKTO_INGEST_TOKEN", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
             .args(&args);
         if reads_stdin || args.last().map(String::as_str) == Some("-") {
             cmd.write_stdin(stdin_policy.clone());
@@ -239,14 +251,18 @@ fn every_readme_shell_example_runs() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     // Indented code blocks and fenced blocks; `cargo run --release --` is akto-connect.
+    // A ```text fence shows output, not commands.
     let mut in_fence = false;
+    let mut output_fence = false;
     let mut code = Vec::new();
     for line in readme.lines() {
-        if line.starts_with("```") {
+        if let Some(info) = line.strip_prefix("```") {
             in_fence = !in_fence;
+            output_fence = in_fence && info.trim() == "text";
+            code.push(String::new());
             continue;
         }
-        if in_fence || line.starts_with("    ") {
+        if (in_fence && !output_fence) || (!in_fence && line.starts_with("    ")) {
             let l = line
                 .replace("cargo run --release -- ", "akto-connect ")
                 .replace("- run: akto-connect", "akto-connect");

@@ -318,14 +318,21 @@ fn several_files_are_all_checked_before_the_first_is_written() {
     let ro = dir.path().join("ro.txt");
     std::fs::write(&ro, "ro").unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let err = output::write_many(&[(a.clone(), "a".into()), (ro.clone(), "new".into())])
-        .expect_err("a read-only target");
+    let err = output::write_many(&[
+        output::OutFile::new(a.clone(), "a".into()),
+        output::OutFile::new(ro.clone(), "new".into()),
+    ])
+    .expect_err("a read-only target");
     assert!(err.written.is_empty());
     assert!(err.to_string().contains("nothing was written"), "{err}");
     assert!(!a.exists(), "the first file was not written");
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), "ro");
     let b = dir.path().join("b.txt");
-    let done = output::write_many(&[(a.clone(), "a".into()), (b.clone(), "b".into())]).unwrap();
+    let done = output::write_many(&[
+        output::OutFile::new(a.clone(), "a".into()),
+        output::OutFile::new(b.clone(), "b".into()),
+    ])
+    .unwrap();
     assert_eq!(done, vec![a.clone(), b.clone()]);
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "b");
 }

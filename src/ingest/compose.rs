@@ -1,0 +1,351 @@
+//! The data-ingestion stack as one Compose file and its two env files (seed 000 step 1,
+//! seed 004 step 3), made consistent: one file name set, no `version:` key, images pinned by
+//! tag, the service on host port 9091 (container 8080), and the Akto token only in
+//! `docker-mini-runtime.env`.
+//!
+//! Every value is checked before rendering, and every rendered file is read back.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+use serde_yaml::Value;
+
+use super::File;
+use crate::error::refuse;
+use crate::http_url::BaseUrl;
+use crate::render;
+
+/// The Compose file's name (read by `docker compose` and `docker-compose` without `-f`).
+pub const COMPOSE_FILE: &str = "docker-compose.yml";
+/// The mini-runtime's env file: holds the token, written mode 0600.
+pub const RUNTIME_ENV_FILE: &str = "docker-mini-runtime.env";
+/// The data-ingestion service's env file (no secrets).
+pub const INGESTION_ENV_FILE: &str = "data-ingestion-docker.env";
+/// The env file key of the Akto token.
+pub const TOKEN_KEY: &str = "DATABASE_ABSTRACTOR_SERVICE_TOKEN";
+/// What stands in the env file until the user puts the token there.
+pub const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_YOUR_AKTO_TOKEN";
+
+/// Default images (Akto's compose files and charts; Confluent 6.2.1 as Akto pins it).
+pub const DEFAULT_ZOOKEEPER_IMAGE: &str = "confluentinc/cp-zookeeper:6.2.1";
+pub const DEFAULT_KAFKA_IMAGE: &str = "confluentinc/cp-kafka:6.2.1";
+pub const DEFAULT_RUNTIME_IMAGE: &str =
+    "public.ecr.aws/aktosecurity/akto-api-security-mini-runtime:latest";
+pub const DEFAULT_INGESTION_IMAGE: &str = "aktosecurity/data-ingestion-service:latest";
+pub const DEFAULT_WATCHTOWER_IMAGE: &str = "containrrr/watchtower:1.7.1";
+pub const DEFAULT_ABSTRACTOR_URL: &str = "https://cyborg.akto.io";
+
+/// A container image reference pinned by tag or digest: `[REGISTRY/]NAME:TAG` or
+/// `NAME@sha256:…`.
+pub fn check_image(input: &str, value: &str) -> anyhow::Result<String> {
+    let help = "give REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, e.g. aktosecurity/data-ingestion-service:latest";
+    let charset_ok = !value.is_empty()
+        && value.len() <= 255
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b));
+    if !charset_ok {
+        return Err(refuse(
+            input,
+            value,
+            "an image reference is 1 to 255 letters, digits, `.`, `_`, `-`, `/`, `:` and `@` (no spaces, quotes or line breaks)",
+            help,
+        ));
+    }
+    let name_end = value.find('@').unwrap_or(value.len());
+    let last_segment = value[..name_end].rsplit('/').next().unwrap_or("");
+    let digest_ok = value[name_end..]
+        .strip_prefix("@sha256:")
+        .is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
+    let tag = last_segment.split_once(':').map(|(_, t)| t);
+    let tag_ok = tag.is_some_and(|t| !t.is_empty() && t.len() <= 128);
+    if name_end < value.len() && !digest_ok {
+        return Err(refuse(
+            input,
+            value,
+            "the digest is not @sha256: and 64 hex digits",
+            help,
+        ));
+    }
+    if !digest_ok && !tag_ok {
+        return Err(refuse(
+            input,
+            value,
+            "the image is not pinned: it has no tag or digest, so each pull may bring a different version",
+            help,
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// The address other hosts reach Kafka at: an IP address or a DNS name.
+pub fn check_kafka_host(input: &str, value: &str) -> anyhow::Result<String> {
+    if let Ok(ip) = value.parse::<IpAddr>() {
+        if ip.is_unspecified() {
+            return Err(refuse(
+                input,
+                value,
+                "0.0.0.0 or :: is not an address clients can reach",
+                "give this host's private IP address, e.g. 10.0.1.4",
+            ));
+        }
+        return Ok(match ip {
+            IpAddr::V6(v6) => format!("[{v6}]"),
+            IpAddr::V4(v4) => v4.to_string(),
+        });
+    }
+    let ok = !value.is_empty()
+        && value.len() <= 253
+        && value.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    if !ok {
+        return Err(refuse(
+            input,
+            value,
+            "not an IP address or host name",
+            "give the private IP address of the host that runs the stack, e.g. 10.0.1.4 (or `auto` to read it from this host)",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// The Akto token as it may stand in an env file: one line of JWT or key characters (an env
+/// file has no quoting that both Compose versions read the same way).
+pub fn check_token(input: &str, value: &str) -> anyhow::Result<String> {
+    let v = value.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 16 * 1024
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+/=~".contains(&b));
+    if !ok {
+        // Never echo the token itself.
+        return Err(refuse(
+            input,
+            "(value hidden)",
+            "the token is empty or holds characters a token never has (spaces, quotes, `$`, line breaks)",
+            "copy the token again from the Akto dashboard (Quick Start > Hybrid SaaS Connector) into the variable, alone on one line",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Images {
+    pub zookeeper: String,
+    pub kafka: String,
+    pub runtime: String,
+    pub ingestion: String,
+    pub watchtower: String,
+}
+
+/// The stack, checked.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// How other hosts reach Kafka (already bracketed for IPv6).
+    pub kafka_host: String,
+    /// Host port of the data-ingestion service.
+    pub port: u16,
+    pub images: Images,
+    pub watchtower: bool,
+    pub abstractor_url: BaseUrl,
+    /// `None`: the env file gets [`TOKEN_PLACEHOLDER`].
+    pub token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    images: &'a Images,
+    kafka_advertised: String,
+    port: u16,
+    watchtower: bool,
+    watchtower_label: &'static str,
+    abstractor_url: &'a str,
+    token: Option<&'a str>,
+    placeholder: &'static str,
+}
+
+/// Renders the Compose file and both env files, and reads each back.
+pub fn render(stack: &Stack) -> anyhow::Result<Vec<File>> {
+    let ctx = Context {
+        images: &stack.images,
+        kafka_advertised: format!("{}:9092", stack.kafka_host),
+        port: stack.port,
+        watchtower: stack.watchtower,
+        watchtower_label: if stack.watchtower { "true" } else { "false" },
+        abstractor_url: stack.abstractor_url.as_str(),
+        token: stack.token.as_deref(),
+        placeholder: TOKEN_PLACEHOLDER,
+    };
+    let files = vec![
+        File {
+            name: COMPOSE_FILE,
+            text: render::render("ingest/compose.yaml.j2", &ctx)?,
+            private: false,
+        },
+        File {
+            name: INGESTION_ENV_FILE,
+            text: render::render("ingest/data-ingestion.env.j2", &ctx)?,
+            private: false,
+        },
+        File {
+            name: RUNTIME_ENV_FILE,
+            text: render::render("ingest/mini-runtime.env.j2", &ctx)?,
+            private: true,
+        },
+    ];
+    check(stack, &files).map_err(|problem| {
+        anyhow::anyhow!("internal error: the generated Compose files failed their own check ({problem}); nothing was written. Please report this with the command line you used.")
+    })?;
+    Ok(files)
+}
+
+/// The services of the stack, in order.
+pub fn service_names(watchtower: bool) -> Vec<&'static str> {
+    let mut s = vec![
+        "zoo1",
+        "kafka1",
+        "akto-api-security-runtime",
+        "data-ingestion-service",
+    ];
+    if watchtower {
+        s.push("watchtower");
+    }
+    s
+}
+
+/// Reads an env file: `KEY=VALUE` lines and comments, nothing else.
+pub fn read_env(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!("line {} is not KEY=VALUE", i + 1));
+        };
+        let key_ok = !k.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !key_ok
+            || v.chars()
+                .any(|c| c.is_control() || c == '"' || c == '\'' || c == '$')
+        {
+            return Err(format!("line {} has an unsafe key or value", i + 1));
+        }
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+fn check(stack: &Stack, files: &[File]) -> Result<(), String> {
+    let compose = &files[0].text;
+    let doc: Value = serde_yaml::from_str(compose).map_err(|e| e.to_string())?;
+    if doc.get("version").is_some() {
+        return Err("a version: key".into());
+    }
+    let services = doc
+        .get("services")
+        .and_then(Value::as_mapping)
+        .ok_or("no services")?;
+    let names: Vec<&str> = services.keys().filter_map(Value::as_str).collect();
+    if names != service_names(stack.watchtower) {
+        return Err(format!("services {names:?}"));
+    }
+    for (_, svc) in services {
+        if let Some(env) = svc.get("environment").and_then(Value::as_mapping) {
+            if env.keys().any(|k| k.as_str() == Some(TOKEN_KEY)) {
+                return Err("the token key in a Compose environment".into());
+            }
+            if env.values().any(|v| !v.is_string()) {
+                return Err("a non-string environment value".into());
+            }
+        }
+    }
+    let ports = services
+        .get("data-ingestion-service")
+        .and_then(|s| s.get("ports"))
+        .and_then(Value::as_sequence)
+        .ok_or("no ports on data-ingestion-service")?;
+    if ports.first().and_then(Value::as_str) != Some(format!("{}:8080", stack.port).as_str()) {
+        return Err(format!("data-ingestion-service ports {ports:?}"));
+    }
+    if compose.contains('$') {
+        return Err("a `$` in the Compose file (Compose would interpolate it)".into());
+    }
+    let runtime_env = read_env(&files[2].text)?;
+    let tokens: Vec<&String> = runtime_env
+        .iter()
+        .filter(|(k, _)| k == TOKEN_KEY)
+        .map(|(_, v)| v)
+        .collect();
+    let expected = stack.token.as_deref().unwrap_or(TOKEN_PLACEHOLDER);
+    if tokens.len() != 1 || tokens[0] != expected {
+        return Err(format!(
+            "{} {TOKEN_KEY} lines in the runtime env file",
+            tokens.len()
+        ));
+    }
+    let ingestion_env = read_env(&files[1].text)?;
+    if ingestion_env.iter().any(|(k, _)| k == TOKEN_KEY) {
+        return Err("the token in the ingestion env file".into());
+    }
+    if let Some(token) = &stack.token {
+        if files
+            .iter()
+            .filter(|f| !f.private)
+            .any(|f| f.text.contains(token.as_str()))
+        {
+            return Err("the token outside the private env file".into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_must_be_pinned_and_plain() {
+        assert!(check_image("--kafka-image", "confluentinc/cp-kafka:6.2.1").is_ok());
+        assert!(check_image("--kafka-image", "registry.example.com:5000/kafka:7").is_ok());
+        assert!(check_image("--kafka-image", &format!("kafka@sha256:{}", "a".repeat(64))).is_ok());
+        for bad in [
+            "confluentinc/cp-kafka",
+            "registry.example.com:5000/kafka",
+            "kafka:",
+            "kafka@sha256:12",
+            "a:b\nc",
+            "a:b\u{2028}",
+            "a:\"b\"",
+            "",
+        ] {
+            assert!(check_image("--kafka-image", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn kafka_hosts_and_tokens() {
+        assert_eq!(
+            check_kafka_host("--kafka-ip", "10.0.1.4").unwrap(),
+            "10.0.1.4"
+        );
+        assert_eq!(
+            check_kafka_host("--kafka-ip", "fd00::4").unwrap(),
+            "[fd00::4]"
+        );
+        assert!(check_kafka_host("--kafka-ip", "0.0.0.0").is_err());
+        assert!(check_kafka_host("--kafka-ip", "a b").is_err());
+        assert!(check_kafka_host("--kafka-ip", "a\u{85}b").is_err());
+        assert!(check_token("--token-env", "eyJhbGciOi.J9.x-_").is_ok());
+        let e = check_token("--token-env", "secret\"x")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
+    }
+}

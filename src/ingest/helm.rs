@@ -1,0 +1,190 @@
+//! The data-ingestion backend on Kubernetes (seed 004, option B), with Akto's charts as they
+//! are: `akto-mini-runtime` (Kafka and the mini-runtime) and `data-ingestion-service` (the
+//! ingest endpoint; the current mini-runtime chart no longer contains it, whatever the seed
+//! says). The token goes into a Secret created by the script from an environment variable at
+//! run time, and the chart reads it from there (`useSecretsForDatabaseAbstractorToken`):
+//! never in a values file, never on a command line.
+
+use serde::Serialize;
+
+use super::File;
+use crate::error::refuse;
+use crate::http_url::BaseUrl;
+use crate::k8s::check_k8s_name;
+use crate::render;
+
+pub const SCRIPT_FILE: &str = "install.sh";
+pub const RUNTIME_VALUES_FILE: &str = "mini-runtime-values.yaml";
+pub const INGESTION_VALUES_FILE: &str = "data-ingestion-values.yaml";
+/// The release names; the data-ingestion chart's default Kafka address
+/// (`akto-mini-runtime-mini-runtime:9092`) follows from the first.
+pub const RUNTIME_RELEASE: &str = "akto-mini-runtime";
+pub const INGESTION_RELEASE: &str = "data-ingestion-service";
+/// The in-cluster port of the ingest service (the Compose stack's host port, for one URL
+/// shape everywhere); the container listens on 8080.
+pub const SERVICE_PORT: u16 = 9091;
+
+/// An environment variable name, as a POSIX shell reads it.
+pub fn check_env_name(input: &str, value: &str) -> anyhow::Result<String> {
+    let ok = value
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !ok {
+        return Err(refuse(
+            input,
+            value,
+            "an environment variable name is letters, digits and `_`, not starting with a digit",
+            "e.g. DATABASE_ABSTRACTOR_SERVICE_TOKEN",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A chart version: semver characters only.
+pub fn check_chart_version(input: &str, value: &str) -> anyhow::Result<String> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b));
+    if !ok {
+        return Err(refuse(
+            input,
+            value,
+            "a chart version is letters, digits, `.`, `+` and `-`",
+            "list them with: helm search repo akto/ --versions",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct HelmSetup {
+    pub namespace: String,
+    pub token_env: String,
+    pub secret_name: String,
+    pub abstractor_url: BaseUrl,
+    pub chart_version: Option<String>,
+    pub ingestion_chart_version: Option<String>,
+    /// `ClusterIP` or `LoadBalancer`.
+    pub service_type: &'static str,
+}
+
+impl HelmSetup {
+    /// Checks the names that land in the script and the values.
+    pub fn check(&self) -> anyhow::Result<()> {
+        check_k8s_name("--namespace", &self.namespace, true)?;
+        check_k8s_name("--secret-name", &self.secret_name, false)?;
+        check_env_name("--token-env", &self.token_env)?;
+        for (flag, v) in [
+            ("--chart-version", &self.chart_version),
+            ("--ingestion-chart-version", &self.ingestion_chart_version),
+        ] {
+            if let Some(v) = v {
+                check_chart_version(flag, v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    namespace: &'a str,
+    token_env: &'a str,
+    secret_name: &'a str,
+    abstractor_url: &'a str,
+    chart_version: Option<&'a str>,
+    ingestion_chart_version: Option<&'a str>,
+    service_type: &'a str,
+    runtime_release: &'static str,
+    ingestion_release: &'static str,
+    kafka: String,
+    port: u16,
+    ingest_url: String,
+    runtime_values: &'static str,
+    ingestion_values: &'static str,
+}
+
+/// Renders the script and both values files, and reads the values back.
+pub fn render(setup: &HelmSetup) -> anyhow::Result<Vec<File>> {
+    setup.check()?;
+    let ctx = Context {
+        namespace: &setup.namespace,
+        token_env: &setup.token_env,
+        secret_name: &setup.secret_name,
+        abstractor_url: setup.abstractor_url.as_str(),
+        chart_version: setup.chart_version.as_deref(),
+        ingestion_chart_version: setup.ingestion_chart_version.as_deref(),
+        service_type: setup.service_type,
+        runtime_release: RUNTIME_RELEASE,
+        ingestion_release: INGESTION_RELEASE,
+        kafka: format!("{RUNTIME_RELEASE}-mini-runtime:9092"),
+        port: SERVICE_PORT,
+        ingest_url: format!(
+            "http://{INGESTION_RELEASE}.{}.svc.cluster.local:{SERVICE_PORT}",
+            setup.namespace
+        ),
+        runtime_values: RUNTIME_VALUES_FILE,
+        ingestion_values: INGESTION_VALUES_FILE,
+    };
+    let files = vec![
+        File {
+            name: SCRIPT_FILE,
+            text: render::render("ingest/helm-install.sh.j2", &ctx)?,
+            private: false,
+        },
+        File {
+            name: RUNTIME_VALUES_FILE,
+            text: render::render("ingest/helm-mini-runtime-values.yaml.j2", &ctx)?,
+            private: false,
+        },
+        File {
+            name: INGESTION_VALUES_FILE,
+            text: render::render("ingest/helm-data-ingestion-values.yaml.j2", &ctx)?,
+            private: false,
+        },
+    ];
+    check(setup, &files).map_err(|problem| {
+        anyhow::anyhow!("internal error: the generated Helm files failed their own check ({problem}); nothing was written. Please report this with the command line you used.")
+    })?;
+    Ok(files)
+}
+
+fn check(setup: &HelmSetup, files: &[File]) -> Result<(), String> {
+    use serde_yaml::Value;
+    let runtime: Value = serde_yaml::from_str(&files[1].text).map_err(|e| e.to_string())?;
+    let env = &runtime["mini_runtime"]["aktoApiSecurityRuntime"]["env"];
+    if env["useSecretsForDatabaseAbstractorToken"] != Value::Bool(true) {
+        return Err("the runtime does not read its token from the Secret".into());
+    }
+    if env["databaseAbstractorTokenSecrets"]["existingSecret"].as_str()
+        != Some(setup.secret_name.as_str())
+    {
+        return Err("existingSecret".into());
+    }
+    if env.get("databaseAbstractorToken").is_some()
+        || env["databaseAbstractorTokenSecrets"].get("token").is_some()
+    {
+        return Err("a token value in the values".into());
+    }
+    let ingestion: Value = serde_yaml::from_str(&files[2].text).map_err(|e| e.to_string())?;
+    let svc = &ingestion["dataIngestionService"]["service"];
+    if svc["port"].as_u64() != Some(u64::from(SERVICE_PORT))
+        || svc["targetPort"].as_u64() != Some(8080)
+    {
+        return Err("service ports".into());
+    }
+    if !files[0]
+        .text
+        .contains(&format!("\"${{{}}}\"", setup.token_env))
+    {
+        return Err("the script does not read the token variable".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Akto's ingest side: the contract every gateway artifact sends to (one field list, one
+//! synthetic record for `verify`), the targets named in existing artifacts, and the
+//! deployments of the data-ingestion service (Docker Compose, Helm).
+//!
+//! Domain only: no network, terminal or file system; `app::ingest` and `app::verify` do the
+//! I/O.
+
+pub mod compose;
+pub mod contract;
+pub mod helm;
+pub mod target;
+
+/// A rendered file of a multi-file artifact.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub name: &'static str,
+    pub text: String,
+    /// Holds a secret: written mode 0600, never printed with a real secret in it.
+    pub private: bool,
+}
