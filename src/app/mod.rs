@@ -15,6 +15,7 @@ use crate::output;
 mod apim;
 mod aws;
 mod kong;
+mod kong_verify;
 mod lint;
 
 /// Runs the command; `Err` means exit 2 (usage, input or I/O error).
@@ -22,7 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
         Command::Aws(cmd) => aws::run(&cmd),
-        Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
+        Command::Kong(cmd) => kong::run(&cmd),
         Command::Lint(args) => lint::run(&args),
         Command::Rules => lint::list_rules(),
         Command::Rule(args) => lint::show_rule(&args.id),
