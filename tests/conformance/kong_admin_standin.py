@@ -228,6 +228,11 @@ def write_entity(body, pid, existing, parent_field, parent_ref):
 
 class Handler(BaseHTTPRequestHandler):
     def reply(self, status, body):
+        # The state is on disk before the answer leaves, so a client that has its answer
+        # can read the state.
+        requests_log.append({"method": self.command, "path": self.path, "status": status})
+        with open(args.state, "w") as f:
+            json.dump({"plugins": plugins, "requests": requests_log}, f)
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -240,12 +245,9 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         url = urlsplit(self.path)
         try:
-            status = self.route(url)
+            self.route(url)
         except Refusal as r:
-            status = self.reply(r.status, r.body)
-        requests_log.append({"method": self.command, "path": self.path, "status": status})
-        with open(args.state, "w") as f:
-            json.dump({"plugins": plugins, "requests": requests_log}, f)
+            self.reply(r.status, r.body)
 
     def route(self, url):
         if args.token and self.headers.get("Kong-Admin-Token") != args.token:

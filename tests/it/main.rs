@@ -8,6 +8,8 @@ mod apim_snapshots;
 mod aws;
 mod common;
 mod kong;
+mod kong_admin;
+mod kong_verify;
 mod lint_cli;
 mod lint_corpus;
 mod lint_props;

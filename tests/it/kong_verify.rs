@@ -1,0 +1,1 @@
+//! `akto-connect kong verify` against the Admin API stand-in.
