@@ -191,7 +191,9 @@ fn find_plugin(admin: &Admin, scope: &Scope) -> anyhow::Result<Result<Option<Fou
             return Ok(Ok(found));
         }
         match next {
-            Some(n) => path = n,
+            // Kong's next page link drops the page size.
+            Some(n) if n.contains("size=") => path = n,
+            Some(n) => path = format!("{n}&size=1000"),
             None => return Ok(Ok(None)),
         }
     }

@@ -15,7 +15,8 @@ What it reproduces:
   {version, priority}), plugins.enabled_in_cluster.
 - Services "orders" and route "orders-api" exist (by name or id); others are 404 Not found.
 - GET /plugins, /services/{s}/plugins, /routes/{r}/plugins: paged lists (size, default 100,
-  at most 1000; `next` is the path of the next page, or null).
+  at most 1000; `next` is the path of the next page without the size, as Kong writes it, or
+  null).
 - POST to those lists: creates (201). A second plugin of the same name on the same scope is
   409 (unique constraint on name + service + route + consumer), on POST and PUT alike.
 - PUT/GET/PATCH/DELETE .../plugins/{key}: a UUID key upserts by id on every version. A
@@ -35,7 +36,7 @@ import sys
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlsplit, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 PLUGIN = "akto-api-discovery"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -344,16 +345,19 @@ class Handler(BaseHTTPRequestHandler):
         offset = 0
         if "offset" in q:
             try:
-                offset = int(base64.urlsafe_b64decode(q["offset"][0]).decode())
+                offset = int(base64.b64decode(q["offset"][0]).decode())
             except Exception:
                 raise Refusal(400, {"message": "invalid offset"})
         rows = [p for p in plugins if not parent_field or p.get(parent_field) == parent_ref]
         chunk = rows[offset:offset + size]
-        nxt = None
+        nxt = token = None
         if offset + size < len(rows):
-            token = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
-            nxt = "%s?offset=%s%s" % (url.path, token, "&size=%d" % size if "size" in q else "")
-        return {"data": chunk, "next": nxt, "offset": nxt and token}
+            # As Kong: the offset escaped, the parent by id, and no size (the next page has
+            # the default size unless the client asks again).
+            token = base64.b64encode(str(offset + size).encode()).decode()
+            prefix = "/%ss/%s" % (parent_field, parent_ref["id"]) if parent_field else ""
+            nxt = "%s/plugins?offset=%s" % (prefix, quote(token, safe=""))
+        return {"data": chunk, "next": nxt, "offset": token}
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 

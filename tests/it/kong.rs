@@ -90,8 +90,6 @@ fn deck_kic_helm_pass_their_schemas_for_each_kong_version_and_scope() {
         ("3.0", "3.0", false),
         ("3.1.1", "3.0", false),
         ("3.2", "3.0", true),
-        ("3.4", "3.0", true),
-        ("3.10", "3.0", true),
     ];
     for (version, deck_version, with_instance) in versions {
         for format in ["deck", "kic", "helm"] {

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::{require_tool, test_file};
 use crate::kong::{enable, scopes};
@@ -365,35 +365,60 @@ fn script_names_a_missing_service_and_an_unreachable_kong() {
     );
 }
 
-#[test]
-#[ignore = "needs bash, curl and python3"]
-fn script_pages_through_a_long_plugin_list() {
-    require_standin_tools();
-    // 1,200 other plugins first, then a global akto-api-discovery made earlier by hand.
+/// 1,200 other plugins on the scope first, then an akto-api-discovery plugin made earlier by
+/// hand, as the last entry.
+pub fn long_list(scope: &str) -> (Value, &'static str) {
+    let service = match scope {
+        "service" => json!({"id": SERVICE_ID}),
+        _ => Value::Null,
+    };
     let mut preload: Vec<Value> = (0..1200)
         .map(|i| {
-            serde_json::json!({"name": "cors", "route": {"id": format!("00000000-0000-4000-8000-{i:012}")}})
+            json!({"name": "cors", "service": service,
+                   "route": {"id": format!("00000000-0000-4000-8000-{i:012}")}})
         })
         .collect();
     let earlier = "11111111-2222-4333-8444-555555555555";
     preload.push(
-        serde_json::json!({"id": earlier, "name": "akto-api-discovery",
-        "config": {"service_url": "http://old:9091", "timeout": 30000, "log_level": "warn"}}),
+        json!({"id": earlier, "name": "akto-api-discovery", "service": service,
+        "config": {"service_url": INGEST, "timeout": 30000, "log_level": "warn"}}),
     );
-    let standin = StandIn::start(&[], Some(&Value::Array(preload)));
-    let (code, out, err) = run_script(&script(&["--global"], INGEST), &standin, None);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains(earlier), "{out}");
-    let plugins = akto(&standin.plugins());
-    assert_eq!(plugins.len(), 1, "{plugins:?}");
-    assert_eq!(plugins[0]["config"]["service_url"], INGEST);
-    let pages = standin.state()["requests"]
+    (Value::Array(preload), earlier)
+}
+
+/// Requests for plugin list pages.
+pub fn list_pages(standin: &StandIn) -> usize {
+    standin.state()["requests"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["path"].as_str().unwrap().starts_with("/plugins?"))
-        .count();
-    assert_eq!(pages, 2, "1,201 plugins are two pages of 1,000");
+        .filter(|r| r["path"].as_str().unwrap().contains("plugins?"))
+        .count()
+}
+
+#[test]
+#[ignore = "needs bash, curl and python3"]
+fn script_pages_through_a_long_plugin_list() {
+    require_standin_tools();
+    for (scope, args) in [
+        ("global", vec!["--global"]),
+        ("service", vec!["--service", "orders"]),
+    ] {
+        let (preload, earlier) = long_list(scope);
+        let standin = StandIn::start(&[], Some(&preload));
+        let (code, out, err) = run_script(&script(&args, "http://10.0.1.4:9091"), &standin, None);
+        assert_eq!(code, 0, "{scope}: {err}");
+        assert!(out.contains(earlier), "{scope}: {out}");
+        let plugins = akto(&standin.plugins());
+        assert_eq!(plugins.len(), 1, "{scope}: {plugins:?}");
+        assert_eq!(plugins[0]["config"]["service_url"], "http://10.0.1.4:9091");
+        // Kong's next link drops the size; the script asks for 1,000 again.
+        assert_eq!(
+            list_pages(&standin),
+            2,
+            "{scope}: 1,201 plugins are two pages of 1,000"
+        );
+    }
 }
 
 /// The stand-in refuses what Kong refuses: the old script's PUT by instance name and the

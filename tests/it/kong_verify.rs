@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::common::{bin, run};
-use crate::kong_admin::{require_standin_tools, StandIn, INGEST, VERSIONS};
+use crate::kong_admin::{list_pages, long_list, require_standin_tools, StandIn, INGEST, VERSIONS};
 
 /// Runs `kong verify ARGS` against `url` in both formats: (code, text, json).
 fn verify(url: &str, token: Option<&str>, args: &[&str]) -> (i32, String, Value) {
@@ -297,5 +297,24 @@ fn connection_failures_and_usage_errors_exit_2() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty());
         assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+#[ignore = "needs python3"]
+fn verify_follows_kongs_paging() {
+    require_standin_tools();
+    for (scope, args) in [
+        ("global", vec!["--global"]),
+        ("service", vec!["--service", "orders"]),
+    ] {
+        let (preload, earlier) = long_list(scope);
+        let s = StandIn::start(&[], Some(&preload));
+        let (code, text, report) = verify(&s.url, None, &args);
+        assert_eq!(code, 0, "{scope}: {text}");
+        expect(&report, &ALL_OK);
+        assert!(text.contains(earlier), "{scope}: {text}");
+        // two runs (text and JSON), two pages each
+        assert_eq!(list_pages(&s), 4, "{scope}");
     }
 }
