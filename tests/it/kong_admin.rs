@@ -518,3 +518,32 @@ fn scripts_pass_shellcheck_and_ids_match_an_independent_uuid5() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs bash, curl and python3"]
+fn an_instance_name_taken_elsewhere_is_explained() {
+    require_standin_tools();
+    // On 3.2+, instance names are unique: one on the route already holds the service's name.
+    let taken = json!([{"name": "akto-api-discovery", "route": {"id": ROUTE_ID},
+        "instance_name": "akto-api-discovery-service-orders",
+        "config": {"service_url": INGEST, "timeout": 30000, "log_level": "warn"}}]);
+    let standin = StandIn::start(&["--version", "3.4.2"], Some(&taken));
+    let (code, _, err) = run_script(&script(&["--service", "orders"], INGEST), &standin, None);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("HTTP 409") && err.contains("--instance-name"),
+        "{err}"
+    );
+    assert_eq!(akto(&standin.plugins()).len(), 1);
+    let (code, out, err) = run_script(
+        &script(
+            &["--service", "orders", "--instance-name", "akto-orders"],
+            INGEST,
+        ),
+        &standin,
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("enabled"), "{out}");
+    assert_eq!(akto(&standin.plugins()).len(), 2);
+}
