@@ -1,8 +1,15 @@
 //! Kong: enabling Akto's `akto-api-discovery` plugin in the form a Kong user deploys with (an
-//! Admin API script, decK, Kong Ingress Controller resources, a Compose override, Helm values).
+//! Admin API script, decK, Kong Ingress Controller resources, a Compose override, Helm values),
+//! and judging a running Kong for `kong verify`.
 //!
 //! The model is checked here; the templates in `templates/kong/` only place checked values,
-//! each escaped for its context (shell word, JSON, YAML scalar).
+//! each escaped for its context (shell word, JSON, YAML scalar). Versions and modes follow
+//! DESIGN §5: a plugin id that is a UUID v5 of scope and instance name upserts on every Kong
+//! since 2.0; `instance_name` only from 3.2; decK `_format_version` "1.1" before 3.0.
+//!
+//! Submodules: `version` (what each Kong accepts), `flags` (which flag each format uses),
+//! `compose` (the user's `KONG_PLUGINS`), `admin` (reading Admin API answers), `verify` (the
+//! checklist).
 
 use serde::Serialize;
 use uuid::Uuid;
