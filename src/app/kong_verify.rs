@@ -9,7 +9,7 @@ use crate::http_url::BaseUrl;
 use crate::kong::admin::{find_on_scope, FoundPlugin, NodeInfo};
 use crate::kong::verify::{self, Check, Report};
 use crate::kong::{check_kong_name, Scope};
-use crate::net::{Client, NetConfig, Request};
+use crate::net::{Client, NetConfig, NetErrorKind, Request};
 use crate::output;
 
 /// Most pages of a plugin list followed (1000 plugins a page).
@@ -29,7 +29,14 @@ impl Admin {
             req = req.header("Kong-Admin-Token", t.clone());
         }
         let resp = self.client.send(&req).map_err(|e| {
-            anyhow::anyhow!("cannot reach Kong's Admin API: {e} (give the Admin API with --admin-url or KONG_ADMIN_URL)")
+            let why = match e.kind {
+                NetErrorKind::TlsToPlainHttp => format!(
+                    "{}: the server answered in plain HTTP, not TLS: use http:// for this port (Kong's Admin API listens in plain HTTP on 8001 and in TLS on 8444 by default)",
+                    e.url
+                ),
+                _ => e.to_string(),
+            };
+            anyhow::anyhow!("cannot reach Kong's Admin API: {why} (give the Admin API with --admin-url or KONG_ADMIN_URL)")
         })?;
         Ok((resp.status, resp.json().ok()))
     }

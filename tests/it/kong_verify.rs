@@ -318,3 +318,61 @@ fn verify_follows_kongs_paging() {
         assert_eq!(list_pages(&s), 4, "{scope}");
     }
 }
+
+#[test]
+fn timeouts_and_tls_to_a_plain_port_name_the_url_and_the_cause() {
+    use std::io::{Read, Write};
+    // A port that accepts and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let (code, out, err) = run(bin().env_remove("KONG_ADMIN_TOKEN").args([
+        "kong",
+        "verify",
+        "--admin-url",
+        &url,
+        "--global",
+        "--timeout",
+        "1",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains(&format!("{url}/: no answer within")) && err.contains("firewall"),
+        "{err}"
+    );
+    drop(silent);
+
+    // https:// to a port that speaks plain HTTP.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = plain.local_addr().unwrap();
+    // One connection: a TLS failure is not retried.
+    let server = std::thread::spawn(move || {
+        let Ok((mut s, _)) = plain.accept() else {
+            return;
+        };
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let (code, _, err) = run(bin().env_remove("KONG_ADMIN_TOKEN").args([
+        "kong",
+        "verify",
+        "--admin-url",
+        &format!("https://{addr}"),
+        "--global",
+        "--timeout",
+        "5",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "https://{addr}/: the server answered in plain HTTP"
+        )) && err.contains("8001"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
