@@ -201,7 +201,7 @@ fn script_enables_on_every_scope_and_version_and_reruns_change_nothing() {
             let before = without_updated_at(standin.plugins());
             let (code, out, err) = run_script(&text, &standin, None);
             assert_eq!(code, 0, "{ctx}: {err}");
-            assert!(out.contains("is up to date"), "{ctx}: {out}");
+            assert!(out.starts_with("re-applied"), "{ctx}: {out}");
             assert_eq!(without_updated_at(standin.plugins()), before, "{ctx}");
             let writes = standin.writes();
             assert_eq!(writes.len(), 2, "{ctx}: {writes:?}");
@@ -209,6 +209,17 @@ fn script_enables_on_every_scope_and_version_and_reruns_change_nothing() {
                 assert_eq!(w["method"], "PUT", "{ctx}: {writes:?}");
                 assert_eq!(w["status"], 200, "{ctx}: {writes:?}");
             }
+
+            // A script made again with a new ingest URL changes that plugin, still only one.
+            let (code, _, err) = run_script(&script(&args, "http://10.0.1.4:9091"), &standin, None);
+            assert_eq!(code, 0, "{ctx}: {err}");
+            let plugins = akto(&standin.plugins());
+            assert_eq!(plugins.len(), 1, "{ctx}");
+            assert_eq!(plugins[0]["id"], script_plugin_id(&text), "{ctx}");
+            assert_eq!(
+                plugins[0]["config"]["service_url"], "http://10.0.1.4:9091",
+                "{ctx}"
+            );
         }
     }
 }
