@@ -10,7 +10,7 @@ pub mod lint;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  findings at or above the failure threshold (lint)
+  1  findings at or above the failure threshold (lint); a failed check (kong verify)
   2  usage, input or I/O error: nothing was written";
 
 /// Generate and validate the artifacts that connect API gateways to Akto's traffic ingestion.
@@ -30,7 +30,7 @@ Exit codes:
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
         "Exit codes:\n",
         "  0  success\n",
-        "  1  findings at or above the failure threshold (lint)\n",
+        "  1  findings at or above the failure threshold (lint); a failed check (kong verify)\n",
         "  2  usage, input or I/O error: nothing was written"
     )
 )]
