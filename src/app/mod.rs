@@ -16,6 +16,7 @@ mod apim;
 mod aws;
 mod ingest;
 mod kong;
+mod kong_verify;
 mod lint;
 mod verify;
 
@@ -25,7 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
         Command::Apim(ApimCommand::Fragments(args)) => apim::fragments(&args),
         Command::Aws(cmd) => aws::run(&cmd),
-        Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
+        Command::Kong(cmd) => kong::run(&cmd),
         Command::Ingest(cmd) => ingest::run(&cmd),
         Command::Verify(args) => verify::run(&args),
         Command::Lint(args) => lint::run(&args),

@@ -28,6 +28,10 @@ pub struct FormatOnly {
 const MANIFEST: &[&str] = &["aws", "manifest"];
 const IAM: &[&str] = &["aws", "iam-policy"];
 const APIM_POLICY: &[&str] = &["apim", "policy"];
+const KONG_ENABLE: &[&str] = &["kong", "enable"];
+/// The Kong formats that configure the plugin (compose only installs its files).
+const KONG_PLUGIN: &[&str] = &["curl", "deck", "kic", "helm"];
+const KONG_K8S: &[&str] = &["kic", "helm"];
 const IAC: &[&str] = &["arm", "bicep", "terraform"];
 
 /// Every format-specific flag. To add a command's flags (Kong's, say), add rows here.
@@ -127,6 +131,102 @@ pub const TABLE: &[FormatOnly] = &[
         selector: "format",
         flag: "in_place",
         applies_to: &["rawxml", "xml", ""],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "service_url",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "service",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "route",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "global",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "timeout",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "log_level",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "instance_name",
+        applies_to: KONG_PLUGIN,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "kong_version",
+        applies_to: &["deck", "kic", "helm"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "admin_url",
+        applies_to: &["curl"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "namespace",
+        applies_to: KONG_K8S,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "ingress_class",
+        applies_to: KONG_K8S,
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "kong_namespace",
+        applies_to: &["helm"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "kong_service",
+        applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "plugin_dir",
+        applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "plugins",
+        applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "base_compose",
+        applies_to: &["compose"],
     },
 ];
 

@@ -13,7 +13,7 @@ pub mod verify;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  findings at or above the failure threshold (lint)
+  1  findings at or above the failure threshold (lint); a failed check (kong verify)
   2  usage, input or I/O error: nothing was written";
 
 /// Generate and validate the artifacts that connect API gateways to Akto's traffic ingestion.
@@ -33,7 +33,7 @@ Exit codes:
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
         "Exit codes:\n",
         "  0  success\n",
-        "  1  findings at or above the failure threshold (lint)\n",
+        "  1  findings at or above the failure threshold (lint); a failed check (kong verify)\n",
         "  2  usage, input or I/O error: nothing was written"
     )
 )]

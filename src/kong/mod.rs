@@ -1,55 +1,101 @@
 //! Kong: enabling Akto's `akto-api-discovery` plugin in the form a Kong user deploys with (an
-//! Admin API script, decK, Kong Ingress Controller resources, a Compose override, Helm values).
+//! Admin API script, decK, Kong Ingress Controller resources, a Compose override, Helm values),
+//! and judging a running Kong for `kong verify`.
 //!
 //! The model is checked here; the templates in `templates/kong/` only place checked values,
-//! each escaped for its context (shell word, JSON, YAML scalar).
+//! each escaped for its context (shell word, JSON, YAML scalar). Versions and modes follow
+//! DESIGN §5: a plugin id that is a UUID v5 of scope and instance name upserts on every Kong
+//! since 2.0; `instance_name` only from 3.2; decK `_format_version` "1.1" before 3.0.
+//!
+//! Submodules: `version` (what each Kong accepts), `flags` (which flag each format uses),
+//! `compose` (the user's `KONG_PLUGINS`), `admin` (reading Admin API answers), `verify` (the
+//! checklist).
 
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::error::{check_path_arg, refuse};
 use crate::http_url::BaseUrl;
 use crate::k8s::check_k8s_name;
 use crate::render;
 
+pub mod admin;
+pub mod compose;
+pub mod flags;
+pub mod verify;
+pub mod version;
+
+pub use version::KongVersion;
+
 /// The plugin's name, as Kong knows it.
 pub const PLUGIN: &str = "akto-api-discovery";
 /// Where Kong looks for the plugin's Lua files.
 pub const PLUGIN_PATH: &str = "/usr/local/share/lua/5.1/kong/plugins/akto-api-discovery";
 
-/// Where the plugin runs.
+/// The UUID namespace of plugin ids (fixed for ever: changing it would make every re-run
+/// create a second plugin instead of updating the first).
+pub const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5b0e_8a52_6c1f_4e7a_9d3b_2f4c_8a1e_7d90);
+
+/// Where the plugin runs: the seed's three scopes (Akto's plugin takes no consumer scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     Service(String),
     Route(String),
-    Consumer(String),
     Global,
 }
 
 impl Scope {
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Scope::Service(_) => "service",
             Scope::Route(_) => "route",
-            Scope::Consumer(_) => "consumer",
             Scope::Global => "global",
         }
     }
 
-    fn name(&self) -> Option<&str> {
+    pub fn name(&self) -> Option<&str> {
         match self {
-            Scope::Service(n) | Scope::Route(n) | Scope::Consumer(n) => Some(n),
+            Scope::Service(n) | Scope::Route(n) => Some(n),
             Scope::Global => None,
         }
     }
 
-    fn flag(&self) -> &'static str {
+    pub fn flag(&self) -> &'static str {
         match self {
             Scope::Service(_) => "--service",
             Scope::Route(_) => "--route",
-            Scope::Consumer(_) => "--consumer",
             Scope::Global => "--global",
         }
     }
+
+    /// The Admin API path of the scope's plugins: `/services/orders/plugins`, `/plugins`.
+    pub fn plugins_path(&self) -> String {
+        match self {
+            Scope::Service(n) => format!("/services/{n}/plugins"),
+            Scope::Route(n) => format!("/routes/{n}/plugins"),
+            Scope::Global => "/plugins".to_string(),
+        }
+    }
+
+    /// `service orders`, `route orders-api`, `all traffic (global)`.
+    pub fn label(&self) -> String {
+        match self.name() {
+            Some(n) => format!("{} {n}", self.kind()),
+            None => "all traffic (global)".to_string(),
+        }
+    }
+}
+
+/// The plugin id for a scope and instance name: UUID v5 in [`ID_NAMESPACE`] of
+/// `"{kind}\n{name}\n{instance}"` (`name` empty for global). A PUT to this id upserts on every
+/// Kong since 2.0, so re-runs update the same plugin.
+pub fn plugin_id(scope: &Scope, instance: &str) -> Uuid {
+    let key = format!(
+        "{}\n{}\n{instance}",
+        scope.kind(),
+        scope.name().unwrap_or("")
+    );
+    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,27 +108,59 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Curl,
+        Format::Deck,
+        Format::Kic,
+        Format::Compose,
+        Format::Helm,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Curl => "curl",
+            Format::Deck => "deck",
+            Format::Kic => "kic",
+            Format::Compose => "compose",
+            Format::Helm => "helm",
+        }
+    }
+
     /// Formats whose names become Kubernetes object names.
     fn is_kubernetes(self) -> bool {
         matches!(self, Format::Kic | Format::Helm)
     }
 }
 
-/// Everything a plugin set-up is made from.
+/// The plugin instance: what curl, decK, KIC and Helm configure.
 #[derive(Debug, Clone)]
-pub struct Setup {
+pub struct PluginSetup {
     pub service_url: BaseUrl,
     pub scope: Scope,
     pub timeout_ms: u32,
     /// `debug`, `info`, `warn` or `error`.
     pub log_level: &'static str,
     pub instance_name: Option<String>,
+}
+
+/// Everything a set-up is made from. `plugin` is `None` only for compose, which installs the
+/// plugin's files and configures no instance.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub format: Format,
+    pub plugin: Option<PluginSetup>,
+    /// The Kong the offline formats target (decK format version, `instance_name`).
+    pub kong_version: KongVersion,
     pub admin_url: BaseUrl,
+    /// Where the KongPlugin and the annotated Service live (kic, helm).
     pub namespace: String,
+    /// Where Kong, its plugin ConfigMap and its Helm release live (helm).
+    pub kong_namespace: String,
     pub ingress_class: String,
     pub kong_service: String,
     pub plugin_dir: String,
-    pub format: Format,
+    /// `KONG_PLUGINS` for the Compose override, Akto's plugin included.
+    pub plugins: Vec<String>,
 }
 
 /// A rendered artifact and what the user should hear about it.
@@ -111,7 +189,8 @@ pub fn check_kong_name(input: &str, value: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn default_instance_name(scope: &Scope) -> String {
+/// The instance name used when `--instance-name` is not given.
+pub fn default_instance_name(scope: &Scope) -> String {
     match scope.name() {
         None => format!("{PLUGIN}-global"),
         Some(n) => {
@@ -134,43 +213,94 @@ fn default_instance_name(scope: &Scope) -> String {
 struct Context<'a> {
     plugin: &'static str,
     plugin_path: &'static str,
-    instance_name: &'a str,
+    plugin_id: String,
+    instance_name: String,
+    with_instance_name: bool,
     scope_kind: &'static str,
     scope_name: Option<&'a str>,
     scope_flag: &'static str,
+    scope_label: String,
+    scope_path: String,
     service_url: &'a str,
     timeout_ms: u32,
     log_level: &'a str,
     admin_url: &'a str,
-    admin_path: String,
     body_json: String,
+    body_json_legacy: String,
+    deck_format_version: &'static str,
+    kong_version: String,
     namespace: &'a str,
+    kong_namespace: &'a str,
     ingress_class: &'a str,
     kong_service: &'a str,
     plugin_dir: &'a str,
+    kong_plugins: String,
     configmap: String,
 }
 
 /// Checks the set-up for its format and renders it.
 pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
     let mut warnings = Vec::new();
-    if let Some(name) = setup.scope.name() {
-        if setup.format.is_kubernetes() {
-            check_k8s_name(setup.scope.flag(), name, false)?;
-        } else {
-            check_kong_name(setup.scope.flag(), name)?;
-        }
-    }
-    let instance = setup
-        .instance_name
-        .clone()
-        .unwrap_or_else(|| default_instance_name(&setup.scope));
+    let plugin = match (&setup.plugin, flags::needs_plugin_config(setup.format)) {
+        (Some(p), true) => Some(p),
+        (None, false) => None,
+        (None, true) => anyhow::bail!(
+            "--format {} needs --service-url and one of --service, --route or --global",
+            setup.format.name()
+        ),
+        (Some(_), false) => anyhow::bail!(
+            "--format {} configures no plugin instance: drop --service-url and the scope",
+            setup.format.name()
+        ),
+    };
     if setup.format.is_kubernetes() {
-        check_k8s_name("--instance-name", &instance, false)?;
         check_k8s_name("--namespace", &setup.namespace, true)?;
         check_k8s_name("--ingress-class", &setup.ingress_class, false)?;
-    } else {
-        check_kong_name("--instance-name", &instance)?;
+    }
+    if setup.format == Format::Helm {
+        check_k8s_name("--kong-namespace", &setup.kong_namespace, true)?;
+    }
+    let mut instance = String::new();
+    let mut plugin_id_text = String::new();
+    let (mut body, mut body_legacy) = (String::new(), String::new());
+    if let Some(p) = plugin {
+        if let Some(name) = p.scope.name() {
+            if setup.format.is_kubernetes() {
+                check_k8s_name(p.scope.flag(), name, false)?;
+            } else {
+                check_kong_name(p.scope.flag(), name)?;
+            }
+        }
+        instance = p
+            .instance_name
+            .clone()
+            .unwrap_or_else(|| default_instance_name(&p.scope));
+        if setup.format.is_kubernetes() {
+            check_k8s_name("--instance-name", &instance, false)?;
+        } else {
+            check_kong_name("--instance-name", &instance)?;
+        }
+        if !p.service_url.is_https() {
+            warnings.push(format!(
+                "--service-url {} uses http://: captured traffic travels to Akto in clear; use https:// unless the ingest service is on a private network",
+                p.service_url.as_str()
+            ));
+        }
+        if setup.format.is_kubernetes() && p.service_url.is_loopback() {
+            warnings.push(format!(
+                "--service-url {} points at the loopback address: inside Kong's pod that is the pod itself, not your ingest service; use the ingest service's cluster address (http://data-ingestion-service.<namespace>.svc.cluster.local:9091) or its external URL",
+                p.service_url.as_str()
+            ));
+        }
+        let config = serde_json::json!({
+            "service_url": p.service_url.as_str(),
+            "timeout": p.timeout_ms,
+            "log_level": p.log_level,
+        });
+        body = serde_json::json!({"name": PLUGIN, "instance_name": instance, "config": config})
+            .to_string();
+        body_legacy = serde_json::json!({"name": PLUGIN, "config": config}).to_string();
+        plugin_id_text = plugin_id(&p.scope, &instance).to_string();
     }
     if setup.format == Format::Compose {
         let ok = !setup.kong_service.is_empty()
@@ -186,19 +316,14 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
                 "give the name of the Kong service in your compose file",
             ));
         }
-    }
-    if setup.format == Format::Compose {
         check_path_arg(
             "--plugin-dir",
             &setup.plugin_dir,
             "give the folder holding handler.lua and schema.lua",
         )?;
-    }
-    if !setup.service_url.is_https() {
-        warnings.push(format!(
-            "--service-url {} uses http://: captured traffic travels to Akto in clear; use https:// unless the ingest service is on a private network",
-            setup.service_url.as_str()
-        ));
+        if !setup.plugins.iter().any(|p| p == PLUGIN) {
+            anyhow::bail!("internal error: the plugin list lacks {PLUGIN}");
+        }
     }
     if setup.format == Format::Curl && !setup.admin_url.is_https() && !setup.admin_url.is_loopback()
     {
@@ -207,38 +332,34 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             setup.admin_url.as_str()
         ));
     }
-    let admin_path = match &setup.scope {
-        Scope::Global => format!("/plugins/{instance}"),
-        Scope::Service(n) => format!("/services/{n}/plugins/{instance}"),
-        Scope::Route(n) => format!("/routes/{n}/plugins/{instance}"),
-        Scope::Consumer(n) => format!("/consumers/{n}/plugins/{instance}"),
-    };
-    let body = serde_json::json!({
-        "name": PLUGIN,
-        "instance_name": instance,
-        "config": {
-            "service_url": setup.service_url.as_str(),
-            "timeout": setup.timeout_ms,
-            "log_level": setup.log_level,
-        }
-    });
+    let scope = plugin.map(|p| &p.scope);
     let ctx = Context {
         plugin: PLUGIN,
         plugin_path: PLUGIN_PATH,
-        instance_name: &instance,
-        scope_kind: setup.scope.kind(),
-        scope_name: setup.scope.name(),
-        scope_flag: setup.scope.flag(),
-        service_url: setup.service_url.as_str(),
-        timeout_ms: setup.timeout_ms,
-        log_level: setup.log_level,
+        plugin_id: plugin_id_text,
+        instance_name: instance,
+        with_instance_name: setup.kong_version.has_instance_name(),
+        scope_kind: scope.map_or("", Scope::kind),
+        scope_name: scope.and_then(Scope::name),
+        scope_flag: scope.map_or("", Scope::flag),
+        scope_label: scope.map(Scope::label).unwrap_or_default(),
+        scope_path: scope
+            .map(|s| s.plugins_path().trim_end_matches("/plugins").to_string())
+            .unwrap_or_default(),
+        service_url: plugin.map_or("", |p| p.service_url.as_str()),
+        timeout_ms: plugin.map_or(0, |p| p.timeout_ms),
+        log_level: plugin.map_or("", |p| p.log_level),
         admin_url: setup.admin_url.as_str(),
-        admin_path,
-        body_json: body.to_string(),
+        body_json: body,
+        body_json_legacy: body_legacy,
+        deck_format_version: setup.kong_version.deck_format_version(),
+        kong_version: setup.kong_version.to_string(),
         namespace: &setup.namespace,
+        kong_namespace: &setup.kong_namespace,
         ingress_class: &setup.ingress_class,
         kong_service: &setup.kong_service,
         plugin_dir: &setup.plugin_dir,
+        kong_plugins: setup.plugins.join(","),
         configmap: format!("kong-plugin-{PLUGIN}"),
     };
     let template = match setup.format {
@@ -256,37 +377,91 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
     Ok(Rendered { text, warnings })
 }
 
-/// Reads the YAML back: every document parses, and the plugin's config is what was asked for.
+/// Reads the YAML back: every document parses, the plugin's config is what was asked for,
+/// `instance_name` appears only where the target Kong knows it, and the Compose override
+/// lists every plugin.
 fn verify_yaml(text: &str, setup: &Setup) -> Result<(), String> {
     use serde::Deserialize;
     let mut found_config = false;
     for doc in serde_yaml::Deserializer::from_str(text) {
         let v = serde_yaml::Value::deserialize(doc).map_err(|e| e.to_string())?;
-        if let Some(config) = find_config(&v) {
-            found_config = true;
-            let url = config.get("service_url").and_then(|u| u.as_str());
-            if url != Some(setup.service_url.as_str()) {
-                return Err(format!("service_url reads back as {url:?}"));
+        if let Some(plugin) = &setup.plugin {
+            if let Some((entity, config)) = find_config(&v) {
+                found_config = true;
+                let url = config.get("service_url").and_then(|u| u.as_str());
+                if url != Some(plugin.service_url.as_str()) {
+                    return Err(format!("service_url reads back as {url:?}"));
+                }
+                let timeout = config.get("timeout").and_then(|t| t.as_u64());
+                if timeout != Some(u64::from(plugin.timeout_ms)) {
+                    return Err(format!("timeout reads back as {timeout:?}"));
+                }
+                let has_instance = entity.get("instance_name").is_some();
+                if has_instance && !setup.kong_version.has_instance_name() {
+                    return Err(format!(
+                        "instance_name present for Kong {}",
+                        setup.kong_version
+                    ));
+                }
             }
-            let timeout = config.get("timeout").and_then(|t| t.as_u64());
-            if timeout != Some(u64::from(setup.timeout_ms)) {
-                return Err(format!("timeout reads back as {timeout:?}"));
+            if setup.format == Format::Deck {
+                let fv = v.get("_format_version").and_then(|f| f.as_str());
+                if fv != Some(setup.kong_version.deck_format_version()) {
+                    return Err(format!("_format_version reads back as {fv:?}"));
+                }
+            }
+        }
+        if setup.format == Format::Compose {
+            let plugins = v
+                .get("services")
+                .and_then(|s| s.get(setup.kong_service.as_str()))
+                .and_then(|s| s.get("environment"))
+                .and_then(|e| e.get("KONG_PLUGINS"))
+                .and_then(|p| p.as_str());
+            if plugins != Some(setup.plugins.join(",").as_str()) {
+                return Err(format!("KONG_PLUGINS reads back as {plugins:?}"));
             }
         }
     }
-    if setup.format != Format::Compose && !found_config {
+    if setup.plugin.is_some() && !found_config {
         return Err("no plugin config".into());
     }
     Ok(())
 }
 
-fn find_config(v: &serde_yaml::Value) -> Option<&serde_yaml::Value> {
+/// The plugin entity and its config, in a decK state or a KongPlugin.
+fn find_config(v: &serde_yaml::Value) -> Option<(&serde_yaml::Value, &serde_yaml::Value)> {
     if let Some(c) = v.get("config") {
         if c.get("service_url").is_some() {
-            return Some(c);
+            return Some((v, c));
         }
     }
     v.get("plugins")
         .and_then(|p| p.as_sequence())
-        .and_then(|s| s.iter().find_map(|p| p.get("config")))
+        .and_then(|s| s.iter().find_map(|p| p.get("config").map(|c| (p, c))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_ids_are_fixed_per_scope_and_instance() {
+        let s = Scope::Service("orders".into());
+        let a = plugin_id(&s, "akto-api-discovery-service-orders");
+        assert_eq!(a, plugin_id(&s, "akto-api-discovery-service-orders"));
+        assert_eq!(a.get_version_num(), 5);
+        assert_ne!(
+            a,
+            plugin_id(
+                &Scope::Route("orders".into()),
+                "akto-api-discovery-service-orders"
+            )
+        );
+        assert_ne!(a, plugin_id(&s, "other"));
+        assert_ne!(
+            plugin_id(&Scope::Global, "x"),
+            plugin_id(&Scope::Service(String::new()), "x")
+        );
+    }
 }

@@ -1,7 +1,9 @@
 """Checks akto-connect's Kong artifacts with the tools Kong users' pipelines use.
 
-usage: kong_validate.py FORMAT FILE SHARED_DIR
+usage: kong_validate.py FORMAT FILE SHARED_DIR [DECK_FORMAT_VERSION]
   FORMAT: deck | kic | compose | helm
+  DECK_FORMAT_VERSION: the _format_version a decK file must carry ("3.0" by default; "1.1"
+  for Kong before 3.0)
 Reads FILE with PyYAML (YAML 1.1, as Kubernetes does), validates each document against the
 consumer's schema from SHARED_DIR/schemas, and prints the documents as JSON on success.
 Exits 1 with the reason on failure.
@@ -47,11 +49,12 @@ def check_plugin_resource(shared, doc):
 
 def main():
     fmt, path, shared = sys.argv[1], sys.argv[2], sys.argv[3]
+    deck_version = sys.argv[4] if len(sys.argv) > 4 else "3.0"
     docs = [d for d in yaml.safe_load_all(open(path, encoding="utf-8")) if d is not None]
     if fmt == "deck":
         (doc,) = docs
-        if doc.get("_format_version") != "3.0":
-            fail("_format_version must be the string \"3.0\"")
+        if doc.get("_format_version") != deck_version:
+            fail(f"_format_version must be the string {deck_version!r}, not {doc.get('_format_version')!r}")
         schema = json.load(open(f"{shared}/schemas/kong_json_schema.json"))
         jsonschema.Draft4Validator(schema).validate(doc)
     elif fmt == "kic":

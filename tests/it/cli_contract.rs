@@ -31,16 +31,7 @@ fn kong_compose(extra: &[&str]) -> (i32, String, String) {
     run(bin()
         .env_remove("AKTO_INGEST_URL")
         .env_remove("KONG_ADMIN_URL")
-        .args([
-            "kong",
-            "enable",
-            "--service-url",
-            "https://ingest.example.com",
-            "--service",
-            "orders",
-            "--format",
-            "compose",
-        ])
+        .args(["kong", "enable", "--format", "compose"])
         .args(extra))
 }
 
@@ -189,7 +180,7 @@ struct Sample {
     drop: Vec<&'static str>,
 }
 
-fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
+fn sample(id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
     let s = |args: &[&str]| {
         Some(Sample {
             baseline: Vec::new(),
@@ -269,6 +260,46 @@ fn sample(id: &str, dir: &std::path::Path) -> Option<Sample> {
             args: vec!["--fragment-prefix".into(), "corp".into()],
             drop: Vec::new(),
         }),
+        "service_url" => s(&["--service-url", "https://other.example.com:9091"]),
+        "service" => s(&["--service", "other"]),
+        "route" => Some(Sample {
+            baseline: Vec::new(),
+            args: vec!["--route".into(), "checkout".into()],
+            drop: vec!["--service"],
+        }),
+        "global" => Some(Sample {
+            baseline: Vec::new(),
+            args: vec!["--global".into()],
+            drop: vec!["--service"],
+        }),
+        "timeout" => s(&["--timeout", "1234"]),
+        "log_level" => s(&["--log-level", "debug"]),
+        "instance_name" => s(&["--instance-name", "other-instance"]),
+        "kong_version" => s(&["--kong-version", "2.8"]),
+        "admin_url" => s(&["--admin-url", "http://kong-admin.example.com:8001"]),
+        // The ingress class belongs to the global KongClusterPlugin.
+        "ingress_class" => Some(Sample {
+            baseline: if ["kic", "helm"].contains(&format) {
+                vec!["--global".into()]
+            } else {
+                Vec::new()
+            },
+            args: vec!["--ingress-class".into(), "internal".into()],
+            drop: vec!["--service"],
+        }),
+        "kong_namespace" => s(&["--kong-namespace", "gateway"]),
+        "kong_service" => s(&["--kong-service", "gateway"]),
+        "plugin_dir" => s(&["--plugin-dir", "./other-plugin"]),
+        "plugins" => s(&["--plugins", "bundled,my-custom"]),
+        "base_compose" => {
+            let f = dir.join("compose.yaml");
+            std::fs::write(
+                &f,
+                "services:\n  kong:\n    image: kong:3.4\n    environment:\n      KONG_PLUGINS: bundled,my-custom\n",
+            )
+            .unwrap();
+            s(&["--base-compose", f.to_str().unwrap()])
+        }
         "apim_service" => s(&["--apim-service", "other-service"]),
         "api_id" => s(&["--api-id", "other-api"]),
         "operation_id" => s(&["--operation-id", "other-op"]),
@@ -359,6 +390,15 @@ fn base_args(path: &[&str], selector_value: &str) -> Vec<String> {
             }
             v
         }
+        (["kong", "enable"], "compose") => vec!["--format", "compose"],
+        (["kong", "enable"], f) => vec![
+            "--service-url",
+            "https://ingest.example.com:9091",
+            "--service",
+            "orders",
+            "--format",
+            f,
+        ],
         _ => panic!("no base command line for {path:?}"),
     };
     path.iter().copied().chain(v).map(str::to_string).collect()
@@ -435,6 +475,7 @@ const CHECKED: &[(&[&str], Option<&str>)] = &[
     (&["aws", "log-settings"], Some("format")),
     (&["aws", "env-file"], None),
     (&["apim", "policy"], Some("format")),
+    (&["kong", "enable"], Some("format")),
 ];
 
 #[test]
@@ -493,7 +534,8 @@ fn every_flag_and_format_pair_is_used_or_refused() {
         for format in &formats {
             for arg in cmd.get_arguments() {
                 let id = arg.get_id().as_str();
-                if Some(id) == *selector || id == "help" || id == "version" {
+                // A hidden flag exists only to be refused with its own message.
+                if Some(id) == *selector || id == "help" || id == "version" || arg.is_hide_set() {
                     continue;
                 }
                 // Before and after run in folders of their own, so files written count.
@@ -501,8 +543,8 @@ fn every_flag_and_format_pair_is_used_or_refused() {
                 let missing = || -> Sample {
                     panic!("{path:?}: flag `{id}` has no sample here: add one, and a table row if it applies to some formats only")
                 };
-                let sa = sample(id, dir_a.path()).unwrap_or_else(missing);
-                let sb = sample(id, dir_b.path()).unwrap_or_else(missing);
+                let sa = sample(id, dir_a.path(), format).unwrap_or_else(missing);
+                let sb = sample(id, dir_b.path(), format).unwrap_or_else(missing);
                 let base_a = with(&without(&base_args(path, format), &sa.drop), &sa.baseline);
                 let base_b = with(&without(&base_args(path, format), &sb.drop), &sb.baseline);
                 let before = run_in(Some(dir_a.path()), &base_a);

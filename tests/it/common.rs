@@ -13,21 +13,6 @@ pub fn bin() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("akto-connect").expect("binary builds")
 }
 
-/// Whether an external tool is on PATH. When `AKTO_REQUIRE_CONFORMANCE` is set (as `.ci/run`
-/// does), a missing tool fails the test instead of skipping it.
-pub fn tool(name: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
-    if !found {
-        assert!(
-            std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
-            "{name} is required (AKTO_REQUIRE_CONFORMANCE is set) but is not on PATH"
-        );
-        eprintln!("skipping: {name} is not on PATH (bash .ci/run installs it)");
-    }
-    found
-}
-
 /// Whether a program is on PATH.
 pub fn on_path(name: &str) -> bool {
     std::env::var_os("PATH")
@@ -137,24 +122,6 @@ pub fn option_sets() -> Vec<(String, CaptureOptions)> {
 /// Renders, expecting success.
 pub fn render(opts: &CaptureOptions) -> String {
     capture::render(opts).expect("renders").text
-}
-
-/// A path in `../shared` (the corpus, seeds, schemas), or `None` when it is not there; with
-/// `AKTO_REQUIRE_CONFORMANCE` set, missing is a failure.
-pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("AKTO_REQUIRE_CONFORMANCE").is_none(),
-        "{} is required (AKTO_REQUIRE_CONFORMANCE is set) but missing",
-        p.display()
-    );
-    eprintln!("skipping: {} is missing", p.display());
-    None
 }
 
 /// Runs the binary and returns (exit code, stdout, stderr).

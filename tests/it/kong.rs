@@ -1,66 +1,66 @@
 //! `akto-connect kong enable`: every format for every scope, checked by its consumers (decK's
-//! schema, the KongPlugin/KongClusterPlugin CRDs, the Compose schema and `docker-compose
-//! config`, PyYAML as YAML 1.1), the curl script run against a local recording server, and
-//! every refusal.
+//! schema for Kong 2.8 and 3.x, the KongPlugin/KongClusterPlugin CRDs, the Compose schema and
+//! `docker-compose config`, PyYAML as YAML 1.1), and every refusal. The curl script runs
+//! against the Admin API stand-in in `kong_admin.rs`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{bin, require_python, require_shared, run, shared, test_file, tool};
+use crate::common::{bin, require_python, require_shared, require_tool, run, test_file};
 
 const URL: &str = "https://ingest.example.com:9091";
 
-fn enable(args: &[&str]) -> (i32, String, String) {
+pub fn enable(args: &[&str]) -> (i32, String, String) {
     run(bin()
         .env_remove("KONG_ADMIN_URL")
+        .env_remove("KONG_ADMIN_TOKEN")
         .env_remove("AKTO_INGEST_URL")
         .args(["kong", "enable"])
         .args(args))
 }
 
-fn scopes() -> Vec<(&'static str, Vec<&'static str>)> {
+pub fn scopes() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("service", vec!["--service", "orders"]),
         ("route", vec!["--route", "orders-api"]),
-        ("consumer", vec!["--consumer", "mobile-app"]),
         ("global", vec!["--global"]),
     ]
 }
 
-const FORMATS: [&str; 5] = ["curl", "deck", "kic", "compose", "helm"];
+const PLUGIN_FORMATS: [&str; 4] = ["curl", "deck", "kic", "helm"];
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name.to_string(), text);
+    });
+}
 
 #[test]
 fn snapshots_per_format_and_scope() {
-    for format in FORMATS {
+    for format in PLUGIN_FORMATS {
         for (scope, args) in scopes() {
             let (code, out, err) =
                 enable(&[&["--service-url", URL, "--format", format], args.as_slice()].concat());
             assert_eq!(code, 0, "{format} {scope}: {err}");
-            insta::with_settings!({
-                snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
-                prepend_module_to_snapshot => false,
-                omit_expression => true,
-            }, {
-                insta::assert_snapshot!(format!("kong-{format}-{scope}"), out);
-            });
+            snapshot(&format!("kong-{format}-{scope}"), &out);
         }
     }
-}
-
-/// Whether the Python side of the conformance checks can run here.
-fn python_ready() {
-    require_python(&["yaml", "jsonschema"]);
-    require_shared("schemas");
+    let (code, out, err) = enable(&["--format", "compose", "--plugins", "bundled,my-custom"]);
+    assert_eq!(code, 0, "{err}");
+    snapshot("kong-compose", &out);
 }
 
 /// Runs the Python checker on an artifact; returns its documents as JSON.
-fn validate(format: &str, text: &str) -> Value {
-    let shared = shared("schemas")
-        .expect("../shared/schemas")
+fn validate(format: &str, text: &str, deck_version: &str) -> Value {
+    require_python(&["yaml", "jsonschema"]);
+    let shared = require_shared("schemas")
         .parent()
-        .unwrap()
+        .expect("../shared")
         .to_path_buf();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("artifact.yaml");
@@ -70,6 +70,7 @@ fn validate(format: &str, text: &str) -> Value {
         .arg(format)
         .arg(&file)
         .arg(&shared)
+        .arg(deck_version)
         .output()
         .unwrap();
     assert!(
@@ -82,26 +83,57 @@ fn validate(format: &str, text: &str) -> Value {
 
 #[test]
 #[ignore = "needs python3 with yaml, jsonschema and ../shared"]
-fn yaml_formats_pass_their_schemas_for_every_scope() {
-    python_ready();
-    for format in ["deck", "kic", "compose", "helm"] {
-        for (scope, args) in scopes() {
-            let (code, out, err) =
-                enable(&[&["--service-url", URL, "--format", format], args.as_slice()].concat());
-            assert_eq!(code, 0, "{err}");
-            let docs = validate(format, &out);
-            let text = docs.to_string();
-            if format != "compose" {
-                assert!(
-                    text.contains(r#""service_url":"https://ingest.example.com:9091""#),
-                    "{format} {scope}: {text}"
+fn deck_kic_helm_pass_their_schemas_for_each_kong_version_and_scope() {
+    // (--kong-version, decK _format_version, instance_name expected)
+    let versions = [
+        ("2.8", "1.1", false),
+        ("3.0", "3.0", false),
+        ("3.1.1", "3.0", false),
+        ("3.2", "3.0", true),
+    ];
+    for (version, deck_version, with_instance) in versions {
+        for format in ["deck", "kic", "helm"] {
+            for (scope, args) in scopes() {
+                let (code, out, err) = enable(
+                    &[
+                        &[
+                            "--service-url",
+                            URL,
+                            "--format",
+                            format,
+                            "--kong-version",
+                            version,
+                        ],
+                        args.as_slice(),
+                    ]
+                    .concat(),
                 );
-            }
-            if format == "deck" && scope != "global" {
-                assert_eq!(docs[0]["plugins"][0][scope], args[1], "{text}");
-            }
-            if (format == "kic" || format == "helm") && scope == "global" {
-                assert!(text.contains(r#""kind":"KongClusterPlugin""#), "{text}");
+                assert_eq!(code, 0, "{err}");
+                let docs = validate(format, &out, deck_version);
+                let plugin = match format {
+                    "deck" => &docs[0]["plugins"][0],
+                    "kic" => &docs[0],
+                    _ => &docs[1],
+                };
+                let ctx = format!("{format} {scope} Kong {version}: {docs}");
+                assert_eq!(plugin["config"]["service_url"], URL, "{ctx}");
+                assert_eq!(plugin["config"]["timeout"], 30000, "{ctx}");
+                assert_eq!(
+                    plugin.get("instance_name").is_some(),
+                    with_instance,
+                    "{ctx}"
+                );
+                if format == "deck" && scope != "global" {
+                    assert_eq!(plugin[scope], args[1], "{ctx}");
+                }
+                if format != "deck" {
+                    let kind = if scope == "global" {
+                        "KongClusterPlugin"
+                    } else {
+                        "KongPlugin"
+                    };
+                    assert_eq!(plugin["kind"], kind, "{ctx}");
+                }
             }
         }
     }
@@ -109,13 +141,24 @@ fn yaml_formats_pass_their_schemas_for_every_scope() {
 
 #[test]
 #[ignore = "needs python3 with yaml, jsonschema and ../shared"]
+fn compose_passes_the_compose_schema() {
+    let (code, out, err) = enable(&["--format", "compose", "--plugins", "bundled,my-custom"]);
+    assert_eq!(code, 0, "{err}");
+    let docs = validate("compose", &out, "3.0");
+    assert_eq!(
+        docs[0]["services"]["kong"]["environment"]["KONG_PLUGINS"],
+        "bundled,my-custom,akto-api-discovery"
+    );
+}
+
+#[test]
+#[ignore = "needs python3 with yaml, jsonschema and ../shared"]
 fn yaml_1_1_keeps_tricky_names_strings() {
-    python_ready();
     for name in ["on", "yes", "0755", "1e3", "null", "y"] {
         let (code, out, err) =
             enable(&["--service-url", URL, "--service", name, "--format", "deck"]);
         assert_eq!(code, 0, "{err}");
-        let docs = validate("deck", &out);
+        let docs = validate("deck", &out, "3.0");
         assert_eq!(
             docs[0]["plugins"][0]["service"],
             Value::String(name.into()),
@@ -131,14 +174,14 @@ fn yaml_1_1_keeps_tricky_names_strings() {
             "kic",
             "--instance-name",
             "akto",
+            "--namespace",
+            name,
         ]);
         assert_eq!(code, 0, "{err}");
-        validate("kic", &out);
+        let docs = validate("kic", &out, "3.0");
+        assert_eq!(docs[0]["metadata"]["namespace"], name);
     }
     let (code, out, _) = enable(&[
-        "--service-url",
-        URL,
-        "--global",
         "--format",
         "compose",
         "--kong-service",
@@ -147,204 +190,148 @@ fn yaml_1_1_keeps_tricky_names_strings() {
         "./0755",
     ]);
     assert_eq!(code, 0);
-    let docs = validate("compose", &out);
+    let docs = validate("compose", &out, "3.0");
     assert!(
         docs[0]["services"]["on"]["volumes"][0]["source"] == "./0755",
         "{docs}"
     );
 }
 
+/// A base compose file whose Kong already loads a custom plugin of its own.
+const BASE_COMPOSE: &str = "services:\n  kong:\n    image: kong:3.6\n    environment:\n      KONG_DATABASE: \"off\"\n      KONG_PLUGINS: bundled,my-custom\n    volumes:\n      - ./my-custom:/usr/local/share/lua/5.1/kong/plugins/my-custom:ro\n";
+
 #[test]
-fn compose_override_merges_with_docker_compose_config() {
-    if !tool("docker-compose") {
-        return;
-    }
+#[ignore = "needs docker-compose"]
+fn compose_override_keeps_the_users_plugins_under_docker_compose_config() {
+    require_tool("docker-compose");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("docker-compose.yml"),
-        "services:\n  kong:\n    image: kong:3.6\n    environment:\n      KONG_DATABASE: \"off\"\n      KONG_PLUGINS: bundled\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), BASE_COMPOSE).unwrap();
     std::fs::create_dir_all(dir.path().join("plugin")).unwrap();
-    let (code, out, err) = enable(&[
-        "--service-url",
-        URL,
-        "--service",
-        "orders",
+    std::fs::create_dir_all(dir.path().join("my-custom")).unwrap();
+    let merged = |override_text: &str| {
+        std::fs::write(dir.path().join("akto.yml"), override_text).unwrap();
+        let out = Command::new("docker-compose")
+            .current_dir(dir.path())
+            .args(["-f", "docker-compose.yml", "-f", "akto.yml", "config"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Read from the base file, and given by hand: the same result.
+    let base = dir.path().join("docker-compose.yml");
+    let (code, from_base, err) = run(bin()
+        .args([
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--plugin-dir",
+            "./plugin",
+        ])
+        .arg("--base-compose")
+        .arg(&base));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    let (code, by_hand, _) = enable(&[
         "--format",
         "compose",
         "--plugin-dir",
         "./plugin",
+        "--plugins",
+        "bundled,my-custom",
     ]);
-    assert_eq!(code, 0, "{err}");
-    std::fs::write(dir.path().join("akto.yml"), &out).unwrap();
-    let merged = Command::new("docker-compose")
-        .current_dir(dir.path())
-        .args(["-f", "docker-compose.yml", "-f", "akto.yml", "config"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&merged.stdout);
+    assert_eq!(code, 0);
+    assert_eq!(from_base, by_hand);
+    let text = merged(&from_base);
     assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
-    assert!(
-        text.contains("KONG_PLUGINS: bundled,akto-api-discovery"),
+        text.contains("KONG_PLUGINS: bundled,my-custom,akto-api-discovery"),
         "{text}"
     );
     assert!(
         text.contains("target: /usr/local/share/lua/5.1/kong/plugins/akto-api-discovery"),
         "{text}"
     );
-    assert!(text.contains("read_only: true"), "{text}");
+    assert!(
+        text.contains("/usr/local/share/lua/5.1/kong/plugins/my-custom"),
+        "the user's plugin mount survives: {text}"
+    );
     assert!(
         text.contains("KONG_DATABASE: 'off'") || text.contains("KONG_DATABASE: \"off\""),
         "the base file's settings survive: {text}"
     );
-}
 
-/// Runs a generated curl script against a recording server; returns the recorded requests.
-fn run_script(script: &str, token: Option<&str>, requests: usize) -> (i32, Vec<Value>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("requests.jsonl");
-    let mut server = Command::new("python3")
-        .arg(test_file("conformance/record_server.py"))
-        .arg(&log)
-        .arg(requests.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let script_path = dir.path().join("enable.sh");
-    std::fs::write(&script_path, script).unwrap();
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script_path).env(
-        "KONG_ADMIN_URL",
-        format!("http://127.0.0.1:{}", port.trim()),
-    );
-    match token {
-        Some(t) => cmd.env("KONG_ADMIN_TOKEN", t),
-        None => cmd.env_remove("KONG_ADMIN_TOKEN"),
-    };
-    let out = cmd.output().unwrap();
-    let _ = server.wait();
-    let recorded = std::fs::read_to_string(&log).unwrap_or_default();
-    let reqs = recorded
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        reqs,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-#[test]
-fn curl_script_sends_exactly_the_intended_request() {
-    if !(tool("bash") && tool("curl") && tool("python3")) {
-        return;
-    }
-    for (scope, args) in scopes() {
-        let (code, script, err) = enable(
-            &[
-                &[
-                    "--service-url",
-                    URL,
-                    "--format",
-                    "curl",
-                    "--timeout",
-                    "5000",
-                    "--log-level",
-                    "debug",
-                ],
-                args.as_slice(),
-            ]
-            .concat(),
-        );
-        assert_eq!(code, 0, "{err}");
-        let (code, reqs, err) = run_script(&script, Some("s3cr3t"), 1);
-        assert_eq!(code, 0, "{scope}: {err}");
-        let [req] = reqs.as_slice() else {
-            panic!("{scope}: {reqs:?}")
-        };
-        assert_eq!(req["method"], "PUT");
-        let instance = match scope {
-            "global" => "akto-api-discovery-global".to_string(),
-            _ => format!("akto-api-discovery-{scope}-{}", args[1]),
-        };
-        let path = match scope {
-            "global" => format!("/plugins/{instance}"),
-            _ => format!("/{scope}s/{}/plugins/{instance}", args[1]),
-        };
-        assert_eq!(req["path"], path.as_str());
-        assert_eq!(req["headers"]["content-type"], "application/json");
-        assert_eq!(req["headers"]["kong-admin-token"], "s3cr3t");
-        let body: Value = serde_json::from_str(req["body"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            body,
-            serde_json::json!({
-                "name": "akto-api-discovery",
-                "instance_name": instance,
-                "config": {"service_url": URL, "timeout": 5000, "log_level": "debug"}
-            })
-        );
-        assert!(!script.contains("s3cr3t"));
-    }
-}
-
-#[test]
-fn curl_script_without_token_sends_no_token_and_stops_on_errors() {
-    if !(tool("bash") && tool("curl") && tool("python3")) {
-        return;
-    }
-    let (_, script, _) = enable(&[
-        "--service-url",
-        URL,
-        "--service",
-        "orders",
-        "--format",
-        "curl",
-    ]);
-    let (code, reqs, _) = run_script(&script, None, 1);
+    // Without either flag: a warning that KONG_PLUGINS is replaced.
+    let (code, _, err) = enable(&["--format", "compose"]);
     assert_eq!(code, 0);
     assert!(
-        reqs[0]["headers"].get("kong-admin-token").is_none(),
-        "{reqs:?}"
+        err.contains("--plugins") && err.contains("--base-compose"),
+        "{err}"
     );
+}
 
-    // A name with shell metacharacters is refused, and a Kong error stops the script.
-    let (code, _, _) = enable(&[
-        "--service-url",
-        URL,
-        "--service",
-        "x;rm -rf /",
-        "--format",
-        "curl",
-    ]);
+#[test]
+fn base_compose_problems_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("c.yml");
+    std::fs::write(
+        &base,
+        BASE_COMPOSE.replace("bundled,my-custom", "${PLUGINS}"),
+    )
+    .unwrap();
+    let (code, out, err) = run(bin()
+        .args(["kong", "enable", "--format", "compose", "--base-compose"])
+        .arg(&base));
     assert_eq!(code, 2);
-    let (_, script, _) = enable(&[
-        "--service-url",
-        URL,
-        "--service",
-        "conflict",
+    assert!(out.is_empty());
+    assert!(
+        err.contains("variable") && err.contains("--plugins"),
+        "{err}"
+    );
+    let (code, _, err) = run(bin()
+        .args([
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--kong-service",
+            "gateway",
+            "--base-compose",
+        ])
+        .arg(&base));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no service `gateway`") && err.contains("kong"),
+        "{err}"
+    );
+    let (code, _, err) = run(bin().args([
+        "kong",
+        "enable",
         "--format",
-        "curl",
-    ]);
-    let (code, reqs, err) = run_script(&script, None, 1);
-    assert_ne!(code, 0, "a 409 must fail the script");
-    assert_eq!(reqs.len(), 1);
-    assert!(err.contains("409") || err.contains("error"), "{err}");
+        "compose",
+        "--base-compose",
+        "/nonexistent/c.yml",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--base-compose") && err.contains("cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
 fn refusals_exit_2() {
     let cases: &[(&[&str], &str)] = &[
-        (&["--service-url", URL, "--format", "curl"], "--service"),
+        (&["--service-url", URL, "--format", "curl"], "needs a scope"),
+        (&["--global", "--format", "deck"], "needs --service-url"),
+        (
+            &["--service-url", URL, "--consumer", "mobile", "--format", "curl"],
+            "not per consumer",
+        ),
         (
             &[
                 "--service-url",
@@ -370,6 +357,81 @@ fn refusals_exit_2() {
             ],
             "cannot be used with",
         ),
+        // flags the format does not use
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "curl",
+                "--kong-version",
+                "3.4",
+            ],
+            "--kong-version applies to --format deck or --format kic or --format helm only, not to --format curl",
+        ),
+        (
+            &["--service-url", URL, "--format", "compose"],
+            "--service-url applies to --format curl or --format deck or --format kic or --format helm only, not to --format compose",
+        ),
+        (
+            &["--service", "orders", "--format", "compose"],
+            "--service applies to --format curl or --format deck or --format kic or --format helm only, not to --format compose",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "deck",
+                "--namespace",
+                "shop",
+            ],
+            "--namespace applies to --format kic or --format helm only, not to --format deck",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "kic",
+                "--kong-namespace",
+                "kong",
+            ],
+            "--kong-namespace applies to --format helm only, not to --format kic",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "deck",
+                "--admin-url",
+                "http://localhost:8001",
+            ],
+            "--admin-url applies to --format curl only, not to --format deck",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "helm",
+                "--plugins",
+                "bundled",
+            ],
+            "--plugins applies to --format compose only, not to --format helm",
+        ),
+        (
+            &["--format", "compose", "--plugins", "a", "--base-compose", "x"],
+            "cannot be used with",
+        ),
+        (&["--format", "compose", "--plugins", "bundled,off"], "`off`"),
+        (&["--format", "compose", "--plugins", "a;b"], "not a Kong plugin name"),
         (
             &["--service-url", "ftp://x", "--global", "--format", "curl"],
             "unsupported scheme",
@@ -427,6 +489,42 @@ fn refusals_exit_2() {
                 URL,
                 "--global",
                 "--format",
+                "helm",
+                "--kong-namespace",
+                "Kong",
+            ],
+            "--kong-namespace",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "deck",
+                "--kong-version",
+                "1.5",
+            ],
+            "2.0 or later",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
+                "deck",
+                "--kong-version",
+                "latest",
+            ],
+            "not a Kong version",
+        ),
+        (
+            &[
+                "--service-url",
+                URL,
+                "--global",
+                "--format",
                 "curl",
                 "--instance-name",
                 "a/b",
@@ -474,27 +572,7 @@ fn refusals_exit_2() {
             "--format",
         ),
         (
-            &[
-                "--service-url",
-                URL,
-                "--global",
-                "--format",
-                "curl",
-                "--admin-url",
-                "localhost:8001",
-            ],
-            "no scheme",
-        ),
-        (
-            &[
-                "--service-url",
-                URL,
-                "--global",
-                "--format",
-                "compose",
-                "--kong-service",
-                "a b",
-            ],
+            &["--format", "compose", "--kong-service", "a b"],
             "Compose service name",
         ),
     ];
@@ -510,10 +588,115 @@ fn refusals_exit_2() {
 }
 
 #[test]
+fn admin_url_without_scheme_suggests_an_admin_api_url() {
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--global",
+        "--format",
+        "curl",
+        "--admin-url",
+        "localhost:8001",
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("--admin-url 'localhost:8001': no scheme"),
+        "{err}"
+    );
+    assert!(err.contains("http://localhost:8001"), "{err}");
+    assert!(
+        !err.contains("ingest"),
+        "an Admin API is not an ingest URL: {err}"
+    );
+}
+
+#[test]
+fn environment_supplies_urls_only_where_they_are_used() {
+    // AKTO_INGEST_URL set for compose is not a flag given: no refusal.
+    let (code, _, err) = run(bin()
+        .env("AKTO_INGEST_URL", URL)
+        .env_remove("KONG_ADMIN_URL")
+        .args([
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--plugins",
+            "bundled",
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(bin()
+        .env("AKTO_INGEST_URL", URL)
+        .env("KONG_ADMIN_URL", "http://kong-admin.internal:8001")
+        .args(["kong", "enable", "--global", "--format", "curl"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(URL), "{out}");
+    assert!(out.contains("http://kong-admin.internal:8001"), "{out}");
+}
+
+#[test]
+fn loopback_service_url_warns_for_cluster_formats_only() {
+    for format in ["kic", "helm"] {
+        let (code, _, err) = enable(&[
+            "--service-url",
+            "http://localhost:9091",
+            "--global",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0);
+        assert!(
+            err.contains("loopback") && err.contains("svc.cluster.local"),
+            "{format}: {err}"
+        );
+    }
+    let (code, _, err) = enable(&[
+        "--service-url",
+        "http://127.0.0.1:9091",
+        "--global",
+        "--format",
+        "curl",
+    ]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("loopback"), "{err}");
+}
+
+#[test]
+fn helm_separates_kongs_namespace_from_the_plugins() {
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--service",
+        "orders",
+        "--format",
+        "helm",
+        "--namespace",
+        "shop",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("kubectl create configmap kong-plugin-akto-api-discovery -n kong "),
+        "{out}"
+    );
+    assert!(
+        out.contains("helm upgrade kong kong/kong -n kong "),
+        "{out}"
+    );
+    assert!(
+        out.contains("kubectl annotate service orders -n shop "),
+        "{out}"
+    );
+    assert!(out.contains("namespace: \"shop\""), "{out}");
+    assert!(!out.contains("-n shop --from-file"), "{out}");
+}
+
+#[test]
 fn output_file_and_http_warning() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("akto.yaml");
     let (code, out, err) = run(bin()
+        .env_remove("AKTO_INGEST_URL")
         .args([
             "kong",
             "enable",
@@ -543,7 +726,17 @@ fn help_shows_examples_for_kong() {
     assert!(
         out.contains("Examples:")
             && out.contains("--format curl | bash")
+            && out.contains("--kong-version 2.8")
+            && out.contains("Flags per format")
             && out.contains("Exit codes"),
+        "{out}"
+    );
+    assert!(!out.contains("--consumer"), "{out}");
+    assert!(out.contains("--kong-namespace") && out.contains("--namespace"));
+    let (code, out, _) = run(bin().args(["kong", "verify", "--help"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Examples:") && out.contains("KONG_ADMIN_TOKEN"),
         "{out}"
     );
 }

@@ -13,6 +13,8 @@ mod cli_contract;
 mod common;
 mod ingest;
 mod kong;
+mod kong_admin;
+mod kong_verify;
 mod lint_cli;
 mod lint_corpus;
 mod lint_props;

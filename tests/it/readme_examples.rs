@@ -130,6 +130,11 @@ fn workspace() -> tempfile::TempDir {
     )
     .unwrap();
     std::fs::write(dir.path().join("paths.txt"), "# paths\n^/api/v1/\n").unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  kong:\n    image: kong:3.4\n    environment:\n      KONG_PLUGINS: bundled\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -220,10 +225,11 @@ fn help_paths() -> Vec<Vec<String>> {
 
 #[test]
 fn every_help_example_runs() {
-    let dir = workspace();
     let mut ran = 0;
     let mut failures = Vec::new();
     for path in help_paths() {
+        // Each page in a fresh folder: one page's examples may write what another's read.
+        let dir = workspace();
         let out = bin().args(&path).arg("--help").output().unwrap();
         assert!(out.status.success(), "{path:?} --help");
         let help = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -1,0 +1,257 @@
+//! `kong verify`: the checklist, judged from Admin API answers (the network calls live in
+//! `app::kong_verify`). Each check holds, fails (with the fix), or is skipped because an
+//! earlier one failed.
+
+use serde::Serialize;
+
+use super::admin::{FoundPlugin, NodeInfo};
+use super::{Scope, PLUGIN, PLUGIN_PATH};
+use crate::http_url::BaseUrl;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Fail,
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// Stable identifier for pipelines: `admin-api`, `kong`, `plugin-installed`, `instance`,
+    /// `service-url`.
+    pub id: &'static str,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn ok(id: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            id,
+            status: Status::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn fail(id: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            id,
+            status: Status::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    pub fn skip(id: &'static str, why: impl Into<String>) -> Check {
+        Check {
+            id,
+            status: Status::Skip,
+            detail: why.into(),
+            fix: None,
+        }
+    }
+}
+
+/// The whole checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub admin_url: String,
+    pub scope: String,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn new(admin_url: &str, scope: &Scope, checks: Vec<Check>) -> Report {
+        Report {
+            admin_url: admin_url.to_string(),
+            scope: scope.label(),
+            ok: checks.iter().all(|c| c.status == Status::Ok),
+            checks,
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "Kong Admin API {}, {PLUGIN} on {}\n",
+            self.admin_url, self.scope
+        );
+        for c in &self.checks {
+            let mark = match c.status {
+                Status::Ok => "ok  ",
+                Status::Fail => "FAIL",
+                Status::Skip => "skip",
+            };
+            out.push_str(&format!("  {mark}  {}\n", c.detail));
+            if let Some(fix) = &c.fix {
+                out.push_str(&format!("        fix: {fix}\n"));
+            }
+        }
+        out.push_str(if self.ok {
+            "all checks hold\n"
+        } else {
+            "a check failed\n"
+        });
+        out
+    }
+}
+
+/// The Admin API answered `GET /` with `status`.
+pub fn admin_api(status: u16, token_sent: bool) -> Check {
+    const ID: &str = "admin-api";
+    match status {
+        200..=299 => Check::ok(
+            ID,
+            if token_sent {
+                "Admin API reachable (token from KONG_ADMIN_TOKEN accepted)"
+            } else {
+                "Admin API reachable (no KONG_ADMIN_TOKEN set, none needed)"
+            },
+        ),
+        401 | 403 if token_sent => Check::fail(
+            ID,
+            format!("the Admin API refused the token from KONG_ADMIN_TOKEN (HTTP {status})"),
+            "set KONG_ADMIN_TOKEN to a valid admin token (RBAC user token) for this Kong",
+        ),
+        401 | 403 => Check::fail(
+            ID,
+            format!("the Admin API requires authentication (HTTP {status})"),
+            "export KONG_ADMIN_TOKEN=<admin token>: it is sent as Kong-Admin-Token",
+        ),
+        404 => Check::fail(
+            ID,
+            "GET / answered 404: this URL is not Kong's Admin API",
+            "point --admin-url at the Admin API (port 8001, or 8444 for TLS), not the proxy (8000)",
+        ),
+        s => Check::fail(
+            ID,
+            format!("GET / answered HTTP {s}"),
+            "check that --admin-url is Kong's Admin API and that Kong is healthy",
+        ),
+    }
+}
+
+/// Version and mode from `GET /`.
+pub fn node(info: &NodeInfo) -> Check {
+    const ID: &str = "kong";
+    let mode = match (info.database.as_deref(), info.role.as_deref()) {
+        (Some("off"), Some("data_plane")) => "hybrid data plane (no database)".to_string(),
+        (Some("off"), _) => "DB-less (database = off: configure it declaratively)".to_string(),
+        (Some(db), Some("control_plane")) => format!("hybrid control plane, database {db}"),
+        (Some(db), _) => format!("database {db}"),
+        (None, _) => "database mode not shown".to_string(),
+    };
+    match info.parsed {
+        Some(v) if v.major >= 2 => Check::ok(ID, format!("Kong {}, {mode}", info.version)),
+        Some(_) => Check::fail(
+            ID,
+            format!("Kong {} is older than 2.0", info.version),
+            "the akto-api-discovery plugin needs Kong Gateway 2.0 or later: upgrade Kong",
+        ),
+        None => Check::fail(
+            ID,
+            format!("cannot read Kong's version {:?}", info.version),
+            "check that --admin-url is Kong's Admin API",
+        ),
+    }
+}
+
+/// Whether the plugin is installed (`plugins.available_on_server`).
+pub fn installed(info: &NodeInfo) -> Check {
+    const ID: &str = "plugin-installed";
+    if info.plugin_installed {
+        Check::ok(
+            ID,
+            format!("{PLUGIN} is installed (plugins.available_on_server)"),
+        )
+    } else {
+        Check::fail(
+            ID,
+            format!("{PLUGIN} is not installed: it is not in plugins.available_on_server"),
+            format!("copy handler.lua and schema.lua to {PLUGIN_PATH}/, set KONG_PLUGINS=bundled,{PLUGIN} (keep your other plugins), restart Kong; `akto-connect kong enable --format compose` or `--format helm` writes that set-up"),
+        )
+    }
+}
+
+/// The instance on the scope: present and enabled.
+pub fn instance(found: Option<&FoundPlugin>, scope: &Scope, dbless: bool) -> Check {
+    const ID: &str = "instance";
+    let scope_args = match scope.name() {
+        Some(n) => format!("{} {n}", scope.flag()),
+        None => "--global".to_string(),
+    };
+    let format = if dbless { "deck" } else { "curl" };
+    let enable = format!(
+        "akto-connect kong enable --service-url <ingest URL> {scope_args} --format {format}{}",
+        if dbless {
+            " (DB-less: add it to your declarative configuration)"
+        } else {
+            " | bash"
+        }
+    );
+    match found {
+        None => Check::fail(
+            ID,
+            format!("no {PLUGIN} plugin on {}", scope.label()),
+            enable,
+        ),
+        Some(p) if !p.enabled => Check::fail(
+            ID,
+            format!("{PLUGIN} on {} (id {}) is disabled", scope.label(), p.id),
+            enable,
+        ),
+        Some(p) => Check::ok(
+            ID,
+            format!(
+                "{PLUGIN} on {} is enabled (id {}{})",
+                scope.label(),
+                p.id,
+                p.instance_name
+                    .as_deref()
+                    .map(|n| format!(", instance_name {n}"))
+                    .unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// `config.service_url`: as expected (when given), and not a loopback address.
+pub fn service_url(found: &FoundPlugin, expected: Option<&BaseUrl>) -> Check {
+    const ID: &str = "service-url";
+    let Some(actual) = found.service_url.as_deref() else {
+        return Check::fail(
+            ID,
+            "the plugin has no config.service_url",
+            "re-run akto-connect kong enable with --service-url",
+        );
+    };
+    if let Some(want) = expected {
+        if actual.trim_end_matches('/') != want.as_str() {
+            return Check::fail(
+                ID,
+                format!("service_url is {actual}, expected {}", want.as_str()),
+                format!(
+                    "re-run akto-connect kong enable --service-url {} with the same scope",
+                    want.as_str()
+                ),
+            );
+        }
+    }
+    match BaseUrl::parse("config.service_url", actual) {
+        Ok(url) if url.is_loopback() => Check::fail(
+            ID,
+            format!("service_url {actual} is a loopback address: Kong in a container or pod reaches itself, not the ingest service"),
+            "use an address Kong can reach, such as the ingest host's IP or its cluster DNS name",
+        ),
+        Ok(_) => Check::ok(ID, format!("service_url {actual}")),
+        Err(e) => Check::fail(
+            ID,
+            format!("service_url {actual} is not a usable base URL ({})", e.problem),
+            "re-run akto-connect kong enable with a valid --service-url",
+        ),
+    }
+}
