@@ -334,10 +334,7 @@ impl Client {
         }
     }
 
-    fn send_once(
-        &self,
-        req: &Request,
-    ) -> Result<Answer, NetErrorKind> {
+    fn send_once(&self, req: &Request) -> Result<Answer, NetErrorKind> {
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(&req.url);

@@ -1,8 +1,11 @@
 //! Azure API Management: the policy dialect reader and the capture-policy builder.
 
+pub mod access;
+pub mod azure;
 pub mod capture;
 pub mod dialect;
 pub mod patterns;
+pub mod specs;
 pub mod tree;
 
 /// The sections of a `<policies>` document, in order.

@@ -12,15 +12,19 @@ use crate::cli::apim::ApimCommand;
 use crate::cli::{Cli, Command};
 use crate::output;
 
+mod access;
 mod apim;
 mod aws;
 mod kong;
 mod lint;
+mod specs;
 
 /// Runs the command; `Err` means exit 2 (usage, input or I/O error).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Apim(ApimCommand::Specs(args)) => specs::run(&args),
+        Command::Apim(ApimCommand::Access(args)) => access::run(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
         Command::Lint(args) => lint::run(&args),

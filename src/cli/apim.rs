@@ -9,6 +9,12 @@ pub enum ApimCommand {
     /// Render the traffic-capture policy (inbound + outbound) for an API or operation.
     #[command(after_long_help = POLICY_HELP)]
     Policy(PolicyArgs),
+    /// Export every API definition (OpenAPI 3 / Swagger 2) of an instance to a directory.
+    #[command(after_long_help = super::specs::SPECS_HELP)]
+    Specs(super::specs::SpecsArgs),
+    /// Set up least-privilege read access for `apim specs`: Azure CLI script or Bicep.
+    #[command(after_long_help = super::access::ACCESS_HELP)]
+    Access(super::access::AccessArgs),
 }
 
 const POLICY_HELP: &str = "\

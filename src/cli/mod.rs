@@ -2,10 +2,12 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod access;
 pub mod apim;
 pub mod aws;
 pub mod kong;
 pub mod lint;
+pub mod specs;
 
 const EXIT_CODES: &str = "\
 Exit codes:
