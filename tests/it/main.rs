@@ -5,6 +5,8 @@ mod apim_cli;
 mod apim_conformance;
 mod apim_props;
 mod apim_snapshots;
+mod apim_specs;
+mod arm_standin;
 mod aws;
 mod common;
 mod kong;
