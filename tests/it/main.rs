@@ -1,6 +1,7 @@
 //! Integration tests, one binary: what a user of the command line sees, and the generated
 //! artifacts checked by the tools that consume them.
 
+mod apim_access;
 mod apim_cli;
 mod apim_conformance;
 mod apim_props;
