@@ -548,3 +548,52 @@ fn progress_is_a_bar_on_a_terminal() {
     );
     no_secret(&text);
 }
+
+/// The README's section: its workflow is YAML with the secrets wired as the command reads them,
+/// and every `akto-connect apim …` command in it parses.
+#[test]
+fn readme_section_examples_are_valid() {
+    use clap::Parser;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("## API definitions from APIM")
+        .expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    let wf: serde_yaml::Value = serde_yaml::from_str(yaml).expect("the workflow is YAML");
+    let steps = wf["jobs"]["export"]["steps"].as_sequence().expect("steps");
+    let export = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("apim specs")))
+        .expect("an export step");
+    for var in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] {
+        assert_eq!(
+            export["env"][var].as_str(),
+            Some(format!("${{{{ secrets.{var} }}}}").as_str())
+        );
+    }
+    assert!(wf["on"]["schedule"][0]["cron"].is_string());
+    // Commands, with their `\` continuations joined.
+    let joined = section.replace("\\\n", " ");
+    let mut seen = 0;
+    for line in joined.lines() {
+        let Some(at) = line.find("akto-connect apim ") else {
+            continue;
+        };
+        let cmd = line[at..].split(" -o ").next().unwrap();
+        let cmd = cmd.split(" #").next().unwrap().trim_end_matches('`');
+        if cmd.contains('…') || cmd.contains("command") {
+            continue;
+        }
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        akto_connect::cli::Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        seen += 1;
+    }
+    assert!(seen >= 3, "found {seen} commands");
+}
