@@ -176,12 +176,23 @@ pub struct ApiEntry {
     pub api_version: String,
     pub revision: String,
     pub is_current: bool,
+    /// `http`, `soap`, `graphql`, `websocket`, `grpc`, `odata` (absent means `http`).
+    pub api_type: String,
 }
 
 impl ApiEntry {
     /// A non-current revision (`;rev=` in its id, or `isCurrent: false`).
     pub fn is_revision(&self) -> bool {
         self.name.contains(";rev=") || !self.is_current
+    }
+
+    /// Whether APIM can export it as OpenAPI/Swagger: GraphQL, WebSocket and gRPC APIs have no
+    /// such definition.
+    pub fn has_openapi(&self) -> bool {
+        !matches!(
+            self.api_type.to_ascii_lowercase().as_str(),
+            "graphql" | "websocket" | "grpc"
+        )
     }
 }
 
@@ -208,6 +219,10 @@ pub fn parse_list_page(body: &[u8]) -> Result<(Vec<ApiEntry>, Option<String>), S
         api_version: Option<String>,
         api_revision: Option<String>,
         is_current: Option<bool>,
+        #[serde(rename = "type")]
+        api_type: Option<String>,
+        #[serde(rename = "apiType")]
+        api_type_alt: Option<String>,
     }
     let page: Page = serde_json::from_slice(body)
         .map_err(|e| format!("the API list is not the JSON ARM answers ({e})"))?;
@@ -216,6 +231,11 @@ pub fn parse_list_page(body: &[u8]) -> Result<(Vec<ApiEntry>, Option<String>), S
         .into_iter()
         .map(|i| ApiEntry {
             is_current: i.properties.is_current.unwrap_or(true),
+            api_type: i
+                .properties
+                .api_type
+                .or(i.properties.api_type_alt)
+                .unwrap_or_else(|| "http".to_string()),
             display_name: i.properties.display_name.unwrap_or_default(),
             path: i.properties.path.unwrap_or_default(),
             api_version: i.properties.api_version.unwrap_or_default(),
@@ -393,6 +413,17 @@ pub fn render_index(entries: &[IndexEntry]) -> String {
     text
 }
 
+/// Whether `file`, a name in the output directory, looks like a definition this command
+/// writes: `.json` or `.yaml`, not hidden, never `index.json` itself. Only such files are ever
+/// pruned.
+pub fn is_own_file(file: &str) -> bool {
+    !file.is_empty()
+        && file != "index.json"
+        && !file.starts_with('.')
+        && !file.contains(['/', '\\', '\0'])
+        && (file.ends_with(".json") || file.ends_with(".yaml"))
+}
+
 /// The entries of an existing `index.json` (none when it cannot be read).
 pub fn parse_index(text: &str) -> Vec<IndexEntry> {
     serde_json::from_str::<Index>(text)
@@ -470,6 +501,23 @@ mod tests {
             "%2E.%2Fx%2Fy.json"
         );
         assert_eq!(file_name(".hidden", SpecFormat::Swagger), "%2Ehidden.json");
+        assert!(is_own_file("a;rev=2.yaml") && is_own_file("%2E.%2Fx.json"));
+        for bad in [
+            "index.json",
+            "../x.json",
+            "a/b.json",
+            ".x.json",
+            "x.txt",
+            "",
+        ] {
+            assert!(!is_own_file(bad), "{bad}");
+        }
+        let graphql = br#"{"value":[{"name":"g","properties":{"type":"graphql"}},{"name":"s","properties":{"apiType":"soap"}},{"name":"h","properties":{}}]}"#;
+        let (apis, _) = parse_list_page(graphql).unwrap();
+        assert_eq!(
+            apis.iter().map(ApiEntry::has_openapi).collect::<Vec<_>>(),
+            [false, true, true]
+        );
     }
 
     #[test]
@@ -504,6 +552,7 @@ mod tests {
             api_version: String::new(),
             revision: "1".into(),
             is_current: true,
+            api_type: "http".into(),
         };
         let e = vec![
             IndexEntry::new(&api("b"), SpecFormat::OpenApiJson, "2".into()),

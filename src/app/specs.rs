@@ -123,6 +123,8 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
 
     let all = ctx.list_apis()?;
     let (chosen, missing) = specs::select(&all, &args.api, args.include_revisions);
+    let (chosen, no_openapi): (Vec<ApiEntry>, Vec<ApiEntry>) =
+        chosen.into_iter().partition(ApiEntry::has_openapi);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("--out {}: cannot create the directory", args.out.display()))?;
 
@@ -174,6 +176,23 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
                 .to_string(),
         ));
     }
+    // Definition files in the directory that this index does not list.
+    let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+    let mut stale: Vec<String> = std::fs::read_dir(&args.out)
+        .with_context(|| format!("--out {}: cannot list the directory", args.out.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|f| specs::is_own_file(f) && !listed.contains(f.as_str()))
+        .collect();
+    stale.sort_unstable();
+    if args.prune {
+        for f in &stale {
+            std::fs::remove_file(args.out.join(f)).with_context(|| {
+                format!("--prune: cannot delete {}", args.out.join(f).display())
+            })?;
+        }
+    }
     let index_written = write_if_changed(&index_path, specs::render_index(&entries).as_bytes())?;
 
     let mut summary = format!(
@@ -187,6 +206,25 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
             "unchanged"
         }
     );
+    if !no_openapi.is_empty() {
+        summary.push_str(&format!(
+            "\n{} skipped: GraphQL, WebSocket and gRPC APIs have no OpenAPI definition ({})",
+            no_openapi.len(),
+            shorten(no_openapi.iter().map(|a| a.name.as_str()))
+        ));
+    }
+    if !stale.is_empty() {
+        summary.push_str(&format!(
+            "\n{} file(s) of APIs no longer exported {}: {}",
+            stale.len(),
+            if args.prune {
+                "deleted"
+            } else {
+                "left in place (--prune deletes them)"
+            },
+            shorten(stale.iter().map(String::as_str))
+        ));
+    }
     if failures.is_empty() {
         eprintln!("{summary}");
         return Ok(ExitCode::SUCCESS);
@@ -366,6 +404,21 @@ impl Ctx<'_> {
             write_if_changed(&self.out.join(&entry.file), &bytes).map_err(|e| format!("{e:#}"))?;
         Ok(Outcome { entry, written })
     }
+}
+
+/// Up to ten names, comma-separated, then how many more.
+fn shorten<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(printable).collect();
+    let mut text = names
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 10 {
+        text.push_str(&format!(" and {} more", names.len() - 10));
+    }
+    text
 }
 
 /// ARM's `error.code: error.message`, as `, CODE: message`, for a status line.

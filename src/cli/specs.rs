@@ -19,7 +19,8 @@ Examples:
 Writes DIR/<api-id>.json (or .yaml) byte for byte as APIM exports it, and DIR/index.json (id, display
 name, path, version, revision, format, file, sha256; sorted, no timestamps). A file whose content
 has not changed is not rewritten, so a scheduled run followed by `git diff` shows only real changes.
-Non-current revisions (ids with ;rev=) are skipped unless --include-revisions or named by --api.
+Non-current revisions (ids with ;rev=) are skipped unless --include-revisions or named by --api;
+GraphQL, WebSocket and gRPC APIs are skipped (they have no OpenAPI definition).
 
 Exit codes: 0 every API exported; 1 some APIs failed (the others are written; a summary names
 them); 2 bad input, refused credentials, missing role or I/O error.";
@@ -47,6 +48,11 @@ pub struct SpecsArgs {
     /// Also export non-current revisions (ids with ;rev=).
     #[arg(long)]
     pub include_revisions: bool,
+    /// Delete the .json and .yaml files in DIR that index.json does not list (APIs deleted from
+    /// the instance, or written in another --spec): DIR then mirrors the instance. Other files
+    /// are left alone.
+    #[arg(long)]
+    pub prune: bool,
     /// APIs exported at the same time.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub jobs: u32,

@@ -597,3 +597,71 @@ fn readme_section_examples_are_valid() {
     }
     assert!(seen >= 3, "found {seen} commands");
 }
+
+#[test]
+fn an_expired_token_is_renewed_mid_run() {
+    let s = Standin::start(arm_standin::apis(4, 0), 10);
+    s.set(|st| st.expire_first_token_after = Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(s.state.lock().unwrap().tokens_issued, 2, "one renewal");
+    assert_eq!(index(dir.path()).len(), 4);
+    no_secret(&stderr);
+}
+
+#[test]
+fn graphql_apis_are_skipped_and_prune_deletes_what_is_gone() {
+    let s = Standin::start(arm_standin::apis(4, 0), 10);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    assert_eq!(specs(&s, out, &[]).0, 0);
+    // api-02 becomes a GraphQL API, api-04 is deleted from the instance.
+    s.set(|st| {
+        st.apis[1].api_type = "graphql";
+        st.apis.remove(3);
+        st.requests.clear();
+    });
+    let (code, _, stderr) = specs(&s, out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "1 skipped: GraphQL, WebSocket and gRPC APIs have no OpenAPI definition (api-02)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 file(s) of APIs no longer exported left in place (--prune deletes them): api-02.json, api-04.json"),
+        "{stderr}"
+    );
+    assert!(
+        !s.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/apis/api-02")),
+        "not asked for"
+    );
+    let ids: Vec<String> = index(out)
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["api-01", "api-03"]);
+    assert!(out.join("api-04.json").is_file());
+
+    // --prune deletes them, and only them.
+    let (code, _, stderr) = specs(&s, out, &["--prune"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("2 file(s) of APIs no longer exported deleted: api-02.json, api-04.json"),
+        "{stderr}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["api-01.json", "api-03.json", "index.json", "notes.txt"]
+    );
+}

@@ -28,6 +28,8 @@ pub struct Api {
     pub path: String,
     pub revision: String,
     pub is_current: bool,
+    /// `http`, `graphql`, …
+    pub api_type: &'static str,
     /// Bumped to change what the export serves.
     pub content_version: u32,
 }
@@ -60,6 +62,9 @@ pub struct State {
     pub faults: HashMap<String, Fault>,
     pub throttled: Vec<String>,
     pub tokens_issued: u32,
+    /// token-1 is refused (expired) after this many Resource Manager requests.
+    pub expire_first_token_after: Option<usize>,
+    pub arm_requests: usize,
     pub requests: Vec<Seen>,
 }
 
@@ -88,6 +93,7 @@ pub fn apis(n: usize, revisions: usize) -> Vec<Api> {
             path: format!("orders/v{i}"),
             revision: "1".into(),
             is_current: true,
+            api_type: "http",
             content_version: 1,
         })
         .collect();
@@ -98,6 +104,7 @@ pub fn apis(n: usize, revisions: usize) -> Vec<Api> {
             path: format!("orders/v{i}"),
             revision: "2".into(),
             is_current: false,
+            api_type: "http",
             content_version: 1,
         });
     }
@@ -140,6 +147,8 @@ impl Standin {
             faults: HashMap::new(),
             throttled: Vec::new(),
             tokens_issued: 0,
+            expire_first_token_after: None,
+            arm_requests: 0,
             requests: Vec::new(),
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -339,8 +348,20 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         .as_deref()
         .and_then(|a| a.strip_prefix("Bearer token-"))
         .and_then(|n| n.parse::<u32>().ok())
-        .is_some_and(|n| n >= 1 && n <= st.tokens_issued);
-    if !token_ok {
+        .filter(|n| *n >= 1 && *n <= st.tokens_issued);
+    st.arm_requests += 1;
+    let expired = token_ok == Some(1)
+        && st
+            .expire_first_token_after
+            .is_some_and(|n| st.arm_requests > n);
+    if expired {
+        return arm_error(
+            401,
+            "ExpiredAuthenticationToken",
+            "The access token expiry UTC time is earlier than current UTC time.",
+        );
+    }
+    if token_ok.is_none() {
         return arm_error(
             401,
             "InvalidAuthenticationToken",
@@ -375,7 +396,7 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
                     "type": "Microsoft.ApiManagement/service/apis",
                     "name": a.name,
                     "properties": {
-                        "displayName": a.display_name, "path": a.path, "apiRevision": a.revision,
+                        "type": a.api_type, "displayName": a.display_name, "path": a.path, "apiRevision": a.revision,
                         "isCurrent": a.is_current, "protocols": ["https"], "subscriptionRequired": true
                     }
                 })
