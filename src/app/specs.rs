@@ -176,8 +176,17 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
                 .to_string(),
         ));
     }
-    // Definition files in the directory that this index does not list.
-    let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+    // Definition files in the directory that this index does not list (never the file of an
+    // API that failed this time: it may be its last good copy).
+    let failed_files: Vec<String> = failures
+        .iter()
+        .map(|(name, _)| specs::file_name(name, format))
+        .collect();
+    let listed: std::collections::HashSet<&str> = entries
+        .iter()
+        .map(|e| e.file.as_str())
+        .chain(failed_files.iter().map(String::as_str))
+        .collect();
     let mut stale: Vec<String> = std::fs::read_dir(&args.out)
         .with_context(|| format!("--out {}: cannot list the directory", args.out.display()))?
         .filter_map(|e| e.ok())

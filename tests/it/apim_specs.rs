@@ -238,7 +238,7 @@ fn a_500_on_one_api_leaves_the_others_written_and_exits_1() {
         st.apis[0].content_version = 2;
         st.requests.clear();
     });
-    let (code, _, stderr) = specs(&s, out, &["--retries", "1", "--jobs", "2"]);
+    let (code, _, stderr) = specs(&s, out, &["--retries", "1", "--jobs", "2", "--prune"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("2 failed:"), "{stderr}");
     assert!(
@@ -259,6 +259,10 @@ fn a_500_on_one_api_leaves_the_others_written_and_exits_1() {
         .map(|e| e["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["api-01", "api-02", "api-03", "api-05"]);
+    assert!(
+        out.join("api-02.json").is_file(),
+        "--prune keeps a failed API's last good file"
+    );
     // --retries 1: the 500 was tried twice per API
     let n = s
         .requests()
