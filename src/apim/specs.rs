@@ -332,6 +332,8 @@ pub fn check_definition(bytes: &[u8], format: SpecFormat) -> Result<(), String> 
             e.valid_up_to()
         )
     })?;
+    // A byte-order mark is kept in the file but is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let top: Option<Vec<String>> = match format {
         SpecFormat::OpenApiJson | SpecFormat::Swagger => {
             serde_json::from_str::<serde_json::Value>(text)
@@ -530,6 +532,9 @@ mod tests {
         assert!(check_definition(b"{\"openapi\":\"3.0.1\"}", SpecFormat::OpenApiJson).is_ok());
         assert!(check_definition(b"openapi: 3.0.1\ninfo: {}\n", SpecFormat::OpenApiYaml).is_ok());
         assert!(check_definition(b"<html>", SpecFormat::Swagger).is_err());
+        assert!(
+            check_definition(b"\xef\xbb\xbf{\"swagger\":\"2.0\"}", SpecFormat::Swagger).is_ok()
+        );
         assert!(check_definition(b"{\"a\":1}", SpecFormat::Swagger).is_err());
         let msg = token_failure(401, br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret","error_codes":[7000215]}"#);
         assert!(
