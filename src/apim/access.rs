@@ -145,7 +145,7 @@ mod tests {
         let sh = render(&a, AccessFormat::Cli).unwrap();
         assert!(sh.contains("secret_days=90\n"));
         let bicep = render(&a, AccessFormat::Bicep).unwrap();
-        assert!(bicep.contains("uniqueName: 'akto-reader'"));
+        assert!(bicep.contains("var appUniqueName = 'akto-reader'"));
         assert!(bicep.contains("displayName: 'akto reader'"));
     }
 }

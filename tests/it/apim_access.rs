@@ -294,10 +294,12 @@ fn bicep_holds_the_same_role_and_scope() {
     ));
     assert!(bicep.contains(&format!("resource apim 'Microsoft.ApiManagement/service@2022-08-01' existing = {{\n  name: '{SVC}'\n}}")));
     assert!(bicep.contains("  scope: apim\n"));
-    assert!(bicep.contains(&format!("--subscription {SUB} --resource-group {RG} ")));
+    assert!(bicep.contains(&format!("--subscription {SUB} --resource-group '{RG}' ")));
+    assert!(bicep.contains("name: guid(apim.id, appUniqueName, readerRoleId)"));
     assert!(bicep.contains(&scope()));
     assert!(
-        bicep.contains("displayName: 'akto reader'") && bicep.contains("uniqueName: 'akto-reader'")
+        bicep.contains("displayName: 'akto reader'")
+            && bicep.contains("var appUniqueName = 'akto-reader'")
     );
     assert!(bicep.contains("+30 days"));
     assert!(
