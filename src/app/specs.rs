@@ -101,6 +101,14 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let creds = Credentials::from_env()?;
+    if authority
+        .to_ascii_lowercase()
+        .contains(&format!("/{}", creds.tenant.to_ascii_lowercase()))
+    {
+        bail!(
+            "--authority-url (or AZURE_AUTHORITY_HOST) {authority}: give the host only, such as https://login.microsoftonline.com; the tenant from AZURE_TENANT_ID and /oauth2/v2.0/token are appended"
+        );
+    }
     let client = Client::new(NetConfig {
         timeout: Duration::from_secs(args.timeout),
         retries: args.retries,

@@ -669,3 +669,52 @@ fn graphql_apis_are_skipped_and_prune_deletes_what_is_gone() {
         ["api-01.json", "api-03.json", "index.json", "notes.txt"]
     );
 }
+
+#[test]
+fn jobs_bounds_the_exports_in_flight() {
+    let s = Standin::start(arm_standin::apis(12, 0), 5);
+    s.set(|st| st.export_delay = Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "3"]);
+    assert_eq!(code, 0, "{stderr}");
+    let max = s.state.lock().unwrap().max_in_flight;
+    assert!(
+        (2..=3).contains(&max),
+        "at most 3 at a time, and more than one: {max}"
+    );
+    s.set(|st| st.max_in_flight = 0);
+    let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(s.state.lock().unwrap().max_in_flight, 1);
+}
+
+#[test]
+fn an_authority_url_with_the_tenant_is_refused() {
+    let s = Standin::start(arm_standin::apis(1, 0), 10);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .env("AZURE_AUTHORITY_HOST", format!("{}/{TENANT}", s.url))
+        .args([
+            "apim",
+            "specs",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+            "--apim-service",
+            SVC,
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--management-url", &s.url]);
+    let (code, _, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("AZURE_AUTHORITY_HOST") && stderr.contains("give the host only"),
+        "{stderr}"
+    );
+    assert!(s.requests().is_empty());
+}

@@ -65,6 +65,10 @@ pub struct State {
     /// token-1 is refused (expired) after this many Resource Manager requests.
     pub expire_first_token_after: Option<usize>,
     pub arm_requests: usize,
+    /// Each export call takes this long, so concurrent calls overlap.
+    pub export_delay: Duration,
+    pub in_flight: usize,
+    pub max_in_flight: usize,
     pub requests: Vec<Seen>,
 }
 
@@ -149,6 +153,9 @@ impl Standin {
             tokens_issued: 0,
             expire_first_token_after: None,
             arm_requests: 0,
+            export_delay: Duration::ZERO,
+            in_flight: 0,
+            max_in_flight: 0,
             requests: Vec::new(),
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -224,8 +231,21 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, base: &str) -> std::io::Re
         body: String::from_utf8_lossy(&body).into_owned(),
         at: Instant::now(),
     };
+    let export = seen.query.contains("export=true");
+    if export {
+        let delay = {
+            let mut st = state.lock().unwrap();
+            st.in_flight += 1;
+            st.max_in_flight = st.max_in_flight.max(st.in_flight);
+            st.export_delay
+        };
+        std::thread::sleep(delay);
+    }
     let (status, extra, answer) = {
         let mut st = state.lock().unwrap();
+        if export {
+            st.in_flight -= 1;
+        }
         st.requests.push(seen.clone());
         route(&mut st, &seen, base)
     };
