@@ -43,7 +43,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Azure API Management: the Akto traffic-capture policy.
+    /// Azure API Management: the Akto traffic-capture policy; export API definitions.
     #[command(
         subcommand,
         after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"
