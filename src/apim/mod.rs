@@ -1,11 +1,14 @@
 //! Azure API Management: the policy dialect reader and the capture-policy builder.
 
+pub mod access;
+pub mod azure;
 pub mod capture;
 pub mod capture_detect;
 pub mod dialect;
 pub mod iac;
 pub mod inject;
 pub mod patterns;
+pub mod specs;
 pub mod tree;
 
 /// The sections of a `<policies>` document, in order.

@@ -12,12 +12,14 @@ use crate::cli::apim::ApimCommand;
 use crate::cli::{Cli, Command};
 use crate::output;
 
+mod access;
 mod apim;
 mod aws;
 mod ingest;
 mod kong;
 mod kong_verify;
 mod lint;
+mod specs;
 mod verify;
 
 /// Runs the command; `Err` means exit 2 (usage, input or I/O error).
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
         Command::Apim(ApimCommand::Fragments(args)) => apim::fragments(&args),
+        Command::Apim(ApimCommand::Specs(args)) => specs::run(&args),
+        Command::Apim(ApimCommand::Access(args)) => access::run(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(cmd) => kong::run(&cmd),
         Command::Ingest(cmd) => ingest::run(&cmd),

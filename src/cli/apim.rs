@@ -12,6 +12,12 @@ pub enum ApimCommand {
     /// Render the capture as two policy fragments (inbound, outbound) to include from policies.
     #[command(after_long_help = FRAGMENTS_HELP)]
     Fragments(FragmentsArgs),
+    /// Export every API definition (OpenAPI 3 / Swagger 2) of an instance to a directory.
+    #[command(after_long_help = super::specs::SPECS_HELP)]
+    Specs(super::specs::SpecsArgs),
+    /// Set up least-privilege read access for `apim specs`: Azure CLI script or Bicep.
+    #[command(after_long_help = super::access::ACCESS_HELP)]
+    Access(super::access::AccessArgs),
 }
 
 const POLICY_HELP: &str = "\

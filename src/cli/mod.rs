@@ -2,12 +2,14 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod access;
 pub mod apim;
 pub mod aws;
 pub mod format_flags;
 pub mod ingest;
 pub mod kong;
 pub mod lint;
+pub mod specs;
 pub mod verify;
 
 const EXIT_CODES: &str = "\
@@ -44,7 +46,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Azure API Management: the Akto traffic-capture policy.
+    /// Azure API Management: the Akto traffic-capture policy; export API definitions.
     #[command(
         subcommand,
         after_long_help = "Examples:\n  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n  akto-connect apim policy --help"

@@ -92,6 +92,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ingest/helm-data-ingestion-values.yaml.j2",
         include_str!("../../templates/ingest/helm-data-ingestion-values.yaml.j2"),
     ),
+    (
+        "apim/access.sh.j2",
+        include_str!("../../templates/apim/access.sh.j2"),
+    ),
+    (
+        "apim/access.bicep.j2",
+        include_str!("../../templates/apim/access.bicep.j2"),
+    ),
 ];
 
 /// Renders template `name` with `ctx`.
@@ -111,6 +119,7 @@ fn environment() -> anyhow::Result<Environment<'static>> {
     env.add_filter("policy_expr", policy_expr);
     env.add_filter("sh", sh_quote);
     env.add_filter("yaml", yaml_str);
+    env.add_filter("bicep", bicep_str);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -185,6 +194,27 @@ pub fn policy_expr(code: &str, format: &str) -> Result<String, minijinja::Error>
     }
 }
 
+/// Writes a value as a single-quoted Bicep string: `\`, `'` and `${` are escaped, line breaks
+/// and tabs written as escapes.
+pub fn bicep_str(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +271,12 @@ mod tests {
         assert_eq!(sh_quote("it's"), "'it'\\''s'");
         assert_eq!(yaml_str("on"), "\"on\"");
         assert_eq!(yaml_str("a\"\n"), "\"a\\\"\\n\"");
+    }
+
+    #[test]
+    fn bicep_quoting() {
+        assert_eq!(bicep_str("it's"), "'it\\'s'");
+        assert_eq!(bicep_str("a\\b ${x} $y\n"), "'a\\\\b \\${x} $y\\n'");
     }
 
     #[test]

@@ -301,6 +301,10 @@ fn sample(id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
             s(&["--base-compose", f.to_str().unwrap()])
         }
         "apim_service" => s(&["--apim-service", "other-service"]),
+        "subscription" => s(&["--subscription", "11111111-2222-3333-4444-555555555555"]),
+        "resource_group" => s(&["--resource-group", "rg-other"]),
+        "app_name" => s(&["--app-name", "other-reader"]),
+        "secret_days" => s(&["--secret-days", "30"]),
         "api_id" => s(&["--api-id", "other-api"]),
         "operation_id" => s(&["--operation-id", "other-op"]),
         "product_id" => Some(Sample {
@@ -390,6 +394,16 @@ fn base_args(path: &[&str], selector_value: &str) -> Vec<String> {
             }
             v
         }
+        (["apim", "access"], f) => vec![
+            "--subscription",
+            "00000000-0000-0000-0000-000000000000",
+            "--resource-group",
+            "rg-apis",
+            "--apim-service",
+            "contoso",
+            "--format",
+            f,
+        ],
         (["kong", "enable"], "compose") => vec!["--format", "compose"],
         (["kong", "enable"], f) => vec![
             "--service-url",
@@ -476,6 +490,7 @@ const CHECKED: &[(&[&str], Option<&str>)] = &[
     (&["aws", "env-file"], None),
     (&["apim", "policy"], Some("format")),
     (&["kong", "enable"], Some("format")),
+    (&["apim", "access"], Some("format")),
 ];
 
 #[test]

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: what a user of the command line sees, and the generated
 //! artifacts checked by the tools that consume them.
 
+mod apim_access;
 mod apim_cli;
 mod apim_conformance;
 mod apim_estate;
@@ -8,6 +9,8 @@ mod apim_inject_props;
 mod apim_props;
 mod apim_runtime;
 mod apim_snapshots;
+mod apim_specs;
+mod arm_standin;
 mod aws;
 mod cli_contract;
 mod common;

@@ -1,0 +1,56 @@
+//! `akto-connect apim access`
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+pub const ACCESS_HELP: &str = "\
+Examples:
+  # Review, then run with Azure CLI signed in as someone who may create app registrations and
+  # assign roles on the instance (Owner or User Access Administrator)
+  akto-connect apim access --subscription 00000000-1111-2222-3333-444444444444 \\
+      --resource-group rg-apis --apim-service contoso-apim -o apim-access.sh
+  bash apim-access.sh
+
+  # The same as Bicep (Microsoft Graph Bicep extension for the app registration)
+  akto-connect apim access --subscription 00000000-1111-2222-3333-444444444444 \\
+      --resource-group rg-apis --apim-service contoso-apim --format bicep -o apim-access.bicep
+
+The script creates (or reuses) the app registration and its service principal, assigns the built-in
+API Management Service Reader Role (71522526-b88f-4d52-b57f-d31fc3546d0d) on exactly this instance,
+and makes a client secret valid for --secret-days. Every create is guarded by a lookup, so a second
+run changes nothing. The secret is read from az at run time and printed once, with the AZURE_*
+variables `akto-connect apim specs` reads; it is never written to a file.
+
+Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Subscription id (a GUID) of the API Management instance.
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    pub subscription: String,
+    /// Resource group of the instance.
+    #[arg(long, value_name = "RG")]
+    pub resource_group: String,
+    /// Name of the API Management instance (NAME in NAME.azure-api.net).
+    #[arg(long, value_name = "NAME")]
+    pub apim_service: String,
+    /// Display name of the app registration to create or reuse.
+    #[arg(long, value_name = "NAME", default_value = "akto-connect-apim-reader")]
+    pub app_name: String,
+    /// Days until the client secret expires.
+    #[arg(long, value_name = "DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=730))]
+    pub secret_days: u32,
+    /// Azure CLI script, or Bicep.
+    #[arg(long, value_enum, default_value_t = AccessFormatArg::Cli)]
+    pub format: AccessFormatArg,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormatArg {
+    Cli,
+    Bicep,
+}

@@ -1,0 +1,359 @@
+//! `apim access`: the set-up script checked by bash and shellcheck, and run twice against a
+//! fake `az` that keeps state, to show the second run creates nothing; the Bicep form holds the
+//! same role and scope.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{bin, require_tool, run};
+
+const SUB: &str = "00000000-1111-2222-3333-444444444444";
+const RG: &str = "rg-apis(prod).eu";
+const SVC: &str = "contoso-apim";
+const ROLE: &str = "71522526-b88f-4d52-b57f-d31fc3546d0d";
+
+fn scope() -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ApiManagement/service/{SVC}"
+    )
+}
+
+fn access(extra: &[&str]) -> (i32, String, String) {
+    let mut cmd = bin();
+    cmd.env_remove("AZURE_SUBSCRIPTION_ID")
+        .args([
+            "apim",
+            "access",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+            "--apim-service",
+            SVC,
+        ])
+        .args(extra);
+    run(&mut cmd)
+}
+
+/// A stand-in for Azure CLI: answers the calls the script makes from files in $FAKE_AZ_STATE,
+/// and logs each call, one line, arguments separated by `|`.
+const FAKE_AZ: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+state=$FAKE_AZ_STATE
+printf '%s|' "$@" >> "$state/calls"; echo >> "$state/calls"
+query=""
+prev=""
+for a in "$@"; do
+  if [ "$prev" = "--query" ]; then query=$a; fi
+  prev=$a
+done
+has() { [ -e "$state/$1" ]; }
+case "$1 $2 ${3:-}" in
+  "account set "*) ;;
+  "account show "*) echo "tenant-guid" ;;
+  "resource show "*)
+    [ "$4" = "$FAKE_AZ_SCOPE" ] || { echo "ResourceNotFound" >&2; exit 3; }
+    echo "$4" ;;
+  "ad app list")
+    if [ "$query" = "length(@)" ]; then if has app; then echo 1; else echo 0; fi
+    elif has app; then echo "app-guid"; fi ;;
+  "ad app create") touch "$state/app"; echo "app-guid" ;;
+  "ad sp list") if has sp; then echo "sp-guid"; fi ;;
+  "ad sp create") touch "$state/sp"; echo "sp-guid" ;;
+  "role assignment list") if has role; then echo 1; else echo 0; fi ;;
+  "role assignment create") touch "$state/role" ;;
+  "ad app credential") 
+    case "$4" in
+      list) if has secret; then echo 1; else echo 0; fi ;;
+      reset) touch "$state/secret"; echo "fake-secret-Value~1" ;;
+    esac ;;
+  *) echo "fake az: unexpected call: $*" >&2; exit 2 ;;
+esac
+"#;
+
+/// Runs `script` with the fake `az` first on PATH, in an empty working directory; returns
+/// (status, stdout, stderr, the calls made by this run).
+fn run_with_fake_az(
+    script: &str,
+    state: &Path,
+    stub_dir: &Path,
+    work: &Path,
+) -> (bool, String, String, Vec<String>) {
+    let before = std::fs::read_to_string(state.join("calls"))
+        .unwrap_or_default()
+        .lines()
+        .count();
+    let path = format!(
+        "{}:{}",
+        stub_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("PATH", path)
+        .env("FAKE_AZ_STATE", state)
+        .env("FAKE_AZ_SCOPE", scope())
+        .env_remove("AKTO_ROTATE_SECRET")
+        .env_remove("AKTO_GH_REPO")
+        .current_dir(work)
+        .output()
+        .unwrap();
+    let calls: Vec<String> = std::fs::read_to_string(state.join("calls"))
+        .unwrap_or_default()
+        .lines()
+        .skip(before)
+        .map(str::to_string)
+        .collect();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        calls,
+    )
+}
+
+fn is_create(call: &str) -> bool {
+    call.contains("|create|") || call.contains("|reset|")
+}
+
+#[test]
+fn script_holds_the_exact_role_and_scope_and_no_secret() {
+    let (code, sh, err) = access(&["--secret-days", "90"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(sh.starts_with("#!/usr/bin/env bash\n"));
+    assert!(sh.contains(&format!("\nrole_id='{ROLE}'\n")), "{sh}");
+    assert!(sh.contains(&format!("\nscope='{}'\n", scope())), "{sh}");
+    assert!(sh.contains("\nsecret_days=90\n"));
+    assert!(sh.contains("--role \"$role_id\" --scope \"$scope\""));
+    // The secret comes from az at run time: nothing in the script, no file written.
+    assert!(sh.contains("--query password -o tsv"));
+    assert!(
+        !sh.contains("> ") && !sh.contains(">>") && !sh.contains("tee "),
+        "the script writes no file: {sh}"
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn script_is_valid_bash() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let out = Command::new("bash")
+        .args(["-n", "-c", &sh])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "needs shellcheck"]
+fn script_is_shellcheck_clean() {
+    require_tool("shellcheck");
+    for extra in [
+        &[][..],
+        &["--app-name", "Akto reader 2", "--secret-days", "730"][..],
+    ] {
+        let (_, sh, _) = access(extra);
+        let out = crate::common::pipe(Command::new("shellcheck").args(["--shell=bash", "-"]), &sh);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_second_run_against_a_fake_az_creates_nothing() {
+    require_tool("bash");
+    let (_, sh, _) = access(&["--secret-days", "90"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, stubs, work) = (
+        tmp.path().join("state"),
+        tmp.path().join("bin"),
+        tmp.path().join("work"),
+    );
+    for d in [&state, &stubs, &work] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let az = stubs.join("az");
+    std::fs::write(&az, FAKE_AZ).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    let creates: Vec<&String> = calls.iter().filter(|c| is_create(c)).collect();
+    assert_eq!(
+        creates.len(),
+        4,
+        "app, service principal, role assignment, secret: {calls:#?}"
+    );
+    let assignment = creates
+        .iter()
+        .find(|c| c.starts_with("role|assignment|create|"))
+        .expect("assigned");
+    assert_eq!(
+        assignment.as_str(),
+        format!(
+            "role|assignment|create|--assignee-object-id|sp-guid|--assignee-principal-type|ServicePrincipal|--role|{ROLE}|--scope|{}|--output|none|",
+            scope()
+        )
+    );
+    let reset = creates.iter().find(|c| c.contains("|reset|")).unwrap();
+    let end = String::from_utf8(
+        Command::new("date")
+            .args(["-u", "-d", "+90 days", "+%Y-%m-%d"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        reset.contains(&format!("|--end-date|{}|", end.trim())),
+        "{reset}"
+    );
+    assert!(reset.contains("|--append|"), "keeps other secrets: {reset}");
+    assert_eq!(
+        stdout,
+        format!("AZURE_TENANT_ID=tenant-guid\nAZURE_CLIENT_ID=app-guid\nAZURE_SUBSCRIPTION_ID={SUB}\nAZURE_CLIENT_SECRET=fake-secret-Value~1\n")
+    );
+    assert!(
+        !stderr.contains("fake-secret"),
+        "the secret only on stdout: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&work).unwrap().count(),
+        0,
+        "no file written"
+    );
+
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(
+        calls.iter().all(|c| !is_create(c)),
+        "the second run creates nothing: {calls:#?}"
+    );
+    assert!(
+        stderr.contains("reusing the app registration") && stderr.contains("already assigned"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("AZURE_CLIENT_SECRET"), "{stdout}");
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_missing_instance_stops_before_any_create() {
+    require_tool("bash");
+    let mut cmd = bin();
+    cmd.args([
+        "apim",
+        "access",
+        "--subscription",
+        SUB,
+        "--resource-group",
+        RG,
+        "--apim-service",
+        "other-apim",
+    ]);
+    let (_, sh, _) = run(&mut cmd);
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, stubs) = (tmp.path().join("state"), tmp.path().join("bin"));
+    std::fs::create_dir(&state).unwrap();
+    std::fs::create_dir(&stubs).unwrap();
+    let az = stubs.join("az");
+    std::fs::write(&az, FAKE_AZ).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (ok, _, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, tmp.path());
+    assert!(!ok);
+    assert!(stderr.contains("no API Management instance at"), "{stderr}");
+    assert!(calls.iter().all(|c| !is_create(c)), "{calls:#?}");
+}
+
+#[test]
+fn bicep_holds_the_same_role_and_scope() {
+    let (code, bicep, err) = access(&[
+        "--format",
+        "bicep",
+        "--app-name",
+        "akto reader",
+        "--secret-days",
+        "30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(bicep.contains(&format!("var readerRoleId = '{ROLE}'")));
+    assert!(bicep.contains(
+        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', readerRoleId)"
+    ));
+    assert!(bicep.contains(&format!("resource apim 'Microsoft.ApiManagement/service@2022-08-01' existing = {{\n  name: '{SVC}'\n}}")));
+    assert!(bicep.contains("  scope: apim\n"));
+    assert!(bicep.contains(&format!("--subscription {SUB} --resource-group '{RG}' ")));
+    assert!(bicep.contains("name: guid(apim.id, appUniqueName, readerRoleId)"));
+    assert!(bicep.contains(&scope()));
+    assert!(
+        bicep.contains("displayName: 'akto reader'")
+            && bicep.contains("var appUniqueName = 'akto-reader'")
+    );
+    assert!(bicep.contains("+30 days"));
+    assert!(
+        !bicep.contains("passwordCredentials"),
+        "no secret in the template"
+    );
+    let opens = bicep.matches('{').count();
+    assert_eq!(opens, bicep.matches('}').count(), "balanced braces");
+}
+
+#[test]
+fn bad_names_exit_2_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("access.sh");
+    let f = file.to_str().unwrap();
+    for (flag, bad, why) in [
+        ("--subscription", "0000-1111", "a subscription id is a GUID"),
+        (
+            "--resource-group",
+            "rg apis",
+            "not allowed in a resource group name",
+        ),
+        ("--resource-group", "rg.", "cannot end with '.'"),
+        ("--apim-service", "contoso-", "cannot end with '-'"),
+        (
+            "--apim-service",
+            "contoso_apim",
+            "not allowed in an API Management service name",
+        ),
+        ("--app-name", "it's", "not allowed here"),
+    ] {
+        let mut args = vec![
+            "apim",
+            "access",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+            "--apim-service",
+            SVC,
+            "-o",
+            f,
+        ];
+        match args.iter().position(|a| *a == flag) {
+            Some(i) => args[i + 1] = bad,
+            None => args.extend([flag, bad]),
+        }
+        let mut cmd = bin();
+        cmd.env_remove("AZURE_SUBSCRIPTION_ID").args(&args);
+        let (code, _, stderr) = run(&mut cmd);
+        assert_eq!(code, 2, "{flag} {bad}");
+        assert!(stderr.contains(flag) && stderr.contains(why), "{stderr}");
+        assert!(!file.exists(), "nothing written");
+    }
+    let (code, _, _) = access(&["--secret-days", "0"]);
+    assert_eq!(code, 2);
+}
