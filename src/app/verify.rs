@@ -61,7 +61,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or(VERIFY_PATH_PREFIX)
         .to_string();
     let endpoint = base.join(INGEST_PATH);
-    let mut req = Request::json(net::Method::Post, &endpoint, &contract::batch(record));
+    // Gateways post once and never follow a redirect, so neither does verify: a 3xx is the
+    // answer to report (a 301/302 followed as curl does would turn the POST into a GET).
+    let mut req =
+        Request::json(net::Method::Post, &endpoint, &contract::batch(record)).no_redirects();
     if let Some(a) = &auth {
         req = req.header(a.header.name(), a.value.clone());
     }
@@ -535,14 +538,24 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
             r.fix = "the URL reaches a server that is not the data-ingestion service (the dashboard, a proxy without the route, a wrong path prefix); give the service's base URL, e.g. http://HOST:9091".into();
         }
         300..=399 => {
+            let location = resp.header("location").map(net::redact_url);
             r.summary = format!(
-                "HTTP {}: redirected{}",
+                "HTTP {}: redirected{}; the record was not delivered (gateways do not follow redirects)",
                 resp.status,
-                resp.header("location")
-                    .map(|l| format!(" to {}", net::redact_url(l)))
+                location
+                    .as_deref()
+                    .map(|l| format!(" to {l}"))
                     .unwrap_or_default()
             );
-            r.fix = "gateways do not follow redirects when they post traffic: give the final URL (often https:// instead of http://)".into();
+            let to_https = !base.is_https()
+                && location
+                    .as_deref()
+                    .is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"));
+            r.fix = if to_https {
+                "a load balancer or proxy redirects http:// to https://: give the https:// URL (in --ingest-url and in the gateway's policy or plugin), so the traffic is not lost at the redirect".into()
+            } else {
+                "give the URL the redirect points to (in --ingest-url and in the gateway's policy or plugin): gateways post once and do not follow it".into()
+            };
         }
         500..=599 => {
             r.summary = format!("HTTP {}: the service failed", resp.status);
