@@ -660,3 +660,64 @@ fn akto_containers_rotate_their_logs_and_watchtower_speaks_to_docker_29() {
         Some("1.44")
     );
 }
+
+#[test]
+#[ignore = "needs bash"]
+fn helm_script_stops_before_any_change_when_a_chart_is_missing() {
+    require_tool("bash");
+    let dir = tempfile::tempdir().unwrap();
+    helm_files(
+        dir.path(),
+        &[
+            "--token-env",
+            "AKTO_TEST_TOKEN",
+            "--ingestion-chart-version",
+            "0.1.11-sha",
+        ],
+    );
+    // A helm that knows every chart but data-ingestion-service 0.1.11-sha; kubectl records.
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let log = dir.path().join("calls.log");
+    let helm = format!(
+        "#!/usr/bin/env bash\necho \"helm $*\" >> '{0}'\nif [[ \"$*\" == 'show chart akto/data-ingestion-service --version 0.1.11-sha' ]]; then echo 'Error: chart not found' >&2; exit 1; fi\n",
+        log.display()
+    );
+    let kubectl = format!(
+        "#!/usr/bin/env bash\necho \"kubectl $*\" >> '{0}'\ncat > /dev/null\n",
+        log.display()
+    );
+    for (tool, script) in [("helm", helm), ("kubectl", kubectl)] {
+        let p = bin_dir.join(tool);
+        std::fs::write(&p, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg(dir.path().join("install.sh"))
+        .env("PATH", &path)
+        .env("AKTO_TEST_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("no chart akto/data-ingestion-service --version 0.1.11-sha")
+            && err.contains("nothing was installed"),
+        "{err}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("helm show chart akto/akto-mini-runtime\n"),
+        "{calls}"
+    );
+    assert!(
+        !calls.contains("kubectl") && !calls.contains("upgrade --install"),
+        "nothing changed in the cluster: {calls}"
+    );
+}
