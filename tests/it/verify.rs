@@ -1022,3 +1022,64 @@ fn a_redirected_post_is_reported_not_followed() {
         assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
     }
 }
+
+/// The JSON report keeps one shape whatever happens: the same keys, the four phases in order
+/// with the same keys, so a pipeline can read a failure as it reads a success.
+#[test]
+fn json_report_has_one_shape_on_every_outcome() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (port, server) = redirecting_server("308 Permanent Redirect", "/x".into(), 2);
+    let outcomes = [
+        format!("http://127.0.0.1:{closed}"),
+        "http://no-such-host.invalid:9091".to_string(),
+        format!("http://127.0.0.1:{port}"),
+    ];
+    for url in &outcomes {
+        let (code, v) = verify_json(&["--ingest-url", url], &[]);
+        assert_eq!(code, 1, "{v}");
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "accepted",
+                "action_errors",
+                "answer",
+                "credential",
+                "fix",
+                "http_status",
+                "latency_ms",
+                "notes",
+                "phases",
+                "record_path",
+                "summary",
+                "url",
+                "version"
+            ],
+            "{url}"
+        );
+        assert_eq!(v["version"], 1);
+        let phases = v["phases"].as_array().unwrap();
+        let names: Vec<&str> = phases
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["DNS", "TCP connect", "TLS", "HTTP"], "{url}");
+        for p in phases {
+            let mut k: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+            k.sort_unstable();
+            assert_eq!(k, ["detail", "ms", "phase", "status"], "{url}");
+            assert!(
+                ["ok", "failed", "skipped"].contains(&p["status"].as_str().unwrap()),
+                "{p}"
+            );
+        }
+        assert!(v["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+        assert!(v["fix"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    }
+    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+}
