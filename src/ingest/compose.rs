@@ -1,7 +1,15 @@
 //! The data-ingestion stack as one Compose file and its two env files (seed 000 step 1,
-//! seed 004 step 3), made consistent: one file name set, no `version:` key, images pinned by
-//! tag, the service on host port 9091 (container 8080), and the Akto token only in
+//! seed 004 step 3), made consistent: one file name set, no `version:` key, every image with a
+//! tag or digest (Akto's two on its rolling `latest`, named as such, since Akto publishes no
+//! version tags), the service on host port 9091 (container 8080), and the Akto token only in
 //! `docker-mini-runtime.env`.
+//!
+//! Checked against Akto's infra repository (docker-compose-mini-runtime-data-ingestion.yaml,
+//! docker-compose-data-ingestion-runtime.yml, data-ingestion-docker.env, docker-mini-runtime.env,
+//! watchtower.env) and the data-ingestion service's source (KafkaUtils: AKTO_KAFKA_BROKER_URL,
+//! AKTO_KAFKA_PRODUCER_BATCH_SIZE, AKTO_KAFKA_PRODUCER_LINGER_MS): the service names, env
+//! names, Kafka listeners and ports are Akto's; Akto's `.env` with AKTO_KAFKA_IP becomes the
+//! address written into the Compose file.
 //!
 //! Every value is checked before rendering, and every rendered file is read back.
 
