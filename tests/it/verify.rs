@@ -1083,3 +1083,32 @@ fn json_report_has_one_shape_on_every_outcome() {
     }
     assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
 }
+
+/// Akto's service answers `{"success":false}` to every batch it publishes (its Struts result
+/// holds only the `success` property, which ingestData never sets); versions before that
+/// property answered `{}`. Each is an accepted record; only a 422 or 5xx is a refusal.
+#[test]
+#[ignore = "needs python3"]
+fn the_real_services_success_false_answer_is_an_accepted_record() {
+    for answer in [None, Some("{}"), Some("{\"success\":true}")] {
+        let s = StandIn::start(&answer.map_or(vec![], |a| vec!["--answer", a]));
+        let (code, v) = verify_json(&["--ingest-url", &s.url("http", "127.0.0.1")], &[]);
+        assert_eq!(code, 0, "{answer:?}: {v}");
+        assert_eq!(v["accepted"], true, "{v}");
+        let summary = v["summary"].as_str().unwrap();
+        assert!(
+            summary.starts_with("the service accepted the record"),
+            "{summary}"
+        );
+        if answer.is_none() {
+            assert_eq!(v["answer"], "{\"success\":false}", "{v}");
+            assert!(
+                summary.contains("\"success\":false to every batch"),
+                "{summary}"
+            );
+        } else {
+            assert!(!summary.contains("success"), "{summary}");
+        }
+        assert_eq!(s.received()[0]["status"], 200);
+    }
+}
