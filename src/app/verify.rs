@@ -564,6 +564,15 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
                 "give the URL the redirect points to (in --ingest-url and in the gateway's policy or plugin): gateways post once and do not follow it".into()
             };
         }
+        400 if !base.is_https() && body.to_ascii_lowercase().contains("https") => {
+            // nginx: "The plain HTTP request was sent to HTTPS port"; other proxies word it
+            // alike. Akto's service never mentions https in an answer.
+            r.summary = "HTTP 400: a plain-HTTP request reached a port that expects TLS (the answer names HTTPS)".into();
+            r.fix = format!(
+                "use https:// for this port (https://{}:{}), in --ingest-url and in the gateway's policy or plugin",
+                p.host, p.port
+            );
+        }
         500..=599 => {
             r.summary = format!("HTTP {}: the service failed", resp.status);
             r.fix = "read its log (docker compose logs data-ingestion-service); a 502/503 from a proxy means the service behind it is down".into();

@@ -1112,3 +1112,44 @@ fn the_real_services_success_false_answer_is_an_accepted_record() {
         assert_eq!(s.received()[0]["status"], 200);
     }
 }
+
+#[test]
+fn http_to_a_tls_port_answered_400_names_https() {
+    // What nginx (and most TLS proxies) answer when plain HTTP reaches their HTTPS port.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut c, _) = listener.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = [0u8; 16 * 1024];
+            let mut seen = Vec::new();
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let body = "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\n";
+                    let _ = c.write_all(format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
+                    break;
+                }
+            }
+        }
+    });
+    let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["http_status"], 400);
+    assert!(
+        v["summary"].as_str().unwrap().contains("expects TLS"),
+        "{v}"
+    );
+    assert!(
+        v["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("https://127.0.0.1:{port}")),
+        "{v}"
+    );
+    server.join().unwrap();
+}
