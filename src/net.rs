@@ -57,6 +57,10 @@ pub struct Request {
     /// Whether sending it twice is harmless. Only idempotent requests are retried after a
     /// failure that may have reached the server; any request is retried on 429.
     pub idempotent: bool,
+    /// Whether a 3xx answer is followed (the default, up to 10 hops; a POST answered 301 or
+    /// 302 becomes a GET, as curl does). When `false`, the 3xx itself is the [`Response`],
+    /// with its `Location`, for the caller to report.
+    pub follow_redirects: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +97,15 @@ impl Request {
             headers: Vec::new(),
             body,
             idempotent: !matches!(method, Method::Post | Method::Patch),
+            follow_redirects: true,
         }
+    }
+
+    /// Answers a 3xx with the 3xx itself instead of following it (see
+    /// [`Request::follow_redirects`]).
+    pub fn no_redirects(mut self) -> Self {
+        self.follow_redirects = false;
+        self
     }
 
     /// Adds a header.
@@ -345,11 +357,17 @@ impl Client {
             Some(body) => builder
                 .body(body.clone())
                 .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(|e| self.classify(e, &req.url))),
+                .and_then(|r| {
+                    let r = self.redirects(r, req.follow_redirects);
+                    self.agent.run(r).map_err(|e| self.classify(e, &req.url))
+                }),
             None => builder
                 .body(())
                 .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(|e| self.classify(e, &req.url))),
+                .and_then(|r| {
+                    let r = self.redirects(r, req.follow_redirects);
+                    self.agent.run(r).map_err(|e| self.classify(e, &req.url))
+                }),
         };
         let mut resp = result?;
         let status = resp.status().as_u16();
@@ -370,6 +388,20 @@ impl Client {
             .read_to_vec()
             .map_err(|e| self.classify(e, &req.url))?;
         Ok((status, headers, body))
+    }
+
+    /// With `follow == false`, the request stops at the first 3xx (ureq then answers the 3xx
+    /// as a response, since `max_redirects` is 0).
+    fn redirects<B: ureq::AsSendBody>(
+        &self,
+        r: ureq::http::Request<B>,
+        follow: bool,
+    ) -> ureq::http::Request<B> {
+        if follow {
+            r
+        } else {
+            self.agent.configure_request(r).max_redirects(0).build()
+        }
     }
 
     fn classify(&self, e: ureq::Error, url: &str) -> NetErrorKind {
@@ -769,6 +801,28 @@ mod tests {
             server.join().unwrap(),
             ["GET /x HTTP/1.1", "GET /x HTTP/1.1"]
         );
+    }
+
+    #[test]
+    fn a_redirected_post_is_answered_as_the_redirect_when_asked() {
+        let moved = "HTTP/1.1 302 Found\r\nLocation: /moved?sig=s3cret\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        // By default a 302 to a POST is followed as a GET (what curl does).
+        let (url, server) = serve(vec![moved, ok]);
+        let client = Client::new(quick()).unwrap();
+        let req = Request::new(Method::Post, format!("{url}/x"), Some(b"{}".to_vec()));
+        assert_eq!(client.send(&req).unwrap().status, 200);
+        assert_eq!(
+            server.join().unwrap(),
+            ["POST /x HTTP/1.1", "GET /moved?sig=s3cret HTTP/1.1"]
+        );
+        // With no_redirects the 302 itself comes back, Location and all, and nothing follows.
+        let (url, server) = serve(vec![moved]);
+        let req = Request::new(Method::Post, format!("{url}/x"), Some(b"{}".to_vec()));
+        let resp = client.send(&req.no_redirects()).unwrap();
+        assert_eq!(resp.status, 302);
+        assert_eq!(resp.header("location"), Some("/moved?sig=s3cret"));
+        assert_eq!(server.join().unwrap(), ["POST /x HTTP/1.1"]);
     }
 
     #[test]

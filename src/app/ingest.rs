@@ -72,6 +72,19 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
         token,
     };
     let files = compose::render(&stack)?;
+    let rolling = compose::rolling_tags(&stack.images);
+    if !rolling.is_empty() {
+        let list = rolling
+            .iter()
+            .map(|(flag, image)| format!("{flag} {image}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if stack.watchtower {
+            eprintln!("note: {list}: a rolling tag, kept current by watchtower (Akto's own files use its images as latest or by digest, never by a version tag)");
+        } else {
+            eprintln!("warning: {list}: not pinned to a version (a rolling tag: each pull may bring a newer image; Akto's own files use its images as latest or by digest, never by a version tag). To pin: docker pull the image, then re-render with that flag set to REPOSITORY@sha256:DIGEST (docker images --digests REPOSITORY shows it)");
+        }
+    }
     match &a.output {
         Some(dir) => {
             // Keep a filled-in env file when no token was given to replace it.

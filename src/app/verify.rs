@@ -61,7 +61,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or(VERIFY_PATH_PREFIX)
         .to_string();
     let endpoint = base.join(INGEST_PATH);
-    let mut req = Request::json(net::Method::Post, &endpoint, &contract::batch(record));
+    // Gateways post once and never follow a redirect, so neither does verify: a 3xx is the
+    // answer to report (a 301/302 followed as curl does would turn the POST into a GET).
+    let mut req =
+        Request::json(net::Method::Post, &endpoint, &contract::batch(record)).no_redirects();
     if let Some(a) = &auth {
         req = req.header(a.header.name(), a.value.clone());
     }
@@ -478,7 +481,10 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
             .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string))
             .collect();
     }
-    let explicit_failure = parsed
+    // Akto's service answers {"success":false} to every batch it publishes: the action's JSON
+    // result holds only its `success` property, which ingestData never sets (healthCheck
+    // does). A refusal is a 422 (or a 5xx), so a 2xx JSON object is an accepted record.
+    let says_false = parsed
         .as_ref()
         .and_then(|v| v.get("success"))
         .and_then(Value::as_bool)
@@ -492,13 +498,17 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
             );
             r.fix = "a web server or proxy that takes any path is at this URL (Akto's service answers JSON); point the URL at the data-ingestion service itself (port 9091 on the Compose host)".into();
         }
-        200..=299 if !explicit_failure => {
-            r.accepted = true;
-            r.summary = format!("the service accepted the record in {}", ms(resp.elapsed));
-        }
         200..=299 => {
-            r.summary = format!("HTTP {} but the answer says success: false", resp.status);
-            r.fix = "the service took the request but did not store it; read its log: docker compose logs data-ingestion-service".into();
+            r.accepted = true;
+            r.summary = format!(
+                "the service accepted the record in {}{}",
+                ms(resp.elapsed),
+                if says_false {
+                    " (Akto's service answers \"success\":false to every batch it takes)"
+                } else {
+                    ""
+                }
+            );
         }
         401 | 403 => {
             r.summary = format!(
@@ -535,14 +545,33 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
             r.fix = "the URL reaches a server that is not the data-ingestion service (the dashboard, a proxy without the route, a wrong path prefix); give the service's base URL, e.g. http://HOST:9091".into();
         }
         300..=399 => {
+            let location = resp.header("location").map(net::redact_url);
             r.summary = format!(
-                "HTTP {}: redirected{}",
+                "HTTP {}: redirected{}; the record was not delivered (gateways do not follow redirects)",
                 resp.status,
-                resp.header("location")
-                    .map(|l| format!(" to {}", net::redact_url(l)))
+                location
+                    .as_deref()
+                    .map(|l| format!(" to {l}"))
                     .unwrap_or_default()
             );
-            r.fix = "gateways do not follow redirects when they post traffic: give the final URL (often https:// instead of http://)".into();
+            let to_https = !base.is_https()
+                && location
+                    .as_deref()
+                    .is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"));
+            r.fix = if to_https {
+                "a load balancer or proxy redirects http:// to https://: give the https:// URL (in --ingest-url and in the gateway's policy or plugin), so the traffic is not lost at the redirect".into()
+            } else {
+                "give the URL the redirect points to (in --ingest-url and in the gateway's policy or plugin): gateways post once and do not follow it".into()
+            };
+        }
+        400 if !base.is_https() && body.to_ascii_lowercase().contains("https") => {
+            // nginx: "The plain HTTP request was sent to HTTPS port"; other proxies word it
+            // alike. Akto's service never mentions https in an answer.
+            r.summary = "HTTP 400: a plain-HTTP request reached a port that expects TLS (the answer names HTTPS)".into();
+            r.fix = format!(
+                "use https:// for this port (https://{}:{}), in --ingest-url and in the gateway's policy or plugin",
+                p.host, p.port
+            );
         }
         500..=599 => {
             r.summary = format!("HTTP {}: the service failed", resp.status);

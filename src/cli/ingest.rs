@@ -29,6 +29,12 @@ Examples:
   # Print the files (the env file shows a placeholder token; a real one is never printed)
   akto-connect ingest compose --kafka-ip 10.0.1.4
 
+Images: Akto's own compose files and charts use its two images as `latest` or by digest, never
+by a version tag, so they are not pinned by default and a warning says so (a note with
+--watchtower, which keeps them current). To pin them: docker pull each, read its digest with
+`docker images --digests REPOSITORY`, and give --runtime-image / --ingestion-image
+REPOSITORY@sha256:DIGEST.
+
 Files: docker-compose.yml, data-ingestion-docker.env, docker-mini-runtime.env (mode 0600;
 an existing one is kept when no --token-env is given, so a filled-in token survives).
 
@@ -78,11 +84,13 @@ pub struct ComposeArgs {
     #[arg(long, value_name = "IMAGE", default_value = crate::ingest::compose::DEFAULT_KAFKA_IMAGE)]
     pub kafka_image: String,
 
-    /// Akto mini-runtime image, pinned by tag or digest.
+    /// Akto mini-runtime image, by tag or digest. Akto publishes it as `latest` (no version
+    /// tags; a warning says so): pin it with REPOSITORY@sha256:DIGEST.
     #[arg(long, value_name = "IMAGE", default_value = crate::ingest::compose::DEFAULT_RUNTIME_IMAGE)]
     pub runtime_image: String,
 
-    /// Akto data-ingestion service image, pinned by tag or digest.
+    /// Akto data-ingestion service image, by tag or digest. Akto publishes it as `latest` (no
+    /// version tags; a warning says so): pin it with REPOSITORY@sha256:DIGEST.
     #[arg(long, value_name = "IMAGE", default_value = crate::ingest::compose::DEFAULT_INGESTION_IMAGE)]
     pub ingestion_image: String,
 

@@ -1,7 +1,15 @@
 //! The data-ingestion stack as one Compose file and its two env files (seed 000 step 1,
-//! seed 004 step 3), made consistent: one file name set, no `version:` key, images pinned by
-//! tag, the service on host port 9091 (container 8080), and the Akto token only in
+//! seed 004 step 3), made consistent: one file name set, no `version:` key, every image with a
+//! tag or digest (Akto's two on its rolling `latest`, named as such, since Akto publishes no
+//! version tags), the service on host port 9091 (container 8080), and the Akto token only in
 //! `docker-mini-runtime.env`.
+//!
+//! Checked against Akto's infra repository (docker-compose-mini-runtime-data-ingestion.yaml,
+//! docker-compose-data-ingestion-runtime.yml, data-ingestion-docker.env, docker-mini-runtime.env,
+//! watchtower.env) and the data-ingestion service's source (KafkaUtils: AKTO_KAFKA_BROKER_URL,
+//! AKTO_KAFKA_PRODUCER_BATCH_SIZE, AKTO_KAFKA_PRODUCER_LINGER_MS): the service names, env
+//! names, Kafka listeners and ports are Akto's; Akto's `.env` with AKTO_KAFKA_IP becomes the
+//! address written into the Compose file.
 //!
 //! Every value is checked before rendering, and every rendered file is read back.
 
@@ -27,6 +35,12 @@ pub const TOKEN_KEY: &str = "DATABASE_ABSTRACTOR_SERVICE_TOKEN";
 pub const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_YOUR_AKTO_TOKEN";
 
 /// Default images (Akto's compose files and charts; Confluent 6.2.1 as Akto pins it).
+///
+/// Akto's two images are published under its rolling `latest` tag: Akto's compose files and
+/// its `akto-mini-runtime` and `data-ingestion-service` charts use `latest`, and Akto's pinned
+/// charts (`akto-mini-runtime-sha`, `data-ingestion-service` `*-sha` releases) pin by
+/// `@sha256:` digest, not by a version tag (helm-charts repository, checked 2026-08). No
+/// versioned tag is known to pin by default, so [`rolling_tags`] names them for a warning.
 pub const DEFAULT_ZOOKEEPER_IMAGE: &str = "confluentinc/cp-zookeeper:6.2.1";
 pub const DEFAULT_KAFKA_IMAGE: &str = "confluentinc/cp-kafka:6.2.1";
 pub const DEFAULT_RUNTIME_IMAGE: &str =
@@ -76,6 +90,29 @@ pub fn check_image(input: &str, value: &str) -> anyhow::Result<String> {
         ));
     }
     Ok(value.to_string())
+}
+
+/// The tag of an image reference, when it has one and no digest.
+fn tag_of(image: &str) -> Option<&str> {
+    if image.contains('@') {
+        return None;
+    }
+    image.rsplit('/').next()?.split_once(':').map(|(_, t)| t)
+}
+
+/// The images (flag, reference) that follow a rolling tag (`latest`): each pull may bring
+/// another version, so a re-created container can change under the user.
+pub fn rolling_tags(images: &Images) -> Vec<(&'static str, &str)> {
+    [
+        ("--zookeeper-image", images.zookeeper.as_str()),
+        ("--kafka-image", images.kafka.as_str()),
+        ("--runtime-image", images.runtime.as_str()),
+        ("--ingestion-image", images.ingestion.as_str()),
+        ("--watchtower-image", images.watchtower.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, image)| tag_of(image).is_some_and(|t| t.eq_ignore_ascii_case("latest")))
+    .collect()
 }
 
 /// The address other hosts reach Kafka at: an IP address or a DNS name.
@@ -167,6 +204,8 @@ struct Context<'a> {
     abstractor_url: &'a str,
     token: Option<&'a str>,
     placeholder: &'static str,
+    /// Image references on a rolling tag, for a comment in the Compose file.
+    rolling_images: Vec<&'a str>,
 }
 
 /// Renders the Compose file and both env files, and reads each back.
@@ -180,6 +219,10 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<File>> {
         abstractor_url: stack.abstractor_url.as_str(),
         token: stack.token.as_deref(),
         placeholder: TOKEN_PLACEHOLDER,
+        rolling_images: rolling_tags(&stack.images)
+            .into_iter()
+            .map(|(_, image)| image)
+            .collect(),
     };
     let files = vec![
         File {
@@ -266,6 +309,17 @@ fn check(stack: &Stack, files: &[File]) -> Result<(), String> {
             }
         }
     }
+    for name in ["akto-api-security-runtime", "data-ingestion-service"] {
+        let rotated = services
+            .get(name)
+            .and_then(|s| s.get("logging"))
+            .and_then(|l| l.get("options"))
+            .and_then(|o| o.get("max-size"))
+            .is_some();
+        if !rotated {
+            return Err(format!("{name} has no log rotation"));
+        }
+    }
     let ports = services
         .get("data-ingestion-service")
         .and_then(|s| s.get("ports"))
@@ -327,6 +381,34 @@ mod tests {
         ] {
             assert!(check_image("--kafka-image", bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn rolling_tags_are_named_and_digests_are_not() {
+        let mut images = Images {
+            zookeeper: DEFAULT_ZOOKEEPER_IMAGE.into(),
+            kafka: DEFAULT_KAFKA_IMAGE.into(),
+            runtime: DEFAULT_RUNTIME_IMAGE.into(),
+            ingestion: DEFAULT_INGESTION_IMAGE.into(),
+            watchtower: DEFAULT_WATCHTOWER_IMAGE.into(),
+        };
+        assert_eq!(
+            rolling_tags(&images),
+            [
+                ("--runtime-image", DEFAULT_RUNTIME_IMAGE),
+                ("--ingestion-image", DEFAULT_INGESTION_IMAGE)
+            ]
+        );
+        images.runtime = format!(
+            "public.ecr.aws/aktosecurity/akto-api-security-mini-runtime@sha256:{}",
+            "a".repeat(64)
+        );
+        images.ingestion = "registry.example.com:5000/data-ingestion-service:1.2.3".into();
+        images.kafka = "registry.example.com:5000/kafka:LATEST".into();
+        assert_eq!(
+            rolling_tags(&images),
+            [("--kafka-image", images.kafka.as_str())]
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The data-ingestion backend on Kubernetes (seed 004, option B), with Akto's charts as they
 //! are: `akto-mini-runtime` (Kafka and the mini-runtime) and `data-ingestion-service` (the
 //! ingest endpoint; the current mini-runtime chart no longer contains it, whatever the seed
-//! says). The token goes into a Secret created by the script from an environment variable at
+//! says). Checked against Akto's helm-charts repository (charts/mini-runtime 0.7.22,
+//! charts/data-ingestion-service 0.1.11-sha) and its published index (2026-08); the script
+//! still checks that both charts exist before it changes anything. The token goes into a Secret created by the script from an environment variable at
 //! run time, and the chart reads it from there (`useSecretsForDatabaseAbstractorToken`):
 //! never in a values file, never on a command line.
 

@@ -4,6 +4,7 @@ service answers it (DESIGN §3 "Ingest contract"; the service's AuthFilter and I
 usage:
   ingest_standin.py serve OUT.jsonl [--tls CERT KEY] [--api-key KEY:ACCOUNT]
                     [--rsa-public-key PUB.pem] [--require FIELD] [--silent] [--max-requests N]
+                    [--answer JSON]
   ingest_standin.py make-jwt PRIVATE.pem ACCOUNT_ID [--expired]
 
 serve listens on 127.0.0.1 on a free port (printed on the first line of stdout), over HTTP,
@@ -19,8 +20,11 @@ As the real service:
   present, an unexpired exp; anything else answers 401 "Unauthorized".
 - the body is {"batchData": [record, ...]}; every known field of a record is bound to a Java
   String, so a number, boolean, object or list there is refused, as is a body that is not
-  JSON: 422 with {"actionErrors": [...]}. Unknown fields are ignored. Success answers 200
-  {"success": true}.
+  JSON: 422 with {"actionErrors": [...]}. Unknown fields are ignored. A batch taken answers
+  200 {"success":false}: the action's Struts result serializes only its `success` property
+  (includeProperties ^success.*), which ingestData never sets (only healthCheck does), so the
+  real service says false for every batch it publishes to Kafka. Versions before that property
+  answered {}. --answer JSON replaces the answer to a batch taken (to test both).
 - --require FIELD makes a missing or empty FIELD a 422 (a service version that needs it).
 - --silent accepts connections and never answers (a stalled service).
 """
@@ -123,7 +127,7 @@ def check_batch(body, required):
 def serve(argv):
     out_path = argv[0]
     opts = {"--tls": None, "--api-key": None, "--rsa-public-key": None, "--require": [],
-            "--silent": False, "--max-requests": 1}
+            "--silent": False, "--max-requests": 1, "--answer": '{"success":false}'}
     i = 1
     while i < len(argv):
         a = argv[i]
@@ -205,7 +209,7 @@ def serve(argv):
                 if errors:
                     status, answer = self.reply(422, json.dumps({"actionErrors": errors}))
                 else:
-                    status, answer = self.reply(200, json.dumps({"success": True}))
+                    status, answer = self.reply(200, opts["--answer"])
             record({"method": self.command, "path": self.path,
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                     "body": body, "status": status, "answer": answer})

@@ -579,3 +579,145 @@ fn kafka_ip_auto_uses_and_names_this_hosts_address_or_refuses() {
         other => panic!("exit {other}: {err}"),
     }
 }
+
+#[test]
+fn akto_images_on_latest_are_named_as_not_pinned_and_digests_are_not() {
+    let (code, out, err) = ingest(&["compose", "--kafka-ip", "10.0.1.4"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning: "))
+        .unwrap_or_else(|| panic!("no warning: {err}"));
+    for flag in ["--runtime-image", "--ingestion-image"] {
+        assert!(warning.contains(flag), "{warning}");
+    }
+    assert!(
+        warning.contains("not pinned") && warning.contains("@sha256:"),
+        "{warning}"
+    );
+    assert!(out.contains("# Not pinned to a version"), "{out}");
+    assert!(
+        out.contains("#   aktosecurity/data-ingestion-service:latest"),
+        "{out}"
+    );
+
+    // With watchtower the rolling tag is the point: a note, not a warning.
+    let (code, _, err) = ingest(&["compose", "--kafka-ip", "10.0.1.4", "--watchtower"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning:"), "{err}");
+    assert!(err.contains("note: --runtime-image"), "{err}");
+
+    // Pinned by digest (or a version tag): no warning, no comment.
+    let digest = format!("@sha256:{}", "0".repeat(64));
+    let runtime = format!("public.ecr.aws/aktosecurity/akto-api-security-mini-runtime{digest}");
+    let ingestion = format!("aktosecurity/data-ingestion-service{digest}");
+    let (code, out, err) = ingest(
+        &[
+            "compose",
+            "--kafka-ip",
+            "10.0.1.4",
+            "--runtime-image",
+            &runtime,
+            "--ingestion-image",
+            &ingestion,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !err.contains("warning:") && !err.contains("not pinned"),
+        "{err}"
+    );
+    assert!(!out.contains("Not pinned"), "{out}");
+    assert!(out.contains(&format!("image: \"{runtime}\"")), "{out}");
+}
+
+#[test]
+fn akto_containers_rotate_their_logs_and_watchtower_speaks_to_docker_29() {
+    let (code, out, err) = ingest(&["compose", "--kafka-ip", "10.0.1.4", "--watchtower"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let compose = out
+        .split("# ==> ")
+        .find_map(|part| part.strip_prefix("docker-compose.yml <==\n"))
+        .unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(compose).unwrap();
+    let services = &doc["services"];
+    // As Akto's current compose does for the runtime: without it, json-file logs grow until
+    // the disk is full.
+    for name in ["akto-api-security-runtime", "data-ingestion-service"] {
+        let logging = &services[name]["logging"];
+        assert_eq!(logging["driver"].as_str(), Some("json-file"), "{name}");
+        assert_eq!(
+            logging["options"]["max-size"].as_str(),
+            Some("100m"),
+            "{name}"
+        );
+        assert_eq!(logging["options"]["max-file"].as_str(), Some("2"), "{name}");
+    }
+    // Docker Engine 29 refuses API versions below 1.44, watchtower 1.7.1's default is 1.25.
+    assert_eq!(
+        services["watchtower"]["environment"]["DOCKER_API_VERSION"].as_str(),
+        Some("1.44")
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn helm_script_stops_before_any_change_when_a_chart_is_missing() {
+    require_tool("bash");
+    let dir = tempfile::tempdir().unwrap();
+    helm_files(
+        dir.path(),
+        &[
+            "--token-env",
+            "AKTO_TEST_TOKEN",
+            "--ingestion-chart-version",
+            "0.1.11-sha",
+        ],
+    );
+    // A helm that knows every chart but data-ingestion-service 0.1.11-sha; kubectl records.
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let log = dir.path().join("calls.log");
+    let helm = format!(
+        "#!/usr/bin/env bash\necho \"helm $*\" >> '{0}'\nif [[ \"$*\" == 'show chart akto/data-ingestion-service --version 0.1.11-sha' ]]; then echo 'Error: chart not found' >&2; exit 1; fi\n",
+        log.display()
+    );
+    let kubectl = format!(
+        "#!/usr/bin/env bash\necho \"kubectl $*\" >> '{0}'\ncat > /dev/null\n",
+        log.display()
+    );
+    for (tool, script) in [("helm", helm), ("kubectl", kubectl)] {
+        let p = bin_dir.join(tool);
+        std::fs::write(&p, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg(dir.path().join("install.sh"))
+        .env("PATH", &path)
+        .env("AKTO_TEST_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("no chart akto/data-ingestion-service --version 0.1.11-sha")
+            && err.contains("nothing was installed"),
+        "{err}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("helm show chart akto/akto-mini-runtime\n"),
+        "{calls}"
+    );
+    assert!(
+        !calls.contains("kubectl") && !calls.contains("upgrade --install"),
+        "nothing changed in the cluster: {calls}"
+    );
+}

@@ -924,3 +924,232 @@ fn the_readme_example_matches_a_real_run() {
         assert_eq!(fixed(doc), fixed(got), "README line {doc:?} vs {got:?}");
     }
 }
+
+/// A server that answers a POST with `redirect` (status line and Location) and anything else
+/// with a 200 `{"success":true}`, as a load balancer in front of a working service might; it
+/// returns the request lines it saw. It stops after `conns` connections (verify makes two: its
+/// TCP probe and the request) or 5 s.
+fn redirecting_server(
+    status: &'static str,
+    location: String,
+    conns: usize,
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut seen = Vec::new();
+        let mut accepted = 0;
+        while accepted < conns && std::time::Instant::now() < deadline {
+            let Ok((mut c, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            accepted += 1;
+            c.set_nonblocking(false).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&buf[..n]);
+                if head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            let text = String::from_utf8_lossy(&head).to_string();
+            let Some(line) = text.lines().next().filter(|l| !l.is_empty()) else {
+                continue; // verify's TCP probe: connect and close
+            };
+            seen.push(line.to_string());
+            let answer = if line.starts_with("POST") {
+                format!("HTTP/1.1 {status}\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"success\":true}".to_string()
+            };
+            let _ = c.write_all(answer.as_bytes());
+        }
+        seen
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_redirected_post_is_reported_not_followed() {
+    // A load balancer sends http:// to https://, with a signed query that must not be shown.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (port, server) = redirecting_server(
+        "301 Moved Permanently",
+        format!("https://ingest.example.test:{port}/api/ingestData?sig=s3cret"),
+        2,
+    );
+    let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["http_status"], 301, "{v}");
+    let summary = v["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("301") && summary.contains("https://ingest.example.test:"),
+        "{summary}"
+    );
+    assert!(!v.to_string().contains("s3cret"), "{v}");
+    assert!(v["fix"].as_str().unwrap().contains("https://"), "{v}");
+    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+
+    // A 302 to a path where a GET happens to succeed: following it would report a record
+    // accepted that no gateway could deliver.
+    let (port, server) = redirecting_server("302 Found", "/v2/api/ingestData".into(), 2);
+    let (code, out, _) = verify(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("HTTP 302: redirected to /v2/api/ingestData") && out.contains("do not follow"),
+        "{out}"
+    );
+    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+
+    // 307 and 308 keep the method, but gateways do not follow them either.
+    for status in ["307 Temporary Redirect", "308 Permanent Redirect"] {
+        let (port, server) = redirecting_server(status, "/other".into(), 2);
+        let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+        assert_eq!(code, 1, "{v}");
+        assert_eq!(v["http_status"].as_u64(), status[..3].parse().ok(), "{v}");
+        assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+    }
+}
+
+/// The JSON report keeps one shape whatever happens: the same keys, the four phases in order
+/// with the same keys, so a pipeline can read a failure as it reads a success.
+#[test]
+fn json_report_has_one_shape_on_every_outcome() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (port, server) = redirecting_server("308 Permanent Redirect", "/x".into(), 2);
+    let outcomes = [
+        format!("http://127.0.0.1:{closed}"),
+        "http://no-such-host.invalid:9091".to_string(),
+        format!("http://127.0.0.1:{port}"),
+    ];
+    for url in &outcomes {
+        let (code, v) = verify_json(&["--ingest-url", url], &[]);
+        assert_eq!(code, 1, "{v}");
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "accepted",
+                "action_errors",
+                "answer",
+                "credential",
+                "fix",
+                "http_status",
+                "latency_ms",
+                "notes",
+                "phases",
+                "record_path",
+                "summary",
+                "url",
+                "version"
+            ],
+            "{url}"
+        );
+        assert_eq!(v["version"], 1);
+        let phases = v["phases"].as_array().unwrap();
+        let names: Vec<&str> = phases
+            .iter()
+            .map(|p| p["phase"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["DNS", "TCP connect", "TLS", "HTTP"], "{url}");
+        for p in phases {
+            let mut k: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+            k.sort_unstable();
+            assert_eq!(k, ["detail", "ms", "phase", "status"], "{url}");
+            assert!(
+                ["ok", "failed", "skipped"].contains(&p["status"].as_str().unwrap()),
+                "{p}"
+            );
+        }
+        assert!(v["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+        assert!(v["fix"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    }
+    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+}
+
+/// Akto's service answers `{"success":false}` to every batch it publishes (its Struts result
+/// holds only the `success` property, which ingestData never sets); versions before that
+/// property answered `{}`. Each is an accepted record; only a 422 or 5xx is a refusal.
+#[test]
+#[ignore = "needs python3"]
+fn the_real_services_success_false_answer_is_an_accepted_record() {
+    for answer in [None, Some("{}"), Some("{\"success\":true}")] {
+        let s = StandIn::start(&answer.map_or(vec![], |a| vec!["--answer", a]));
+        let (code, v) = verify_json(&["--ingest-url", &s.url("http", "127.0.0.1")], &[]);
+        assert_eq!(code, 0, "{answer:?}: {v}");
+        assert_eq!(v["accepted"], true, "{v}");
+        let summary = v["summary"].as_str().unwrap();
+        assert!(
+            summary.starts_with("the service accepted the record"),
+            "{summary}"
+        );
+        if answer.is_none() {
+            assert_eq!(v["answer"], "{\"success\":false}", "{v}");
+            assert!(
+                summary.contains("\"success\":false to every batch"),
+                "{summary}"
+            );
+        } else {
+            assert!(!summary.contains("success"), "{summary}");
+        }
+        assert_eq!(s.received()[0]["status"], 200);
+    }
+}
+
+#[test]
+fn http_to_a_tls_port_answered_400_names_https() {
+    // What nginx (and most TLS proxies) answer when plain HTTP reaches their HTTPS port.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut c, _) = listener.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = [0u8; 16 * 1024];
+            let mut seen = Vec::new();
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let body = "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\n";
+                    let _ = c.write_all(format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
+                    break;
+                }
+            }
+        }
+    });
+    let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["http_status"], 400);
+    assert!(
+        v["summary"].as_str().unwrap().contains("expects TLS"),
+        "{v}"
+    );
+    assert!(
+        v["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("https://127.0.0.1:{port}")),
+        "{v}"
+    );
+    server.join().unwrap();
+}
