@@ -1,7 +1,10 @@
 //! Azure API Management: the policy dialect reader and the capture-policy builder.
 
+pub mod apiops;
 pub mod capture;
+pub mod coverage;
 pub mod dialect;
+pub mod effective;
 pub mod patterns;
 pub mod tree;
 

@@ -13,6 +13,7 @@ use crate::cli::{Cli, Command};
 use crate::output;
 
 mod apim;
+mod apim_tree;
 mod aws;
 mod kong;
 mod lint;
@@ -21,6 +22,8 @@ mod lint;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Apim(ApimCommand::Policy(args)) => apim::policy(&args),
+        Command::Apim(ApimCommand::Effective(args)) => apim_tree::effective(&args),
+        Command::Apim(ApimCommand::Coverage(args)) => apim_tree::coverage(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(crate::cli::kong::KongCommand::Enable(args)) => kong::enable(&args),
         Command::Lint(args) => lint::run(&args),

@@ -9,6 +9,13 @@ pub enum ApimCommand {
     /// Render the traffic-capture policy (inbound + outbound) for an API or operation.
     #[command(after_long_help = POLICY_HELP)]
     Policy(PolicyArgs),
+    /// Print the effective policy of an API in an APIOps tree (global → product → API →
+    /// operation, spliced at <base />, fragments inlined), each element with its origin.
+    #[command(after_long_help = super::apim_tree::EFFECTIVE_HELP)]
+    Effective(super::apim_tree::EffectiveArgs),
+    /// Report which APIs, operations and product paths of an APIOps tree run Akto's capture.
+    #[command(after_long_help = super::apim_tree::COVERAGE_HELP)]
+    Coverage(super::apim_tree::CoverageArgs),
 }
 
 const POLICY_HELP: &str = "\

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod apim;
+pub mod apim_tree;
 pub mod aws;
 pub mod kong;
 pub mod lint;

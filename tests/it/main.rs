@@ -7,6 +7,8 @@ mod apim_props;
 mod apim_snapshots;
 mod aws;
 mod common;
+mod coverage;
+mod effective;
 mod kong;
 mod lint_cli;
 mod lint_corpus;
