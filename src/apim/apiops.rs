@@ -53,18 +53,21 @@ pub struct PolicyFile {
     pub src: String,
     /// The tree, or why it could not be read (lint reports that as `parse-error`).
     pub doc: Result<Document, ReadError>,
-    /// The bytes were not UTF-8.
-    pub not_utf8: bool,
+    /// The bytes, kept only when they are not UTF-8 (lint reports where).
+    pub raw: Option<Vec<u8>>,
 }
 
 impl PolicyFile {
     /// Parses `bytes` as the policy at `path`.
     pub fn new(path: &str, level: Level, id: &str, bytes: Vec<u8>) -> PolicyFile {
-        let (src, not_utf8) = match String::from_utf8(bytes) {
-            Ok(s) => (s, false),
-            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+        let (src, raw) = match String::from_utf8(bytes) {
+            Ok(s) => (s, None),
+            Err(e) => (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(e.into_bytes()),
+            ),
         };
-        let doc = if not_utf8 {
+        let doc = if raw.is_some() {
             Err(ReadError {
                 offset: 0,
                 message: "not UTF-8 text".to_string(),
@@ -78,7 +81,7 @@ impl PolicyFile {
             id: id.to_string(),
             src,
             doc,
-            not_utf8,
+            raw,
         }
     }
 

@@ -169,31 +169,10 @@ fn reason(
 
 /// Whether a file's own `section` (its fragments inlined) holds the capture.
 fn own_capture(file: FileRef<'_>, section: &str, fragments: &BTreeMap<String, PolicyFile>) -> bool {
-    let Some(sec) = file.doc.root.elements().find(|e| e.name == section) else {
-        return false;
-    };
-    let mut steps = Vec::new();
-    for el in sec.elements() {
-        steps.push(Step {
-            element: el,
-            file,
-            included_at: None,
-        });
-        if el.name == "include-fragment" {
-            let id = el
-                .attr("fragment-id")
-                .map(|a| file.doc.attr_value(file.src, a))
-                .unwrap_or_default();
-            if let Some(f) = fragments.get(id.trim()).and_then(FileRef::of) {
-                steps.extend(f.doc.root.elements().map(|inner| Step {
-                    element: inner,
-                    file: f,
-                    included_at: None,
-                }));
-            }
-        }
-    }
-    capture_steps(section, &steps)
+    capture_steps(
+        section,
+        &effective::own_steps(file, section, Some(fragments)),
+    )
 }
 
 /// Counts for the summary.

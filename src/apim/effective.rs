@@ -346,3 +346,35 @@ fn include<'a>(
         });
     }
 }
+
+/// A file's own `section`, `<base />` left out and its fragments inlined (unknown ones kept
+/// as written): what the scope itself contributes.
+pub fn own_steps<'a>(
+    file: FileRef<'a>,
+    section: &str,
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+) -> Vec<Step<'a>> {
+    let mut out = Section {
+        name: "",
+        steps: Vec::new(),
+        cut: None,
+        reached: Vec::new(),
+        inherited_unknown: false,
+        unresolved_fragment: false,
+    };
+    let mut problems = Vec::new();
+    if let Some(sec) = file.doc.root.elements().find(|e| e.name == section) {
+        for el in sec.elements() {
+            match el.name.as_str() {
+                "base" => {}
+                "include-fragment" => include(file, el, fragments, &mut out, &mut problems),
+                _ => out.steps.push(Step {
+                    element: el,
+                    file,
+                    included_at: None,
+                }),
+            }
+        }
+    }
+    out.steps
+}

@@ -1,6 +1,7 @@
 //! `apim effective`, `apim coverage`, and the one way an APIOps tree is found and read (lint
 //! uses it too).
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,8 +12,13 @@ use crate::apim::apiops::{self, ApiUnit, Layout, Shared};
 use crate::apim::coverage::{self, Summary, Unit};
 use crate::apim::effective::{self, Effective, FileRef, Step};
 use crate::cli::apim_tree::{CoverageArgs, CoverageFormat, EffectiveArgs, TreeFormat};
+use crate::cli::lint::{LintArgs, LintFormat};
+use crate::lint::tree_rules::{self, TreeHit};
+use crate::lint::{self, Config, Finding};
 use crate::output;
-use crate::report::LineIndex;
+use crate::report::{FileResult, LineIndex};
+
+use super::lint::Target;
 
 /// An APIOps tree on disk: its root and its layout (nothing read yet).
 pub(crate) struct TreeDir {
@@ -424,4 +430,131 @@ fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
         );
     }
     out
+}
+
+/// Lints the files of the APIOps trees among `paths` (each a folder holding `apis/`,
+/// `products/` or `policy fragments/`): every policy read once, linted on its own, and every
+/// API path and operation judged on its effective policy. Returns the results by index in
+/// `targets`; the other targets are linted alone. `--fix` lints file by file.
+pub(super) fn lint_trees(
+    args: &LintArgs,
+    config: &Config,
+    paths: &[PathBuf],
+    targets: &[Target],
+) -> anyhow::Result<HashMap<usize, FileResult>> {
+    let mut out = HashMap::new();
+    if args.fix {
+        return Ok(out);
+    }
+    let index: HashMap<&Path, usize> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.path.as_deref().map(|p| (p, i)))
+        .collect();
+    for p in paths {
+        if p.as_os_str() == "-" || !p.is_dir() {
+            continue;
+        }
+        let Some(tree) = TreeDir::find(p)? else {
+            continue;
+        };
+        let target_of = |rel: &str| index.get(tree.root.join(rel).as_path()).copied();
+        let shared = tree.shared()?;
+        let mut shared_findings: HashMap<usize, Vec<Finding>> = HashMap::new();
+        for f in shared.files() {
+            if let Some(i) = target_of(&f.path) {
+                shared_findings.insert(i, lint_policy(args, config, &targets[i], f));
+            }
+        }
+        let ids: Vec<&String> = tree.layout.apis.keys().collect();
+        let per_api = super::lint::parallel_map(&ids, |id| -> anyhow::Result<_> {
+            let api = tree.api(id)?;
+            let mut hits = BTreeMap::new();
+            tree_rules::judge_api(&shared, &api, &mut hits);
+            let mut files = Vec::new();
+            for f in api.files() {
+                let Some(i) = target_of(&f.path) else {
+                    continue;
+                };
+                let mut findings = lint_policy(args, config, &targets[i], f);
+                hits.retain(|_, h: &mut TreeHit| {
+                    if h.path != f.path {
+                        return true;
+                    }
+                    findings.extend(tree_finding(config, &targets[i], h));
+                    false
+                });
+                findings.sort_by_key(|x| (x.span.start, x.rule));
+                files.push((i, result(&targets[i], &f.src, findings)));
+            }
+            Ok((files, hits))
+        });
+        let mut hits = BTreeMap::new();
+        for r in per_api {
+            let (files, more) = r?;
+            out.extend(files);
+            tree_rules::merge(&mut hits, more);
+        }
+        for f in shared.files() {
+            let Some(i) = target_of(&f.path) else {
+                continue;
+            };
+            let mut findings = shared_findings.remove(&i).unwrap_or_default();
+            for h in hits.values().filter(|h| h.path == f.path) {
+                findings.extend(tree_finding(config, &targets[i], h));
+            }
+            findings.sort_by_key(|x| (x.span.start, x.rule));
+            out.insert(i, result(&targets[i], &f.src, findings));
+        }
+    }
+    Ok(out)
+}
+
+/// Says once that files linted alone are not judged for inherited controls.
+pub(super) fn note_lone(args: &LintArgs, lone: usize) {
+    if lone > 0 && args.format == LintFormat::Text {
+        eprintln!(
+            "note: {lone} file{} linted outside an APIOps tree: authentication, rate limits and other controls a policy inherits through <base /> are judged only on a tree's effective policy (lint the tree's root folder)",
+            if lone == 1 { "" } else { "s" }
+        );
+    }
+}
+
+fn lint_policy(
+    args: &LintArgs,
+    config: &Config,
+    t: &Target,
+    f: &apiops::PolicyFile,
+) -> Vec<Finding> {
+    let scope = super::lint::scope_for(args, config, t);
+    match (&f.doc, &f.raw) {
+        (Ok(doc), _) => lint::lint_doc(&f.src, doc, scope, config, &t.key, true),
+        (Err(_), Some(raw)) => lint::lint_bytes(raw, scope, config, &t.key).1,
+        (Err(_), None) => lint::lint_text(&f.src, scope, config, &t.key),
+    }
+}
+
+fn tree_finding(config: &Config, t: &Target, h: &TreeHit) -> Option<Finding> {
+    let severity = config.severity(h.rule, &t.key)?;
+    Some(Finding {
+        rule: h.rule.id,
+        severity,
+        span: h.span.clone(),
+        message: h.full_message(),
+        help: h.help.clone(),
+        fix: None,
+    })
+}
+
+/// A file's result; its text is kept only when it has findings.
+fn result(t: &Target, src: &str, findings: Vec<Finding>) -> FileResult {
+    FileResult {
+        path: t.shown.clone(),
+        src: if findings.is_empty() {
+            String::new()
+        } else {
+            src.to_string()
+        },
+        findings,
+    }
 }

@@ -15,6 +15,7 @@ pub mod fix;
 pub mod regex_sites;
 pub mod rules;
 pub mod scope;
+pub mod tree_rules;
 
 pub use config::Config;
 pub use scope::Scope;
@@ -73,6 +74,9 @@ pub struct Context<'a> {
     pub src: &'a str,
     pub doc: &'a Document,
     pub scope: Scope,
+    /// The file is judged in an APIOps tree pass: rules about inherited controls leave it to
+    /// the effective policy (see `tree_rules`).
+    pub in_tree: bool,
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
 }
 
@@ -216,6 +220,32 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
             return findings;
         }
     };
+    lint_doc(src, &doc, scope, config, path_for_config, false)
+}
+
+/// Lints a policy already read into `doc`. `in_tree`: the file belongs to an APIOps tree whose
+/// effective policies are judged separately ([`tree_rules`]).
+pub fn lint_doc(
+    src: &str,
+    doc: &Document,
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+    in_tree: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut push = |rule: &'static Rule, d: Diagnostic| {
+        if let Some(severity) = config.severity(rule, path_for_config) {
+            findings.push(Finding {
+                rule: rule.id,
+                severity,
+                span: d.span,
+                message: d.message,
+                help: d.help,
+                fix: d.fix,
+            });
+        }
+    };
     let scope = if doc.root.name == "fragment" {
         Scope::Fragment
     } else {
@@ -223,8 +253,9 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
     };
     let cx = Context {
         src,
-        doc: &doc,
+        doc,
         scope,
+        in_tree,
         regex: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {

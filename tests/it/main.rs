@@ -18,3 +18,4 @@ mod regex_cli;
 mod regex_oracle;
 mod regex_props;
 mod regex_redos;
+mod security_rules;

@@ -3,9 +3,17 @@
 use super::Rule;
 
 pub mod base_in_fragment;
+pub mod cors_wildcard;
 pub mod duplicate_base;
+pub mod error_details_leak;
+pub mod hardcoded_secret;
+pub mod infrastructure_headers;
+pub mod insecure_backend;
 pub mod insecure_ingest_url;
 pub mod missing_base;
+pub mod no_authentication;
+pub mod no_input_validation;
+pub mod no_rate_limit;
 pub mod parse_error;
 pub mod placeholder_url;
 pub mod regex_dialect;
@@ -13,6 +21,7 @@ pub mod regex_invalid;
 pub mod regex_named_value;
 pub mod regex_redos;
 pub mod regex_slow;
+pub mod unknown_fragment;
 
 /// Every rule, in documentation order.
 pub const ALL: &[Rule] = &[
@@ -27,4 +36,14 @@ pub const ALL: &[Rule] = &[
     regex_dialect::REGEX_DIALECT,
     regex_slow::REGEX_SLOW,
     regex_named_value::REGEX_NAMED_VALUE,
+    // Security (seed 003); see lint::tree_rules for the ones judged on the effective policy.
+    no_authentication::NO_AUTHENTICATION,
+    no_rate_limit::NO_RATE_LIMIT,
+    hardcoded_secret::HARDCODED_SECRET,
+    insecure_backend::INSECURE_BACKEND,
+    cors_wildcard::CORS_WILDCARD,
+    error_details_leak::ERROR_DETAILS_LEAK,
+    infrastructure_headers::INFRASTRUCTURE_HEADERS,
+    no_input_validation::NO_INPUT_VALIDATION,
+    unknown_fragment::UNKNOWN_FRAGMENT,
 ];
