@@ -40,6 +40,15 @@ impl<'a> FileRef<'a> {
         })
     }
 
+    /// The path, or "this file" for a lone file.
+    pub fn path_or_file(&self) -> &str {
+        if self.path.is_empty() {
+            "this file"
+        } else {
+            self.path
+        }
+    }
+
     /// "global", "product starter", "API echo", "operation get-order", "fragment cors".
     pub fn scope_name(&self) -> String {
         match self.level {

@@ -27,18 +27,23 @@ pub struct Absence {
     pub control: &'static str,
     /// `None` when the steps hold the control; otherwise what is missing ("authentication").
     pub missing: fn(&[Step<'_>]) -> Option<String>,
+    /// Whether a scope's own steps configure the control (to blame a scope whose missing
+    /// `<base />` cuts it off).
+    pub provided_by: fn(&[Step<'_>]) -> bool,
     /// Only judged when the path needs no subscription (no-authentication).
     pub only_without_subscription: bool,
     pub help: &'static str,
 }
 
 /// Every absence rule.
-pub fn absences() -> [&'static Absence; 4] {
+pub fn absences() -> [&'static Absence; 6] {
     [
         &rules::no_authentication::ABSENCE,
         &rules::no_rate_limit::ABSENCE,
         &rules::infrastructure_headers::ABSENCE,
         &rules::no_input_validation::ABSENCE,
+        &rules::unbounded_body::INBOUND,
+        &rules::unbounded_body::OUTBOUND,
     ]
 }
 
@@ -84,7 +89,7 @@ pub fn judge<'a>(
             .iter()
             .filter(|f| {
                 f.level < cut.file.level
-                    && (a.missing)(&effective::own_steps(**f, a.section, fragments)).is_none()
+                    && (a.provided_by)(&effective::own_steps(**f, a.section, fragments))
             })
             .map(FileRef::scope_name)
             .collect();

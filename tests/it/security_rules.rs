@@ -10,24 +10,29 @@ use crate::common::{bin, require_shared, run};
 use crate::effective::write_tree;
 
 /// The rules judged only on a tree's effective policy.
-pub const TREE_JUDGED: [&str; 5] = [
+pub const TREE_JUDGED: [&str; 6] = [
     "no-authentication",
     "no-rate-limit",
     "infrastructure-headers",
     "no-input-validation",
     "unknown-fragment",
+    "unbounded-body",
 ];
 
 /// Every security rule (seed 003).
-pub const SECURITY: [&str; 9] = [
+pub const SECURITY: [&str; 13] = [
     "no-authentication",
     "no-rate-limit",
+    "jwt-weak",
     "hardcoded-secret",
     "insecure-backend",
-    "cors-wildcard",
-    "error-details-leak",
+    "key-in-query",
     "infrastructure-headers",
+    "error-details-leak",
+    "cors-wildcard",
+    "sensitive-trace",
     "no-input-validation",
+    "unbounded-body",
     "unknown-fragment",
 ];
 
@@ -298,6 +303,68 @@ fn a_lone_file_is_not_judged_for_inherited_controls_and_says_so_once() {
         err.contains("2 files linted outside an APIOps tree") && err.contains("effective policy"),
         "{err}"
     );
+}
+
+const READS_BODY: &str = r#"<policies>
+    <inbound>
+        <base />
+        <set-variable name="reqBody" value="@(context.Request.Body.As<string>(preserveContent: true))" />
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <base />
+        <set-variable name="respBody" value="@(context.Response.Body.As<string>(preserveContent: true))" />
+    </outbound>
+    <on-error>
+        <base />
+    </on-error>
+</policies>
+"#;
+
+#[test]
+fn unbounded_body_reads_are_judged_with_the_limits_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let limited = SECURE_GLOBAL.replace(
+        "<validate-content unspecified-content-type-action=\"prevent\" max-size=\"102400\" size-exceeded-action=\"prevent\" />",
+        "",
+    );
+    assert_ne!(limited, SECURE_GLOBAL);
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", limited.as_str()),
+            ("apis/reads/policy.xml", READS_BODY),
+            // The generated capture checks Content-Length and the byte count before keeping a body.
+            (
+                "apis/captured/policy.xml",
+                &crate::common::render(&crate::common::option_sets()[0].1),
+            ),
+        ],
+    );
+    let (_, got) = lint_json(dir.path());
+    let unbounded: Vec<_> = got
+        .iter()
+        .filter(|f| f.1 == "unbounded-body")
+        .map(|f| (f.0.as_str(), f.3.as_str()))
+        .collect();
+    assert_eq!(unbounded.len(), 2, "{unbounded:?}");
+    assert!(unbounded.iter().all(|(p, _)| *p == "apis/reads/policy.xml"));
+    assert!(
+        unbounded[0]
+            .1
+            .contains("request body read whole by <set-variable> in apis/reads/policy.xml"),
+        "{unbounded:?}"
+    );
+    assert!(unbounded[1].1.contains("response body"), "{unbounded:?}");
+
+    // With validate-content max-size in force at global, the request body is bounded.
+    std::fs::write(dir.path().join("policy.xml"), SECURE_GLOBAL).unwrap();
+    let (_, got) = lint_json(dir.path());
+    let unbounded: Vec<_> = got.iter().filter(|f| f.1 == "unbounded-body").collect();
+    assert_eq!(unbounded.len(), 1, "{unbounded:?}");
+    assert!(unbounded[0].3.contains("response body"), "{unbounded:?}");
 }
 
 /// Error-level findings on the Microsoft corpus, each with why a reader agrees with it.

@@ -35,6 +35,7 @@ pub static ABSENCE: Absence = Absence {
     section: "outbound",
     control: "the removal of infrastructure headers",
     missing,
+    provided_by: |s| missing(s).is_none(),
     only_without_subscription: false,
     help: "add <set-header name=\"X-Powered-By\" exists-action=\"delete\" /> (and X-AspNet-Version, Server) to the global <outbound>",
 };

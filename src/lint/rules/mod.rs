@@ -10,6 +10,8 @@ pub mod hardcoded_secret;
 pub mod infrastructure_headers;
 pub mod insecure_backend;
 pub mod insecure_ingest_url;
+pub mod jwt_weak;
+pub mod key_in_query;
 pub mod missing_base;
 pub mod no_authentication;
 pub mod no_input_validation;
@@ -21,6 +23,8 @@ pub mod regex_invalid;
 pub mod regex_named_value;
 pub mod regex_redos;
 pub mod regex_slow;
+pub mod sensitive_trace;
+pub mod unbounded_body;
 pub mod unknown_fragment;
 
 /// Every rule, in documentation order.
@@ -41,8 +45,12 @@ pub const ALL: &[Rule] = &[
     no_rate_limit::NO_RATE_LIMIT,
     hardcoded_secret::HARDCODED_SECRET,
     insecure_backend::INSECURE_BACKEND,
+    jwt_weak::JWT_WEAK,
+    key_in_query::KEY_IN_QUERY,
     cors_wildcard::CORS_WILDCARD,
     error_details_leak::ERROR_DETAILS_LEAK,
+    sensitive_trace::SENSITIVE_TRACE,
+    unbounded_body::UNBOUNDED_BODY,
     infrastructure_headers::INFRASTRUCTURE_HEADERS,
     no_input_validation::NO_INPUT_VALIDATION,
     unknown_fragment::UNKNOWN_FRAGMENT,

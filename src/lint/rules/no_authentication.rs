@@ -42,6 +42,7 @@ pub static ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the authentication",
     missing,
+    provided_by: |s| missing(s).is_none(),
     only_without_subscription: true,
     help: "add validate-jwt or validate-azure-ad-token to <inbound> (here or at a broader scope), or require a subscription",
 };

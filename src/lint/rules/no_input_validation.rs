@@ -36,6 +36,7 @@ pub static ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the input validation",
     missing,
+    provided_by: |s| missing(s).is_none(),
     only_without_subscription: false,
     help: "add validate-content and validate-parameters to <inbound> (here or at a broader scope)",
 };

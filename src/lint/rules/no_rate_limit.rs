@@ -39,6 +39,7 @@ pub static ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the rate limit",
     missing,
+    provided_by: |s| missing(s).is_none(),
     only_without_subscription: false,
     help: "add rate-limit-by-key or quota-by-key to <inbound> (here or at a broader scope)",
 };
