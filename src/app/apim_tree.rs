@@ -558,3 +558,29 @@ fn result(t: &Target, src: &str, findings: Vec<Finding>) -> FileResult {
         findings,
     }
 }
+
+/// Masks the literal secrets that findings point at in the texts kept for the report, so the
+/// report never prints them (ASCII characters become `*`; offsets and columns stay).
+pub(super) fn redact_secrets(files: &mut [FileResult]) {
+    for f in files {
+        let spans: Vec<std::ops::Range<usize>> = f
+            .findings
+            .iter()
+            .filter(|x| tree_rules::is_secret_span(x.rule, &x.message))
+            .map(|x| x.span.clone())
+            .collect();
+        if spans.is_empty() {
+            continue;
+        }
+        let mut bytes = std::mem::take(&mut f.src).into_bytes();
+        for r in spans {
+            for b in bytes.get_mut(r).into_iter().flatten() {
+                if b.is_ascii_graphic() {
+                    *b = b'*';
+                }
+            }
+        }
+        // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
+        f.src = String::from_utf8(bytes).unwrap_or_default();
+    }
+}

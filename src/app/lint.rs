@@ -55,6 +55,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         fixed += usize::from(was_fixed);
         files.push(file);
     }
+    super::apim_tree::redact_secrets(&mut files);
     let run = Run {
         files: &files,
         fixed,

@@ -275,3 +275,31 @@ pub fn child_text(cx: &Context<'_>, e: &Element, name: &str) -> Option<(String, 
         .find(|c| c.name == name)
         .map(|c| (cx.doc.text(cx.src, c), full_span(c)))
 }
+
+/// The range of an element's text content (between its tags), or the whole element when it
+/// has none.
+pub fn text_span(e: &Element) -> Range<usize> {
+    match (e.children.first(), e.children.last()) {
+        (Some(first), Some(last)) if e.end_span.is_some() => {
+            let start = match first {
+                crate::apim::tree::Node::Element(x) => x.span.start,
+                crate::apim::tree::Node::Text(r)
+                | crate::apim::tree::Node::CData(r)
+                | crate::apim::tree::Node::Comment(r) => r.start,
+            };
+            let end = match last {
+                crate::apim::tree::Node::Element(x) => full_span(x).end,
+                crate::apim::tree::Node::Text(r)
+                | crate::apim::tree::Node::CData(r)
+                | crate::apim::tree::Node::Comment(r) => r.end,
+            };
+            start..end
+        }
+        _ => full_span(e),
+    }
+}
+
+/// Whether a finding's span is a secret's text, which reports must not print.
+pub fn is_secret_span(rule: &str, message: &str) -> bool {
+    rule == "hardcoded-secret" || (rule == "jwt-weak" && message.starts_with("a literal key"))
+}

@@ -416,3 +416,32 @@ fn corpus_has_no_false_security_errors() {
     expected.sort();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn reports_never_print_the_secrets_they_find() {
+    let fixture =
+        crate::common::test_file("fixtures/lint/hardcoded-secret/literal-credentials.xml");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    for format in ["text", "json", "sarif", "github"] {
+        let (code, out, err) = run(bin()
+            .args([
+                "lint",
+                "--no-config",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(&fixture));
+        assert_eq!(code, 1, "{format}: {err}");
+        for secret in [
+            "S3cret-Passw0rd",
+            "4f1c2a9be07d4c55a1f0d1e2b3c4d5e6",
+            "aZ19-functions-key-value",
+            "p4ssw0rd-literal",
+        ] {
+            assert!(text.contains(secret));
+            assert!(!out.contains(secret), "{format} prints {secret}:\n{out}");
+        }
+    }
+}

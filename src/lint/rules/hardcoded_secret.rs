@@ -1,4 +1,4 @@
-use crate::lint::tree_rules::{self, full_span, is_literal};
+use crate::lint::tree_rules::{self, is_literal};
 use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
 declare_rule! {
@@ -111,7 +111,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                 for v in e.elements().filter(|c| c.name == "value") {
                     if secret_literal(&cx.doc.text(cx.src, v)) {
                         push(
-                            full_span(v),
+                            tree_rules::text_span(v),
                             format!("{} `{}` has a literal value", e.name, name.trim()),
                         );
                     }
@@ -132,7 +132,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             .collect();
         if secret_literal(&value) && !value.starts_with('@') {
             push(
-                at..at + needle.len() + value.len(),
+                at + needle.len()..at + needle.len() + value.len(),
                 "a literal client_secret in the policy".to_string(),
             );
         }

@@ -1,4 +1,4 @@
-use crate::lint::tree_rules::{self, full_span, is_literal};
+use crate::lint::tree_rules::{self, is_literal};
 use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
 declare_rule! {
@@ -106,7 +106,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                     || tree_rules::attr(cx, key, "id").is_some();
                 if !by_reference && !text.trim().is_empty() && is_literal(&text) {
                     push(
-                        full_span(key),
+                        tree_rules::text_span(key),
                         format!(
                             "a literal key in <{}>: it leaks with the repository and every export",
                             keys.name
