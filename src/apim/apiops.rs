@@ -169,6 +169,21 @@ impl Layout {
         l
     }
 
+    /// Adds the information files APIOps writes beside each product and API, for a layout built
+    /// from the policy files alone (a file that does not exist reads as absent).
+    pub fn assume_information_files(&mut self) {
+        for (id, p) in &mut self.products {
+            p.apis_json
+                .get_or_insert_with(|| format!("products/{id}/apis.json"));
+            p.info_json
+                .get_or_insert_with(|| format!("products/{id}/productInformation.json"));
+        }
+        for (id, a) in &mut self.apis {
+            a.info_json
+                .get_or_insert_with(|| format!("apis/{id}/apiInformation.json"));
+        }
+    }
+
     /// Whether `path` is one of the tree's policy files.
     pub fn is_policy(&self, path: &str) -> bool {
         self.global.as_deref() == Some(path)
@@ -196,8 +211,8 @@ pub struct TreeError {
     pub message: String,
 }
 
-/// Reads one file of the tree by its relative path.
-pub type Reader<'r> = dyn Fn(&str) -> Result<Vec<u8>, String> + Sync + 'r;
+/// Reads one file of the tree by its relative path: `Ok(None)` when there is no such file.
+pub type Reader<'r> = dyn Fn(&str) -> Result<Option<Vec<u8>>, String> + Sync + 'r;
 
 /// A product: its policy, the APIs it carries, whether it needs a subscription.
 #[derive(Debug)]
@@ -232,22 +247,44 @@ fn read_policy(
     level: Level,
     id: &str,
 ) -> Result<PolicyFile, TreeError> {
-    let bytes = read(path).map_err(|message| TreeError {
-        path: path.to_string(),
-        message,
-    })?;
+    let bytes = read(path)
+        .map_err(|message| TreeError {
+            path: path.to_string(),
+            message,
+        })?
+        .ok_or_else(|| TreeError {
+            path: path.to_string(),
+            message: "the file disappeared while it was being read".to_string(),
+        })?;
     Ok(PolicyFile::new(path, level, id, bytes))
 }
 
-fn read_json(read: &Reader<'_>, path: &str) -> Result<serde_json::Value, TreeError> {
-    let bytes = read(path).map_err(|message| TreeError {
+/// A JSON file of the tree; `None` when it does not exist.
+fn read_json(read: &Reader<'_>, path: &str) -> Result<Option<serde_json::Value>, TreeError> {
+    let Some(bytes) = read(path).map_err(|message| TreeError {
         path: path.to_string(),
         message,
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| TreeError {
-        path: path.to_string(),
-        message: format!("not valid JSON ({e}); fix or remove the file"),
-    })
+    })?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| TreeError {
+            path: path.to_string(),
+            message: format!("not valid JSON ({e}); fix or remove the file"),
+        })
+}
+
+/// `subscriptionRequired` of an optional information file (absent: required).
+fn subscription_in(read: &Reader<'_>, path: Option<&String>) -> Result<bool, TreeError> {
+    match path {
+        None => Ok(true),
+        Some(p) => match read_json(read, p)? {
+            None => Ok(true),
+            Some(v) => subscription_required(&v, p),
+        },
+    }
 }
 
 /// `subscriptionRequired` from an APIOps information file: under `properties` (as APIOps
@@ -283,12 +320,12 @@ impl Shared {
             };
             let apis = match &pl.apis_json {
                 None => Vec::new(),
-                Some(p) => api_names(&read_json(read, p)?, p)?,
+                Some(p) => match read_json(read, p)? {
+                    None => Vec::new(),
+                    Some(v) => api_names(&v, p)?,
+                },
             };
-            let subscription_required = match &pl.info_json {
-                None => true,
-                Some(p) => subscription_required(&read_json(read, p)?, p)?,
-            };
+            let subscription_required = subscription_in(read, pl.info_json.as_ref())?;
             products.push(Product {
                 id: id.clone(),
                 policy,
@@ -350,10 +387,7 @@ impl ApiUnit {
             Some(p) => Some(read_policy(read, p, Level::Api, id)?),
             None => None,
         };
-        let subscription_required = match &layout.info_json {
-            None => true,
-            Some(p) => subscription_required(&read_json(read, p)?, p)?,
-        };
+        let subscription_required = subscription_in(read, layout.info_json.as_ref())?;
         let mut operations = Vec::new();
         for (op, p) in &layout.operations {
             operations.push(read_policy(read, p, Level::Operation, op)?);

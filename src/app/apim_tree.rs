@@ -56,9 +56,45 @@ impl TreeDir {
         }))
     }
 
-    /// Reads a file of the tree by its relative path.
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.root.join(rel)).map_err(|e| format!("cannot read the file: {e}"))
+    /// The tree whose policy files `lint` found below `root` (`rel`: their paths relative to
+    /// it, `/`-separated): only the `apis/` and `products/` folders are listed again, for the
+    /// APIs and products without a policy; information files are read where APIOps puts them.
+    pub fn from_policies(root: &Path, rel: &[String]) -> anyhow::Result<Option<TreeDir>> {
+        let mut layout = Layout::from_paths(rel.iter().map(String::as_str));
+        if !layout.is_tree() {
+            return Ok(None);
+        }
+        for (dir, products) in [("apis", false), ("products", true)] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink());
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !is_dir || name.starts_with('.') {
+                    continue;
+                }
+                if products {
+                    layout.products.entry(name).or_default();
+                } else {
+                    layout.apis.entry(name).or_default();
+                }
+            }
+        }
+        layout.assume_information_files();
+        Ok(Some(TreeDir {
+            root: root.to_path_buf(),
+            layout,
+        }))
+    }
+
+    /// Reads a file of the tree by its relative path; `None` when it does not exist.
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+        match std::fs::read(self.root.join(rel)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read the file: {e}")),
+        }
     }
 
     pub fn shared(&self) -> anyhow::Result<Shared> {
@@ -88,11 +124,18 @@ fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::i
         }
         let rel = format!("{prefix}/{name}");
         let path = e.path();
-        if path.is_dir() {
+        // The entry's type needs no extra system call; a symbolic link is followed.
+        let ft = e.file_type()?;
+        let (is_dir, is_file) = if ft.is_symlink() {
+            (path.is_dir(), path.is_file())
+        } else {
+            (ft.is_dir(), ft.is_file())
+        };
+        if is_dir {
             if depth > 1 {
                 list(&path, &rel, depth - 1, out)?;
             }
-        } else if path.is_file() {
+        } else if is_file {
             out.push(rel);
         }
     }
@@ -212,8 +255,13 @@ fn element_text(step: &Step<'_>) -> String {
         let line = line.trim_end_matches('\r');
         if i > 0 {
             out.push('\n');
-            let ws = line.len() - line.trim_start().len();
-            out.push_str(&line[ws.min(indent)..]);
+            // Only ASCII blanks are removed, so the cut is always on a character boundary.
+            let ws = line
+                .bytes()
+                .take(indent)
+                .take_while(|b| *b == b' ' || *b == b'\t')
+                .count();
+            out.push_str(&line[ws..]);
         } else {
             out.push_str(line);
         }
@@ -455,7 +503,23 @@ pub(super) fn lint_trees(
         if p.as_os_str() == "-" || !p.is_dir() {
             continue;
         }
-        let Some(tree) = TreeDir::find(p)? else {
+        let rel: Vec<String> = targets
+            .iter()
+            .filter_map(|t| t.path.as_deref()?.strip_prefix(p).ok())
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        // Ignored files still run in APIM: with ignores, the whole tree is listed.
+        let tree = if config.ignores_anything() {
+            TreeDir::find(p)?
+        } else {
+            TreeDir::from_policies(p, &rel)?
+        };
+        let Some(tree) = tree else {
             continue;
         };
         let target_of = |rel: &str| index.get(tree.root.join(rel).as_path()).copied();

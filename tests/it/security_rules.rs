@@ -152,14 +152,22 @@ fn a_secure_tree_has_nothing_to_report() {
             ("apis/open/policy.xml", WITH_BASE),
             ("apis/open/apiInformation.json", OPEN_API),
             ("apis/open/operations/get/policy.xml", WITH_BASE),
-            ("apis/keyed/policy.xml", WITH_BASE),
+            // The fragment exists: no unknown-fragment.
+            (
+                "apis/keyed/policy.xml",
+                &INCLUDES_MISSING.replace("rate-limits", "headers"),
+            ),
+            (
+                "policy fragments/headers/policy.xml",
+                "<fragment>\n    <set-header name=\"X-Frame-Options\" exists-action=\"override\">\n        <value>DENY</value>\n    </set-header>\n</fragment>\n",
+            ),
             ("products/starter/policy.xml", WITH_BASE),
             ("products/starter/apis.json", r#"["keyed"]"#),
         ],
     );
     let (code, out, err) = lint_text(dir.path());
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("No problems found in 5 files."), "{out}");
+    assert!(out.starts_with("No problems found in 6 files."), "{out}");
 }
 
 #[test]
@@ -444,4 +452,35 @@ fn reports_never_print_the_secrets_they_find() {
             assert!(!out.contains(secret), "{format} prints {secret}:\n{out}");
         }
     }
+}
+
+#[test]
+fn ignored_files_still_count_in_the_effective_policy() {
+    // APIM runs an ignored file all the same: its validate-jwt protects the open API.
+    let dir = tempfile::tempdir().unwrap();
+    let with_jwt = SECURE_GLOBAL.replace(
+        "<backend>\n        <forward-request />",
+        "<backend>\n        <base />",
+    );
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", WITH_BASE),
+            ("apis/open/policy.xml", with_jwt.as_str()),
+            ("apis/open/apiInformation.json", OPEN_API),
+            ("akto-connect.toml", "ignore = [\"apis/open/**\"]\n"),
+        ],
+    );
+    let (_, out, err) = run(bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json", "."]));
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"no-authentication"), "{out}");
+    assert_eq!(v["summary"]["files"], 1, "{out}");
 }

@@ -54,31 +54,41 @@ pub static OUTBOUND: Absence = Absence {
     help: "check the response's Content-Length (or the body's length) before reading it whole",
 };
 
-/// The C# of every expression inside `step`.
-fn code(file: FileRef<'_>, step: &Step<'_>) -> String {
+/// Whether an expression inside `step` reads the `which` body whole with no size check. Works
+/// on the text as written (both forms), without decoding: this runs for every path and
+/// operation.
+fn reads_unguarded(file: FileRef<'_>, step: &Step<'_>, which: &str) -> bool {
     let r = full_span(step.element);
-    file.doc
-        .expressions
-        .iter()
-        .filter(|x| x.span.start >= r.start && x.span.end <= r.end)
-        .map(|x| x.code(file.src))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut reads = false;
+    let mut guarded = false;
+    for x in &file.doc.expressions {
+        if x.span.start < r.start || x.span.end > r.end {
+            continue;
+        }
+        let c = &file.src[x.span.clone()];
+        if c.contains(which) && (c.contains(".As<") || c.contains(".As&lt;")) {
+            reads = true;
+        }
+        if c.contains("Content-Length")
+            || c.contains("GetByteCount")
+            || c.contains(".Length >")
+            || c.contains(".Length &gt;")
+        {
+            guarded = true;
+        }
+    }
+    reads && !guarded
 }
 
 fn unguarded_read(steps: &[Step<'_>], which: &str) -> Option<String> {
-    let read = format!("{which}.Body");
     steps.iter().find_map(|s| {
-        let c = code(s.file, s);
-        let reads = c.contains(&read) && c.contains(".As<");
-        let guarded =
-            c.contains("Content-Length") || c.contains("GetByteCount") || c.contains(".Length >");
-        (reads && !guarded).then(|| format!("<{}> in {}", s.element.name, s.file.path_or_file()))
+        reads_unguarded(s.file, s, which)
+            .then(|| format!("<{}> in {}", s.element.name, s.file.path_or_file()))
     })
 }
 
 fn missing_in(steps: &[Step<'_>]) -> Option<String> {
-    let at = unguarded_read(steps, "Request")?;
+    let at = unguarded_read(steps, "Request.Body")?;
     (!limited(steps)).then(|| format!("size limit for the request body read whole by {at}"))
 }
 
@@ -89,7 +99,7 @@ fn limited(steps: &[Step<'_>]) -> bool {
 }
 
 fn missing_out(steps: &[Step<'_>]) -> Option<String> {
-    unguarded_read(steps, "Response")
+    unguarded_read(steps, "Response.Body")
         .map(|at| format!("size limit for the response body read whole by {at}"))
 }
 
