@@ -238,9 +238,11 @@ fn origin(step: &Step<'_>) -> String {
     s
 }
 
-/// The element's text as written, its first line's indentation removed from every line.
+/// The element's text as written (literal secrets masked), its first line's indentation
+/// removed from every line.
 fn element_text(step: &Step<'_>) -> String {
-    let src = step.file.src;
+    let masked = mask_secrets(step.file);
+    let src = masked.as_deref().unwrap_or(step.file.src);
     let el = step.element;
     let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
     let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -267,6 +269,24 @@ fn element_text(step: &Step<'_>) -> String {
         }
     }
     out
+}
+
+/// The file's text with its literal secrets masked (`None`: it has none).
+fn mask_secrets(file: FileRef<'_>) -> Option<String> {
+    let spans = crate::lint::rules::hardcoded_secret::secret_spans(file.src, file.doc);
+    if spans.is_empty() {
+        return None;
+    }
+    let mut bytes = file.src.as_bytes().to_vec();
+    for r in spans {
+        for b in bytes.get_mut(r).into_iter().flatten() {
+            if b.is_ascii_graphic() {
+                *b = b'*';
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
+    String::from_utf8(bytes).ok()
 }
 
 fn title(d: &Effective<'_>) -> String {
@@ -610,17 +630,55 @@ fn tree_finding(config: &Config, t: &Target, h: &TreeHit) -> Option<Finding> {
     })
 }
 
-/// A file's result; its text is kept only when it has findings.
-fn result(t: &Target, src: &str, findings: Vec<Finding>) -> FileResult {
+/// A file's result. Of its text only the lines the findings are on are kept (the others
+/// emptied, so line numbers and columns stay): memory stays small on trees where every API has
+/// findings.
+fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
+    let src = if findings.is_empty() {
+        String::new()
+    } else {
+        sparse(src, &mut findings)
+    };
     FileResult {
         path: t.shown.clone(),
-        src: if findings.is_empty() {
-            String::new()
-        } else {
-            src.to_string()
-        },
+        src,
         findings,
     }
+}
+
+/// `src` with every line that no finding's span touches emptied (its line break kept), and
+/// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
+fn sparse(src: &str, findings: &mut [Finding]) -> String {
+    let mut starts = vec![0];
+    starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;
+    let mut keep = vec![false; starts.len()];
+    for f in findings.iter() {
+        let (a, b) = (line_of(f.span.start), line_of(f.span.end.max(f.span.start)));
+        for k in keep.iter_mut().take(b + 1).skip(a) {
+            *k = true;
+        }
+    }
+    let mut out = String::new();
+    let mut new_starts = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        new_starts.push(out.len());
+        let end = starts.get(i + 1).map_or(src.len(), |&e| e - 1);
+        if keep[i] {
+            out.push_str(&src[start..end]);
+        }
+        if i + 1 < starts.len() {
+            out.push('\n');
+        }
+    }
+    let map = |o: usize| {
+        let l = line_of(o);
+        new_starts[l] + (o - starts[l])
+    };
+    for f in findings.iter_mut() {
+        f.span = map(f.span.start)..map(f.span.end.max(f.span.start));
+    }
+    out
 }
 
 /// Masks the literal secrets that findings point at in the texts kept for the report, so the

@@ -78,9 +78,15 @@ pub struct Context<'a> {
     /// the effective policy (see `tree_rules`).
     pub in_tree: bool,
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
+    elements: std::cell::OnceCell<Vec<&'a tree::Element>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// Every element below the root, in document order, listed once per file.
+    pub fn elements(&self) -> &[&'a tree::Element] {
+        self.elements.get_or_init(|| self.doc.root.descendants())
+    }
+
     /// The document's regular expressions with their verdicts, analysed once per file.
     pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
         self.regex
@@ -257,6 +263,7 @@ pub fn lint_doc(
         scope,
         in_tree,
         regex: std::cell::OnceCell::new(),
+        elements: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {
         if let Some(check) = rule.check {

@@ -49,11 +49,19 @@ pub fn absences() -> [&'static Absence; 6] {
 
 /// Whether `e` or an element below it satisfies `f`.
 pub fn any_element(steps: &[Step<'_>], f: impl Fn(&Element, FileRef<'_>) -> bool) -> bool {
-    steps.iter().any(|s| {
-        std::iter::once(s.element)
-            .chain(s.element.descendants())
-            .any(|e| f(e, s.file))
-    })
+    // Runs for every path and operation: one stack, no list of descendants.
+    let mut stack: Vec<&Element> = Vec::new();
+    for s in steps {
+        stack.clear();
+        stack.push(s.element);
+        while let Some(e) = stack.pop() {
+            if f(e, s.file) {
+                return true;
+            }
+            stack.extend(e.elements());
+        }
+    }
+    false
 }
 
 /// One finding of an absence rule, before configuration.

@@ -424,3 +424,23 @@ fn bad_json_in_the_tree_is_an_input_error() {
         "{err}"
     );
 }
+
+#[test]
+fn literal_secrets_are_masked_in_the_printed_policy() {
+    let t = tree();
+    std::fs::write(
+        t.path().join("apis/health/policy.xml"),
+        "<policies>\n    <inbound>\n        <base />\n        <authentication-basic username=\"svc\" password=\"S3cret-Passw0rd\" />\n    </inbound>\n</policies>\n",
+    )
+    .unwrap();
+    for format in ["text", "json"] {
+        let (code, out, _) = effective(t.path(), &["--api", "health", "--format", format]);
+        assert_eq!(code, 0);
+        assert!(!out.contains("S3cret-Passw0rd"), "{out}");
+        assert!(
+            out.contains("password=\\\"***************\\\"")
+                || out.contains("password=\"***************\""),
+            "{out}"
+        );
+    }
+}

@@ -29,13 +29,7 @@ declare_rule! {
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for cors in cx
-        .doc
-        .root
-        .descendants()
-        .into_iter()
-        .filter(|e| e.name == "cors")
-    {
+    for &cors in cx.elements().iter().filter(|e| e.name == "cors") {
         let credentials = tree_rules::attr(cx, cors, "allow-credentials")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         for origins in cors.elements().filter(|e| e.name == "allowed-origins") {

@@ -58,7 +58,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             })
             .collect();
         // An outgoing request's body or header does not reach the client.
-        let outgoing = cx.doc.root.descendants().iter().any(|r| {
+        let outgoing = cx.elements().iter().any(|r| {
             matches!(
                 r.name.as_str(),
                 "send-request" | "send-one-way-request" | "log-to-eventhub"

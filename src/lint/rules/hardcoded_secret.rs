@@ -1,3 +1,6 @@
+use std::ops::Range;
+
+use crate::apim::tree::{Document, Element};
 use crate::lint::tree_rules::{self, is_literal};
 use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
@@ -73,21 +76,34 @@ fn secret_literal(v: &str) -> bool {
 }
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut push = |span, message: String| {
-        out.push(Diagnostic {
+    find(cx.src, cx.doc, cx.elements())
+        .into_iter()
+        .map(|(span, message)| Diagnostic {
             span,
             message,
             help: "store the secret as an APIM named value (Key Vault backed) and write {{name}}"
                 .to_string(),
             fix: None,
         })
-    };
-    for e in cx.doc.root.descendants() {
+        .collect()
+}
+
+/// Where a policy holds a literal secret (to mask it wherever a policy is printed).
+pub fn secret_spans(src: &str, doc: &Document) -> Vec<Range<usize>> {
+    find(src, doc, &doc.root.descendants())
+        .into_iter()
+        .map(|(span, _)| span)
+        .collect()
+}
+
+fn find(src: &str, doc: &Document, elements: &[&Element]) -> Vec<(Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut push = |span, message: String| out.push((span, message));
+    for &e in elements {
         match e.name.as_str() {
             "authentication-basic" => {
                 if let Some(a) = e.attr("password") {
-                    if secret_literal(&cx.doc.attr_value(cx.src, a)) {
+                    if secret_literal(&doc.attr_value(src, a)) {
                         push(
                             a.value_span.clone(),
                             "authentication-basic has a literal password".to_string(),
@@ -96,7 +112,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                 }
             }
             "set-header" | "set-query-parameter" => {
-                let Some(name) = tree_rules::attr(cx, e, "name") else {
+                let Some(name) = e.attr("name").map(|a| doc.attr_value(src, a)) else {
                     continue;
                 };
                 let n = name.trim().to_ascii_lowercase();
@@ -109,7 +125,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                     continue;
                 }
                 for v in e.elements().filter(|c| c.name == "value") {
-                    if secret_literal(&cx.doc.text(cx.src, v)) {
+                    if secret_literal(&doc.text(src, v)) {
                         push(
                             tree_rules::text_span(v),
                             format!("{} `{}` has a literal value", e.name, name.trim()),
@@ -123,9 +139,9 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     // client_secret=… in a body or an expression.
     let needle = "client_secret=";
     let mut from = 0;
-    while let Some(i) = cx.src[from..].find(needle) {
+    while let Some(i) = src[from..].find(needle) {
         let at = from + i;
-        let rest = &cx.src[at + needle.len()..];
+        let rest = &src[at + needle.len()..];
         let value: String = rest
             .chars()
             .take_while(|c| !matches!(c, '&' | '"' | '\'' | '\n' | '\r' | '<' | ' ' | '\\'))

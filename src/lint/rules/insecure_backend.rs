@@ -56,7 +56,7 @@ fn plain_http(url: &str) -> bool {
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for e in cx.doc.root.descendants() {
+    for &e in cx.elements() {
         match e.name.as_str() {
             "set-backend-service" => {
                 if let Some(a) = e.attr("base-url") {

@@ -42,13 +42,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             fix: None,
         })
     };
-    for jwt in cx
-        .doc
-        .root
-        .descendants()
-        .into_iter()
-        .filter(|e| e.name == "validate-jwt")
-    {
+    for &jwt in cx.elements().iter().filter(|e| e.name == "validate-jwt") {
         for name in ["require-expiration-time", "require-signed-tokens"] {
             if let Some(a) = jwt.attr(name) {
                 if cx

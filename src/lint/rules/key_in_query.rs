@@ -85,7 +85,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let help =
         "send the key in a header (Authorization, x-functions-key, Ocp-Apim-Subscription-Key)";
-    for e in cx.doc.root.descendants() {
+    for &e in cx.elements() {
         match e.name.as_str() {
             "set-query-parameter" => {
                 let Some(name) = tree_rules::attr(cx, e, "name") else {
@@ -129,6 +129,10 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
     for x in &cx.doc.expressions {
+        // Decode only the expressions that mention the query string.
+        if !cx.src[x.span.clone()].contains("Query") {
+            continue;
+        }
         let code = x.code(cx.src);
         let names = query_reads(&code);
         if !names.is_empty() {

@@ -56,7 +56,7 @@ fn missing(steps: &[Step<'_>]) -> Option<String> {
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = tree_rules::lone_check(&ABSENCE, cx);
-    for e in cx.doc.root.descendants() {
+    for &e in cx.elements() {
         if !VALIDATORS.contains(&e.name.as_str()) {
             continue;
         }

@@ -46,7 +46,7 @@ fn sensitive(code: &str) -> Option<&'static str> {
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for e in cx.doc.root.descendants() {
+    for &e in cx.elements() {
         match e.name.as_str() {
             "trace" | "log-to-eventhub" => {
                 if let Some(what) = sensitive(&tree_rules::expressions_in(cx, e)) {
