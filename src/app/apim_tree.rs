@@ -648,7 +648,7 @@ fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
 
 /// `src` with every line that no finding's span touches emptied (its line break kept), and
 /// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
-fn sparse(src: &str, findings: &mut [Finding]) -> String {
+pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
     let mut starts = vec![0];
     starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
     let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;

@@ -106,10 +106,12 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
             fixed = true;
         }
     }
-    if findings.is_empty() {
-        // Reports read a file's text only where it has findings; large trees stay small.
-        src = String::new();
-    }
+    // Reports read a file's text only on the lines with findings; large trees stay small.
+    src = if findings.is_empty() {
+        String::new()
+    } else {
+        super::apim_tree::sparse(&src, &mut findings)
+    };
     let file = FileResult {
         path: t.shown.clone(),
         src,
