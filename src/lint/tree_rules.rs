@@ -4,9 +4,9 @@
 //! In an APIOps tree each API × product path × operation is computed once
 //! ([`crate::apim::effective`]) and every absence rule looks at it; a finding is placed where the
 //! fix belongs (the scope whose missing `<base />` cuts the control off, else the API's policy),
-//! once per cause, naming the scopes judged. A lone file is judged alone only where that is a
-//! fact: a section without `<base />`; a section that keeps `<base />` runs policies nobody can
-//! see from here, so nothing is said about it.
+//! once per cause, naming the scopes judged. A file linted outside a tree is not judged by these
+//! rules: its `<base />`, its API's subscription setting and its products are not in it, and
+//! guessing would be noise (`lint` says so once).
 //!
 //! Not for: rules about what a file itself says (those are ordinary per-file rules).
 

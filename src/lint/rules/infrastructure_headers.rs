@@ -7,7 +7,7 @@ declare_rule! {
     /// Reports an effective `<outbound>` that does not delete the `X-Powered-By`,
     /// `X-AspNet-Version` and `Server` response headers (`<set-header name="…"
     /// exists-action="delete" />`), naming the ones left. Judged like `no-rate-limit`: on the
-    /// effective policy in a tree, on a lone file only when its `<outbound>` has no `<base />`.
+    /// effective policy of an APIOps tree only.
     ///
     /// Info: whether the backend sends these headers is not in the policy.
     ///

@@ -26,7 +26,7 @@ declare_rule! {
     pub const INSECURE_BACKEND = {
         id: "insecure-backend",
         severity: Severity::Error,
-        summary: "plain-HTTP backend or request, or client certificate checks turned off",
+        summary: "a plain-HTTP backend (set-backend-service), or client certificate checks turned off",
         check: Some(check),
         enabled: true,
     };

@@ -6,7 +6,7 @@ declare_rule! {
     /// ## What it does
     /// Reports an effective `<inbound>` with none of `validate-content`,
     /// `validate-parameters`, `validate-headers` (judged like `no-rate-limit`: on the effective
-    /// policy in a tree, on a lone file only when its `<inbound>` has no `<base />`), and, in
+    /// policy of an APIOps tree only), and, in
     /// any file, one of those policies whose `*-action` attribute is `ignore`.
     ///
     /// Info: validation against the API's schema needs that schema in APIM, which the policy

@@ -8,8 +8,8 @@ declare_rule! {
     /// `quota-by-key`, `limit-concurrency` or `*-token-limit` policy. In an APIOps tree
     /// (`akto-connect lint DIR` on its root) every API × product path × operation is judged on
     /// what APIM runs, and the finding is reported once: at the scope whose missing `<base />`
-    /// cuts off a limit configured above it, else at the API's policy. A lone file is judged
-    /// only when its `<inbound>` has no `<base />` (then the file is all that runs).
+    /// cuts off a limit configured above it, else at the API's policy. A file linted outside a
+    /// tree is not judged: what it inherits through `<base />` is not in it (lint says so once).
     ///
     /// A warning: a limit may also be enforced in front of APIM (Front Door, Application
     /// Gateway), which no policy shows.
