@@ -484,3 +484,63 @@ fn ignored_files_still_count_in_the_effective_policy() {
     assert!(!rules.contains(&"no-authentication"), "{out}");
     assert_eq!(v["summary"]["files"], 1, "{out}");
 }
+
+#[test]
+fn unreadable_files_in_a_tree_are_reported_once_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", SECURE_GLOBAL),
+            ("apis/open/policy.xml", WITH_BASE),
+            ("apis/open/apiInformation.json", OPEN_API),
+            (
+                "apis/open/operations/broken/policy.xml",
+                "<policies>\n    <inbound>\n",
+            ),
+        ],
+    );
+    std::fs::create_dir_all(dir.path().join("apis/open/operations/latin1")).unwrap();
+    std::fs::write(
+        dir.path().join("apis/open/operations/latin1/policy.xml"),
+        b"<policies><inbound><base /><set-header name=\"x\"><value>caf\xe9</value></set-header></inbound></policies>",
+    )
+    .unwrap();
+    let (code, got) = lint_json(dir.path());
+    assert_eq!(code, 1);
+    let parse: Vec<_> = got
+        .iter()
+        .filter(|f| f.1 == "parse-error")
+        .map(|f| (f.0.as_str(), f.3.as_str()))
+        .collect();
+    assert_eq!(parse.len(), 2, "{got:?}");
+    assert!(
+        parse
+            .iter()
+            .any(|(p, m)| p.ends_with("broken/policy.xml") && m.contains("never closed")),
+        "{parse:?}"
+    );
+    assert!(
+        parse
+            .iter()
+            .any(|(p, m)| p.ends_with("latin1/policy.xml") && m.contains("not UTF-8")),
+        "{parse:?}"
+    );
+    // An unreadable operation is left out of its effective policy, so the API's controls
+    // (all global here) are what is judged: nothing is claimed missing.
+    assert!(
+        got.iter().all(|f| !TREE_JUDGED.contains(&f.1.as_str())),
+        "{got:?}"
+    );
+    let (code, out, _) = run(bin().arg("apim").arg("effective").arg(dir.path()).args([
+        "--api",
+        "open",
+        "--operation",
+        "broken",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("<!-- apis/open/operations/broken/policy.xml could not be read (see akto-connect lint); it is left out -->"),
+        "{out}"
+    );
+}
