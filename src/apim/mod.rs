@@ -1,10 +1,13 @@
 //! Azure API Management: the policy dialect reader and the capture-policy builder.
 
 pub mod access;
+pub mod apiops;
 pub mod azure;
 pub mod capture;
 pub mod capture_detect;
+pub mod coverage;
 pub mod dialect;
+pub mod effective;
 pub mod iac;
 pub mod inject;
 pub mod patterns;

@@ -16,12 +16,12 @@ use crate::report::{self, FileResult, Run};
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
 /// A file to lint: where to read it, how to show it, how the config sees it.
-struct Target {
+pub(super) struct Target {
     /// `None` for standard input.
-    path: Option<PathBuf>,
-    shown: String,
+    pub(super) path: Option<PathBuf>,
+    pub(super) shown: String,
     /// Relative to the config's folder, `/`-separated (for ignore, scopes, suppressions).
-    key: String,
+    pub(super) key: String,
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
@@ -35,14 +35,27 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         bail!("--fix cannot fix standard input; give the file's path");
     }
     let targets = collect(&paths, &base, &config)?;
-    let results = parallel_map(&targets, |t| lint_one(args, &config, t));
+    // Files of an APIOps tree are read once and judged on the effective policy too.
+    let mut in_tree = super::apim_tree::lint_trees(args, &config, &paths, &targets)?;
+    let lone: Vec<&Target> = (0..targets.len())
+        .filter(|i| !in_tree.contains_key(i))
+        .map(|i| &targets[i])
+        .collect();
+    super::apim_tree::note_lone(args, lone.len());
+    let mut results = parallel_map(&lone, |t| lint_one(args, &config, t)).into_iter();
     let mut files = Vec::with_capacity(targets.len());
     let mut fixed = 0;
-    for r in results {
+    for i in 0..targets.len() {
+        if let Some(file) = in_tree.remove(&i) {
+            files.push(file);
+            continue;
+        }
+        let Some(r) = results.next() else { break };
         let (file, was_fixed) = r?;
         fixed += usize::from(was_fixed);
         files.push(file);
     }
+    super::apim_tree::redact_secrets(&mut files);
     let run = Run {
         files: &files,
         fixed,
@@ -93,10 +106,12 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
             fixed = true;
         }
     }
-    if findings.is_empty() {
-        // Reports read a file's text only where it has findings; large trees stay small.
-        src = String::new();
-    }
+    // Reports read a file's text only on the lines with findings; large trees stay small.
+    src = if findings.is_empty() {
+        String::new()
+    } else {
+        super::apim_tree::sparse(&src, &mut findings)
+    };
     let file = FileResult {
         path: t.shown.clone(),
         src,
@@ -107,7 +122,7 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
 
 /// Maps `f` over `items` on all cores, keeping the order of `items`. The current thread works
 /// too, so a worker that cannot be started only means fewer helpers.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -185,7 +200,7 @@ fn try_fix(
     Ok(Some((new_src, after, notes)))
 }
 
-fn scope_for(args: &LintArgs, config: &Config, t: &Target) -> Scope {
+pub(super) fn scope_for(args: &LintArgs, config: &Config, t: &Target) -> Scope {
     if let Some(s) = args.scope {
         return match s {
             ScopeArg::Global => Scope::Global,

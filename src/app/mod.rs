@@ -14,6 +14,7 @@ use crate::output;
 
 mod access;
 mod apim;
+mod apim_tree;
 mod aws;
 mod ingest;
 mod kong;
@@ -29,6 +30,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apim(ApimCommand::Fragments(args)) => apim::fragments(&args),
         Command::Apim(ApimCommand::Specs(args)) => specs::run(&args),
         Command::Apim(ApimCommand::Access(args)) => access::run(&args),
+        Command::Apim(ApimCommand::Effective(args)) => apim_tree::effective(&args),
+        Command::Apim(ApimCommand::Coverage(args)) => apim_tree::coverage(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(cmd) => kong::run(&cmd),
         Command::Ingest(cmd) => ingest::run(&cmd),

@@ -18,6 +18,13 @@ pub enum ApimCommand {
     /// Set up least-privilege read access for `apim specs`: Azure CLI script or Bicep.
     #[command(after_long_help = super::access::ACCESS_HELP)]
     Access(super::access::AccessArgs),
+    /// Print the effective policy of an API in an APIOps tree (global → product → API →
+    /// operation, spliced at <base />, fragments inlined), each element with its origin.
+    #[command(after_long_help = super::apim_tree::EFFECTIVE_HELP)]
+    Effective(super::apim_tree::EffectiveArgs),
+    /// Report which APIs, operations and product paths of an APIOps tree run Akto's capture.
+    #[command(after_long_help = super::apim_tree::COVERAGE_HELP)]
+    Coverage(super::apim_tree::CoverageArgs),
 }
 
 const POLICY_HELP: &str = "\

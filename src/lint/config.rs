@@ -116,6 +116,11 @@ impl Config {
     }
 
     /// Whether `path` (relative to the config's folder, `/`-separated) is not linted.
+    /// Whether any path is ignored (then a tree's layout cannot be read off the linted files).
+    pub fn ignores_anything(&self) -> bool {
+        self.ignore.is_some()
+    }
+
     pub fn is_ignored(&self, path: &str) -> bool {
         self.ignore.as_ref().is_some_and(|g| g.is_match(path))
     }

@@ -15,6 +15,7 @@ pub mod fix;
 pub mod regex_sites;
 pub mod rules;
 pub mod scope;
+pub mod tree_rules;
 
 pub use config::Config;
 pub use scope::Scope;
@@ -73,10 +74,19 @@ pub struct Context<'a> {
     pub src: &'a str,
     pub doc: &'a Document,
     pub scope: Scope,
+    /// The file is judged in an APIOps tree pass: rules about inherited controls leave it to
+    /// the effective policy (see `tree_rules`).
+    pub in_tree: bool,
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
+    elements: std::cell::OnceCell<Vec<&'a tree::Element>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// Every element below the root, in document order, listed once per file.
+    pub fn elements(&self) -> &[&'a tree::Element] {
+        self.elements.get_or_init(|| self.doc.root.descendants())
+    }
+
     /// The document's regular expressions with their verdicts, analysed once per file.
     pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
         self.regex
@@ -216,6 +226,32 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
             return findings;
         }
     };
+    lint_doc(src, &doc, scope, config, path_for_config, false)
+}
+
+/// Lints a policy already read into `doc`. `in_tree`: the file belongs to an APIOps tree whose
+/// effective policies are judged separately ([`tree_rules`]).
+pub fn lint_doc(
+    src: &str,
+    doc: &Document,
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+    in_tree: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut push = |rule: &'static Rule, d: Diagnostic| {
+        if let Some(severity) = config.severity(rule, path_for_config) {
+            findings.push(Finding {
+                rule: rule.id,
+                severity,
+                span: d.span,
+                message: d.message,
+                help: d.help,
+                fix: d.fix,
+            });
+        }
+    };
     let scope = if doc.root.name == "fragment" {
         Scope::Fragment
     } else {
@@ -223,9 +259,11 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
     };
     let cx = Context {
         src,
-        doc: &doc,
+        doc,
         scope,
+        in_tree,
         regex: std::cell::OnceCell::new(),
+        elements: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {
         if let Some(check) = rule.check {

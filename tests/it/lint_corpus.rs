@@ -49,6 +49,8 @@ fn corpus_findings_are_exactly_the_expected_ones() {
         .as_array()
         .unwrap()
         .iter()
+        // The security rules' corpus findings are listed in security_rules.
+        .filter(|f| !crate::security_rules::SECURITY.contains(&f["rule"].as_str().unwrap()))
         .map(|f| {
             (
                 f["path"].as_str().unwrap().to_string(),

@@ -1,0 +1,459 @@
+//! An APIOps repository as APIM sees it: which policy applies at which scope, which products
+//! carry which APIs, which APIs need a subscription, which fragments exist.
+//!
+//! Layout (as Microsoft's APIOps extractor writes it): `policy.xml` at the root (global),
+//! `products/<p>/policy.xml` with `products/<p>/apis.json` (a JSON array of API names) and
+//! `products/<p>/productInformation.json`, `apis/<api>/policy.xml`,
+//! `apis/<api>/apiInformation.json` (`properties.subscriptionRequired`; missing means APIM's
+//! default, required), `apis/<api>/operations/<op>/policy.xml`, and
+//! `policy fragments/<id>/policy.xml`.
+//!
+//! The tree is loaded in two parts so that memory stays flat on large repositories: [`Shared`]
+//! (global, products, fragments) once, then one [`ApiUnit`] (an API and its operations) at a
+//! time. Every file is read once, through the caller's reader; this module never touches the
+//! file system. `lint`, `apim effective` and `apim coverage` all walk the tree through here.
+//!
+//! Not for: computing what runs (see [`super::effective`]) or judging it (lint).
+
+use std::collections::BTreeMap;
+
+use super::tree::{self, Document, ReadError};
+
+/// The scope a policy file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Global,
+    Product,
+    Api,
+    Operation,
+    Fragment,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Global => "global",
+            Level::Product => "product",
+            Level::Api => "api",
+            Level::Operation => "operation",
+            Level::Fragment => "fragment",
+        }
+    }
+}
+
+/// One policy file of the tree, read and parsed once.
+#[derive(Debug)]
+pub struct PolicyFile {
+    /// Path relative to the tree's root, `/`-separated.
+    pub path: String,
+    pub level: Level,
+    /// The id at its level (product, API, operation or fragment id; empty for global).
+    pub id: String,
+    /// The text (invalid UTF-8 replaced).
+    pub src: String,
+    /// The tree, or why it could not be read (lint reports that as `parse-error`).
+    pub doc: Result<Document, ReadError>,
+    /// The bytes, kept only when they are not UTF-8 (lint reports where).
+    pub raw: Option<Vec<u8>>,
+}
+
+impl PolicyFile {
+    /// Parses `bytes` as the policy at `path`.
+    pub fn new(path: &str, level: Level, id: &str, bytes: Vec<u8>) -> PolicyFile {
+        let (src, raw) = match String::from_utf8(bytes) {
+            Ok(s) => (s, None),
+            Err(e) => (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(e.into_bytes()),
+            ),
+        };
+        let doc = if raw.is_some() {
+            Err(ReadError {
+                offset: 0,
+                message: "not UTF-8 text".to_string(),
+            })
+        } else {
+            tree::read(&src)
+        };
+        PolicyFile {
+            path: path.to_string(),
+            level,
+            id: id.to_string(),
+            src,
+            doc,
+            raw,
+        }
+    }
+
+    /// How the scope is named in messages: "global", "product starter", "API echo",
+    /// "operation get-order", "fragment cors".
+    pub fn scope_name(&self) -> String {
+        match self.level {
+            Level::Global => "global".to_string(),
+            Level::Product => format!("product {}", self.id),
+            Level::Api => format!("API {}", self.id),
+            Level::Operation => format!("operation {}", self.id),
+            Level::Fragment => format!("fragment {}", self.id),
+        }
+    }
+}
+
+/// Where the files of a tree are, from a list of relative paths (no file is read).
+#[derive(Debug, Default, Clone)]
+pub struct Layout {
+    pub global: Option<String>,
+    pub products: BTreeMap<String, ProductLayout>,
+    pub apis: BTreeMap<String, ApiLayout>,
+    pub fragments: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ProductLayout {
+    pub policy: Option<String>,
+    pub apis_json: Option<String>,
+    pub info_json: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ApiLayout {
+    pub policy: Option<String>,
+    pub info_json: Option<String>,
+    pub operations: BTreeMap<String, String>,
+}
+
+/// The folder fragments live in; APIOps writes `policy fragments`, some repositories
+/// `fragments`.
+const FRAGMENT_DIRS: [&str; 2] = ["policy fragments", "fragments"];
+
+impl Layout {
+    /// Classifies relative, `/`-separated file paths. Paths outside the layout are ignored.
+    pub fn from_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Layout {
+        let mut l = Layout::default();
+        for p in paths {
+            let parts: Vec<&str> = p.split('/').collect();
+            let file = parts[parts.len() - 1];
+            let policy = file.eq_ignore_ascii_case("policy.xml");
+            match parts.as_slice() {
+                [_] if policy => l.global = Some(p.to_string()),
+                ["products", id, _] => {
+                    let e = l.products.entry((*id).to_string()).or_default();
+                    if policy {
+                        e.policy = Some(p.to_string());
+                    } else if file == "apis.json" {
+                        e.apis_json = Some(p.to_string());
+                    } else if file == "productInformation.json" {
+                        e.info_json = Some(p.to_string());
+                    }
+                }
+                ["apis", id, _] => {
+                    let e = l.apis.entry((*id).to_string()).or_default();
+                    if policy {
+                        e.policy = Some(p.to_string());
+                    } else if file == "apiInformation.json" {
+                        e.info_json = Some(p.to_string());
+                    }
+                }
+                ["apis", id, "operations", op, _] if policy => {
+                    l.apis
+                        .entry((*id).to_string())
+                        .or_default()
+                        .operations
+                        .insert((*op).to_string(), p.to_string());
+                }
+                [dir, id, _] if policy && FRAGMENT_DIRS.contains(dir) => {
+                    l.fragments.insert((*id).to_string(), p.to_string());
+                }
+                _ => {}
+            }
+        }
+        l
+    }
+
+    /// Adds the information files APIOps writes beside each product and API, for a layout built
+    /// from the policy files alone (a file that does not exist reads as absent).
+    pub fn assume_information_files(&mut self) {
+        for (id, p) in &mut self.products {
+            p.apis_json
+                .get_or_insert_with(|| format!("products/{id}/apis.json"));
+            p.info_json
+                .get_or_insert_with(|| format!("products/{id}/productInformation.json"));
+        }
+        for (id, a) in &mut self.apis {
+            a.info_json
+                .get_or_insert_with(|| format!("apis/{id}/apiInformation.json"));
+        }
+    }
+
+    /// Whether `path` is one of the tree's policy files.
+    pub fn is_policy(&self, path: &str) -> bool {
+        self.global.as_deref() == Some(path)
+            || self
+                .products
+                .values()
+                .any(|p| p.policy.as_deref() == Some(path))
+            || self.fragments.values().any(|f| f == path)
+            || self.apis.values().any(|a| {
+                a.policy.as_deref() == Some(path) || a.operations.values().any(|o| o == path)
+            })
+    }
+
+    /// Whether the paths look like an APIOps tree at all.
+    pub fn is_tree(&self) -> bool {
+        !self.apis.is_empty() || !self.products.is_empty() || !self.fragments.is_empty()
+    }
+}
+
+/// A problem with the tree itself (not with one policy's text): exit 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct TreeError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Reads one file of the tree by its relative path: `Ok(None)` when there is no such file.
+pub type Reader<'r> = dyn Fn(&str) -> Result<Option<Vec<u8>>, String> + Sync + 'r;
+
+/// A product: its policy, the APIs it carries, whether it needs a subscription.
+#[derive(Debug)]
+pub struct Product {
+    pub id: String,
+    pub policy: Option<PolicyFile>,
+    pub apis: Vec<String>,
+    pub subscription_required: bool,
+}
+
+/// What every API shares: global policy, products, fragments.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub global: Option<PolicyFile>,
+    pub products: Vec<Product>,
+    pub fragments: BTreeMap<String, PolicyFile>,
+}
+
+/// One API with its operations' policies.
+#[derive(Debug)]
+pub struct ApiUnit {
+    pub id: String,
+    pub policy: Option<PolicyFile>,
+    /// From apiInformation.json; missing file or field means required (APIM's default).
+    pub subscription_required: bool,
+    pub operations: Vec<PolicyFile>,
+}
+
+fn read_policy(
+    read: &Reader<'_>,
+    path: &str,
+    level: Level,
+    id: &str,
+) -> Result<PolicyFile, TreeError> {
+    let bytes = read(path)
+        .map_err(|message| TreeError {
+            path: path.to_string(),
+            message,
+        })?
+        .ok_or_else(|| TreeError {
+            path: path.to_string(),
+            message: "the file disappeared while it was being read".to_string(),
+        })?;
+    Ok(PolicyFile::new(path, level, id, bytes))
+}
+
+/// A JSON file of the tree; `None` when it does not exist.
+fn read_json(read: &Reader<'_>, path: &str) -> Result<Option<serde_json::Value>, TreeError> {
+    let Some(bytes) = read(path).map_err(|message| TreeError {
+        path: path.to_string(),
+        message,
+    })?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| TreeError {
+            path: path.to_string(),
+            message: format!("not valid JSON ({e}); fix or remove the file"),
+        })
+}
+
+/// `subscriptionRequired` of an optional information file (absent: required).
+fn subscription_in(read: &Reader<'_>, path: Option<&String>) -> Result<bool, TreeError> {
+    match path {
+        None => Ok(true),
+        Some(p) => match read_json(read, p)? {
+            None => Ok(true),
+            Some(v) => subscription_required(&v, p),
+        },
+    }
+}
+
+/// `subscriptionRequired` from an APIOps information file: under `properties` (as APIOps
+/// writes it) or at the top; absent means true.
+fn subscription_required(info: &serde_json::Value, path: &str) -> Result<bool, TreeError> {
+    let v = info
+        .get("properties")
+        .and_then(|p| p.get("subscriptionRequired"))
+        .or_else(|| info.get("subscriptionRequired"));
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(true),
+        Some(serde_json::Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(TreeError {
+            path: path.to_string(),
+            message: format!("subscriptionRequired is {other}, expected true or false"),
+        }),
+    }
+}
+
+impl Shared {
+    /// Reads the global policy, the products (policy, apis.json, productInformation.json) and
+    /// the fragments.
+    pub fn load(layout: &Layout, read: &Reader<'_>) -> Result<Shared, TreeError> {
+        let global = match &layout.global {
+            Some(p) => Some(read_policy(read, p, Level::Global, "")?),
+            None => None,
+        };
+        let mut products = Vec::new();
+        for (id, pl) in &layout.products {
+            let policy = match &pl.policy {
+                Some(p) => Some(read_policy(read, p, Level::Product, id)?),
+                None => None,
+            };
+            let apis = match &pl.apis_json {
+                None => Vec::new(),
+                Some(p) => match read_json(read, p)? {
+                    None => Vec::new(),
+                    Some(v) => api_names(&v, p)?,
+                },
+            };
+            let subscription_required = subscription_in(read, pl.info_json.as_ref())?;
+            products.push(Product {
+                id: id.clone(),
+                policy,
+                apis,
+                subscription_required,
+            });
+        }
+        let mut fragments = BTreeMap::new();
+        for (id, p) in &layout.fragments {
+            fragments.insert(id.clone(), read_policy(read, p, Level::Fragment, id)?);
+        }
+        Ok(Shared {
+            global,
+            products,
+            fragments,
+        })
+    }
+
+    /// The products that carry `api`.
+    pub fn products_of<'s>(&'s self, api: &'s str) -> impl Iterator<Item = &'s Product> + 's {
+        self.products
+            .iter()
+            .filter(move |p| p.apis.iter().any(|a| a == api))
+    }
+
+    /// Every policy file held here.
+    pub fn files(&self) -> impl Iterator<Item = &PolicyFile> {
+        self.global
+            .iter()
+            .chain(self.products.iter().filter_map(|p| p.policy.as_ref()))
+            .chain(self.fragments.values())
+    }
+}
+
+/// apis.json: an array of API names (strings), or of objects with a `name`.
+fn api_names(v: &serde_json::Value, path: &str) -> Result<Vec<String>, TreeError> {
+    let bad = || TreeError {
+        path: path.to_string(),
+        message: "expected a JSON array of API names, like [\"echo-api\"]".to_string(),
+    };
+    let arr = v.as_array().ok_or_else(bad)?;
+    arr.iter()
+        .map(|x| match x {
+            serde_json::Value::String(s) => Ok(s.clone()),
+            serde_json::Value::Object(o) => o
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+impl ApiUnit {
+    /// Reads one API's policy, information file and operation policies.
+    pub fn load(id: &str, layout: &ApiLayout, read: &Reader<'_>) -> Result<ApiUnit, TreeError> {
+        let policy = match &layout.policy {
+            Some(p) => Some(read_policy(read, p, Level::Api, id)?),
+            None => None,
+        };
+        let subscription_required = subscription_in(read, layout.info_json.as_ref())?;
+        let mut operations = Vec::new();
+        for (op, p) in &layout.operations {
+            operations.push(read_policy(read, p, Level::Operation, op)?);
+        }
+        Ok(ApiUnit {
+            id: id.to_string(),
+            policy,
+            subscription_required,
+            operations,
+        })
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &PolicyFile> {
+        self.policy.iter().chain(self.operations.iter())
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&PolicyFile> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+}
+
+/// The ways a request reaches an API: through each product that carries it, and without a
+/// product when the API needs no subscription (or no product carries it).
+pub fn paths<'s>(shared: &'s Shared, api: &'s ApiUnit) -> Vec<Option<&'s Product>> {
+    let mut out: Vec<Option<&Product>> = shared.products_of(&api.id).map(Some).collect();
+    if !api.subscription_required || out.is_empty() {
+        out.insert(0, None);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_apiops_layout() {
+        let l = Layout::from_paths([
+            "policy.xml",
+            "products/starter/policy.xml",
+            "products/starter/apis.json",
+            "apis/echo/policy.xml",
+            "apis/echo/apiInformation.json",
+            "apis/echo/operations/get/policy.xml",
+            "policy fragments/cors/policy.xml",
+            "apis/echo/specification.yaml",
+            "other/x.xml",
+        ]);
+        assert_eq!(l.global.as_deref(), Some("policy.xml"));
+        assert_eq!(
+            l.products["starter"].apis_json.as_deref(),
+            Some("products/starter/apis.json")
+        );
+        assert_eq!(l.apis["echo"].operations.len(), 1);
+        assert_eq!(l.fragments.len(), 1);
+        assert!(l.is_policy("apis/echo/operations/get/policy.xml"));
+        assert!(!l.is_policy("other/x.xml"));
+    }
+
+    #[test]
+    fn subscription_defaults_to_required() {
+        let v = serde_json::json!({"properties": {"displayName": "x"}});
+        assert!(subscription_required(&v, "a").unwrap());
+        let v = serde_json::json!({"properties": {"subscriptionRequired": false}});
+        assert!(!subscription_required(&v, "a").unwrap());
+        let v = serde_json::json!({"properties": {"subscriptionRequired": "no"}});
+        assert!(subscription_required(&v, "a").is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! Akto capture coverage: for each API × product path × operation, does Akto's capture run in
+//! the effective inbound and outbound, and if not, why.
+//!
+//! Not for: reading files or printing (see `app::coverage`).
+
+use std::collections::BTreeMap;
+
+use super::apiops::{self, ApiUnit, PolicyFile, Shared};
+use super::effective::{self, Effective, FileRef, Section, Step};
+use super::tree::Element;
+
+/// Fragment ids the capture generator writes.
+pub const CAPTURE_FRAGMENTS: [(&str, &str); 2] = [
+    ("inbound", "akto-capture-inbound"),
+    ("outbound", "akto-capture-outbound"),
+];
+
+/// Whether a section's steps hold Akto's capture for that section. The one place capture is
+/// recognised:
+/// - inbound: a `set-variable` storing the request body, time or capture decision, by the
+///   seed's names (`reqBody`, `requestTime`) or the generator's (`aktoCapture`,
+///   `aktoRequestBody`, `aktoRequestTime`), bare or `akto`-prefixed;
+/// - outbound: a `send-one-way-request` (or `send-request`) whose `set-url` ends with
+///   `/api/ingestData`;
+/// - either: an `<include-fragment>` of `akto-capture-inbound` / `akto-capture-outbound` (a
+///   resolved fragment is already inlined in the steps, so its content counts as well).
+pub fn capture_steps(section: &str, steps: &[Step<'_>]) -> bool {
+    steps.iter().any(|s| {
+        std::iter::once(s.element)
+            .chain(s.element.descendants())
+            .any(|e| is_capture_element(section, e, s.file))
+    })
+}
+
+fn is_capture_element(section: &str, e: &Element, file: FileRef<'_>) -> bool {
+    let attr = |name: &str| e.attr(name).map(|a| file.doc.attr_value(file.src, a));
+    match e.name.as_str() {
+        "include-fragment" => attr("fragment-id").is_some_and(|id| {
+            CAPTURE_FRAGMENTS
+                .iter()
+                .any(|(s, f)| *s == section && id.trim() == *f)
+        }),
+        "set-variable" if section == "inbound" => {
+            attr("name").is_some_and(|n| capture_variable(&n))
+        }
+        "send-one-way-request" | "send-request" if section == "outbound" => {
+            e.descendants().iter().any(|u| {
+                u.name == "set-url" && {
+                    let t = file.doc.text(file.src, u);
+                    t.trim().trim_end_matches('/').ends_with("/api/ingestData")
+                }
+            })
+        }
+        _ => false,
+    }
+}
+
+/// `reqBody`, `aktoRequestBody`, `akto-request-time`, `aktoCapture`… (case and separators
+/// ignored, an `akto` prefix optional).
+fn capture_variable(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let n = n.strip_prefix("akto").unwrap_or(&n);
+    matches!(n, "reqbody" | "requestbody" | "requesttime" | "capture")
+}
+
+/// One API × path × operation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unit {
+    pub api: String,
+    /// `None`: reached without a product.
+    pub product: Option<String>,
+    /// `None`: the operations without a policy of their own.
+    pub operation: Option<String>,
+    pub inbound: bool,
+    pub outbound: bool,
+    /// Why the capture does not run (empty when covered).
+    pub reasons: Vec<String>,
+}
+
+impl Unit {
+    pub fn covered(&self) -> bool {
+        self.inbound && self.outbound
+    }
+
+    /// "API echo, operation get-order, product starter".
+    pub fn label(&self) -> String {
+        let mut s = format!("API {}", self.api);
+        match &self.operation {
+            Some(op) => s.push_str(&format!(", operation {op}")),
+            None => s.push_str(", other operations"),
+        }
+        match &self.product {
+            Some(p) => s.push_str(&format!(", product {p}")),
+            None => s.push_str(", no product"),
+        }
+        s
+    }
+}
+
+/// The units of one API, in a stable order (paths as [`apiops::paths`], API level first).
+pub fn units(shared: &Shared, api: &ApiUnit) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for product in apiops::paths(shared, api) {
+        for op in std::iter::once(None).chain(api.operations.iter().map(Some)) {
+            let eff = effective::compute(shared, api, product, op);
+            out.push(unit(&eff, &shared.fragments));
+        }
+    }
+    out
+}
+
+fn unit(eff: &Effective<'_>, fragments: &BTreeMap<String, PolicyFile>) -> Unit {
+    let mut u = Unit {
+        api: eff.api.to_string(),
+        product: eff.product.map(str::to_string),
+        operation: eff.operation.map(str::to_string),
+        inbound: capture_steps("inbound", &eff.section("inbound").steps),
+        outbound: capture_steps("outbound", &eff.section("outbound").steps),
+        reasons: Vec::new(),
+    };
+    for (name, ok) in [("inbound", u.inbound), ("outbound", u.outbound)] {
+        if !ok {
+            u.reasons.push(reason(eff, eff.section(name), fragments));
+        }
+    }
+    u
+}
+
+/// Why `section` lacks the capture: cut off below a scope that has it, or absent everywhere.
+fn reason(
+    eff: &Effective<'_>,
+    section: &Section<'_>,
+    fragments: &BTreeMap<String, PolicyFile>,
+) -> String {
+    let name = section.name;
+    if let Some(cut) = &section.cut {
+        let above: Vec<String> = eff
+            .chain
+            .iter()
+            .filter(|f| f.level < cut.file.level && own_capture(**f, name, fragments))
+            .map(|f| match f.level {
+                apiops::Level::Global => "the global".to_string(),
+                _ => format!("{}'s", f.scope_name()),
+            })
+            .collect();
+        if !above.is_empty() {
+            return format!(
+                "{} ({}): {}, so {} capture does not run",
+                cut.file.scope_name(),
+                cut.file.path,
+                cut.describe(name),
+                above.join(" and ")
+            );
+        }
+    }
+    let mut r = format!(
+        "no Akto capture in the effective <{name}> ({})",
+        eff.trail()
+    );
+    if section.unresolved_fragment {
+        r.push_str("; an <include-fragment> could not be resolved");
+    }
+    r
+}
+
+/// Whether a file's own `section` (its fragments inlined) holds the capture.
+fn own_capture(file: FileRef<'_>, section: &str, fragments: &BTreeMap<String, PolicyFile>) -> bool {
+    capture_steps(
+        section,
+        &effective::own_steps(file, section, Some(fragments)),
+    )
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Summary {
+    pub units: usize,
+    pub covered: usize,
+    pub apis: usize,
+    pub apis_covered: usize,
+}
+
+impl Summary {
+    pub fn of(units: &[Unit]) -> Summary {
+        let mut apis: BTreeMap<&str, bool> = BTreeMap::new();
+        for u in units {
+            let e = apis.entry(&u.api).or_insert(true);
+            *e &= u.covered();
+        }
+        Summary {
+            units: units.len(),
+            covered: units.iter().filter(|u| u.covered()).count(),
+            apis: apis.len(),
+            apis_covered: apis.values().filter(|c| **c).count(),
+        }
+    }
+
+    /// Percentage of covered units; 100 when there is nothing to cover.
+    pub fn percent(&self) -> f64 {
+        if self.units == 0 {
+            100.0
+        } else {
+            self.covered as f64 * 100.0 / self.units as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_variable_names() {
+        for n in [
+            "reqBody",
+            "requestTime",
+            "aktoCapture",
+            "aktoRequestBody",
+            "akto-request-time",
+        ] {
+            assert!(capture_variable(n), "{n}");
+        }
+        for n in ["regexList", "body", "aktoPayload", "respBody"] {
+            assert!(!capture_variable(n), "{n}");
+        }
+    }
+}

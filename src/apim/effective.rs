@@ -1,0 +1,389 @@
+//! The effective policy: what APIM runs for one API, reached through one product (or none),
+//! for one operation, section by section.
+//!
+//! Scopes nest global → product → API → operation. In each section a scope's `<base />` runs
+//! the broader scopes' section where it stands; a section without `<base />` (or a missing
+//! section) drops them; a scope with no policy file runs its parent's section unchanged (APIM's
+//! default policy is `<base />` everywhere). `<include-fragment>` is replaced by the fragment's
+//! elements. Every element keeps the file it came from, and the include that brought it in.
+//!
+//! The same computation judges a lone file (lint without a tree): its `<base />` then stands for
+//! policies nobody can see, and the section says so (`inherited_unknown`).
+//!
+//! Not for: reading files (see [`super::apiops`]) or judging what runs (lint).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::apiops::{ApiUnit, Level, PolicyFile, Product, Shared};
+use super::tree::{Document, Element};
+use super::SECTIONS;
+
+/// A readable policy: where it is and its tree.
+#[derive(Debug, Clone, Copy)]
+pub struct FileRef<'a> {
+    pub path: &'a str,
+    pub level: Level,
+    pub id: &'a str,
+    pub src: &'a str,
+    pub doc: &'a Document,
+}
+
+impl<'a> FileRef<'a> {
+    pub fn of(f: &'a PolicyFile) -> Option<FileRef<'a>> {
+        f.doc.as_ref().ok().map(|doc| FileRef {
+            path: &f.path,
+            level: f.level,
+            id: &f.id,
+            src: &f.src,
+            doc,
+        })
+    }
+
+    /// The path, or "this file" for a lone file.
+    pub fn path_or_file(&self) -> &str {
+        if self.path.is_empty() {
+            "this file"
+        } else {
+            self.path
+        }
+    }
+
+    /// "global", "product starter", "API echo", "operation get-order", "fragment cors".
+    pub fn scope_name(&self) -> String {
+        match self.level {
+            Level::Global => "global".to_string(),
+            Level::Product => format!("product {}", self.id),
+            Level::Api => format!("API {}", self.id),
+            Level::Operation => format!("operation {}", self.id),
+            Level::Fragment => format!("fragment {}", self.id),
+        }
+    }
+}
+
+/// One element APIM runs, with its origin.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub element: &'a Element,
+    /// The file whose text holds the element (the fragment's file for a fragment's elements).
+    pub file: FileRef<'a>,
+    /// The `<include-fragment>` (and its file) that brought the element in.
+    pub included_at: Option<(FileRef<'a>, &'a Element)>,
+}
+
+/// Why the broader scopes' section does not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutKind {
+    /// The section has no `<base />`.
+    NoBase,
+    /// The document has no such section.
+    NoSection,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cut<'a> {
+    pub file: FileRef<'a>,
+    pub kind: CutKind,
+    /// The section's start tag, or the root's when the section is missing.
+    pub span: Range<usize>,
+}
+
+impl Cut<'_> {
+    /// "`<outbound>` has no `<base />`" or "has no `<outbound>` section".
+    pub fn describe(&self, section: &str) -> String {
+        match self.kind {
+            CutKind::NoBase => format!("`<{section}>` has no `<base />`"),
+            CutKind::NoSection => format!("has no `<{section}>` section"),
+        }
+    }
+}
+
+/// One section of the effective policy.
+#[derive(Debug, Clone)]
+pub struct Section<'a> {
+    pub name: &'static str,
+    pub steps: Vec<Step<'a>>,
+    /// Where the chain of `<base />` stopped below the top scope, if it did.
+    pub cut: Option<Cut<'a>>,
+    /// The files whose section ran, broadest first.
+    pub reached: Vec<FileRef<'a>>,
+    /// A lone file's `<base />` runs policies that cannot be seen.
+    pub inherited_unknown: bool,
+    /// An `<include-fragment>` could not be resolved (lone file, or unknown id): its content
+    /// is unknown.
+    pub unresolved_fragment: bool,
+}
+
+/// A problem found while computing: an unknown fragment id, an unreadable file on the chain.
+#[derive(Debug, Clone)]
+pub struct Problem<'a> {
+    pub file: FileRef<'a>,
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+/// The effective policy of one API × product path × operation.
+#[derive(Debug, Clone)]
+pub struct Effective<'a> {
+    pub api: &'a str,
+    pub product: Option<&'a str>,
+    pub operation: Option<&'a str>,
+    /// The readable files of the chain, broadest first.
+    pub chain: Vec<FileRef<'a>>,
+    /// Files of the chain that could not be read (treated as absent, reported by lint).
+    pub unreadable: Vec<&'a str>,
+    pub sections: Vec<Section<'a>>,
+    pub problems: Vec<Problem<'a>>,
+}
+
+impl<'a> Effective<'a> {
+    pub fn section(&self, name: &str) -> &Section<'a> {
+        self.sections
+            .iter()
+            .find(|s| s.name == name)
+            .expect("a known section name")
+    }
+
+    /// "global → product starter → API echo → operation get", the scopes judged.
+    pub fn trail(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.chain.iter().any(|f| f.level == Level::Global) {
+            parts.push("global (no policy)".to_string());
+        }
+        for f in &self.chain {
+            parts.push(f.scope_name());
+        }
+        if self.product.is_none() {
+            parts.insert(parts.len().min(1), "no product".to_string());
+        } else if !self.chain.iter().any(|f| f.level == Level::Product) {
+            parts.insert(
+                parts.len().min(1),
+                format!("product {} (no policy)", self.product.unwrap_or("")),
+            );
+        }
+        if !self.api.is_empty() && !self.chain.iter().any(|f| f.level == Level::Api) {
+            let at = self
+                .chain
+                .iter()
+                .position(|f| f.level == Level::Operation)
+                .map_or(parts.len(), |i| parts.len() - (self.chain.len() - i));
+            parts.insert(at, format!("API {} (no policy)", self.api));
+        }
+        parts.join(" → ")
+    }
+}
+
+/// The effective policy of `api` through `product` (None: no product) for `operation` (None:
+/// an operation with no policy of its own).
+pub fn compute<'a>(
+    shared: &'a Shared,
+    api: &'a ApiUnit,
+    product: Option<&'a Product>,
+    operation: Option<&'a PolicyFile>,
+) -> Effective<'a> {
+    let files: Vec<&'a PolicyFile> = shared
+        .global
+        .iter()
+        .chain(product.and_then(|p| p.policy.as_ref()))
+        .chain(api.policy.as_ref())
+        .chain(operation)
+        .collect();
+    let chain: Vec<FileRef<'a>> = files.iter().filter_map(|f| FileRef::of(f)).collect();
+    let unreadable = files
+        .iter()
+        .filter(|f| f.doc.is_err())
+        .map(|f| f.path.as_str())
+        .collect();
+    let mut eff = build(&chain, Some(&shared.fragments), false);
+    eff.api = &api.id;
+    eff.product = product.map(|p| p.id.as_str());
+    eff.operation = operation.map(|o| o.id.as_str());
+    eff.unreadable = unreadable;
+    eff
+}
+
+/// A lone policy judged by itself: its `<base />` stands for what cannot be seen (unless it is
+/// global), its fragments are unknown.
+pub fn lone(file: FileRef<'_>) -> Effective<'_> {
+    let open = !matches!(file.level, Level::Global);
+    build(&[file], None, open)
+}
+
+fn build<'a>(
+    chain: &[FileRef<'a>],
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+    open_top: bool,
+) -> Effective<'a> {
+    let mut problems = Vec::new();
+    let sections = SECTIONS
+        .iter()
+        .map(|name| {
+            let mut s = Section {
+                name,
+                steps: Vec::new(),
+                cut: None,
+                reached: Vec::new(),
+                inherited_unknown: false,
+                unresolved_fragment: false,
+            };
+            if !chain.is_empty() {
+                splice(
+                    chain,
+                    chain.len() - 1,
+                    name,
+                    fragments,
+                    open_top,
+                    &mut s,
+                    &mut problems,
+                );
+            }
+            s.reached.reverse();
+            s
+        })
+        .collect();
+    // One problem per include, not one per section it was seen in.
+    problems.dedup_by(|a: &mut Problem<'_>, b: &mut Problem<'_>| {
+        a.file.path == b.file.path && a.span == b.span
+    });
+    Effective {
+        api: "",
+        product: None,
+        operation: None,
+        chain: chain.to_vec(),
+        unreadable: Vec::new(),
+        sections,
+        problems,
+    }
+}
+
+/// Appends level `at`'s `section` to `out`, splicing the broader levels at its `<base />`.
+/// Depth is bounded by the chain (at most four levels).
+fn splice<'a>(
+    chain: &[FileRef<'a>],
+    at: usize,
+    section: &str,
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+    open_top: bool,
+    out: &mut Section<'a>,
+    problems: &mut Vec<Problem<'a>>,
+) {
+    let file = chain[at];
+    let root = &file.doc.root;
+    out.reached.push(file);
+    let Some(sec) = root.elements().find(|e| e.name == section) else {
+        if (at > 0 || open_top) && out.cut.is_none() {
+            out.cut = Some(Cut {
+                file,
+                kind: CutKind::NoSection,
+                span: root.span.clone(),
+            });
+        }
+        return;
+    };
+    let mut has_base = false;
+    for el in sec.elements() {
+        match el.name.as_str() {
+            "base" => {
+                has_base = true;
+                if at > 0 {
+                    splice(chain, at - 1, section, fragments, open_top, out, problems);
+                } else if open_top {
+                    out.inherited_unknown = true;
+                }
+            }
+            "include-fragment" => include(file, el, fragments, out, problems),
+            _ => out.steps.push(Step {
+                element: el,
+                file,
+                included_at: None,
+            }),
+        }
+    }
+    if !has_base && (at > 0 || open_top) && out.cut.is_none() {
+        out.cut = Some(Cut {
+            file,
+            kind: CutKind::NoBase,
+            span: sec.span.clone(),
+        });
+    }
+}
+
+fn include<'a>(
+    file: FileRef<'a>,
+    el: &'a Element,
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+    out: &mut Section<'a>,
+    problems: &mut Vec<Problem<'a>>,
+) {
+    let id = el
+        .attr("fragment-id")
+        .map(|a| file.doc.attr_value(file.src, a))
+        .unwrap_or_default();
+    let keep = |out: &mut Section<'a>| {
+        out.unresolved_fragment = true;
+        out.steps.push(Step {
+            element: el,
+            file,
+            included_at: None,
+        });
+    };
+    let Some(fragments) = fragments else {
+        keep(out);
+        return;
+    };
+    let Some(frag) = fragments.get(id.trim()) else {
+        problems.push(Problem {
+            file,
+            span: el.span.clone(),
+            message: format!(
+                "<include-fragment> names fragment `{id}`, which is not in the tree (policy fragments/{id}/policy.xml); APIM refuses the policy"
+            ),
+        });
+        keep(out);
+        return;
+    };
+    let Some(fref) = FileRef::of(frag) else {
+        // Unreadable fragment: lint reports it where it is; its content is unknown.
+        keep(out);
+        return;
+    };
+    for inner in fref.doc.root.elements() {
+        out.steps.push(Step {
+            element: inner,
+            file: fref,
+            included_at: Some((file, el)),
+        });
+    }
+}
+
+/// A file's own `section`, `<base />` left out and its fragments inlined (unknown ones kept
+/// as written): what the scope itself contributes.
+pub fn own_steps<'a>(
+    file: FileRef<'a>,
+    section: &str,
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+) -> Vec<Step<'a>> {
+    let mut out = Section {
+        name: "",
+        steps: Vec::new(),
+        cut: None,
+        reached: Vec::new(),
+        inherited_unknown: false,
+        unresolved_fragment: false,
+    };
+    let mut problems = Vec::new();
+    if let Some(sec) = file.doc.root.elements().find(|e| e.name == section) {
+        for el in sec.elements() {
+            match el.name.as_str() {
+                "base" => {}
+                "include-fragment" => include(file, el, fragments, &mut out, &mut problems),
+                _ => out.steps.push(Step {
+                    element: el,
+                    file,
+                    included_at: None,
+                }),
+            }
+        }
+    }
+    out.steps
+}

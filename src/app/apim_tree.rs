@@ -1,0 +1,708 @@
+//! `apim effective`, `apim coverage`, and the one way an APIOps tree is found and read (lint
+//! uses it too).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use crate::apim::apiops::{self, ApiUnit, Layout, Shared};
+use crate::apim::coverage::{self, Summary, Unit};
+use crate::apim::effective::{self, Effective, FileRef, Step};
+use crate::cli::apim_tree::{CoverageArgs, CoverageFormat, EffectiveArgs, TreeFormat};
+use crate::cli::lint::{LintArgs, LintFormat};
+use crate::lint::tree_rules::{self, TreeHit};
+use crate::lint::{self, Config, Finding};
+use crate::output;
+use crate::report::{FileResult, LineIndex};
+
+use super::lint::Target;
+
+/// An APIOps tree on disk: its root and its layout (nothing read yet).
+pub(crate) struct TreeDir {
+    pub root: PathBuf,
+    pub layout: Layout,
+}
+
+/// Folders of the layout below the root, and how deep their files sit.
+const TREE_DIRS: [(&str, usize); 4] = [
+    ("apis", 4),
+    ("products", 2),
+    ("policy fragments", 2),
+    ("fragments", 2),
+];
+
+impl TreeDir {
+    /// Lists the layout's files below `root` (only the layout's folders are visited; hidden
+    /// entries are skipped). `None` when `root` holds no APIOps layout.
+    pub fn find(root: &Path) -> anyhow::Result<Option<TreeDir>> {
+        let mut rel = Vec::new();
+        if root.join("policy.xml").is_file() {
+            rel.push("policy.xml".to_string());
+        }
+        for (dir, depth) in TREE_DIRS {
+            let d = root.join(dir);
+            if d.is_dir() {
+                list(&d, dir, depth, &mut rel)
+                    .with_context(|| format!("cannot read the folder {}", d.display()))?;
+            }
+        }
+        let layout = Layout::from_paths(rel.iter().map(String::as_str));
+        Ok(layout.is_tree().then(|| TreeDir {
+            root: root.to_path_buf(),
+            layout,
+        }))
+    }
+
+    /// The tree whose policy files `lint` found below `root` (`rel`: their paths relative to
+    /// it, `/`-separated): only the `apis/` and `products/` folders are listed again, for the
+    /// APIs and products without a policy; information files are read where APIOps puts them.
+    pub fn from_policies(root: &Path, rel: &[String]) -> anyhow::Result<Option<TreeDir>> {
+        let mut layout = Layout::from_paths(rel.iter().map(String::as_str));
+        if !layout.is_tree() {
+            return Ok(None);
+        }
+        for (dir, products) in [("apis", false), ("products", true)] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink());
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !is_dir || name.starts_with('.') {
+                    continue;
+                }
+                if products {
+                    layout.products.entry(name).or_default();
+                } else {
+                    layout.apis.entry(name).or_default();
+                }
+            }
+        }
+        layout.assume_information_files();
+        Ok(Some(TreeDir {
+            root: root.to_path_buf(),
+            layout,
+        }))
+    }
+
+    /// Reads a file of the tree by its relative path; `None` when it does not exist.
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+        match std::fs::read(self.root.join(rel)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read the file: {e}")),
+        }
+    }
+
+    pub fn shared(&self) -> anyhow::Result<Shared> {
+        let read = |p: &str| self.read(p);
+        Shared::load(&self.layout, &read).map_err(|e| self.error(e))
+    }
+
+    pub fn api(&self, id: &str) -> anyhow::Result<ApiUnit> {
+        let read = |p: &str| self.read(p);
+        ApiUnit::load(id, &self.layout.apis[id], &read).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: apiops::TreeError) -> anyhow::Error {
+        anyhow::anyhow!("{}: {}", self.root.join(&e.path).display(), e.message)
+    }
+}
+
+/// Files below `dir` down to `depth` levels of folders, as `/`-separated paths prefixed with
+/// `prefix`, sorted.
+fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let rel = format!("{prefix}/{name}");
+        let path = e.path();
+        // The entry's type needs no extra system call; a symbolic link is followed.
+        let ft = e.file_type()?;
+        let (is_dir, is_file) = if ft.is_symlink() {
+            (path.is_dir(), path.is_file())
+        } else {
+            (ft.is_dir(), ft.is_file())
+        };
+        if is_dir {
+            if depth > 1 {
+                list(&path, &rel, depth - 1, out)?;
+            }
+        } else if is_file {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+fn open(dir: &Path) -> anyhow::Result<TreeDir> {
+    if !dir.is_dir() {
+        bail!(
+            "{}: not a folder; give the root of an APIOps tree (the folder holding apis/)",
+            dir.display()
+        );
+    }
+    TreeDir::find(dir)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: no APIOps tree here (no apis/, products/ or policy fragments/ folder); give the folder that holds them",
+            dir.display()
+        )
+    })
+}
+
+pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
+    let tree = open(&args.dir)?;
+    if !tree.layout.apis.contains_key(&args.api) {
+        let known: Vec<_> = tree.layout.apis.keys().map(String::as_str).collect();
+        bail!(
+            "--api {}: no such API in {} (apis/{}/); known APIs: {}",
+            args.api,
+            args.dir.display(),
+            args.api,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    let shared = tree.shared()?;
+    let api = tree.api(&args.api)?;
+    let op = match &args.operation {
+        None => None,
+        Some(id) => Some(api.operation(id).ok_or_else(|| {
+            let known: Vec<_> = api.operations.iter().map(|o| o.id.as_str()).collect();
+            anyhow::anyhow!(
+                "--operation {id}: API {} has no policy for that operation (apis/{}/operations/{id}/policy.xml); operations with a policy: {}. An operation without one runs the API's effective policy: omit --operation",
+                api.id,
+                api.id,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        })?),
+    };
+    let mut paths = apiops::paths(&shared, &api);
+    if let Some(p) = &args.product {
+        let carriers: Vec<_> = shared.products_of(&api.id).map(|p| p.id.as_str()).collect();
+        paths.retain(|x| x.is_some_and(|x| &x.id == p));
+        if paths.is_empty() {
+            bail!(
+                "--product {p}: that product does not carry API {} (products/{p}/apis.json); products that do: {}",
+                api.id,
+                if carriers.is_empty() { "none".to_string() } else { carriers.join(", ") }
+            );
+        }
+    }
+    let docs: Vec<Effective<'_>> = paths
+        .into_iter()
+        .map(|p| effective::compute(&shared, &api, p, op))
+        .collect();
+    for d in &docs {
+        for p in &d.problems {
+            let (line, col) = LineIndex::new(p.file.src).line_col(p.span.start);
+            eprintln!("warning: {}:{line}:{col}: {}", p.file.path, p.message);
+        }
+    }
+    let text = match args.format {
+        TreeFormat::Text => docs.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+        TreeFormat::Json => {
+            let v: Vec<_> = docs.iter().map(render_json).collect();
+            let mut s = serde_json::to_string_pretty(&v).context("cannot encode JSON")?;
+            s.push('\n');
+            s
+        }
+    };
+    output::emit(args.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn at(file: FileRef<'_>, offset: usize) -> (usize, usize) {
+    LineIndex::new(file.src).line_col(offset)
+}
+
+/// Where a step comes from, as a comment: "policy.xml:4 (global)", with the include for a
+/// fragment's element.
+fn origin(step: &Step<'_>) -> String {
+    let (line, _) = at(step.file, step.element.span.start);
+    let mut s = format!("{}:{line} ({})", step.file.path, step.file.scope_name());
+    if let Some((f, inc)) = step.included_at {
+        let (l, _) = at(f, inc.span.start);
+        let _ = write!(s, ", included at {}:{l}", f.path);
+    }
+    s
+}
+
+/// The element's text as written (literal secrets masked), its first line's indentation
+/// removed from every line.
+fn element_text(step: &Step<'_>) -> String {
+    let masked = mask_secrets(step.file);
+    let src = masked.as_deref().unwrap_or(step.file.src);
+    let el = step.element;
+    let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
+    let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let lead = &src[line_start..el.span.start];
+    let indent = if lead.trim().is_empty() {
+        lead.len()
+    } else {
+        0
+    };
+    let mut out = String::new();
+    for (i, line) in src[el.span.start..end].split('\n').enumerate() {
+        let line = line.trim_end_matches('\r');
+        if i > 0 {
+            out.push('\n');
+            // Only ASCII blanks are removed, so the cut is always on a character boundary.
+            let ws = line
+                .bytes()
+                .take(indent)
+                .take_while(|b| *b == b' ' || *b == b'\t')
+                .count();
+            out.push_str(&line[ws..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The file's text with its literal secrets masked (`None`: it has none).
+fn mask_secrets(file: FileRef<'_>) -> Option<String> {
+    let spans = crate::lint::rules::hardcoded_secret::secret_spans(file.src, file.doc);
+    if spans.is_empty() {
+        return None;
+    }
+    let mut bytes = file.src.as_bytes().to_vec();
+    for r in spans {
+        for b in bytes.get_mut(r).into_iter().flatten() {
+            if b.is_ascii_graphic() {
+                *b = b'*';
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
+fn title(d: &Effective<'_>) -> String {
+    let mut s = format!("API {}", d.api);
+    match d.operation {
+        Some(op) => {
+            let _ = write!(s, ", operation {op}");
+        }
+        None => s.push_str(", operations without their own policy"),
+    }
+    match d.product {
+        Some(p) => {
+            let _ = write!(s, ", through product {p}");
+        }
+        None => s.push_str(", without a product"),
+    }
+    s
+}
+
+fn render_text(d: &Effective<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "<!-- Effective policy: {} -->", title(d));
+    let _ = writeln!(out, "<!-- Scopes: {} -->", d.trail());
+    for u in &d.unreadable {
+        let _ = writeln!(
+            out,
+            "<!-- {u} could not be read (see akto-connect lint); it is left out -->"
+        );
+    }
+    for p in &d.problems {
+        let (line, _) = at(p.file, p.span.start);
+        let _ = writeln!(out, "<!-- {}:{line}: {} -->", p.file.path, p.message);
+    }
+    out.push_str("<policies>\n");
+    for s in &d.sections {
+        let _ = writeln!(out, "    <{}>", s.name);
+        if let Some(cut) = &s.cut {
+            let (line, _) = at(cut.file, cut.span.start);
+            let _ = writeln!(
+                out,
+                "        <!-- {}:{line} ({}): {}; the broader scopes' {} policies do not run -->",
+                cut.file.path,
+                cut.file.scope_name(),
+                cut.describe(s.name),
+                s.name
+            );
+        }
+        for step in &s.steps {
+            let _ = writeln!(out, "        <!-- {} -->", origin(step));
+            for line in element_text(step).split('\n') {
+                if line.is_empty() {
+                    out.push('\n');
+                } else {
+                    let _ = writeln!(out, "        {line}");
+                }
+            }
+        }
+        let _ = writeln!(out, "    </{}>", s.name);
+    }
+    out.push_str("</policies>\n");
+    out
+}
+
+fn render_json(d: &Effective<'_>) -> serde_json::Value {
+    use serde_json::json;
+    let pos = |f: FileRef<'_>, offset: usize| {
+        let (line, column) = at(f, offset);
+        json!({"file": f.path, "line": line, "column": column})
+    };
+    let mut sections = serde_json::Map::new();
+    for s in &d.sections {
+        let elements: Vec<_> = s
+            .steps
+            .iter()
+            .map(|st| {
+                let mut o = pos(st.file, st.element.span.start);
+                o["element"] = json!(st.element.name);
+                o["scope"] = json!(st.file.level.as_str());
+                o["scope_id"] = json!(st.file.id);
+                o["included_at"] = st
+                    .included_at
+                    .map_or(serde_json::Value::Null, |(f, inc)| pos(f, inc.span.start));
+                o["text"] = json!(element_text(st));
+                o
+            })
+            .collect();
+        let cut = s.cut.as_ref().map_or(serde_json::Value::Null, |c| {
+            let mut o = pos(c.file, c.span.start);
+            o["reason"] = json!(c.describe(s.name));
+            o
+        });
+        sections.insert(
+            s.name.to_string(),
+            json!({"cut": cut, "elements": elements}),
+        );
+    }
+    let problems: Vec<_> = d
+        .problems
+        .iter()
+        .map(|p| {
+            let mut o = pos(p.file, p.span.start);
+            o["message"] = json!(p.message);
+            o
+        })
+        .collect();
+    json!({
+        "api": d.api,
+        "product": d.product,
+        "operation": d.operation,
+        "scopes": d.chain.iter().map(|f| json!({"scope": f.level.as_str(), "id": f.id, "file": f.path})).collect::<Vec<_>>(),
+        "unreadable": d.unreadable,
+        "sections": sections,
+        "problems": problems,
+    })
+}
+
+pub fn coverage(args: &CoverageArgs) -> anyhow::Result<ExitCode> {
+    let tree = open(&args.dir)?;
+    let shared = tree.shared()?;
+    let mut units: Vec<Unit> = Vec::new();
+    for id in tree.layout.apis.keys() {
+        let api = tree.api(id)?;
+        units.extend(coverage::units(&shared, &api));
+    }
+    let summary = Summary::of(&units);
+    let text = match args.format {
+        CoverageFormat::Text => coverage_text(&units, &summary),
+        CoverageFormat::Json => {
+            let v = serde_json::json!({
+                "summary": {
+                    "units": summary.units,
+                    "covered": summary.covered,
+                    "percent": (summary.percent() * 10.0).round() / 10.0,
+                    "apis": summary.apis,
+                    "apis_covered": summary.apis_covered,
+                },
+                "units": units.iter().map(|u| {
+                    let mut o = serde_json::to_value(u).unwrap_or_default();
+                    o["covered"] = serde_json::json!(u.covered());
+                    o
+                }).collect::<Vec<_>>(),
+            });
+            let mut s = serde_json::to_string_pretty(&v).context("cannot encode JSON")?;
+            s.push('\n');
+            s
+        }
+        CoverageFormat::Markdown => coverage_markdown(&units, &summary),
+    };
+    output::emit(args.output.as_deref(), &text)?;
+    if let Some(min) = args.min_coverage {
+        if summary.percent() < min {
+            eprintln!(
+                "coverage {:.1} % is below --min-coverage {min}",
+                summary.percent()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn headline(s: &Summary) -> String {
+    format!(
+        "Akto capture runs on {} of {} API paths and operations ({:.1} %); {} of {} APIs fully covered.",
+        s.covered,
+        s.units,
+        s.percent(),
+        s.apis_covered,
+        s.apis
+    )
+}
+
+fn coverage_text(units: &[Unit], s: &Summary) -> String {
+    let mut out = format!("{}\n\n", headline(s));
+    for u in units {
+        let mark = if u.covered() {
+            "covered    "
+        } else {
+            "NOT covered"
+        };
+        let _ = writeln!(out, "{mark}  {}", u.label());
+        for r in &u.reasons {
+            let _ = writeln!(out, "             {r}");
+        }
+    }
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
+    let mut out = format!("### Akto capture coverage\n\n{}\n\n", headline(s));
+    out.push_str(
+        "| API | operation | product | inbound | outbound | why not |\n|---|---|---|---|---|---|\n",
+    );
+    let yes = |b: bool| if b { "yes" } else { "**no**" };
+    for u in units {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            md_cell(&u.api),
+            md_cell(u.operation.as_deref().unwrap_or("(others)")),
+            md_cell(u.product.as_deref().unwrap_or("(none)")),
+            yes(u.inbound),
+            yes(u.outbound),
+            md_cell(&u.reasons.join("; "))
+        );
+    }
+    out
+}
+
+/// Lints the files of the APIOps trees among `paths` (each a folder holding `apis/`,
+/// `products/` or `policy fragments/`): every policy read once, linted on its own, and every
+/// API path and operation judged on its effective policy. Returns the results by index in
+/// `targets`; the other targets are linted alone. `--fix` lints file by file.
+pub(super) fn lint_trees(
+    args: &LintArgs,
+    config: &Config,
+    paths: &[PathBuf],
+    targets: &[Target],
+) -> anyhow::Result<HashMap<usize, FileResult>> {
+    let mut out = HashMap::new();
+    if args.fix {
+        return Ok(out);
+    }
+    let index: HashMap<&Path, usize> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.path.as_deref().map(|p| (p, i)))
+        .collect();
+    for p in paths {
+        if p.as_os_str() == "-" || !p.is_dir() {
+            continue;
+        }
+        let rel: Vec<String> = targets
+            .iter()
+            .filter_map(|t| t.path.as_deref()?.strip_prefix(p).ok())
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        // Ignored files still run in APIM: with ignores, the whole tree is listed.
+        let tree = if config.ignores_anything() {
+            TreeDir::find(p)?
+        } else {
+            TreeDir::from_policies(p, &rel)?
+        };
+        let Some(tree) = tree else {
+            continue;
+        };
+        let target_of = |rel: &str| index.get(tree.root.join(rel).as_path()).copied();
+        let shared = tree.shared()?;
+        let mut shared_findings: HashMap<usize, Vec<Finding>> = HashMap::new();
+        for f in shared.files() {
+            if let Some(i) = target_of(&f.path) {
+                shared_findings.insert(i, lint_policy(args, config, &targets[i], f));
+            }
+        }
+        let ids: Vec<&String> = tree.layout.apis.keys().collect();
+        let per_api = super::lint::parallel_map(&ids, |id| -> anyhow::Result<_> {
+            let api = tree.api(id)?;
+            let mut hits = BTreeMap::new();
+            tree_rules::judge_api(&shared, &api, &mut hits);
+            let mut files = Vec::new();
+            for f in api.files() {
+                let Some(i) = target_of(&f.path) else {
+                    continue;
+                };
+                let mut findings = lint_policy(args, config, &targets[i], f);
+                hits.retain(|_, h: &mut TreeHit| {
+                    if h.path != f.path {
+                        return true;
+                    }
+                    findings.extend(tree_finding(config, &targets[i], h));
+                    false
+                });
+                findings.sort_by_key(|x| (x.span.start, x.rule));
+                files.push((i, result(&targets[i], &f.src, findings)));
+            }
+            Ok((files, hits))
+        });
+        let mut hits = BTreeMap::new();
+        for r in per_api {
+            let (files, more) = r?;
+            out.extend(files);
+            tree_rules::merge(&mut hits, more);
+        }
+        for f in shared.files() {
+            let Some(i) = target_of(&f.path) else {
+                continue;
+            };
+            let mut findings = shared_findings.remove(&i).unwrap_or_default();
+            for h in hits.values().filter(|h| h.path == f.path) {
+                findings.extend(tree_finding(config, &targets[i], h));
+            }
+            findings.sort_by_key(|x| (x.span.start, x.rule));
+            out.insert(i, result(&targets[i], &f.src, findings));
+        }
+    }
+    Ok(out)
+}
+
+/// Says once that files linted alone are not judged for inherited controls.
+pub(super) fn note_lone(args: &LintArgs, lone: usize) {
+    if lone > 0 && args.format == LintFormat::Text {
+        eprintln!(
+            "note: {lone} file{} linted outside an APIOps tree: authentication, rate limits and other controls a policy inherits through <base /> are judged only on a tree's effective policy (lint the tree's root folder)",
+            if lone == 1 { "" } else { "s" }
+        );
+    }
+}
+
+fn lint_policy(
+    args: &LintArgs,
+    config: &Config,
+    t: &Target,
+    f: &apiops::PolicyFile,
+) -> Vec<Finding> {
+    let scope = super::lint::scope_for(args, config, t);
+    match (&f.doc, &f.raw) {
+        (Ok(doc), _) => lint::lint_doc(&f.src, doc, scope, config, &t.key, true),
+        (Err(_), Some(raw)) => lint::lint_bytes(raw, scope, config, &t.key).1,
+        (Err(_), None) => lint::lint_text(&f.src, scope, config, &t.key),
+    }
+}
+
+fn tree_finding(config: &Config, t: &Target, h: &TreeHit) -> Option<Finding> {
+    let severity = config.severity(h.rule, &t.key)?;
+    Some(Finding {
+        rule: h.rule.id,
+        severity,
+        span: h.span.clone(),
+        message: h.full_message(),
+        help: h.help.clone(),
+        fix: None,
+    })
+}
+
+/// A file's result. Of its text only the lines the findings are on are kept (the others
+/// emptied, so line numbers and columns stay): memory stays small on trees where every API has
+/// findings.
+fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
+    let src = if findings.is_empty() {
+        String::new()
+    } else {
+        sparse(src, &mut findings)
+    };
+    FileResult {
+        path: t.shown.clone(),
+        src,
+        findings,
+    }
+}
+
+/// `src` with every line that no finding's span touches emptied (its line break kept), and
+/// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
+pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
+    let mut starts = vec![0];
+    starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;
+    let mut keep = vec![false; starts.len()];
+    for f in findings.iter() {
+        let (a, b) = (line_of(f.span.start), line_of(f.span.end.max(f.span.start)));
+        for k in keep.iter_mut().take(b + 1).skip(a) {
+            *k = true;
+        }
+    }
+    let mut out = String::new();
+    let mut new_starts = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        new_starts.push(out.len());
+        let end = starts.get(i + 1).map_or(src.len(), |&e| e - 1);
+        if keep[i] {
+            out.push_str(&src[start..end]);
+        }
+        if i + 1 < starts.len() {
+            out.push('\n');
+        }
+    }
+    let map = |o: usize| {
+        let l = line_of(o);
+        new_starts[l] + (o - starts[l])
+    };
+    for f in findings.iter_mut() {
+        f.span = map(f.span.start)..map(f.span.end.max(f.span.start));
+    }
+    out
+}
+
+/// Masks the literal secrets that findings point at in the texts kept for the report, so the
+/// report never prints them (ASCII characters become `*`; offsets and columns stay).
+pub(super) fn redact_secrets(files: &mut [FileResult]) {
+    for f in files {
+        let spans: Vec<std::ops::Range<usize>> = f
+            .findings
+            .iter()
+            .filter(|x| tree_rules::is_secret_span(x.rule, &x.message))
+            .map(|x| x.span.clone())
+            .collect();
+        if spans.is_empty() {
+            continue;
+        }
+        let mut bytes = std::mem::take(&mut f.src).into_bytes();
+        for r in spans {
+            for b in bytes.get_mut(r).into_iter().flatten() {
+                if b.is_ascii_graphic() {
+                    *b = b'*';
+                }
+            }
+        }
+        // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
+        f.src = String::from_utf8(bytes).unwrap_or_default();
+    }
+}

@@ -1,0 +1,313 @@
+//! Rules judged on the effective policy: a control (authentication, rate limit, …) that must
+//! be in force in a section, wherever it is configured.
+//!
+//! In an APIOps tree each API × product path × operation is computed once
+//! ([`crate::apim::effective`]) and every absence rule looks at it; a finding is placed where the
+//! fix belongs (the scope whose missing `<base />` cuts the control off, else the API's policy),
+//! once per cause, naming the scopes judged. A file linted outside a tree is not judged by these
+//! rules: its `<base />`, its API's subscription setting and its products are not in it, and
+//! guessing would be noise (`lint` says so once).
+//!
+//! Not for: rules about what a file itself says (those are ordinary per-file rules).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::apim::apiops::{self, ApiUnit, Level, PolicyFile, Shared};
+use crate::apim::effective::{self, Effective, FileRef, Step};
+use crate::apim::tree::Element;
+
+use super::{rules, Context, Diagnostic, Rule};
+
+/// A control that must be in force in one section of the effective policy.
+pub struct Absence {
+    pub rule: &'static Rule,
+    pub section: &'static str,
+    /// The control, as a message names it ("the authentication").
+    pub control: &'static str,
+    /// `None` when the steps hold the control; otherwise what is missing ("authentication").
+    pub missing: fn(&[Step<'_>]) -> Option<String>,
+    /// Whether a scope's own steps configure the control (to blame a scope whose missing
+    /// `<base />` cuts it off).
+    pub provided_by: fn(&[Step<'_>]) -> bool,
+    /// Only judged when the path needs no subscription (no-authentication).
+    pub only_without_subscription: bool,
+    pub help: &'static str,
+}
+
+/// Every absence rule.
+pub fn absences() -> [&'static Absence; 6] {
+    [
+        &rules::no_authentication::ABSENCE,
+        &rules::no_rate_limit::ABSENCE,
+        &rules::infrastructure_headers::ABSENCE,
+        &rules::no_input_validation::ABSENCE,
+        &rules::unbounded_body::INBOUND,
+        &rules::unbounded_body::OUTBOUND,
+    ]
+}
+
+/// Whether `e` or an element below it satisfies `f`.
+pub fn any_element(steps: &[Step<'_>], f: impl Fn(&Element, FileRef<'_>) -> bool) -> bool {
+    // Runs for every path and operation: one stack, no list of descendants.
+    let mut stack: Vec<&Element> = Vec::new();
+    for s in steps {
+        stack.clear();
+        stack.push(s.element);
+        while let Some(e) = stack.pop() {
+            if f(e, s.file) {
+                return true;
+            }
+            stack.extend(e.elements());
+        }
+    }
+    false
+}
+
+/// One finding of an absence rule, before configuration.
+#[derive(Clone)]
+pub struct Hit<'a> {
+    pub rule: &'static Rule,
+    pub file: FileRef<'a>,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+}
+
+/// Judges `a` on one effective policy. `subscription`: whether the path needs a subscription
+/// (`None`: unknown, a lone file). `trail` names what was judged.
+pub fn judge<'a>(
+    a: &Absence,
+    eff: &Effective<'a>,
+    subscription: Option<bool>,
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+    trail: &str,
+) -> Option<Hit<'a>> {
+    let sec = eff.section(a.section);
+    if sec.inherited_unknown || sec.unresolved_fragment {
+        return None;
+    }
+    if a.only_without_subscription && subscription != Some(false) {
+        return None;
+    }
+    let missing = (a.missing)(&sec.steps)?;
+    if let Some(cut) = &sec.cut {
+        let above: Vec<String> = eff
+            .chain
+            .iter()
+            .filter(|f| {
+                f.level < cut.file.level
+                    && (a.provided_by)(&effective::own_steps(**f, a.section, fragments))
+            })
+            .map(FileRef::scope_name)
+            .collect();
+        if !above.is_empty() {
+            return Some(Hit {
+                rule: a.rule,
+                file: cut.file,
+                span: cut.span.clone(),
+                message: format!(
+                    "{} {}, so {} configured at {} does not run: no {missing} in the effective <{}> ({trail})",
+                    cut.file.scope_name(),
+                    cut.describe(a.section),
+                    a.control,
+                    above.join(" and "),
+                    a.section
+                ),
+                help: format!("add <base /> to <{}> in this file", a.section),
+            });
+        }
+    }
+    let target = eff
+        .chain
+        .iter()
+        .rev()
+        .find(|f| f.level == Level::Api)
+        .or_else(|| eff.chain.last())?;
+    let root = &target.doc.root;
+    let span = root
+        .elements()
+        .find(|e| e.name == a.section)
+        .map_or(root.span.clone(), |e| e.span.clone());
+    Some(Hit {
+        rule: a.rule,
+        file: *target,
+        span,
+        message: format!("no {missing} in the effective <{}> ({trail})", a.section),
+        help: a.help.to_string(),
+    })
+}
+
+/// The per-file check of an absence rule: nothing. A lone file cannot show what runs around
+/// it (its `<base />`, the API's subscription setting, its product), so absence rules judge only
+/// effective policies in a tree; `lint` says so once when it lints files outside one.
+pub fn lone_check(_a: &Absence, _cx: &Context<'_>) -> Vec<Diagnostic> {
+    Vec::new()
+}
+
+/// A tree finding, owned, keyed by where it belongs.
+#[derive(Clone)]
+pub struct TreeHit {
+    pub rule: &'static Rule,
+    /// The file's path relative to the tree root.
+    pub path: String,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+    /// How many API paths and operations showed this same cause.
+    pub seen: usize,
+}
+
+/// Key of a cause: one finding per rule, file and place.
+pub type HitKey = (&'static str, String, usize);
+
+/// Judges every path and operation of one API; adds one hit per cause to `out`.
+pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, TreeHit>) {
+    for product in apiops::paths(shared, api) {
+        let subscription = product.map_or(api.subscription_required, |p| p.subscription_required);
+        for op in std::iter::once(None).chain(api.operations.iter().map(Some)) {
+            let eff = effective::compute(shared, api, product, op);
+            let trail = format!("judged on {}", eff.trail());
+            let mut hits: Vec<Hit<'_>> = absences()
+                .iter()
+                .filter_map(|a| judge(a, &eff, Some(subscription), Some(&shared.fragments), &trail))
+                .collect();
+            for p in &eff.problems {
+                hits.push(Hit {
+                    rule: &rules::unknown_fragment::UNKNOWN_FRAGMENT,
+                    file: p.file,
+                    span: p.span.clone(),
+                    message: p.message.clone(),
+                    help: "add the fragment to `policy fragments/`, or correct the fragment-id"
+                        .to_string(),
+                });
+            }
+            for h in hits {
+                let key = (h.rule.id, h.file.path.to_string(), h.span.start);
+                out.entry(key)
+                    .and_modify(|t| t.seen += 1)
+                    .or_insert(TreeHit {
+                        rule: h.rule,
+                        path: h.file.path.to_string(),
+                        span: h.span,
+                        message: h.message,
+                        help: h.help,
+                        seen: 1,
+                    });
+            }
+        }
+    }
+}
+
+/// Merges another API's hits (a cause at a shared file is reported once).
+pub fn merge(into: &mut BTreeMap<HitKey, TreeHit>, from: BTreeMap<HitKey, TreeHit>) {
+    for (k, v) in from {
+        match into.get_mut(&k) {
+            Some(t) => t.seen += v.seen,
+            None => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+impl TreeHit {
+    /// The message, with how many other paths showed the same cause.
+    pub fn full_message(&self) -> String {
+        let more = match self.seen {
+            0 | 1 => return self.message.clone(),
+            2 => "; and 1 more API path or operation".to_string(),
+            n => format!("; and {} more API paths or operations", n - 1),
+        };
+        match self.message.strip_suffix(')') {
+            Some(m) => format!("{m}{more})"),
+            None => format!("{}{more}", self.message),
+        }
+    }
+}
+
+/// Whether an attribute or text value is literal: not a policy expression, no named value.
+pub fn is_literal(value: &str) -> bool {
+    let v = value.trim();
+    !(v.starts_with("@(") || v.starts_with("@{") || v.contains("{{"))
+}
+
+/// The element's attribute value, decoded.
+pub fn attr(cx: &Context<'_>, e: &Element, name: &str) -> Option<String> {
+    e.attr(name).map(|a| cx.doc.attr_value(cx.src, a))
+}
+
+/// The element's attribute value, decoded, case-insensitive name.
+pub fn attr_ci(file: FileRef<'_>, e: &Element, name: &str) -> Option<String> {
+    e.attributes
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
+        .map(|a| file.doc.attr_value(file.src, a))
+}
+
+/// The elements of a file below `section` (every element of a fragment, whose section is not
+/// known, when `section` is `None`). `None` and a fragment: all elements.
+pub fn elements_in<'d>(cx: &Context<'d>, section: Option<&str>) -> Vec<&'d Element> {
+    let root = &cx.doc.root;
+    match section {
+        None => root.descendants(),
+        Some(s) if root.name == "policies" => root
+            .elements()
+            .filter(|e| e.name == s)
+            .flat_map(|e| e.descendants())
+            .collect(),
+        Some(_) => Vec::new(),
+    }
+}
+
+/// The whole element, start tag to end tag.
+pub fn full_span(e: &Element) -> Range<usize> {
+    e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
+}
+
+/// The C# of every policy expression inside `e`, joined.
+pub fn expressions_in(cx: &Context<'_>, e: &Element) -> String {
+    let r = full_span(e);
+    cx.doc
+        .expressions
+        .iter()
+        .filter(|x| x.span.start >= r.start && x.span.end <= r.end)
+        .map(|x| x.code(cx.src))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The decoded text of `e`'s first child element named `name`.
+pub fn child_text(cx: &Context<'_>, e: &Element, name: &str) -> Option<(String, Range<usize>)> {
+    e.elements()
+        .find(|c| c.name == name)
+        .map(|c| (cx.doc.text(cx.src, c), full_span(c)))
+}
+
+/// The range of an element's text content (between its tags), or the whole element when it
+/// has none.
+pub fn text_span(e: &Element) -> Range<usize> {
+    match (e.children.first(), e.children.last()) {
+        (Some(first), Some(last)) if e.end_span.is_some() => {
+            let start = match first {
+                crate::apim::tree::Node::Element(x) => x.span.start,
+                crate::apim::tree::Node::Text(r)
+                | crate::apim::tree::Node::CData(r)
+                | crate::apim::tree::Node::Comment(r) => r.start,
+            };
+            let end = match last {
+                crate::apim::tree::Node::Element(x) => full_span(x).end,
+                crate::apim::tree::Node::Text(r)
+                | crate::apim::tree::Node::CData(r)
+                | crate::apim::tree::Node::Comment(r) => r.end,
+            };
+            start..end
+        }
+        _ => full_span(e),
+    }
+}
+
+/// Whether a finding's span is a secret's text, which reports must not print.
+pub fn is_secret_span(rule: &str, message: &str) -> bool {
+    rule == "hardcoded-secret" || (rule == "jwt-weak" && message.starts_with("a literal key"))
+}

@@ -1,0 +1,446 @@
+//! `apim effective` on an APIOps tree built here: global, two products, three APIs, operations
+//! and fragments, compared with documents written out by hand.
+
+use std::path::Path;
+
+use crate::common::{bin, run};
+
+/// Writes `files` (relative path, text) below `dir`.
+pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+const GLOBAL: &str = r#"<policies>
+    <inbound>
+        <cors allow-credentials="false">
+            <allowed-origins>
+                <origin>https://app.example.com</origin>
+            </allowed-origins>
+        </cors>
+    </inbound>
+    <backend>
+        <forward-request />
+    </backend>
+    <outbound>
+        <set-header name="X-Powered-By" exists-action="delete" />
+    </outbound>
+    <on-error />
+</policies>
+"#;
+
+const STARTER: &str = r#"<policies>
+    <inbound>
+        <base />
+        <rate-limit calls="5" renewal-period="60" />
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <base />
+    </outbound>
+    <on-error>
+        <base />
+    </on-error>
+</policies>
+"#;
+
+const UNLIMITED: &str = r#"<policies>
+    <inbound>
+        <include-fragment fragment-id="auth" />
+        <base />
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <base />
+    </outbound>
+    <on-error>
+        <base />
+    </on-error>
+</policies>
+"#;
+
+const AUTH: &str = r#"<fragment>
+    <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
+        <openid-config url="https://login.example.com/.well-known/openid-configuration" />
+    </validate-jwt>
+</fragment>
+"#;
+
+const HEADERS: &str = r#"<fragment>
+    <set-header name="X-Frame-Options" exists-action="override">
+        <value>DENY</value>
+    </set-header>
+</fragment>
+"#;
+
+const ECHO: &str = r#"<policies>
+    <inbound>
+        <set-header name="X-Echo" exists-action="override">
+            <value>1</value>
+        </set-header>
+        <base />
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <base />
+        <include-fragment fragment-id="headers" />
+    </outbound>
+    <on-error>
+        <base />
+    </on-error>
+</policies>
+"#;
+
+const GET_ITEM: &str = r#"<policies>
+    <inbound>
+        <base />
+        <set-query-parameter name="v" exists-action="override">
+            <value>2</value>
+        </set-query-parameter>
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <set-header name="X-Op" exists-action="override">
+            <value>get-item</value>
+        </set-header>
+    </outbound>
+</policies>
+"#;
+
+const ORDERS: &str = r#"<policies>
+    <inbound>
+        <base />
+        <include-fragment fragment-id="missing" />
+    </inbound>
+    <backend>
+        <base />
+    </backend>
+    <outbound>
+        <base />
+    </outbound>
+    <on-error>
+        <base />
+    </on-error>
+</policies>
+"#;
+
+/// The test tree: echo needs no subscription and is in starter; orders is in starter and
+/// unlimited (subscription required by default: no apiInformation.json); health has no policy
+/// and no product.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", GLOBAL),
+            ("products/starter/policy.xml", STARTER),
+            ("products/starter/apis.json", r#"["echo", "orders"]"#),
+            ("products/unlimited/policy.xml", UNLIMITED),
+            ("products/unlimited/apis.json", r#"["orders"]"#),
+            ("policy fragments/auth/policy.xml", AUTH),
+            ("policy fragments/headers/policy.xml", HEADERS),
+            ("apis/echo/policy.xml", ECHO),
+            (
+                "apis/echo/apiInformation.json",
+                r#"{"properties": {"displayName": "Echo", "subscriptionRequired": false}}"#,
+            ),
+            ("apis/echo/operations/get-item/policy.xml", GET_ITEM),
+            ("apis/orders/policy.xml", ORDERS),
+            (
+                "apis/health/apiInformation.json",
+                r#"{"properties": {"subscriptionRequired": false}}"#,
+            ),
+        ],
+    );
+    dir
+}
+
+fn effective(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    run(bin().arg("apim").arg("effective").arg(dir).args(args))
+}
+
+#[test]
+fn operation_through_a_product_splices_each_base_where_it_stands() {
+    let t = tree();
+    let (code, out, err) = effective(
+        t.path(),
+        &[
+            "--api",
+            "echo",
+            "--operation",
+            "get-item",
+            "--product",
+            "starter",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // API echo's inbound runs its own set-header, then <base /> (the product: its <base />,
+    // i.e. global's cors, then its rate-limit), then the operation's own step after its
+    // <base />. The operation's outbound has no <base />: global's and the API's outbound
+    // (the headers fragment) are gone; it has no on-error: nothing runs there.
+    let expected = r#"<!-- Effective policy: API echo, operation get-item, through product starter -->
+<!-- Scopes: global → product starter → API echo → operation get-item -->
+<policies>
+    <inbound>
+        <!-- apis/echo/policy.xml:3 (API echo) -->
+        <set-header name="X-Echo" exists-action="override">
+            <value>1</value>
+        </set-header>
+        <!-- policy.xml:3 (global) -->
+        <cors allow-credentials="false">
+            <allowed-origins>
+                <origin>https://app.example.com</origin>
+            </allowed-origins>
+        </cors>
+        <!-- products/starter/policy.xml:4 (product starter) -->
+        <rate-limit calls="5" renewal-period="60" />
+        <!-- apis/echo/operations/get-item/policy.xml:4 (operation get-item) -->
+        <set-query-parameter name="v" exists-action="override">
+            <value>2</value>
+        </set-query-parameter>
+    </inbound>
+    <backend>
+        <!-- policy.xml:10 (global) -->
+        <forward-request />
+    </backend>
+    <outbound>
+        <!-- apis/echo/operations/get-item/policy.xml:11 (operation get-item): `<outbound>` has no `<base />`; the broader scopes' outbound policies do not run -->
+        <!-- apis/echo/operations/get-item/policy.xml:12 (operation get-item) -->
+        <set-header name="X-Op" exists-action="override">
+            <value>get-item</value>
+        </set-header>
+    </outbound>
+    <on-error>
+        <!-- apis/echo/operations/get-item/policy.xml:1 (operation get-item): has no `<on-error>` section; the broader scopes' on-error policies do not run -->
+    </on-error>
+</policies>
+"#;
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn fragments_are_inlined_and_an_unknown_one_is_reported() {
+    let t = tree();
+    let (code, out, err) = effective(t.path(), &["--api", "orders", "--product", "unlimited"]);
+    assert_eq!(code, 0, "{err}");
+    // The product includes the auth fragment before its <base />, so validate-jwt runs before
+    // global's cors; the API's unknown fragment stays as written and is reported.
+    let expected = r#"<!-- Effective policy: API orders, operations without their own policy, through product unlimited -->
+<!-- Scopes: global → product unlimited → API orders -->
+<!-- apis/orders/policy.xml:4: <include-fragment> names fragment `missing`, which is not in the tree (policy fragments/missing/policy.xml); APIM refuses the policy -->
+<policies>
+    <inbound>
+        <!-- policy fragments/auth/policy.xml:2 (fragment auth), included at products/unlimited/policy.xml:3 -->
+        <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
+            <openid-config url="https://login.example.com/.well-known/openid-configuration" />
+        </validate-jwt>
+        <!-- policy.xml:3 (global) -->
+        <cors allow-credentials="false">
+            <allowed-origins>
+                <origin>https://app.example.com</origin>
+            </allowed-origins>
+        </cors>
+        <!-- apis/orders/policy.xml:4 (API orders) -->
+        <include-fragment fragment-id="missing" />
+    </inbound>
+    <backend>
+        <!-- policy.xml:10 (global) -->
+        <forward-request />
+    </backend>
+    <outbound>
+        <!-- policy.xml:13 (global) -->
+        <set-header name="X-Powered-By" exists-action="delete" />
+    </outbound>
+    <on-error>
+    </on-error>
+</policies>
+"#;
+    assert_eq!(out, expected);
+    assert!(
+        err.contains(
+            "warning: apis/orders/policy.xml:4:9: <include-fragment> names fragment `missing`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_path_of_an_api_without_product_flag() {
+    let t = tree();
+    // echo needs no subscription: reached without a product and through starter.
+    let (code, out, _) = effective(t.path(), &["--api", "echo"]);
+    assert_eq!(code, 0);
+    let titles: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("<!-- Effective policy"))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "<!-- Effective policy: API echo, operations without their own policy, without a product -->",
+            "<!-- Effective policy: API echo, operations without their own policy, through product starter -->",
+        ]
+    );
+    // The API's outbound keeps <base /> and includes the headers fragment after it.
+    let first = out.split("\n\n").next().unwrap();
+    let expected_outbound = r#"    <outbound>
+        <!-- policy.xml:13 (global) -->
+        <set-header name="X-Powered-By" exists-action="delete" />
+        <!-- policy fragments/headers/policy.xml:2 (fragment headers), included at apis/echo/policy.xml:13 -->
+        <set-header name="X-Frame-Options" exists-action="override">
+            <value>DENY</value>
+        </set-header>
+    </outbound>
+"#;
+    assert!(first.contains(expected_outbound), "{first}");
+    // orders needs a subscription (no apiInformation.json): only its two products.
+    let (_, out, _) = effective(t.path(), &["--api", "orders"]);
+    assert_eq!(out.matches("<!-- Effective policy").count(), 2, "{out}");
+    assert!(!out.contains("without a product"), "{out}");
+}
+
+#[test]
+fn an_api_without_a_policy_runs_the_global_one() {
+    let t = tree();
+    let (code, out, _) = effective(t.path(), &["--api", "health"]);
+    assert_eq!(code, 0);
+    let expected = r#"<!-- Effective policy: API health, operations without their own policy, without a product -->
+<!-- Scopes: global → no product → API health (no policy) -->
+<policies>
+    <inbound>
+        <!-- policy.xml:3 (global) -->
+        <cors allow-credentials="false">
+            <allowed-origins>
+                <origin>https://app.example.com</origin>
+            </allowed-origins>
+        </cors>
+    </inbound>
+    <backend>
+        <!-- policy.xml:10 (global) -->
+        <forward-request />
+    </backend>
+    <outbound>
+        <!-- policy.xml:13 (global) -->
+        <set-header name="X-Powered-By" exists-action="delete" />
+    </outbound>
+    <on-error>
+    </on-error>
+</policies>
+"#;
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn json_names_each_elements_origin() {
+    let t = tree();
+    let (code, out, _) = effective(
+        t.path(),
+        &[
+            "--api",
+            "orders",
+            "--product",
+            "unlimited",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = &v[0];
+    assert_eq!(doc["api"], "orders");
+    assert_eq!(doc["product"], "unlimited");
+    assert_eq!(doc["operation"], serde_json::Value::Null);
+    let inbound = doc["sections"]["inbound"]["elements"].as_array().unwrap();
+    let names: Vec<_> = inbound
+        .iter()
+        .map(|e| e["element"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["validate-jwt", "cors", "include-fragment"]);
+    assert_eq!(inbound[0]["file"], "policy fragments/auth/policy.xml");
+    assert_eq!(inbound[0]["scope"], "fragment");
+    assert_eq!(inbound[0]["line"], 2);
+    assert_eq!(inbound[0]["column"], 5);
+    assert_eq!(
+        inbound[0]["included_at"]["file"],
+        "products/unlimited/policy.xml"
+    );
+    assert_eq!(inbound[0]["included_at"]["line"], 3);
+    assert_eq!(inbound[1]["file"], "policy.xml");
+    assert_eq!(doc["problems"][0]["file"], "apis/orders/policy.xml");
+    assert_eq!(doc["problems"][0]["line"], 4);
+}
+
+#[test]
+fn wrong_api_product_or_operation_is_a_usage_error() {
+    let t = tree();
+    let (code, _, err) = effective(t.path(), &["--api", "nope"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--api nope: no such API") && err.contains("known APIs: echo, health, orders"),
+        "{err}"
+    );
+    let (code, _, err) = effective(t.path(), &["--api", "echo", "--product", "unlimited"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--product unlimited: that product does not carry API echo")
+            && err.contains("products that do: starter"),
+        "{err}"
+    );
+    let (code, _, err) = effective(t.path(), &["--api", "echo", "--operation", "post"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--operation post") && err.contains("get-item"),
+        "{err}"
+    );
+    let (code, _, err) = effective(Path::new("/nonexistent-akto"), &["--api", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a folder"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = effective(empty.path(), &["--api", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no APIOps tree here"), "{err}");
+}
+
+#[test]
+fn bad_json_in_the_tree_is_an_input_error() {
+    let t = tree();
+    std::fs::write(t.path().join("products/starter/apis.json"), "{echo").unwrap();
+    let (code, out, err) = effective(t.path(), &["--api", "echo"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("products/starter/apis.json: not valid JSON"),
+        "{err}"
+    );
+}
+
+#[test]
+fn literal_secrets_are_masked_in_the_printed_policy() {
+    let t = tree();
+    std::fs::write(
+        t.path().join("apis/health/policy.xml"),
+        "<policies>\n    <inbound>\n        <base />\n        <authentication-basic username=\"svc\" password=\"S3cret-Passw0rd\" />\n    </inbound>\n</policies>\n",
+    )
+    .unwrap();
+    for format in ["text", "json"] {
+        let (code, out, _) = effective(t.path(), &["--api", "health", "--format", format]);
+        assert_eq!(code, 0);
+        assert!(!out.contains("S3cret-Passw0rd"), "{out}");
+        assert!(
+            out.contains("password=\\\"***************\\\"")
+                || out.contains("password=\"***************\""),
+            "{out}"
+        );
+    }
+}
