@@ -2,6 +2,7 @@
 
 use super::Rule;
 
+pub mod backend_override;
 pub mod base_in_fragment;
 pub mod duplicate_base;
 pub mod insecure_ingest_url;
@@ -18,6 +19,7 @@ pub mod regex_slow;
 pub const ALL: &[Rule] = &[
     parse_error::PARSE_ERROR,
     missing_base::MISSING_BASE,
+    backend_override::BACKEND_OVERRIDE,
     base_in_fragment::BASE_IN_FRAGMENT,
     duplicate_base::DUPLICATE_BASE,
     placeholder_url::PLACEHOLDER_URL,
