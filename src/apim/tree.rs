@@ -146,6 +146,10 @@ fn err(offset: usize, message: impl Into<String>) -> ReadError {
     }
 }
 
+/// Elements nested deeper than this are refused: real policies nest a dozen deep, and a tree
+/// this deep would make every recursive consumer (dropping, cloning, printing) a risk.
+pub const MAX_DEPTH: usize = 1000;
+
 /// Builds the element tree from masked text, iteratively (deep nesting cannot overflow).
 fn build(text: &str) -> Result<Element, ReadError> {
     let mut reader = Reader::from_str(text);
@@ -180,6 +184,14 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     end_span: None,
                 };
                 if matches!(event, Event::Start(_)) {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(err(
+                            before,
+                            format!(
+                                "elements nested more than {MAX_DEPTH} deep: a policy this deep is not read (real policies nest a few levels)"
+                            ),
+                        ));
+                    }
                     stack.push(element);
                     continue;
                 }
@@ -231,7 +243,9 @@ fn attributes(
 ) -> Result<Vec<Attribute>, ReadError> {
     let base = text.as_ptr() as usize;
     let mut out = Vec::new();
-    for a in start.attributes().with_checks(true) {
+    // Duplicates are found with a set: quick-xml's own check compares every pair.
+    let mut seen = std::collections::HashSet::new();
+    for a in start.attributes().with_checks(false) {
         let a = a.map_err(|e| err(tag_at, format!("bad attribute: {e}")))?;
         let name = String::from_utf8_lossy(a.key.as_ref()).into_owned();
         let name_at = a.key.as_ref().as_ptr() as usize - base;
@@ -240,7 +254,7 @@ fn attributes(
             // quick-xml borrows from a &str input; an owned value would be a change there.
             std::borrow::Cow::Owned(_) => return Err(err(tag_at, "unreadable attribute value")),
         };
-        if out.iter().any(|x: &Attribute| x.name == name) {
+        if !seen.insert(name.clone()) {
             return Err(err(name_at, format!("attribute `{name}` appears twice")));
         }
         out.push(Attribute {

@@ -15,6 +15,21 @@ use crate::report::{self, FileResult, Run};
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
+/// Files larger than this are not read (`--max-file-size` changes it): APIM takes 256 KiB
+/// per policy, so anything near this is not a policy.
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
+
+/// Reads at most `cap` bytes of `path`; `None` when it holds more (a device such as
+/// `/dev/zero` included), so nothing is read without bound.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
 /// A file to lint: where to read it, how to show it, how the config sees it.
 struct Target {
     /// `None` for standard input.
@@ -73,11 +88,15 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
 
 /// Lints one file (and fixes it with `--fix`); returns its result and whether it was fixed.
 fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
+    let cap = args.max_file_size.saturating_mul(1 << 20);
     let bytes = match &t.path {
-        None => read_stdin_bytes()?,
+        None => read_stdin_bytes(cap)?,
         Some(p) => {
-            std::fs::read(p).with_context(|| format!("{}: cannot read the file", p.display()))?
+            read_capped(p, cap).with_context(|| format!("{}: cannot read the file", p.display()))?
         }
+    };
+    let Some(bytes) = bytes else {
+        return Ok((too_large(args, config, t), false));
     };
     let scope = scope_for(args, config, t);
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
@@ -103,6 +122,32 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
         findings,
     };
     Ok((file, fixed))
+}
+
+/// The result for a file over the size cap: one `parse-error` finding, nothing read.
+fn too_large(args: &LintArgs, config: &Config, t: &Target) -> FileResult {
+    let rule = &lint::rules::parse_error::PARSE_ERROR;
+    let findings = config
+        .severity(rule, &t.key)
+        .map(|severity| Finding {
+            rule: rule.id,
+            severity,
+            span: 0..0,
+            message: format!(
+                "the file is larger than {} MiB, so it was not read (APIM takes at most 256 KiB per policy)",
+                args.max_file_size
+            ),
+            help: "lint the policy files only, or raise the limit with --max-file-size MIB"
+                .to_string(),
+            fix: None,
+        })
+        .into_iter()
+        .collect();
+    FileResult {
+        path: t.shown.clone(),
+        src: String::new(),
+        findings,
+    }
 }
 
 /// Maps `f` over `items` on all cores, keeping the order of `items`. The current thread works
@@ -334,13 +379,14 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-fn read_stdin_bytes() -> anyhow::Result<Vec<u8>> {
+fn read_stdin_bytes(cap: u64) -> anyhow::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .context("cannot read standard input")?;
-    Ok(bytes)
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 pub fn list_rules() -> anyhow::Result<ExitCode> {

@@ -31,12 +31,15 @@ impl Layout {
     }
 
     /// The indentation before `offset` when only spaces and tabs precede it on its line.
+    /// Looks back only over spaces and tabs, so asking for every element of a long line
+    /// costs nothing.
     pub fn indent_of(src: &str, offset: usize) -> Option<&str> {
-        let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let lead = &src[line_start..offset];
-        lead.bytes()
-            .all(|b| b == b' ' || b == b'\t')
-            .then_some(lead)
+        let b = src.as_bytes();
+        let mut start = offset.min(b.len());
+        while start > 0 && matches!(b[start - 1], b' ' | b'\t') {
+            start -= 1;
+        }
+        (start == 0 || b[start - 1] == b'\n').then(|| &src[start..offset])
     }
 }
 

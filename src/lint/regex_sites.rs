@@ -22,6 +22,8 @@ pub struct Site {
     /// Inline-equivalent options from a `RegexOptions` argument.
     pub options: u8,
     pub origin: Origin,
+    /// False when the backtracking analysis ran out of its work budget on this pattern.
+    pub analysed_fully: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,16 @@ impl Site {
         self.source_span(parsed.byte_span(span))
     }
 
+    /// The pattern for a message: whole when short, else its start and length.
+    pub fn quoted(&self) -> String {
+        const MAX: usize = 80;
+        if self.pattern.chars().count() <= MAX {
+            return self.pattern.clone();
+        }
+        let head: String = self.pattern.chars().take(MAX).collect();
+        format!("{head}… ({} characters)", self.pattern.chars().count())
+    }
+
     pub fn describe(&self) -> &'static str {
         match self.origin {
             Origin::RegexList => "regexList entry",
@@ -84,14 +96,18 @@ pub fn analyze(src: &str, doc: &Document) -> Vec<(Site, Verdict)> {
     sites.extend(expression_sites(src, doc));
     sites
         .into_iter()
-        .map(|site| {
+        .map(|mut site| {
             let verdict = if site.pattern.contains("{{") {
                 Verdict::NamedValue
             } else {
                 let units: Vec<u16> = site.pattern.encode_utf16().collect();
                 match dotnet_regex::parse_with_options(&site.pattern, site.options) {
                     Err(e) => Verdict::Invalid(e),
-                    Ok(p) => Verdict::Valid(redos::analyze(&p.root, &units), p),
+                    Ok(p) => {
+                        let a = redos::analyze_within(&p.root, &units, redos::DEFAULT_BUDGET);
+                        site.analysed_fully = a.complete;
+                        Verdict::Valid(a.risks, p)
+                    }
                 }
             };
             (site, verdict)
@@ -129,6 +145,7 @@ fn regex_list_sites(src: &str, doc: &Document) -> Vec<Site> {
                     map: map[s..=s + trimmed.len()].to_vec(),
                     options: 0,
                     origin: Origin::RegexList,
+                    analysed_fully: true,
                 });
             }
             at += entry.len() + 1;
@@ -320,6 +337,7 @@ fn literal_site(code: &str, map: &[usize], arg_start: usize, args_end: usize) ->
             .collect(),
         options: options?,
         origin: Origin::Expression,
+        analysed_fully: true,
     })
 }
 

@@ -5,6 +5,9 @@ use std::fmt::Write;
 use super::{LineIndex, Run};
 use crate::lint::Severity;
 
+/// Characters of a finding's line shown under it, at most.
+const EXCERPT_WIDTH: usize = 160;
+
 /// Renders the report; `color` adds ANSI colours.
 pub fn render(run: &Run<'_>, color: bool) -> String {
     let paint = |code: &str, s: &str| {
@@ -33,22 +36,34 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
                 f.rule,
                 f.message
             );
-            let line = idx.line_text(pos.line);
+            // A bounded excerpt: a finding on an 80 KB line shows 160 characters of it.
+            let ex = idx.excerpt(f.span.start, EXCERPT_WIDTH);
+            let line = format!(
+                "{}{}{}",
+                if ex.cut_before { "…" } else { "" },
+                ex.text,
+                if ex.cut_after { "…" } else { "" }
+            );
             let gutter = pos.line.to_string().len();
             let bar = paint("34", "|");
             let _ = writeln!(out, "{:gutter$} {bar}", "");
             let _ = writeln!(out, "{} {bar} {line}", paint("34", &pos.line.to_string()));
             // Keep tabs so the caret lines up under tabbed text.
-            let lead: String = line
-                .chars()
-                .take(pos.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+            let lead: String = std::iter::repeat_n(' ', usize::from(ex.cut_before))
+                .chain(
+                    ex.text
+                        .chars()
+                        .take(ex.column - 1)
+                        .map(|c| if c == '\t' { '\t' } else { ' ' }),
+                )
                 .collect();
+            let room = ex.text.chars().count().saturating_sub(ex.column - 1).max(1);
             let width = if pos.end_line == pos.line {
                 pos.end_column.saturating_sub(pos.column).max(1)
             } else {
-                line.chars().count().saturating_sub(pos.column - 1).max(1)
-            };
+                room
+            }
+            .min(room);
             let carets = paint(
                 if f.severity == Severity::Error {
                     "1;31"

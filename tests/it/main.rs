@@ -8,6 +8,7 @@ mod apim_snapshots;
 mod aws;
 mod common;
 mod kong;
+mod lint_bounds;
 mod lint_cli;
 mod lint_corpus;
 mod lint_props;

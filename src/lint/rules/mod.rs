@@ -14,6 +14,7 @@ pub mod regex_invalid;
 pub mod regex_named_value;
 pub mod regex_redos;
 pub mod regex_slow;
+pub mod regex_too_complex;
 
 /// Every rule, in documentation order.
 pub const ALL: &[Rule] = &[
@@ -28,5 +29,6 @@ pub const ALL: &[Rule] = &[
     regex_redos::REGEX_REDOS,
     regex_dialect::REGEX_DIALECT,
     regex_slow::REGEX_SLOW,
+    regex_too_complex::REGEX_TOO_COMPLEX,
     regex_named_value::REGEX_NAMED_VALUE,
 ];
