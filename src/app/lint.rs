@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use crate::cli::lint::{ColorArg, FailOn, LintArgs, LintFormat, ScopeArg};
 use crate::lint::{self, fix, Config, Finding, Scope, Severity};
 use crate::output;
-use crate::report::{self, FileResult, Run};
+use crate::report::{self, FileResult};
 
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
@@ -30,13 +30,18 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
-/// A file to lint: where to read it, how to show it, how the config sees it.
-struct Target {
+/// A policy file found under the command line's paths: where to read it, how to show it, how
+/// the config sees it, and its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicyFile {
     /// `None` for standard input.
-    path: Option<PathBuf>,
-    shown: String,
+    pub path: Option<PathBuf>,
+    /// As reports show it: as given, without a leading `./`, `/`-separated.
+    pub shown: String,
     /// Relative to the config's folder, `/`-separated (for ignore, scopes, suppressions).
-    key: String,
+    pub key: String,
+    /// From `scope` when given, else the config's `[scopes]`, else the APIOps layout.
+    pub scope: Scope,
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
@@ -49,36 +54,93 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     if args.fix && paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("--fix cannot fix standard input; give the file's path");
     }
-    let targets = collect(&paths, &base, &config)?;
-    let results = parallel_map(&targets, |t| lint_one(args, &config, t));
-    let mut files = Vec::with_capacity(targets.len());
-    let mut fixed = 0;
-    for r in results {
-        let (file, was_fixed) = r?;
-        fixed += usize::from(was_fixed);
-        files.push(file);
+    let targets = discover(&paths, &base, &config, scope_override(args))?;
+    if targets.is_empty() && !args.allow_empty {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "no policy files (*.xml) found under {}: check the path (ignored by akto-connect.toml, .gitignore or .ignore files, or hidden?), or pass --allow-empty if an empty tree is fine",
+            shown.join(", ")
+        );
     }
-    let run = Run {
-        files: &files,
-        fixed,
+    let cwd = std::env::current_dir().ok();
+    let mut reporter: Box<dyn report::Reporter> = match args.format {
+        LintFormat::Text => Box::new(report::text::Text {
+            color: use_color(args),
+        }),
+        LintFormat::Json => Box::new(report::json::Json::default()),
+        LintFormat::Sarif => Box::new(report::sarif::Sarif::new(cwd.as_deref())),
+        LintFormat::Github => Box::new(report::github::Github),
     };
-    let text = match args.format {
-        LintFormat::Text => report::text::render(&run, use_color(args)),
-        LintFormat::Json => report::json::render(&run),
-        LintFormat::Sarif => report::sarif::render(&run),
-        LintFormat::Github => report::github::render(&run),
+    // Standard output is written as files finish, in order; `-o FILE` is collected (the report
+    // only: no file's text is kept) and written atomically at the end.
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let sink: &mut dyn std::io::Write = match args.output {
+        Some(_) => &mut buffer,
+        None => &mut stdout,
     };
-    output::emit(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         Some(FailOn::Error) => Severity::Error,
         Some(FailOn::Warning) => Severity::Warning,
         Some(FailOn::Info) => Severity::Info,
         None => config.fail_on.unwrap_or(Severity::Error),
     };
-    let failing = files
-        .iter()
-        .flat_map(|f| &f.findings)
-        .any(|f| f.severity >= threshold);
+    let mut totals = report::Totals::default();
+    let mut failing = false;
+    let mut errors: Vec<anyhow::Error> = Vec::new();
+    let mut write_error: Option<std::io::Error> = None;
+    for_each_ordered(
+        &targets,
+        |t| lint_one(args, &config, t),
+        |result| match result {
+            Ok(done) => {
+                for n in &done.notes {
+                    eprintln!("fixed {}:{n}", done.file.path);
+                }
+                totals.add(&done.file);
+                totals.fixed += usize::from(done.fixed);
+                failing |= done.file.findings.iter().any(|f| f.severity >= threshold);
+                if write_error.is_none() {
+                    write_error = reporter.file(sink, &done.file).err();
+                }
+            }
+            Err(e) => errors.push(e),
+        },
+    );
+    let finished = match write_error {
+        Some(e) => Err(e),
+        None => reporter.finish(sink, &totals).and_then(|()| sink.flush()),
+    };
+    if let Err(e) = finished {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow::Error::new(e).context("cannot write the report"));
+        }
+    }
+    if let Some(path) = &args.output {
+        output::emit(Some(path), &String::from_utf8_lossy(&buffer))?;
+    }
+    if !errors.is_empty() {
+        for e in &errors[1..] {
+            eprintln!("error: {e:#}");
+        }
+        let fixed = if args.fix {
+            format!(
+                " ({} fixed before the error, as reported above)",
+                match totals.fixed {
+                    1 => "1 file was".to_string(),
+                    n => format!("{n} files were"),
+                }
+            )
+        } else {
+            String::new()
+        };
+        let first = errors.swap_remove(0);
+        return Err(first.context(format!(
+            "{} of {} files could not be linted{fixed}",
+            errors.len() + 1,
+            targets.len()
+        )));
+    }
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -86,8 +148,16 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Lints one file (and fixes it with `--fix`); returns its result and whether it was fixed.
-fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
+/// One file's outcome: its result, what `--fix` did to it.
+struct Linted {
+    file: FileResult,
+    /// `line:col: what was fixed`, in order.
+    notes: Vec<String>,
+    fixed: bool,
+}
+
+/// Lints one file (and fixes it with `--fix`).
+fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<Linted> {
     let cap = args.max_file_size.saturating_mul(1 << 20);
     let bytes = match &t.path {
         None => read_stdin_bytes(cap)?,
@@ -96,17 +166,21 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
         }
     };
     let Some(bytes) = bytes else {
-        return Ok((too_large(args, config, t), false));
+        return Ok(Linted {
+            file: too_large(args, config, t),
+            notes: Vec::new(),
+            fixed: false,
+        });
     };
-    let scope = scope_for(args, config, t);
+    let scope = t.scope;
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
+    drop(bytes);
     let unreadable = findings.iter().any(|f| f.rule == "parse-error");
     let mut fixed = false;
+    let mut notes = Vec::new();
     if args.fix && !unreadable {
-        if let Some((new_src, new_findings, notes)) = try_fix(&src, &findings, scope, config, t)? {
-            for n in notes {
-                eprintln!("fixed {}:{n}", t.shown);
-            }
+        if let Some((new_src, new_findings, done)) = try_fix(&src, &findings, scope, config, t)? {
+            notes = done;
             src = new_src;
             findings = new_findings;
             fixed = true;
@@ -121,11 +195,11 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
         src,
         findings,
     };
-    Ok((file, fixed))
+    Ok(Linted { file, notes, fixed })
 }
 
 /// The result for a file over the size cap: one `parse-error` finding, nothing read.
-fn too_large(args: &LintArgs, config: &Config, t: &Target) -> FileResult {
+fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
     let rule = &lint::rules::parse_error::PARSE_ERROR;
     let findings = config
         .severity(rule, &t.key)
@@ -150,46 +224,105 @@ fn too_large(args: &LintArgs, config: &Config, t: &Target) -> FileResult {
     }
 }
 
-/// Maps `f` over `items` on all cores, keeping the order of `items`. The current thread works
-/// too, so a worker that cannot be started only means fewer helpers.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+/// Runs `f` over `items` on all cores and hands the results to `consume` in the order of
+/// `items`, as soon as each is next. Workers run at most `WINDOW` items ahead of `consume`,
+/// so results waiting their turn stay few whatever the number of items.
+fn for_each_ordered<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    mut consume: impl FnMut(R),
+) {
+    use std::collections::BTreeMap;
+    use std::sync::{Condvar, Mutex};
+    const WINDOW: usize = 64;
+    struct State<R> {
+        next: usize,
+        written: usize,
+        done: BTreeMap<usize, std::thread::Result<R>>,
+        stop: bool,
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
         .min(items.len().max(1));
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut out = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            out.push((i, f(item)));
-        }
-        out
+    let state = Mutex::new(State {
+        next: 0,
+        written: 0,
+        done: BTreeMap::new(),
+        stop: false,
+    });
+    let changed = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    let work = || loop {
+        let i = {
+            let mut s = lock();
+            while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
+                s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
+            }
+            if s.stop || s.next >= items.len() {
+                return;
+            }
+            s.next += 1;
+            s.next - 1
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i])));
+        lock().done.insert(i, r);
+        changed.notify_all();
     };
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        // Deeply nested regexes in a policy need stack (see dotnet_regex::parse).
-        let helpers: Vec<_> = (1..workers)
+    let mut panicked = None;
+    std::thread::scope(|scope| {
+        let spawned = (0..workers)
             .filter_map(|_| {
                 std::thread::Builder::new()
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(scope, work)
                     .ok()
             })
-            .collect();
-        let mut done = work();
-        for h in helpers {
-            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            .count();
+        if spawned == 0 {
+            // No thread could be started: one at a time, here.
+            for item in items {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
+                    Ok(r) => consume(r),
+                    Err(p) => {
+                        panicked = Some(p);
+                        return;
+                    }
+                }
+            }
+            return;
         }
-        done
+        for i in 0..items.len() {
+            let r = {
+                let mut s = lock();
+                loop {
+                    if let Some(r) = s.done.remove(&i) {
+                        s.written = i + 1;
+                        break r;
+                    }
+                    s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            changed.notify_all();
+            match r {
+                Ok(r) => consume(r),
+                Err(p) => {
+                    lock().stop = true;
+                    changed.notify_all();
+                    panicked = Some(p);
+                    break;
+                }
+            }
+        }
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    if let Some(p) = panicked {
+        std::panic::resume_unwind(p);
+    }
 }
 
-/// Stack of a lint worker: room for the deepest regex tree the analysis keeps.
-const WORKER_STACK: usize = 64 << 20;
+/// Stack of a lint worker: room for the deepest regex tree the analysis keeps (1,000 nested
+/// groups at about 4 KiB each) with a wide margin.
+const WORKER_STACK: usize = 16 << 20;
 
 /// Applies the fixes of one file; returns the new text, its findings and what was fixed, or
 /// `None` when nothing was fixable. A fixed text that does not read clean is never written.
@@ -199,7 +332,7 @@ fn try_fix(
     findings: &[Finding],
     scope: Scope,
     config: &Config,
-    t: &Target,
+    t: &PolicyFile,
 ) -> anyhow::Result<Option<(String, Vec<Finding>, Vec<String>)>> {
     let (new_src, applied) = fix::apply(src, findings);
     if applied.is_empty() {
@@ -230,24 +363,16 @@ fn try_fix(
     Ok(Some((new_src, after, notes)))
 }
 
-fn scope_for(args: &LintArgs, config: &Config, t: &Target) -> Scope {
-    if let Some(s) = args.scope {
-        return match s {
-            ScopeArg::Global => Scope::Global,
-            ScopeArg::Workspace => Scope::Workspace,
-            ScopeArg::Product => Scope::Product,
-            ScopeArg::Api => Scope::Api,
-            ScopeArg::Operation => Scope::Operation,
-            ScopeArg::Fragment => Scope::Fragment,
-        };
-    }
-    if let Some(s) = config.scope_for(&t.key) {
-        return s;
-    }
-    match &t.path {
-        Some(p) => Scope::from_path(p, Path::is_dir),
-        None => Scope::Unknown,
-    }
+/// The scope `--scope` forces on every file, if given.
+fn scope_override(args: &LintArgs) -> Option<Scope> {
+    args.scope.map(|s| match s {
+        ScopeArg::Global => Scope::Global,
+        ScopeArg::Workspace => Scope::Workspace,
+        ScopeArg::Product => Scope::Product,
+        ScopeArg::Api => Scope::Api,
+        ScopeArg::Operation => Scope::Operation,
+        ScopeArg::Fragment => Scope::Fragment,
+    })
 }
 
 fn use_color(args: &LintArgs) -> bool {
@@ -285,68 +410,106 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
     Ok((config, base))
 }
 
-/// Expands the command line's paths into files, in a stable order.
-fn collect(paths: &[PathBuf], base: &Path, config: &Config) -> anyhow::Result<Vec<Target>> {
+/// The policy files under `paths` (files, folders searched for `*.xml`, `-` for standard
+/// input), each with its scope, in a stable order: the paths in the order given, the files of
+/// each folder sorted by path. Folders are walked in parallel, honouring `.gitignore` and
+/// `.ignore` files and skipping hidden files and folders and symbolic links to folders;
+/// files the config ignores are left out. `base` is the config's folder; `scope`, when given,
+/// is every file's scope.
+pub(crate) fn discover(
+    paths: &[PathBuf],
+    base: &Path,
+    config: &Config,
+    scope: Option<Scope>,
+) -> anyhow::Result<Vec<PolicyFile>> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            out.push(Target {
+            out.push(PolicyFile {
                 path: None,
                 shown: "<stdin>".to_string(),
                 key: "<stdin>".to_string(),
+                scope: scope
+                    .or_else(|| config.scope_for("<stdin>"))
+                    .unwrap_or(Scope::Unknown),
             });
             continue;
         }
         let meta = std::fs::metadata(p)
             .with_context(|| format!("{}: no such file or folder", p.display()))?;
-        let mut files = Vec::new();
-        if meta.is_dir() {
-            walk(p, &mut files)
-                .with_context(|| format!("cannot read the folder {}", p.display()))?;
+        let files = if meta.is_dir() {
+            walk(p).with_context(|| format!("cannot read the folder {}", p.display()))?
         } else {
-            files.push(p.clone());
-        }
+            vec![p.clone()]
+        };
         for f in files {
             let key = config_key(&f, base);
             if config.is_ignored(&key) {
                 continue;
             }
-            out.push(Target {
+            let scope = scope
+                .or_else(|| config.scope_for(&key))
+                .unwrap_or_else(|| Scope::from_path(&f, Path::is_dir));
+            out.push(PolicyFile {
                 shown: shown(&f),
                 path: Some(f),
                 key,
+                scope,
             });
         }
     }
     Ok(out)
 }
 
-/// `*.xml` files below `dir`, sorted; hidden folders and symbolic links to folders skipped.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        let mut subdirs = Vec::new();
-        for e in entries {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            let ft = e.file_type()?;
-            if ft.is_dir() {
-                if !name.starts_with('.') {
-                    subdirs.push(e.path());
+/// `*.xml` files below `dir`, sorted by path, walked in parallel.
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use std::sync::Mutex;
+    let found: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let failed: Mutex<Option<ignore::Error>> = Mutex::new(None);
+    ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .ignore(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .parents(true)
+        .follow_links(false)
+        .threads(2)
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                use ignore::WalkState;
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        f.get_or_insert(e);
+                        return WalkState::Quit;
+                    }
+                };
+                let is_xml = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .to_ascii_lowercase()
+                    .ends_with(".xml");
+                let is_file = entry
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
+                if is_xml && is_file && entry.depth() > 0 {
+                    found
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(entry.into_path());
                 }
-            } else if (ft.is_file() || ft.is_symlink())
-                && name.to_ascii_lowercase().ends_with(".xml")
-                && e.path().is_file()
-            {
-                out.push(e.path());
-            }
-        }
-        stack.extend(subdirs.into_iter().rev());
+                WalkState::Continue
+            })
+        });
+    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(anyhow::anyhow!("{e}"));
     }
-    out.sort();
-    Ok(())
+    let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    files.sort();
+    Ok(files)
 }
 
 /// The path as shown in reports: as given, without a leading `./`, `/`-separated.

@@ -33,6 +33,78 @@ impl Run<'_> {
             .filter(|f| f.severity == severity)
             .count()
     }
+
+    /// The run's totals.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            fixed: self.fixed,
+            ..Totals::default()
+        };
+        for f in self.files {
+            t.add(f);
+        }
+        t
+    }
+}
+
+/// Counts for a report's summary, gathered as files stream past.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub files_with_findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files fixed by `--fix`.
+    pub fixed: usize,
+}
+
+impl Totals {
+    /// Counts one file's findings (not whether it was fixed).
+    pub fn add(&mut self, file: &FileResult) {
+        self.files += 1;
+        self.files_with_findings += usize::from(!file.findings.is_empty());
+        for f in &file.findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+}
+
+/// A report written file by file, so memory does not grow with the tree: `file` for each
+/// file in order, then `finish` with the totals.
+pub trait Reporter {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()>;
+    fn finish(&mut self, out: &mut dyn std::io::Write, totals: &Totals) -> std::io::Result<()>;
+}
+
+/// Renders a whole run with a reporter, into a string.
+pub fn render_with(reporter: &mut dyn Reporter, run: &Run<'_>) -> String {
+    let mut out = Vec::new();
+    for f in run.files {
+        let _ = reporter.file(&mut out, f);
+    }
+    let _ = reporter.finish(&mut out, &run.totals());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `value` pretty-printed as JSON, every line after the first indented by `indent` spaces
+/// (JSON strings hold no raw line breaks, so this nests it in a pretty document).
+pub(crate) fn pretty_at(value: &impl serde::Serialize, indent: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
+    let pad = " ".repeat(indent);
+    text.replace('\n', &format!("\n{pad}"))
 }
 
 /// A finding's position: 1-based line and column (characters), end exclusive.

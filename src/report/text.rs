@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{LineIndex, Run};
+use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::Severity;
 
 /// Characters of a finding's line shown under it, at most.
@@ -10,6 +10,28 @@ const EXCERPT_WIDTH: usize = 160;
 
 /// Renders the report; `color` adds ANSI colours.
 pub fn render(run: &Run<'_>, color: bool) -> String {
+    super::render_with(&mut Text { color }, run)
+}
+
+/// The text report, file by file.
+pub struct Text {
+    pub color: bool,
+}
+
+impl Reporter for Text {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
+        if file.findings.is_empty() {
+            return Ok(());
+        }
+        out.write_all(file_text(file, self.color).as_bytes())
+    }
+
+    fn finish(&mut self, out: &mut dyn std::io::Write, totals: &Totals) -> std::io::Result<()> {
+        out.write_all(summary(totals).as_bytes())
+    }
+}
+
+fn file_text(file: &FileResult, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -18,7 +40,7 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
         }
     };
     let mut out = String::new();
-    for file in run.files {
+    {
         let idx = LineIndex::new(&file.src);
         for f in &file.findings {
             let pos = idx.position(&f.span);
@@ -77,13 +99,14 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
             out.push('\n');
         }
     }
-    let (e, w, i) = (
-        run.count(Severity::Error),
-        run.count(Severity::Warning),
-        run.count(Severity::Info),
-    );
-    let with_findings = run.files.iter().filter(|f| !f.findings.is_empty()).count();
-    let files = run.files.len();
+    out
+}
+
+fn summary(t: &Totals) -> String {
+    let mut out = String::new();
+    let (e, w, i) = (t.errors, t.warnings, t.infos);
+    let with_findings = t.files_with_findings;
+    let files = t.files;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if e + w + i == 0 {
         let _ = writeln!(out, "No problems found in {}.", plural(files, "file"));
@@ -99,8 +122,8 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
             plural(files, "file")
         );
     }
-    if run.fixed > 0 {
-        let _ = writeln!(out, "Fixed {}.", plural(run.fixed, "file"));
+    if t.fixed > 0 {
+        let _ = writeln!(out, "Fixed {}.", plural(t.fixed, "file"));
     }
     out
 }

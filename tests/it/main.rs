@@ -9,6 +9,7 @@ mod aws;
 mod common;
 mod kong;
 mod lint_bounds;
+mod lint_ci;
 mod lint_cli;
 mod lint_corpus;
 mod lint_props;

@@ -111,7 +111,7 @@ fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<
                 el.span.clone(),
                 format!(
                     "<{name}>{eol}{ind}{unit}<base />{eol}{ind}</{name}>",
-                    eol = layout.eol,
+                    eol = layout.eol_at(src, el.span.start),
                     unit = layout.unit
                 ),
             ),
@@ -131,7 +131,7 @@ fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<
                 .map_or_else(|| format!("{ind}{}", layout.unit), str::to_string);
             (
                 el.span.end..el.span.end,
-                format!("{}{child_indent}<base />", layout.eol),
+                format!("{}{child_indent}<base />", layout.eol_at(src, el.span.end)),
             )
         }
         _ => (el.span.end..el.span.end, "<base />".to_string()),
@@ -159,7 +159,7 @@ fn add_section(src: &str, root: &Element, index: usize, layout: &Layout) -> Opti
                 |_| here.to_string(),
             );
             let line_start = before - here.len();
-            let eol = layout.eol;
+            let eol = layout.eol_at(src, before);
             Some(Edit {
                 range: line_start..line_start,
                 replacement: format!(
