@@ -175,6 +175,9 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<
     let scope = t.scope;
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
     drop(bytes);
+    if scope == Scope::Unknown {
+        hint_global(&mut findings, &t.key, &src);
+    }
     let unreadable = findings.iter().any(|f| f.rule == "parse-error");
     let mut fixed = false;
     let mut notes = Vec::new();
@@ -196,6 +199,21 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<
         findings,
     };
     Ok(Linted { file, notes, fixed })
+}
+
+/// Adds to `missing-base` findings of a file of unknown scope that looks global how to mark
+/// it global (a global policy has no parent, so no `<base />` is needed).
+/// `key` is the file's path as the config sees it.
+fn hint_global(findings: &mut [Finding], key: &str, src: &str) {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    if !findings.iter().any(|f| f.rule == "missing-base") || !lint::scope::looks_global(name, src) {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.rule == "missing-base") {
+        f.help.push_str(&format!(
+            "; if this file is the global (all-APIs) policy, which has no parent, mark it global: --scope global, or `\"{key}\" = \"global\"` under [scopes] in akto-connect.toml"
+        ));
+    }
 }
 
 /// The result for a file over the size cap: one `parse-error` finding, nothing read.
@@ -240,6 +258,8 @@ fn for_each_ordered<T: Sync, R: Send>(
         written: usize,
         done: BTreeMap<usize, std::thread::Result<R>>,
         stop: bool,
+        /// Workers waiting for the window to move.
+        blocked: usize,
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -250,6 +270,7 @@ fn for_each_ordered<T: Sync, R: Send>(
         written: 0,
         done: BTreeMap::new(),
         stop: false,
+        blocked: 0,
     });
     let changed = Condvar::new();
     let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
@@ -257,7 +278,9 @@ fn for_each_ordered<T: Sync, R: Send>(
         let i = {
             let mut s = lock();
             while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
+                s.blocked += 1;
                 s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                s.blocked -= 1;
             }
             if s.stop || s.next >= items.len() {
                 return;
@@ -266,8 +289,12 @@ fn for_each_ordered<T: Sync, R: Send>(
             s.next - 1
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i])));
-        lock().done.insert(i, r);
-        changed.notify_all();
+        let mut s = lock();
+        s.done.insert(i, r);
+        // Wake the consumer only when it waits for this one: fewer context switches.
+        if i == s.written {
+            changed.notify_all();
+        }
     };
     let mut panicked = None;
     std::thread::scope(|scope| {
@@ -298,12 +325,14 @@ fn for_each_ordered<T: Sync, R: Send>(
                 loop {
                     if let Some(r) = s.done.remove(&i) {
                         s.written = i + 1;
+                        if s.blocked > 0 {
+                            changed.notify_all();
+                        }
                         break r;
                     }
                     s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
                 }
             };
-            changed.notify_all();
             match r {
                 Ok(r) => consume(r),
                 Err(p) => {

@@ -11,6 +11,7 @@ use std::ops::Range;
 use crate::apim::tree::{self, Document};
 
 pub mod config;
+pub mod csharp;
 pub mod fix;
 pub mod regex_sites;
 pub mod rules;
@@ -74,6 +75,24 @@ pub struct Context<'a> {
     pub doc: &'a Document,
     pub scope: Scope,
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
+    code: std::cell::OnceCell<Vec<ScannedExpression>>,
+}
+
+/// One policy expression's C# as the compiler reads it (entities decoded), where each of its
+/// bytes is in the policy, and what a lexical scan of it finds.
+pub struct ScannedExpression {
+    pub code: String,
+    /// `map[i]`: the policy offset of the code's byte `i` (one extra entry for the end).
+    pub map: Vec<usize>,
+    pub scan: csharp::Scan,
+}
+
+impl ScannedExpression {
+    /// The policy range of a range of the code.
+    pub fn source_span(&self, r: &Range<usize>) -> Range<usize> {
+        let at = |i: usize| self.map.get(i).or(self.map.last()).copied().unwrap_or(0);
+        at(r.start)..at(r.end).max(at(r.start))
+    }
 }
 
 impl Context<'_> {
@@ -81,6 +100,29 @@ impl Context<'_> {
     pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
         self.regex
             .get_or_init(|| regex_sites::analyze(self.src, self.doc))
+    }
+
+    /// The document's expressions, decoded and scanned once per file.
+    pub fn expressions(&self) -> &[ScannedExpression] {
+        self.code.get_or_init(|| {
+            self.doc
+                .expressions
+                .iter()
+                .map(|e| {
+                    let (code, map) = match e.form {
+                        crate::apim::dialect::Form::Escaped => {
+                            regex_sites::decode_with_map(self.src, e.span.clone())
+                        }
+                        crate::apim::dialect::Form::Raw => (
+                            self.src[e.span.clone()].to_string(),
+                            (e.span.start..=e.span.end).collect(),
+                        ),
+                    };
+                    let scan = csharp::scan(&code);
+                    ScannedExpression { code, map, scan }
+                })
+                .collect()
+        })
     }
 }
 
@@ -226,6 +268,7 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
         doc: &doc,
         scope,
         regex: std::cell::OnceCell::new(),
+        code: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {
         if let Some(check) = rule.check {

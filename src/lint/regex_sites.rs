@@ -161,7 +161,7 @@ fn is_regex_list(src: &str, doc: &Document, e: &Element) -> bool {
 }
 
 /// Decodes XML entities in `src[range]`, mapping each decoded byte to its source offset.
-fn decode_with_map(src: &str, range: Range<usize>) -> (String, Vec<usize>) {
+pub(crate) fn decode_with_map(src: &str, range: Range<usize>) -> (String, Vec<usize>) {
     let b = src.as_bytes();
     let mut text = String::new();
     let mut map = Vec::new();
@@ -195,6 +195,10 @@ const STATIC_METHODS: &[&str] = &["IsMatch", "Match", "Matches", "Replace", "Spl
 fn expression_sites(src: &str, doc: &Document) -> Vec<Site> {
     let mut out = Vec::new();
     for e in &doc.expressions {
+        // Most expressions call no Regex: skip decoding them.
+        if !src[e.span.clone()].contains("Regex") {
+            continue;
+        }
         let (code, map) = match e.form {
             Form::Escaped => decode_with_map(src, e.span.clone()),
             Form::Raw => (

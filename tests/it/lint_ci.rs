@@ -217,3 +217,68 @@ fn fix_uses_the_line_ending_of_the_place_it_inserts() {
         "{after:?}"
     );
 }
+
+#[test]
+fn any_apiops_folder_marks_the_root_policy_global() {
+    // A real layout whose root has only groups/ beside policy.xml (no apis/ or products/).
+    let global = "<policies>\n    <inbound>\n        <cors />\n    </inbound>\n    <backend>\n        <forward-request />\n    </backend>\n    <outbound />\n    <on-error />\n</policies>\n";
+    for folder in [
+        "groups",
+        "named values",
+        "backends",
+        "loggers",
+        "version sets",
+        "workspaces",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "policy.xml", global);
+        write(dir.path(), &format!("{folder}/x/info.json"), "{}");
+        let (code, out, err) = run(bin().current_dir(dir.path()).args([
+            "lint",
+            "--no-config",
+            "--color",
+            "never",
+            ".",
+        ]));
+        assert_eq!(code, 0, "{folder}: {out}{err}");
+    }
+}
+
+#[test]
+fn a_standalone_file_that_looks_global_gets_a_hint() {
+    let global = "<policies>\n    <inbound>\n        <cors />\n    </inbound>\n    <backend>\n        <forward-request />\n    </backend>\n    <outbound />\n    <on-error />\n</policies>\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies/global.xml", global);
+    write(dir.path(), "policies/echo.xml", NO_BASE);
+    let (code, out, _) = run(bin().current_dir(dir.path()).args([
+        "lint",
+        "--no-config",
+        "--format",
+        "json",
+        "policies",
+    ]));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        let help = f["help"].as_str().unwrap();
+        let hinted = help.contains("--scope global");
+        match (f["path"].as_str().unwrap(), f["rule"].as_str().unwrap()) {
+            ("policies/global.xml", "missing-base") => {
+                assert!(
+                    hinted && help.contains("\"policies/global.xml\" = \"global\""),
+                    "{help}"
+                )
+            }
+            (_, _) => assert!(!hinted, "{f}"),
+        }
+    }
+    // Marked global, it is clean.
+    let (code, out, _) = run(bin().current_dir(dir.path()).args([
+        "lint",
+        "--no-config",
+        "--scope",
+        "global",
+        "policies/global.xml",
+    ]));
+    assert_eq!(code, 0, "{out}");
+}

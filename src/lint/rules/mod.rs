@@ -5,6 +5,8 @@ use super::Rule;
 pub mod backend_override;
 pub mod base_in_fragment;
 pub mod duplicate_base;
+pub mod expression_disallowed_type;
+pub mod expression_invalid;
 pub mod insecure_ingest_url;
 pub mod missing_base;
 pub mod parse_error;
@@ -25,6 +27,8 @@ pub const ALL: &[Rule] = &[
     duplicate_base::DUPLICATE_BASE,
     placeholder_url::PLACEHOLDER_URL,
     insecure_ingest_url::INSECURE_INGEST_URL,
+    expression_invalid::EXPRESSION_INVALID,
+    expression_disallowed_type::EXPRESSION_DISALLOWED_TYPE,
     regex_invalid::REGEX_INVALID,
     regex_redos::REGEX_REDOS,
     regex_dialect::REGEX_DIALECT,
