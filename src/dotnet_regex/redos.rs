@@ -538,7 +538,16 @@ impl Walker<'_> {
                         after = after.before(self.facts.of(p));
                     }
                 }
-                NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone()))),
+                NodeKind::Alt(alts) => {
+                    // Each alternative gets a copy of the follow: pay for them up front.
+                    if !self
+                        .budget
+                        .spend(alts.len() * (1 + follow.first.ranges().len()))
+                    {
+                        return None;
+                    }
+                    stack.extend(alts.iter().map(|a| (a, follow.clone())));
+                }
                 NodeKind::Group(k, c) if !is_lookaround(*k) && *k != GroupKind::Atomic => {
                     stack.push((c, follow));
                 }
@@ -651,7 +660,15 @@ impl Walker<'_> {
                         after = after.before(self.facts.of(p));
                     }
                 }
-                NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone(), top))),
+                NodeKind::Alt(alts) => {
+                    if !self
+                        .budget
+                        .spend(alts.len() * (1 + follow.first.ranges().len()))
+                    {
+                        return;
+                    }
+                    stack.extend(alts.iter().map(|a| (a, follow.clone(), top)));
+                }
                 NodeKind::Group(k, c) if !is_lookaround(*k) && *k != GroupKind::Atomic => {
                     stack.push((c, follow, top));
                 }

@@ -13,6 +13,7 @@ use crate::apim::tree::{self, Document};
 pub mod config;
 pub mod csharp;
 pub mod fix;
+pub mod fuzzing;
 pub mod regex_sites;
 pub mod rules;
 pub mod scope;

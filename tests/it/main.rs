@@ -12,6 +12,7 @@ mod lint_bounds;
 mod lint_ci;
 mod lint_cli;
 mod lint_corpus;
+mod lint_fuzz;
 mod lint_props;
 mod lint_rules;
 mod regex_cli;
