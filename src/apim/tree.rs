@@ -150,9 +150,20 @@ const OUTSIDE_EXPRESSIONS: &str =
 /// reader's own errors.
 fn check_xml_text(text: &str) -> Result<(), ReadError> {
     let b = text.as_bytes();
-    if let Some((i, c)) = text.char_indices().find(|&(_, c)| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    }) {
+    // On bytes: a control character is one ASCII byte; U+FFFE and U+FFFF are EF BF BE/BF.
+    let bad = b.iter().enumerate().find_map(|(i, &c)| {
+        if c < b' ' && !matches!(c, b'\t' | b'\n' | b'\r') {
+            Some((i, char::from(c)))
+        } else if c == 0xEF
+            && b.get(i + 1) == Some(&0xBF)
+            && matches!(b.get(i + 2), Some(0xBE | 0xBF))
+        {
+            text[i..].chars().next().map(|ch| (i, ch))
+        } else {
+            None
+        }
+    });
+    if let Some((i, c)) = bad {
         return Err(err(
             i,
             format!(
@@ -531,6 +542,7 @@ mod tests {
                 "`&nbsp;` in text is not an XML entity",
             ),
             ("<a>x\u{1}y</a>", "\u{1}", "control character U+0001"),
+            ("<a>x\u{FFFF}y</a>", "\u{FFFF}", "U+FFFF"),
             ("<a>1 < 2</a>", "< 2", "write it as `&lt;`"),
             ("<a>&#1;</a>", "&#1;", "U+0001"),
         ] {
