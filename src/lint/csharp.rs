@@ -128,6 +128,20 @@ pub fn scan(code: &str) -> Scan {
                 i += 1;
             }
             _ if c.is_ascii_alphabetic() || c == b'_' => {
+                // Only names that can leave the allow-list are kept (a root namespace, or a
+                // well-known type outside it); the rest is skipped as a plain word.
+                let word_end = i + b[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                let word = &code[i..word_end];
+                if !matches!(word, "System" | "Newtonsoft" | "Microsoft")
+                    && !DISALLOWED_SHORT.contains(&word)
+                {
+                    last_word = Some(i..word_end);
+                    i = word_end;
+                    continue;
+                }
                 let preceded_by_dot = code[..i].trim_end().ends_with('.');
                 let after_new = last_word
                     .as_ref()

@@ -83,15 +83,21 @@ pub struct Context<'a> {
 /// bytes is in the policy, and what a lexical scan of it finds.
 pub struct ScannedExpression {
     pub code: String,
-    /// `map[i]`: the policy offset of the code's byte `i` (one extra entry for the end).
-    pub map: Vec<usize>,
+    /// Where the code starts in the policy.
+    pub start: usize,
+    /// `map[i]`: the policy offset of the code's byte `i` (one extra entry for the end), when
+    /// decoding entities moved bytes; `None` when code byte `i` is at `start + i`.
+    pub map: Option<Vec<usize>>,
     pub scan: csharp::Scan,
 }
 
 impl ScannedExpression {
     /// The policy range of a range of the code.
     pub fn source_span(&self, r: &Range<usize>) -> Range<usize> {
-        let at = |i: usize| self.map.get(i).or(self.map.last()).copied().unwrap_or(0);
+        let at = |i: usize| match &self.map {
+            Some(map) => map.get(i).or(map.last()).copied().unwrap_or(0),
+            None => self.start + i.min(self.code.len()),
+        };
         at(r.start)..at(r.end).max(at(r.start))
     }
 }
@@ -110,17 +116,21 @@ impl Context<'_> {
                 .expressions
                 .iter()
                 .map(|e| {
-                    let (code, map) = match e.form {
-                        crate::apim::dialect::Form::Escaped => {
-                            regex_sites::decode_with_map(self.src, e.span.clone())
-                        }
-                        crate::apim::dialect::Form::Raw => (
-                            self.src[e.span.clone()].to_string(),
-                            (e.span.start..=e.span.end).collect(),
-                        ),
+                    let raw = &self.src[e.span.clone()];
+                    let escaped = e.form == crate::apim::dialect::Form::Escaped;
+                    let (code, map) = if escaped && raw.contains('&') {
+                        let (code, map) = regex_sites::decode_with_map(self.src, e.span.clone());
+                        (code, Some(map))
+                    } else {
+                        (raw.to_string(), None)
                     };
                     let scan = csharp::scan(&code);
-                    ScannedExpression { code, map, scan }
+                    ScannedExpression {
+                        code,
+                        start: e.span.start,
+                        map,
+                        scan,
+                    }
                 })
                 .collect()
         })
