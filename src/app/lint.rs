@@ -23,10 +23,15 @@ pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
 /// `/dev/zero` included), so nothing is read without bound.
 pub(crate) fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // The size, when the file has one, sizes the buffer: one read instead of a dozen. A
+    // device such as /dev/zero says 0 and is bounded by `take`.
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > cap {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
@@ -253,6 +258,7 @@ fn for_each_ordered<T: Sync, R: Send>(
     use std::collections::BTreeMap;
     use std::sync::{Condvar, Mutex};
     const WINDOW: usize = 64;
+    const BATCH: usize = 8;
     struct State<R> {
         next: usize,
         written: usize,
@@ -275,7 +281,8 @@ fn for_each_ordered<T: Sync, R: Send>(
     let changed = Condvar::new();
     let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
     let work = || loop {
-        let i = {
+        // A few items at a time: one lock and at most one wake-up per batch.
+        let batch = {
             let mut s = lock();
             while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
                 s.blocked += 1;
@@ -285,14 +292,18 @@ fn for_each_ordered<T: Sync, R: Send>(
             if s.stop || s.next >= items.len() {
                 return;
             }
-            s.next += 1;
-            s.next - 1
+            let start = s.next;
+            s.next = (start + BATCH).min(items.len());
+            start..s.next
         };
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i])));
+        let results: Vec<_> = batch
+            .clone()
+            .map(|i| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))))
+            .collect();
         let mut s = lock();
-        s.done.insert(i, r);
-        // Wake the consumer only when it waits for this one: fewer context switches.
-        if i == s.written {
+        s.done.extend(batch.clone().zip(results));
+        // Wake the consumer only when it waits for one of these: fewer context switches.
+        if batch.contains(&s.written) {
             changed.notify_all();
         }
     };
@@ -452,6 +463,7 @@ pub(crate) fn discover(
     scope: Option<Scope>,
 ) -> anyhow::Result<Vec<PolicyFile>> {
     let mut out = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(PolicyFile {
@@ -472,7 +484,7 @@ pub(crate) fn discover(
             vec![p.clone()]
         };
         for f in files {
-            let key = config_key(&f, base);
+            let key = config_key(&f, base, cwd.as_deref());
             if config.is_ignored(&key) {
                 continue;
             }
@@ -548,8 +560,12 @@ fn shown(p: &Path) -> String {
 }
 
 /// The path relative to the config's folder, `/`-separated; the shown path when outside it.
-fn config_key(p: &Path, base: &Path) -> String {
-    let abs = normalize(p);
+/// `cwd` is the current folder, asked for once per run rather than once per file.
+fn config_key(p: &Path, base: &Path, cwd: Option<&Path>) -> String {
+    let abs = match cwd {
+        Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
+        _ => normalize(p),
+    };
     abs.strip_prefix(base).map_or_else(|_| shown(p), shown)
 }
 
