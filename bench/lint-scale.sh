@@ -38,25 +38,28 @@ n_files=$(find "$work/tree" -name '*.xml' | wc -l)
 size=$(du -sb "$work/tree" | cut -f1)
 find "$work/tree" -name '*.xml' | sort > "$work/list"
 
-# One run: prints "seconds max_rss_kb" (wall time from the nanosecond clock).
+# One run: prints "seconds max_rss_kb cpu_seconds" (wall time from the nanosecond clock; CPU
+# time is user + system, which a busy machine disturbs less than wall time).
 measure() {
   local t0 t1
   t0=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$work/t" "$@" >/dev/null 2>"$work/err" || true
+  /usr/bin/time -f '%M %U %S' -o "$work/t" "$@" >/dev/null 2>"$work/err" || true
   t1=$(date +%s%N)
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(tail -n 1 "$work/t")"
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(tail -n 1 "$work/t" | awk '{ printf "%d %.2f", $1, $2 + $3 }')"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 report() { # name file
-  local t rss
+  local t rss cpu
   t=$(cut -d' ' -f1 "$2" | median)
   rss=$(cut -d' ' -f2 "$2" | sort -n | tail -1)
-  printf '%-44s %8s s  peak RSS %7d KiB\n' "$1" "$t" "$rss"
+  cpu=$(cut -d' ' -f3 "$2" | median)
+  printf '%-44s %8s s wall  %6s s CPU  peak RSS %7d KiB\n' "$1" "$t" "$cpu" "$rss"
 }
 
 # Warm the page cache once.
 xargs cat < "$work/list" >/dev/null
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "files: $n_files ($n_src well-formed corpus policies x $COPIES), $((size / 1024)) KiB; runs: $RUNS"
 for format in text json sarif github; do
   : > "$work/m"
