@@ -127,34 +127,53 @@ fn reports_are_in_path_order_in_every_format() {
 }
 
 #[test]
-fn walk_honours_gitignore_and_skips_hidden() {
+fn walk_honours_ignore_files_and_skips_hidden() {
     let dir = tempfile::tempdir().unwrap();
-    let git = Command::new("git")
-        .arg("init")
-        .arg("-q")
-        .current_dir(dir.path())
-        .status();
-    if !git.is_ok_and(|s| s.success()) {
-        panic!("git is needed to make a repository for this test");
-    }
     write(dir.path(), "apis/kept/policy.xml", NO_BASE);
-    write(dir.path(), "apis/generated/policy.xml", NO_BASE);
-    write(dir.path(), ".gitignore", "apis/generated/\n");
     write(dir.path(), ".cache/policy.xml", NO_BASE);
     write(dir.path(), "apis/.hidden.xml", NO_BASE);
     write(dir.path(), "other/.ignore", "skip.xml\n");
     write(dir.path(), "other/skip.xml", NO_BASE);
+    // Outside a git repository a .gitignore means nothing (as for ripgrep).
+    write(dir.path(), ".gitignore", "apis/kept/\n");
     let paths: Vec<String> = json_order(dir.path(), &["."])
         .into_iter()
         .map(|o| o.0)
         .collect();
     assert_eq!(paths, ["apis/kept/policy.xml"], "{paths:?}");
     // A file named on the command line is linted whatever the ignore files say.
-    let paths: Vec<String> = json_order(dir.path(), &["apis/generated/policy.xml"])
+    let paths: Vec<String> = json_order(dir.path(), &["other/skip.xml"])
         .into_iter()
         .map(|o| o.0)
         .collect();
-    assert_eq!(paths, ["apis/generated/policy.xml"]);
+    assert_eq!(paths, ["other/skip.xml"]);
+}
+
+#[test]
+#[ignore = "needs git"]
+fn walk_honours_gitignore_in_a_repository() {
+    crate::common::require_tool("git");
+    let dir = tempfile::tempdir().unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(git.success());
+    write(dir.path(), "apis/kept/policy.xml", NO_BASE);
+    write(dir.path(), "apis/generated/policy.xml", NO_BASE);
+    write(dir.path(), ".gitignore", "apis/generated/\n");
+    let paths: Vec<String> = json_order(dir.path(), &["."])
+        .into_iter()
+        .map(|o| o.0)
+        .collect();
+    assert_eq!(paths, ["apis/kept/policy.xml"], "{paths:?}");
+    // From a subfolder too: the repository's .gitignore above it applies.
+    let paths: Vec<String> = json_order(dir.path(), &["apis"])
+        .into_iter()
+        .map(|o| o.0)
+        .collect();
+    assert_eq!(paths, ["apis/kept/policy.xml"], "{paths:?}");
 }
 
 #[test]
