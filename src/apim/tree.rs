@@ -131,6 +131,7 @@ impl Document {
 /// Reads policy text (rawxml or xml form) into a tree.
 pub fn read(src: &str) -> Result<Document, ReadError> {
     let masked = dialect::mask(src)?;
+    check_xml_text(&masked.text)?;
     let root = build(&masked.text)?;
     Ok(Document {
         root,
@@ -139,12 +140,172 @@ pub fn read(src: &str) -> Result<Document, ReadError> {
     })
 }
 
+/// What APIM adds to every message about text it refuses outside expressions.
+const OUTSIDE_EXPRESSIONS: &str =
+    "outside @(…) and @{…} expressions APIM reads a policy as XML and refuses to save this";
+
+/// Refuses what .NET's XML reader refuses in the text between expressions (which are masked):
+/// control characters, a bare `&`, an entity XML does not define, a raw `<` that starts no
+/// tag, a raw `<` in an attribute value. Linear; markup it cannot follow is left to the XML
+/// reader's own errors.
+fn check_xml_text(text: &str) -> Result<(), ReadError> {
+    let b = text.as_bytes();
+    // On bytes: a control character is one ASCII byte; U+FFFE and U+FFFF are EF BF BE/BF.
+    let bad = b.iter().enumerate().find_map(|(i, &c)| {
+        if c < b' ' && !matches!(c, b'\t' | b'\n' | b'\r') {
+            Some((i, char::from(c)))
+        } else if c == 0xEF
+            && b.get(i + 1) == Some(&0xBF)
+            && matches!(b.get(i + 2), Some(0xBE | 0xBF))
+        {
+            text[i..].chars().next().map(|ch| (i, ch))
+        } else {
+            None
+        }
+    });
+    if let Some((i, c)) = bad {
+        return Err(err(
+            i,
+            format!(
+                "control character U+{:04X} is not allowed in a policy: remove it ({OUTSIDE_EXPRESSIONS})",
+                c as u32
+            ),
+        ));
+    }
+    let skip_past = |from: usize, close: &str| -> Option<usize> {
+        text.get(from..)?
+            .find(close)
+            .map(|i| from + i + close.len())
+    };
+    let mut pos = 0;
+    while pos < b.len() {
+        match b[pos] {
+            b'&' => {
+                check_reference(text, pos, "text")?;
+                pos += 1;
+            }
+            b'<' => {
+                let rest = &b[pos + 1..];
+                let end = if b[pos..].starts_with(b"<!--") {
+                    skip_past(pos + 4, "-->")
+                } else if b[pos..].starts_with(b"<![CDATA[") {
+                    skip_past(pos + 9, "]]>")
+                } else if rest.first() == Some(&b'?') {
+                    skip_past(pos + 2, "?>")
+                } else if matches!(rest.first(), Some(b'!' | b'/')) {
+                    skip_past(pos + 2, ">")
+                } else if rest.first().is_some_and(|&c| {
+                    c.is_ascii_alphabetic() || c == b'_' || c == b':' || c >= 0x80
+                }) {
+                    check_start_tag(text, pos)?
+                } else {
+                    return Err(err(
+                        pos,
+                        format!(
+                            "a raw `<` in text that starts no tag: write it as `&lt;` ({OUTSIDE_EXPRESSIONS})"
+                        ),
+                    ));
+                };
+                // Markup that never closes is the XML reader's to report.
+                let Some(end) = end else { return Ok(()) };
+                pos = end;
+            }
+            _ => pos += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Checks the attribute values of the start tag at `lt`; returns the offset past its `>`
+/// (`None` when the tag does not close as expected: the XML reader reports that).
+fn check_start_tag(text: &str, lt: usize) -> Result<Option<usize>, ReadError> {
+    let b = text.as_bytes();
+    let mut pos = lt + 1;
+    while pos < b.len() {
+        match b[pos] {
+            b'>' => return Ok(Some(pos + 1)),
+            b'<' => return Ok(None),
+            q @ (b'"' | b'\'') => {
+                let Some(close) = b[pos + 1..].iter().position(|&c| c == q) else {
+                    return Ok(None);
+                };
+                let value = pos + 1..pos + 1 + close;
+                for i in value.clone() {
+                    match b[i] {
+                        b'<' => {
+                            let placeholder = b[i..value.end].starts_with(b"<YOUR");
+                            return Err(err(
+                                i,
+                                format!(
+                                    "a raw `<` in an attribute value: write it as `&lt;`{} ({OUTSIDE_EXPRESSIONS})",
+                                    if placeholder {
+                                        ", or rather put the real value in place of this placeholder"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                            ));
+                        }
+                        b'&' => check_reference(text, i, "an attribute value")?,
+                        _ => {}
+                    }
+                }
+                pos = value.end + 1;
+            }
+            _ => pos += 1,
+        }
+    }
+    Ok(None)
+}
+
+/// Checks that the `&` at `at` starts an entity or character reference XML defines.
+fn check_reference(text: &str, at: usize, place: &str) -> Result<(), ReadError> {
+    let b = text.as_bytes();
+    if let Some((c, _)) = dialect::entity_at(b, at) {
+        let allowed =
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+        if allowed {
+            return Ok(());
+        }
+        return Err(err(
+            at,
+            format!(
+                "a character reference to U+{:04X}, a character XML does not allow: remove it ({OUTSIDE_EXPRESSIONS})",
+                c as u32
+            ),
+        ));
+    }
+    // `&name;`: a name XML does not define (HTML's `&nbsp;`, `&copy;` …).
+    let name_len = b[at + 1..]
+        .iter()
+        .take(32)
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'#'))
+        .count();
+    if name_len > 0 && b.get(at + 1 + name_len) == Some(&b';') {
+        let name = &text[at..at + name_len + 2];
+        return Err(err(
+            at,
+            format!(
+                "`{name}` in {place} is not an XML entity: write the character itself or a numeric reference such as `&#160;` (XML names only `&lt;` `&gt;` `&amp;` `&quot;` `&apos;`; {OUTSIDE_EXPRESSIONS})"
+            ),
+        ));
+    }
+    Err(err(
+        at,
+        format!("a bare `&` in {place}: write it as `&amp;` ({OUTSIDE_EXPRESSIONS})"),
+    ))
+}
+
 fn err(offset: usize, message: impl Into<String>) -> ReadError {
     ReadError {
         offset,
         message: message.into(),
     }
 }
+
+/// Elements nested deeper than this are refused: real policies nest a dozen deep, and a tree
+/// this deep would make every recursive consumer (dropping, cloning, printing) a risk.
+pub const MAX_DEPTH: usize = 1000;
 
 /// Builds the element tree from masked text, iteratively (deep nesting cannot overflow).
 fn build(text: &str) -> Result<Element, ReadError> {
@@ -161,7 +322,10 @@ fn build(text: &str) -> Result<Element, ReadError> {
         let before = pos(reader.buffer_position());
         let event = reader.read_event().map_err(|e| {
             let at = pos(reader.error_position());
-            err(at, describe_xml_error(&e))
+            let open = stack
+                .last()
+                .map(|o| (o.name.as_str(), line_of(text, o.span.start)));
+            err(at, describe_xml_error(&e, open))
         })?;
         let after = pos(reader.buffer_position());
         let node = match event {
@@ -180,6 +344,14 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     end_span: None,
                 };
                 if matches!(event, Event::Start(_)) {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(err(
+                            before,
+                            format!(
+                                "elements nested more than {MAX_DEPTH} deep: a policy this deep is not read (real policies nest a few levels)"
+                            ),
+                        ));
+                    }
                     stack.push(element);
                     continue;
                 }
@@ -231,8 +403,15 @@ fn attributes(
 ) -> Result<Vec<Attribute>, ReadError> {
     let base = text.as_ptr() as usize;
     let mut out = Vec::new();
-    for a in start.attributes().with_checks(true) {
-        let a = a.map_err(|e| err(tag_at, format!("bad attribute: {e}")))?;
+    // Duplicates are found with a set: quick-xml's own check compares every pair.
+    let mut seen = std::collections::HashSet::new();
+    for a in start.attributes().with_checks(false) {
+        let a = a.map_err(|e| {
+            err(
+                tag_at,
+                describe_xml_error(&quick_xml::Error::InvalidAttr(e), None),
+            )
+        })?;
         let name = String::from_utf8_lossy(a.key.as_ref()).into_owned();
         let name_at = a.key.as_ref().as_ptr() as usize - base;
         let value_at = match &a.value {
@@ -240,7 +419,7 @@ fn attributes(
             // quick-xml borrows from a &str input; an owned value would be a change there.
             std::borrow::Cow::Owned(_) => return Err(err(tag_at, "unreadable attribute value")),
         };
-        if out.iter().any(|x: &Attribute| x.name == name) {
+        if !seen.insert(name.clone()) {
             return Err(err(name_at, format!("attribute `{name}` appears twice")));
         }
         out.push(Attribute {
@@ -256,20 +435,69 @@ fn pos(p: u64) -> usize {
     usize::try_from(p).unwrap_or(usize::MAX)
 }
 
-fn describe_xml_error(e: &quick_xml::Error) -> String {
+/// The 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count()
+        + 1
+}
+
+/// The XML reader's error in the user's terms; `open` is the innermost open element and the
+/// line of its start tag.
+fn describe_xml_error(e: &quick_xml::Error, open: Option<(&str, usize)>) -> String {
     use quick_xml::errors::{IllFormedError, SyntaxError};
+    use quick_xml::events::attributes::AttrError;
     match e {
         quick_xml::Error::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
-            format!("end tag </{found}> does not match the open <{expected}>")
+            let line = open.map_or(String::new(), |(_, l)| format!(" (opened on line {l})"));
+            format!(
+                "end tag </{found}> does not match the open <{expected}>{line}: close <{expected}> with </{expected}> first, or check whether <{expected}> was written where </{expected}> was meant"
+            )
         }
         quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(name)) => {
             format!("end tag </{name}> has no matching start tag")
         }
+        quick_xml::Error::IllFormed(IllFormedError::MissingEndTag(name)) => match open {
+            Some((_, line)) => format!("<{name}> (line {line}) is never closed"),
+            None => format!("<{name}> is never closed"),
+        },
         quick_xml::Error::IllFormed(IllFormedError::DoubleHyphenInComment) => {
             "`--` inside a comment: a comment may not contain `--` (is an earlier comment missing its `-->`?)".to_string()
         }
-        quick_xml::Error::Syntax(SyntaxError::UnclosedTag) => "a tag is never closed".to_string(),
-        other => other.to_string(),
+        quick_xml::Error::IllFormed(_) => {
+            "a malformed XML declaration or DOCTYPE: remove it (a policy needs neither)".to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedTag) => {
+            "a tag is never closed: its `>` is missing".to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedComment) => {
+            "a comment is never closed: its `-->` is missing".to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedCData) => {
+            "a CDATA section is never closed: its `]]>` is missing".to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedPIOrXmlDecl) => {
+            "an XML declaration or processing instruction is never closed: its `?>` is missing"
+                .to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedDoctype) => {
+            "a DOCTYPE is never closed: its `>` is missing".to_string()
+        }
+        quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup) => {
+            "`<!` starts neither a comment `<!--` nor a CDATA section `<![CDATA[`".to_string()
+        }
+        quick_xml::Error::InvalidAttr(a) => match a {
+            AttrError::ExpectedEq(_) | AttrError::ExpectedValue(_) => {
+                "an attribute without `=\"value\"`: write name=\"value\" (or, in text, write a raw `<` as `&lt;`)".to_string()
+            }
+            AttrError::UnquotedValue(_) | AttrError::ExpectedQuote(..) => {
+                "an attribute value without quotes: write name=\"value\"".to_string()
+            }
+            AttrError::Duplicated(..) => "an attribute appears twice in one tag".to_string(),
+        },
+        _ => "the text cannot be read as a policy here".to_string(),
     }
 }
 
@@ -297,6 +525,49 @@ mod tests {
         let e = read(src).unwrap_err();
         assert_eq!(e.offset, src.find("</outbound>").unwrap());
         assert!(e.message.contains("does not match"), "{}", e.message);
+    }
+
+    #[test]
+    fn refuses_what_apim_refuses_outside_expressions_in_user_terms() {
+        for (src, at, says) in [
+            (
+                r#"<a u="<YOUR PTU URL>" />"#,
+                "<YOUR",
+                "raw `<` in an attribute value",
+            ),
+            (r#"<a u="?a=1&b=2" />"#, "&b", "bare `&`"),
+            (
+                "<a>x&nbsp;y</a>",
+                "&nbsp;",
+                "`&nbsp;` in text is not an XML entity",
+            ),
+            ("<a>x\u{1}y</a>", "\u{1}", "control character U+0001"),
+            ("<a>x\u{FFFF}y</a>", "\u{FFFF}", "U+FFFF"),
+            ("<a>1 < 2</a>", "< 2", "write it as `&lt;`"),
+            ("<a>&#1;</a>", "&#1;", "U+0001"),
+        ] {
+            let e = read(src).unwrap_err();
+            assert_eq!(e.offset, src.find(at).unwrap(), "{src}: {}", e.message);
+            assert!(e.message.contains(says), "{src}: {}", e.message);
+            assert!(!e.message.contains("position"), "{}", e.message);
+        }
+        // Inside expressions the same characters are C#, and entities are fine everywhere.
+        let ok = r#"<a v="@(1 < 2 && x)" w="a&amp;b&#160;&lt;">@{ return "<&>"; }</a>"#;
+        assert!(read(ok).is_ok(), "{:?}", read(ok).err());
+    }
+
+    #[test]
+    fn mismatched_close_names_the_line_of_the_open_tag() {
+        let src = "<policies>\n<outbound>\n<base />\n<outbound>\n<x />\n</policies>";
+        let e = read(src).unwrap_err();
+        assert!(e.message.contains("opened on line 4"), "{}", e.message);
+    }
+
+    #[test]
+    fn too_deep_is_refused_not_overflowed() {
+        let src = format!("<p>{}{}</p>", "<a>".repeat(5000), "</a>".repeat(5000));
+        let e = read(&src).unwrap_err();
+        assert!(e.message.contains("nested more than 1000"), "{}", e.message);
     }
 
     #[test]

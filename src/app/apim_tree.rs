@@ -18,7 +18,7 @@ use crate::lint::{self, Config, Finding};
 use crate::output;
 use crate::report::{FileResult, LineIndex};
 
-use super::lint::Target;
+use super::lint::PolicyFile as Target;
 
 /// An APIOps tree on disk: its root and its layout (nothing read yet).
 pub(crate) struct TreeDir {
@@ -547,7 +547,7 @@ pub(super) fn lint_trees(
         let mut shared_findings: HashMap<usize, Vec<Finding>> = HashMap::new();
         for f in shared.files() {
             if let Some(i) = target_of(&f.path) {
-                shared_findings.insert(i, lint_policy(args, config, &targets[i], f));
+                shared_findings.insert(i, lint_policy(config, &targets[i], f));
             }
         }
         let ids: Vec<&String> = tree.layout.apis.keys().collect();
@@ -560,7 +560,7 @@ pub(super) fn lint_trees(
                 let Some(i) = target_of(&f.path) else {
                     continue;
                 };
-                let mut findings = lint_policy(args, config, &targets[i], f);
+                let mut findings = lint_policy(config, &targets[i], f);
                 hits.retain(|_, h: &mut TreeHit| {
                     if h.path != f.path {
                         return true;
@@ -604,13 +604,8 @@ pub(super) fn note_lone(args: &LintArgs, lone: usize) {
     }
 }
 
-fn lint_policy(
-    args: &LintArgs,
-    config: &Config,
-    t: &Target,
-    f: &apiops::PolicyFile,
-) -> Vec<Finding> {
-    let scope = super::lint::scope_for(args, config, t);
+fn lint_policy(config: &Config, t: &Target, f: &apiops::PolicyFile) -> Vec<Finding> {
+    let scope = t.scope;
     match (&f.doc, &f.raw) {
         (Ok(doc), _) => lint::lint_doc(&f.src, doc, scope, config, &t.key, true),
         (Err(_), Some(raw)) => lint::lint_bytes(raw, scope, config, &t.key).1,

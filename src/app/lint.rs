@@ -10,18 +10,43 @@ use anyhow::{bail, Context};
 use crate::cli::lint::{ColorArg, FailOn, LintArgs, LintFormat, ScopeArg};
 use crate::lint::{self, fix, Config, Finding, Scope, Severity};
 use crate::output;
-use crate::report::{self, FileResult, Run};
+use crate::report::{self, FileResult};
 
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
-/// A file to lint: where to read it, how to show it, how the config sees it.
-pub(super) struct Target {
+/// Files larger than this are not read (`--max-file-size` changes it): APIM takes 256 KiB
+/// per policy, so anything near this is not a policy.
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
+
+/// Reads at most `cap` bytes of `path`; `None` when it holds more (a device such as
+/// `/dev/zero` included), so nothing is read without bound.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    // The size, when the file has one, sizes the buffer: one read instead of a dozen. A
+    // device such as /dev/zero says 0 and is bounded by `take`.
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > cap {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// A policy file found under the command line's paths: where to read it, how to show it, how
+/// the config sees it, and its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicyFile {
     /// `None` for standard input.
-    pub(super) path: Option<PathBuf>,
-    pub(super) shown: String,
+    pub path: Option<PathBuf>,
+    /// As reports show it: as given, without a leading `./`, `/`-separated.
+    pub shown: String,
     /// Relative to the config's folder, `/`-separated (for ignore, scopes, suppressions).
-    pub(super) key: String,
+    pub key: String,
+    /// From `scope` when given, else the config's `[scopes]`, else the APIOps layout.
+    pub scope: Scope,
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
@@ -34,49 +59,123 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     if args.fix && paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("--fix cannot fix standard input; give the file's path");
     }
-    let targets = collect(&paths, &base, &config)?;
-    // Files of an APIOps tree are read once and judged on the effective policy too.
-    let mut in_tree = super::apim_tree::lint_trees(args, &config, &paths, &targets)?;
-    let lone: Vec<&Target> = (0..targets.len())
-        .filter(|i| !in_tree.contains_key(i))
-        .map(|i| &targets[i])
+    let targets = discover(&paths, &base, &config, scope_override(args))?;
+    if targets.is_empty() && !args.allow_empty {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "no policy files (*.xml) found under {}: check the path (ignored by akto-connect.toml, .gitignore or .ignore files, or hidden?), or pass --allow-empty if an empty tree is fine",
+            shown.join(", ")
+        );
+    }
+    // Files of an APIOps tree are read once and judged on the effective policy too; the
+    // others are linted one by one below, and both are reported in the order of `targets`.
+    let mut in_tree: std::collections::BTreeMap<usize, FileResult> =
+        super::apim_tree::lint_trees(args, &config, &paths, &targets)?
+            .into_iter()
+            .collect();
+    let lone: Vec<(usize, &PolicyFile)> = targets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !in_tree.contains_key(i))
         .collect();
     super::apim_tree::note_lone(args, lone.len());
-    let mut results = parallel_map(&lone, |t| lint_one(args, &config, t)).into_iter();
-    let mut files = Vec::with_capacity(targets.len());
-    let mut fixed = 0;
-    for i in 0..targets.len() {
-        if let Some(file) = in_tree.remove(&i) {
-            files.push(file);
-            continue;
-        }
-        let Some(r) = results.next() else { break };
-        let (file, was_fixed) = r?;
-        fixed += usize::from(was_fixed);
-        files.push(file);
-    }
-    super::apim_tree::redact_secrets(&mut files);
-    let run = Run {
-        files: &files,
-        fixed,
+    let cwd = std::env::current_dir().ok();
+    let mut reporter: Box<dyn report::Reporter> = match args.format {
+        LintFormat::Text => Box::new(report::text::Text {
+            color: use_color(args),
+        }),
+        LintFormat::Json => Box::new(report::json::Json::default()),
+        LintFormat::Sarif => Box::new(report::sarif::Sarif::new(cwd.as_deref())),
+        LintFormat::Github => Box::new(report::github::Github),
     };
-    let text = match args.format {
-        LintFormat::Text => report::text::render(&run, use_color(args)),
-        LintFormat::Json => report::json::render(&run),
-        LintFormat::Sarif => report::sarif::render(&run),
-        LintFormat::Github => report::github::render(&run),
+    // Standard output is written as files finish, in order; `-o FILE` is collected (the report
+    // only: no file's text is kept) and written atomically at the end.
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let sink: &mut dyn std::io::Write = match args.output {
+        Some(_) => &mut buffer,
+        None => &mut stdout,
     };
-    output::emit(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         Some(FailOn::Error) => Severity::Error,
         Some(FailOn::Warning) => Severity::Warning,
         Some(FailOn::Info) => Severity::Info,
         None => config.fail_on.unwrap_or(Severity::Error),
     };
-    let failing = files
-        .iter()
-        .flat_map(|f| &f.findings)
-        .any(|f| f.severity >= threshold);
+    let mut totals = report::Totals::default();
+    let mut fixed = 0;
+    let mut failing = false;
+    let mut errors: Vec<anyhow::Error> = Vec::new();
+    let mut write_error: Option<std::io::Error> = None;
+    // One file's result into the report; tree results come in order between lone files.
+    let mut emit = |mut file: FileResult| {
+        super::apim_tree::redact_secrets(std::slice::from_mut(&mut file));
+        totals.add(&file);
+        failing |= file.findings.iter().any(|f| f.severity >= threshold);
+        if write_error.is_none() {
+            write_error = reporter.file(sink, &file).err();
+        }
+    };
+    for_each_ordered(
+        &lone,
+        |(i, t)| (*i, lint_one(args, &config, t)),
+        |(i, result)| {
+            while let Some(entry) = in_tree.first_entry() {
+                if *entry.key() > i {
+                    break;
+                }
+                emit(entry.remove());
+            }
+            match result {
+                Ok(done) => {
+                    for n in &done.notes {
+                        eprintln!("fixed {}:{n}", crate::error::printable(&done.file.path));
+                    }
+                    fixed += usize::from(done.fixed);
+                    emit(done.file);
+                }
+                Err(e) => errors.push(e),
+            }
+        },
+    );
+    while let Some((_, file)) = in_tree.pop_first() {
+        emit(file);
+    }
+    totals.fixed += fixed;
+    let finished = match write_error {
+        Some(e) => Err(e),
+        None => reporter.finish(sink, &totals).and_then(|()| sink.flush()),
+    };
+    if let Err(e) = finished {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow::Error::new(e).context("cannot write the report"));
+        }
+    }
+    if let Some(path) = &args.output {
+        output::emit(Some(path), &String::from_utf8_lossy(&buffer))?;
+    }
+    if !errors.is_empty() {
+        for e in &errors[1..] {
+            eprintln!("error: {e:#}");
+        }
+        let fixed = if args.fix {
+            format!(
+                " ({} fixed before the error, as reported above)",
+                match totals.fixed {
+                    1 => "1 file was".to_string(),
+                    n => format!("{n} files were"),
+                }
+            )
+        } else {
+            String::new()
+        };
+        let first = errors.swap_remove(0);
+        return Err(first.context(format!(
+            "{} of {} files could not be linted{fixed}",
+            errors.len() + 1,
+            targets.len()
+        )));
+    }
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -84,23 +183,42 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Lints one file (and fixes it with `--fix`); returns its result and whether it was fixed.
-fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
+/// One file's outcome: its result, what `--fix` did to it.
+struct Linted {
+    file: FileResult,
+    /// `line:col: what was fixed`, in order.
+    notes: Vec<String>,
+    fixed: bool,
+}
+
+/// Lints one file (and fixes it with `--fix`).
+fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<Linted> {
+    let cap = args.max_file_size.saturating_mul(1 << 20);
     let bytes = match &t.path {
-        None => read_stdin_bytes()?,
+        None => read_stdin_bytes(cap)?,
         Some(p) => {
-            std::fs::read(p).with_context(|| format!("{}: cannot read the file", p.display()))?
+            read_capped(p, cap).with_context(|| format!("{}: cannot read the file", p.display()))?
         }
     };
-    let scope = scope_for(args, config, t);
+    let Some(bytes) = bytes else {
+        return Ok(Linted {
+            file: too_large(args, config, t),
+            notes: Vec::new(),
+            fixed: false,
+        });
+    };
+    let scope = t.scope;
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
+    drop(bytes);
+    if scope == Scope::Unknown {
+        hint_global(&mut findings, &t.key, &src);
+    }
     let unreadable = findings.iter().any(|f| f.rule == "parse-error");
     let mut fixed = false;
+    let mut notes = Vec::new();
     if args.fix && !unreadable {
-        if let Some((new_src, new_findings, notes)) = try_fix(&src, &findings, scope, config, t)? {
-            for n in notes {
-                eprintln!("fixed {}:{n}", t.shown);
-            }
+        if let Some((new_src, new_findings, done)) = try_fix(&src, &findings, scope, config, t)? {
+            notes = done;
             src = new_src;
             findings = new_findings;
             fixed = true;
@@ -117,49 +235,173 @@ fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(Fil
         src,
         findings,
     };
-    Ok((file, fixed))
+    Ok(Linted { file, notes, fixed })
 }
 
-/// Maps `f` over `items` on all cores, keeping the order of `items`. The current thread works
-/// too, so a worker that cannot be started only means fewer helpers.
+/// Adds to `missing-base` findings of a file of unknown scope that looks global how to mark
+/// it global (a global policy has no parent, so no `<base />` is needed).
+/// `key` is the file's path as the config sees it.
+fn hint_global(findings: &mut [Finding], key: &str, src: &str) {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    if !findings.iter().any(|f| f.rule == "missing-base") || !lint::scope::looks_global(name, src) {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.rule == "missing-base") {
+        f.help.push_str(&format!(
+            "; if this file is the global (all-APIs) policy, which has no parent, mark it global: --scope global, or `\"{key}\" = \"global\"` under [scopes] in akto-connect.toml"
+        ));
+    }
+}
+
+/// The result for a file over the size cap: one `parse-error` finding, nothing read.
+fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
+    let rule = &lint::rules::parse_error::PARSE_ERROR;
+    let findings = config
+        .severity(rule, &t.key)
+        .map(|severity| Finding {
+            rule: rule.id,
+            severity,
+            span: 0..0,
+            message: format!(
+                "the file is larger than {} MiB, so it was not read (APIM takes at most 256 KiB per policy)",
+                args.max_file_size
+            ),
+            help: "lint the policy files only, or raise the limit with --max-file-size MIB"
+                .to_string(),
+            fix: None,
+        })
+        .into_iter()
+        .collect();
+    FileResult {
+        path: t.shown.clone(),
+        src: String::new(),
+        findings,
+    }
+}
+
+/// Maps `f` over `items` on all cores, keeping the order of `items`.
 pub(super) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut out = Vec::with_capacity(items.len());
+    for_each_ordered(items, f, |r| out.push(r));
+    out
+}
+
+/// Runs `f` over `items` on all cores and hands the results to `consume` in the order of
+/// `items`, as soon as each is next. Workers run at most `WINDOW` items ahead of `consume`,
+/// so results waiting their turn stay few whatever the number of items.
+fn for_each_ordered<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    mut consume: impl FnMut(R),
+) {
+    use std::collections::BTreeMap;
+    use std::sync::{Condvar, Mutex};
+    const WINDOW: usize = 64;
+    const BATCH: usize = 8;
+    struct State<R> {
+        next: usize,
+        written: usize,
+        done: BTreeMap<usize, std::thread::Result<R>>,
+        stop: bool,
+        /// Workers waiting for the window to move.
+        blocked: usize,
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
         .min(items.len().max(1));
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut out = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            out.push((i, f(item)));
+    let state = Mutex::new(State {
+        next: 0,
+        written: 0,
+        done: BTreeMap::new(),
+        stop: false,
+        blocked: 0,
+    });
+    let changed = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    let work = || loop {
+        // A few items at a time: one lock and at most one wake-up per batch.
+        let batch = {
+            let mut s = lock();
+            while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
+                s.blocked += 1;
+                s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                s.blocked -= 1;
+            }
+            if s.stop || s.next >= items.len() {
+                return;
+            }
+            let start = s.next;
+            s.next = (start + BATCH).min(items.len());
+            start..s.next
+        };
+        let results: Vec<_> = batch
+            .clone()
+            .map(|i| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))))
+            .collect();
+        let mut s = lock();
+        s.done.extend(batch.clone().zip(results));
+        // Wake the consumer only when it waits for one of these: fewer context switches.
+        if batch.contains(&s.written) {
+            changed.notify_all();
         }
-        out
     };
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        // Deeply nested regexes in a policy need stack (see dotnet_regex::parse).
-        let helpers: Vec<_> = (1..workers)
+    let mut panicked = None;
+    std::thread::scope(|scope| {
+        let spawned = (0..workers)
             .filter_map(|_| {
                 std::thread::Builder::new()
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(scope, work)
                     .ok()
             })
-            .collect();
-        let mut done = work();
-        for h in helpers {
-            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            .count();
+        if spawned == 0 {
+            // No thread could be started: one at a time, here.
+            for item in items {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
+                    Ok(r) => consume(r),
+                    Err(p) => {
+                        panicked = Some(p);
+                        return;
+                    }
+                }
+            }
+            return;
         }
-        done
+        for i in 0..items.len() {
+            let r = {
+                let mut s = lock();
+                loop {
+                    if let Some(r) = s.done.remove(&i) {
+                        s.written = i + 1;
+                        if s.blocked > 0 {
+                            changed.notify_all();
+                        }
+                        break r;
+                    }
+                    s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            match r {
+                Ok(r) => consume(r),
+                Err(p) => {
+                    lock().stop = true;
+                    changed.notify_all();
+                    panicked = Some(p);
+                    break;
+                }
+            }
+        }
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    if let Some(p) = panicked {
+        std::panic::resume_unwind(p);
+    }
 }
 
-/// Stack of a lint worker: room for the deepest regex tree the analysis keeps.
-const WORKER_STACK: usize = 64 << 20;
+/// Stack of a lint worker: room for the deepest regex tree the analysis keeps (1,000 nested
+/// groups at about 4 KiB each) with a wide margin.
+const WORKER_STACK: usize = 16 << 20;
 
 /// Applies the fixes of one file; returns the new text, its findings and what was fixed, or
 /// `None` when nothing was fixable. A fixed text that does not read clean is never written.
@@ -169,7 +411,7 @@ fn try_fix(
     findings: &[Finding],
     scope: Scope,
     config: &Config,
-    t: &Target,
+    t: &PolicyFile,
 ) -> anyhow::Result<Option<(String, Vec<Finding>, Vec<String>)>> {
     let (new_src, applied) = fix::apply(src, findings);
     if applied.is_empty() {
@@ -200,24 +442,16 @@ fn try_fix(
     Ok(Some((new_src, after, notes)))
 }
 
-pub(super) fn scope_for(args: &LintArgs, config: &Config, t: &Target) -> Scope {
-    if let Some(s) = args.scope {
-        return match s {
-            ScopeArg::Global => Scope::Global,
-            ScopeArg::Workspace => Scope::Workspace,
-            ScopeArg::Product => Scope::Product,
-            ScopeArg::Api => Scope::Api,
-            ScopeArg::Operation => Scope::Operation,
-            ScopeArg::Fragment => Scope::Fragment,
-        };
-    }
-    if let Some(s) = config.scope_for(&t.key) {
-        return s;
-    }
-    match &t.path {
-        Some(p) => Scope::from_path(p, Path::is_dir),
-        None => Scope::Unknown,
-    }
+/// The scope `--scope` forces on every file, if given.
+fn scope_override(args: &LintArgs) -> Option<Scope> {
+    args.scope.map(|s| match s {
+        ScopeArg::Global => Scope::Global,
+        ScopeArg::Workspace => Scope::Workspace,
+        ScopeArg::Product => Scope::Product,
+        ScopeArg::Api => Scope::Api,
+        ScopeArg::Operation => Scope::Operation,
+        ScopeArg::Fragment => Scope::Fragment,
+    })
 }
 
 fn use_color(args: &LintArgs) -> bool {
@@ -255,68 +489,107 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
     Ok((config, base))
 }
 
-/// Expands the command line's paths into files, in a stable order.
-fn collect(paths: &[PathBuf], base: &Path, config: &Config) -> anyhow::Result<Vec<Target>> {
+/// The policy files under `paths` (files, folders searched for `*.xml`, `-` for standard
+/// input), each with its scope, in a stable order: the paths in the order given, the files of
+/// each folder sorted by path. Folders are walked in parallel, honouring `.gitignore` and
+/// `.ignore` files and skipping hidden files and folders and symbolic links to folders;
+/// files the config ignores are left out. `base` is the config's folder; `scope`, when given,
+/// is every file's scope.
+pub(crate) fn discover(
+    paths: &[PathBuf],
+    base: &Path,
+    config: &Config,
+    scope: Option<Scope>,
+) -> anyhow::Result<Vec<PolicyFile>> {
     let mut out = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for p in paths {
         if p.as_os_str() == "-" {
-            out.push(Target {
+            out.push(PolicyFile {
                 path: None,
                 shown: "<stdin>".to_string(),
                 key: "<stdin>".to_string(),
+                scope: scope
+                    .or_else(|| config.scope_for("<stdin>"))
+                    .unwrap_or(Scope::Unknown),
             });
             continue;
         }
         let meta = std::fs::metadata(p)
             .with_context(|| format!("{}: no such file or folder", p.display()))?;
-        let mut files = Vec::new();
-        if meta.is_dir() {
-            walk(p, &mut files)
-                .with_context(|| format!("cannot read the folder {}", p.display()))?;
+        let files = if meta.is_dir() {
+            walk(p).with_context(|| format!("cannot read the folder {}", p.display()))?
         } else {
-            files.push(p.clone());
-        }
+            vec![p.clone()]
+        };
         for f in files {
-            let key = config_key(&f, base);
+            let key = config_key(&f, base, cwd.as_deref());
             if config.is_ignored(&key) {
                 continue;
             }
-            out.push(Target {
+            let scope = scope
+                .or_else(|| config.scope_for(&key))
+                .unwrap_or_else(|| Scope::from_path(&f, Path::is_dir));
+            out.push(PolicyFile {
                 shown: shown(&f),
                 path: Some(f),
                 key,
+                scope,
             });
         }
     }
     Ok(out)
 }
 
-/// `*.xml` files below `dir`, sorted; hidden folders and symbolic links to folders skipped.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        let mut subdirs = Vec::new();
-        for e in entries {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            let ft = e.file_type()?;
-            if ft.is_dir() {
-                if !name.starts_with('.') {
-                    subdirs.push(e.path());
+/// `*.xml` files below `dir`, sorted by path, walked in parallel.
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use std::sync::Mutex;
+    let found: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let failed: Mutex<Option<ignore::Error>> = Mutex::new(None);
+    ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .ignore(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .parents(true)
+        .follow_links(false)
+        .threads(2)
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                use ignore::WalkState;
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        f.get_or_insert(e);
+                        return WalkState::Quit;
+                    }
+                };
+                let is_xml = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .to_ascii_lowercase()
+                    .ends_with(".xml");
+                let is_file = entry
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
+                if is_xml && is_file && entry.depth() > 0 {
+                    found
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(entry.into_path());
                 }
-            } else if (ft.is_file() || ft.is_symlink())
-                && name.to_ascii_lowercase().ends_with(".xml")
-                && e.path().is_file()
-            {
-                out.push(e.path());
-            }
-        }
-        stack.extend(subdirs.into_iter().rev());
+                WalkState::Continue
+            })
+        });
+    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(anyhow::anyhow!("{e}"));
     }
-    out.sort();
-    Ok(())
+    let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    files.sort();
+    Ok(files)
 }
 
 /// The path as shown in reports: as given, without a leading `./`, `/`-separated.
@@ -326,8 +599,12 @@ fn shown(p: &Path) -> String {
 }
 
 /// The path relative to the config's folder, `/`-separated; the shown path when outside it.
-fn config_key(p: &Path, base: &Path) -> String {
-    let abs = normalize(p);
+/// `cwd` is the current folder, asked for once per run rather than once per file.
+fn config_key(p: &Path, base: &Path, cwd: Option<&Path>) -> String {
+    let abs = match cwd {
+        Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
+        _ => normalize(p),
+    };
     abs.strip_prefix(base).map_or_else(|_| shown(p), shown)
 }
 
@@ -349,13 +626,14 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-fn read_stdin_bytes() -> anyhow::Result<Vec<u8>> {
+fn read_stdin_bytes(cap: u64) -> anyhow::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .context("cannot read standard input")?;
-    Ok(bytes)
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 pub fn list_rules() -> anyhow::Result<ExitCode> {

@@ -52,16 +52,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Reads a file named on the command line (`-` is standard input); returns its display name
 /// and its text.
 pub(crate) fn read_input(path: &Path, flag: &str) -> anyhow::Result<(String, String)> {
+    // Bounded: `/dev/zero` or a runaway pipe is refused, not read until memory runs out.
+    let cap = lint::DEFAULT_MAX_FILE_SIZE;
+    let too_big = |name: &str| {
+        anyhow::anyhow!(
+            "{flag} {name}: larger than {} MiB, more than any input here needs; give the right file",
+            cap >> 20
+        )
+    };
     if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
+            .take(cap + 1)
             .read_to_string(&mut s)
             .with_context(|| format!("{flag} -: cannot read standard input as UTF-8 text"))?;
+        if s.len() as u64 > cap {
+            return Err(too_big("-"));
+        }
         return Ok(("<stdin>".to_string(), s));
     }
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).with_context(|| format!("{flag} {name}: cannot read the file"))?;
+    let bytes = lint::read_capped(path, cap)
+        .with_context(|| format!("{flag} {name}: cannot read the file"))?
+        .ok_or_else(|| too_big(&name))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{flag} {name}: not UTF-8 text (invalid byte at offset {})",

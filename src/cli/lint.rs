@@ -36,12 +36,14 @@ Rules: akto-connect rules; one rule's documentation: akto-connect rule missing-b
 Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
-  2  usage, configuration or I/O error (a path that does not exist, an unreadable file)";
+  2  usage, configuration or I/O error (a path that does not exist, an unreadable file,
+     no policy file found unless --allow-empty)";
 
 #[derive(Debug, Args)]
 #[command(after_long_help = LINT_HELP)]
 pub struct LintArgs {
-    /// Policy files, folders (searched for *.xml) or `-` for standard input. Default: `.`
+    /// Policy files, folders (searched for *.xml, honouring .gitignore and .ignore files,
+    /// skipping hidden ones) or `-` for standard input. Default: `.`
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -72,6 +74,15 @@ pub struct LintArgs {
     /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// Exit 0 when no policy file is found (by default that is an error, exit 2, so a
+    /// mistyped path cannot pass CI).
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Files larger than this many MiB are not read; each is reported as a parse-error.
+    #[arg(long, value_name = "MIB", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_file_size: u64,
 
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]

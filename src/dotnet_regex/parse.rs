@@ -43,6 +43,9 @@ pub enum ErrorKind {
     MalformedUnicodePropertyEscape,
     UnrecognizedUnicodeProperty(String),
     QuantifierOrCaptureGroupOutOfRange,
+    /// Not a .NET error: character classes subtracted more than [`MAX_CLASS_DEPTH`] deep are
+    /// refused here rather than followed (each level would cost stack).
+    ClassNestedTooDeep,
 }
 
 impl ErrorKind {
@@ -96,6 +99,9 @@ impl ErrorKind {
             Self::QuantifierOrCaptureGroupOutOfRange => {
                 "Capture group numbers must be less than or equal to Int32.MaxValue.".into()
             }
+            Self::ClassNestedTooDeep => format!(
+                "Character class subtractions nested more than {MAX_CLASS_DEPTH} deep: too deep to check."
+            ),
         }
     }
 }
@@ -147,6 +153,8 @@ struct Parser<'a> {
     ignore_next_paren: bool,
     frames: Vec<Frame>,
     unit: Option<Node>,
+    /// How many character classes are open (subtractions nest).
+    class_depth: usize,
 }
 
 /// Parses `pattern` (given as UTF-16 code units) as .NET does, with `options` (the `OPT_*`
@@ -164,6 +172,7 @@ pub fn parse_utf16(s: &[u16], options: u8) -> Result<Node> {
         ignore_next_paren: false,
         frames: Vec::new(),
         unit: None,
+        class_depth: 0,
     };
     p.count_captures()?;
     p.pos = 0;
@@ -177,6 +186,9 @@ pub fn parse_utf16(s: &[u16], options: u8) -> Result<Node> {
 /// Groups nested deeper than this are still checked for validity, but their content is left
 /// out of the tree (as an empty node), so analysing and dropping it cannot exhaust the stack.
 pub const MAX_TREE_DEPTH: usize = 1000;
+
+/// Class subtractions (`[a-[b-[c]]]`) nested deeper than this are refused.
+pub const MAX_CLASS_DEPTH: usize = 100;
 
 const MAX_DIV10: u32 = (i32::MAX / 10) as u32;
 const MAX_MOD10: u32 = (i32::MAX % 10) as u32;
@@ -1213,7 +1225,19 @@ impl Parser<'_> {
 
     /// After `[`: the class up to its `]`. `None` when only scanning.
     fn scan_char_class(&mut self, scan_only: bool) -> Result<Option<CharSet>> {
-        let mut set = CharSet::empty();
+        if self.class_depth >= MAX_CLASS_DEPTH {
+            return self.err(ErrorKind::ClassNestedTooDeep);
+        }
+        self.class_depth += 1;
+        let r = self.scan_char_class_body(scan_only);
+        self.class_depth -= 1;
+        r
+    }
+
+    fn scan_char_class_body(&mut self, scan_only: bool) -> Result<Option<CharSet>> {
+        // Ranges are collected and merged once at the end: merging per character would be
+        // quadratic in the class's size.
+        let mut set = Ranges::default();
         let mut subtract: Option<CharSet> = None;
         let mut negate = false;
         let mut prev: u16 = 0;
@@ -1253,7 +1277,7 @@ impl Parser<'_> {
                         if in_range {
                             return self.err(ErrorKind::ShorthandClassInCharacterRange(ch(c)));
                         }
-                        set = set.union(&class);
+                        set.add(&class);
                     }
                     continue;
                 }
@@ -1265,7 +1289,7 @@ impl Parser<'_> {
                             return self.err(ErrorKind::ShorthandClassInCharacterRange(ch(c)));
                         }
                         let p = self.scan_property()?;
-                        set = set.union(&if c == u16::from(b'P') { p.negate() } else { p });
+                        set.add(&if c == u16::from(b'P') { p.negate() } else { p });
                     }
                     continue;
                 }
@@ -1273,7 +1297,7 @@ impl Parser<'_> {
                     // An escaped `-` is always a literal `-` and leaves a pending range open
                     // (.NET Framework and Mono; .NET Core would close the range with it).
                     if !scan_only {
-                        set = set.union(&CharSet::single(c));
+                        set.add(&CharSet::single(c));
                     }
                     continue;
                 }
@@ -1286,7 +1310,7 @@ impl Parser<'_> {
                 if !scan_only {
                     if c == u16::from(b'[') && !translated && !is_first {
                         // `x-[…]`: x, then a subtraction.
-                        set = set.union(&CharSet::single(prev));
+                        set.add(&CharSet::single(prev));
                         subtract = self.scan_char_class(scan_only)?;
                         if self.pos < self.len() && !self.is(self.pos, b']') {
                             return self.err(ErrorKind::ExclusionGroupNotLast);
@@ -1295,7 +1319,7 @@ impl Parser<'_> {
                         if prev > c {
                             return self.err(ErrorKind::ReversedCharacterRange);
                         }
-                        set = set.union(&CharSet::from_ranges(vec![(prev, c)]));
+                        set.add(&CharSet::from_ranges(vec![(prev, c)]));
                     }
                 }
             } else if self.pos + 1 < self.len()
@@ -1320,7 +1344,7 @@ impl Parser<'_> {
                     }
                 }
             } else if !scan_only {
-                set = set.union(&CharSet::single(c));
+                set.add(&CharSet::single(c));
             }
         }
         if !closed {
@@ -1329,6 +1353,7 @@ impl Parser<'_> {
         if scan_only {
             return Ok(None);
         }
+        let mut set = CharSet::from_ranges(set.0);
         if self.opts & OPT_I != 0 {
             set = set.case_folded();
         }
@@ -1337,5 +1362,15 @@ impl Parser<'_> {
             set = set.subtract(&sub);
         }
         Ok(Some(set))
+    }
+}
+
+/// Ranges of a class being read, merged into a [`CharSet`] once the class is closed.
+#[derive(Default)]
+struct Ranges(Vec<(u16, u16)>);
+
+impl Ranges {
+    fn add(&mut self, set: &CharSet) {
+        self.0.extend_from_slice(set.ranges());
     }
 }

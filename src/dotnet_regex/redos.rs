@@ -16,8 +16,11 @@
 //! lookarounds (`(?>a+)+`), which are never backtracked into.
 //!
 //! Cost: one walk; each loop looks into its own body once, so time is linear in the pattern
-//! times the nesting depth of loops.
+//! times the nesting depth of loops. Every step is paid from a work budget
+//! ([`analyze_within`]); a pattern that exhausts it is reported as not fully analysed rather
+//! than analysed for ever.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -59,8 +62,33 @@ struct Info {
     variable: bool,
 }
 
-/// Computes the facts of `n` and of every node below it, once each, into `memo`.
-fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
+/// Work units left for one pattern's analysis.
+struct Budget(Cell<u64>);
+
+impl Budget {
+    /// Pays `units`; false once the budget is spent (and from then on).
+    fn spend(&self, units: usize) -> bool {
+        let left = self.0.get();
+        let units = units as u64;
+        if left < units {
+            self.0.set(0);
+            return false;
+        }
+        self.0.set(left - units);
+        true
+    }
+
+    fn exhausted(&self) -> bool {
+        self.0.get() == 0
+    }
+}
+
+/// Computes the facts of `n` and of every node below it, once each, into `memo`. Past the
+/// budget, the most conservative facts.
+fn compute(n: &Node, memo: &mut HashMap<usize, Info>, budget: &Budget) -> Info {
+    if !budget.spend(1) {
+        return Info::anything();
+    }
     let i = match &n.kind {
         NodeKind::Empty => Info::zero_width(true),
         NodeKind::Char(_, set) | NodeKind::Set(set) => Info {
@@ -77,7 +105,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             if is_lookaround(*kind) {
                 Info::zero_width(false)
             } else {
-                let mut i = compute(child, memo);
+                let mut i = compute(child, memo, budget);
                 if matches!(kind, GroupKind::Balancing(..)) {
                     i.trivial = false;
                 }
@@ -87,7 +115,10 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
         NodeKind::Concat(parts) => {
             let mut out = Info::zero_width(true);
             for p in parts {
-                let i = compute(p, memo);
+                let i = compute(p, memo, budget);
+                if !budget.spend(1 + out.chars.ranges().len() + i.chars.ranges().len()) {
+                    return Info::anything();
+                }
                 if out.nullable {
                     out.first = out.first.union(&i.first);
                 }
@@ -104,7 +135,11 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             out
         }
         NodeKind::Alt(alts) => {
-            let infos: Vec<Info> = alts.iter().map(|a| compute(a, memo)).collect();
+            let infos: Vec<Info> = alts.iter().map(|a| compute(a, memo, budget)).collect();
+            let size: usize = infos.iter().map(|i| 1 + i.chars.ranges().len()).sum();
+            if !budget.spend(size) {
+                return Info::anything();
+            }
             let widths: Vec<Option<usize>> = alts.iter().map(fixed_width).collect();
             Info {
                 nullable: infos.iter().any(|i| i.nullable),
@@ -121,10 +156,10 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
             }
         }
         NodeKind::Conditional { yes, no, .. } => {
-            let y = compute(yes, memo);
+            let y = compute(yes, memo, budget);
             let n = match no.as_deref() {
-                Some(no) => compute(no, memo),
-                None => compute(&Node::new(NodeKind::Empty, 0..0), memo),
+                Some(no) => compute(no, memo, budget),
+                None => compute(&Node::new(NodeKind::Empty, 0..0), memo, budget),
             };
             Info {
                 nullable: y.nullable || n.nullable,
@@ -138,7 +173,7 @@ fn compute(n: &Node, memo: &mut HashMap<usize, Info>) -> Info {
         NodeKind::Repeat {
             min, max, child, ..
         } => {
-            let c = compute(child, memo);
+            let c = compute(child, memo, budget);
             let empty = *max == Some(0);
             Info {
                 nullable: *min == 0 || c.nullable,
@@ -200,9 +235,9 @@ struct Facts {
 }
 
 impl Facts {
-    fn new(root: &Node) -> Self {
+    fn new(root: &Node, budget: &Budget) -> Self {
         let mut memo = HashMap::new();
-        compute(root, &mut memo);
+        compute(root, &mut memo, budget);
         Facts {
             memo,
             unknown: Info::anything(),
@@ -278,15 +313,46 @@ impl Follow {
     }
 }
 
+/// Work units [`analyze`] spends on one pattern at most: far more than any real pattern needs
+/// (a few thousand), and well under a second on a built one.
+pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+/// What the analysis found, and whether it looked at everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    pub risks: Vec<Risk>,
+    /// False when the pattern was too large to analyse within the budget: `risks` then holds
+    /// only what was found before it ran out.
+    pub complete: bool,
+}
+
 /// Analyses a parsed pattern; `text` is its UTF-16 source, for quoting parts in messages.
+/// Within [`DEFAULT_BUDGET`]; a pattern too large for it gets the risks found so far.
 pub fn analyze(root: &Node, text: &[u16]) -> Vec<Risk> {
+    analyze_within(root, text, DEFAULT_BUDGET).risks
+}
+
+/// Analyses a parsed pattern spending at most `budget` work units.
+pub fn analyze_within(root: &Node, text: &[u16], budget: u64) -> Analysis {
+    let budget = Budget(Cell::new(budget.max(1)));
+    let facts = Facts::new(root, &budget);
+    if budget.exhausted() {
+        return Analysis {
+            risks: Vec::new(),
+            complete: false,
+        };
+    }
     let mut w = Walker {
         text,
-        facts: Facts::new(root),
+        facts,
         risks: Vec::new(),
+        budget,
     };
-    w.walk(root, &Follow::end(), true);
-    w.chains(root, !starts_anchored(root));
+    w.walk_all(root);
+    if !w.budget.exhausted() {
+        w.chains(root, !starts_anchored(root));
+    }
+    let complete = !w.budget.exhausted();
     w.risks
         .sort_by_key(|r| (std::cmp::Reverse(r.severity), r.span.start));
     // One finding per place is enough: keep the worst for overlapping spans.
@@ -299,7 +365,10 @@ pub fn analyze(root: &Node, text: &[u16]) -> Vec<Risk> {
             kept.push(r);
         }
     }
-    kept
+    Analysis {
+        risks: kept,
+        complete,
+    }
 }
 
 fn starts_anchored(n: &Node) -> bool {
@@ -317,6 +386,7 @@ struct Walker<'a> {
     text: &'a [u16],
     facts: Facts,
     risks: Vec<Risk>,
+    budget: Budget,
 }
 
 impl Walker<'_> {
@@ -330,9 +400,16 @@ impl Walker<'_> {
         }
     }
 
+    fn walk_all(&mut self, root: &Node) {
+        self.walk(root, &Follow::end(), true);
+    }
+
     /// Walks `n`, followed by `follow`; `backtrackable` is false inside atomic groups and
     /// lookarounds, whose loops are never re-entered once they have matched.
     fn walk(&mut self, n: &Node, follow: &Follow, backtrackable: bool) {
+        if !self.budget.spend(1 + follow.first.ranges().len()) {
+            return;
+        }
         match &n.kind {
             NodeKind::Concat(parts) => {
                 let mut after = follow.clone();
@@ -450,6 +527,9 @@ impl Walker<'_> {
         };
         let mut stack: Vec<(&Node, Follow)> = vec![(body, end)];
         while let Some((n, follow)) = stack.pop() {
+            if !self.budget.spend(1 + follow.first.ranges().len()) {
+                return None;
+            }
             match &n.kind {
                 NodeKind::Concat(parts) => {
                     let mut after = follow.clone();
@@ -458,7 +538,16 @@ impl Walker<'_> {
                         after = after.before(self.facts.of(p));
                     }
                 }
-                NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone()))),
+                NodeKind::Alt(alts) => {
+                    // Each alternative gets a copy of the follow: pay for them up front.
+                    if !self
+                        .budget
+                        .spend(alts.len() * (1 + follow.first.ranges().len()))
+                    {
+                        return None;
+                    }
+                    stack.extend(alts.iter().map(|a| (a, follow.clone())));
+                }
                 NodeKind::Group(k, c) if !is_lookaround(*k) && *k != GroupKind::Atomic => {
                     stack.push((c, follow));
                 }
@@ -497,6 +586,13 @@ impl Walker<'_> {
             return None;
         };
         if alts.iter().all(|a| fixed_width(a) == Some(1)) {
+            return None;
+        }
+        // Every pair is compared, and every alternative against every piece.
+        if !self
+            .budget
+            .spend(alts.len().saturating_mul(alts.len()).saturating_mul(16))
+        {
             return None;
         }
         let seqs: Vec<Option<Vec<CharSet>>> = alts.iter().map(|a| sequence(a, 16)).collect();
@@ -552,6 +648,9 @@ impl Walker<'_> {
     fn chains(&mut self, root: &Node, unanchored: bool) {
         let mut stack: Vec<(&Node, Follow, bool)> = vec![(root, Follow::end(), true)];
         while let Some((n, follow, top)) = stack.pop() {
+            if !self.budget.spend(1 + follow.first.ranges().len()) {
+                return;
+            }
             match &n.kind {
                 NodeKind::Concat(parts) => {
                     self.chain_in(parts, &follow, top && unanchored);
@@ -561,7 +660,15 @@ impl Walker<'_> {
                         after = after.before(self.facts.of(p));
                     }
                 }
-                NodeKind::Alt(alts) => stack.extend(alts.iter().map(|a| (a, follow.clone(), top))),
+                NodeKind::Alt(alts) => {
+                    if !self
+                        .budget
+                        .spend(alts.len() * (1 + follow.first.ranges().len()))
+                    {
+                        return;
+                    }
+                    stack.extend(alts.iter().map(|a| (a, follow.clone(), top)));
+                }
                 NodeKind::Group(k, c) if !is_lookaround(*k) && *k != GroupKind::Atomic => {
                     stack.push((c, follow, top));
                 }
@@ -572,6 +679,13 @@ impl Walker<'_> {
     }
 
     fn chain_in(&mut self, parts: &[Node], follow: &Follow, unanchored_start: bool) {
+        let size: usize = parts
+            .iter()
+            .map(|p| 1 + self.facts.of(p).chars.ranges().len())
+            .sum();
+        if !self.budget.spend(size) {
+            return;
+        }
         // The follow after each part, to know whether anything can fail after a chain.
         let mut after = follow.clone();
         let mut follows = vec![follow.clone(); parts.len()];
@@ -787,6 +901,17 @@ mod tests {
         ] {
             assert!(!catastrophic(p), "{p}: {:?}", risks(p));
         }
+    }
+
+    #[test]
+    fn a_spent_budget_is_reported_not_hidden() {
+        let p = "^(a|aa)+$";
+        let parsed = crate::dotnet_regex::parse(p).unwrap();
+        let text: Vec<u16> = p.encode_utf16().collect();
+        let full = analyze_within(&parsed.root, &text, DEFAULT_BUDGET);
+        assert!(full.complete && !full.risks.is_empty());
+        let cut = analyze_within(&parsed.root, &text, 3);
+        assert!(!cut.complete);
     }
 
     #[test]

@@ -31,12 +31,33 @@ impl Layout {
     }
 
     /// The indentation before `offset` when only spaces and tabs precede it on its line.
+    /// The line ending around `offset`: that of the line it is on (or, on the last line, of
+    /// the line before), so an edit in a file with mixed endings matches its surroundings;
+    /// the file's first line ending when the text has no line break near.
+    pub fn eol_at(&self, src: &str, offset: usize) -> &'static str {
+        let b = src.as_bytes();
+        let offset = offset.min(b.len());
+        let nl = b[offset..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map(|i| offset + i)
+            .or_else(|| b[..offset].iter().rposition(|&c| c == b'\n'));
+        match nl {
+            Some(i) if i > 0 && b[i - 1] == b'\r' => "\r\n",
+            Some(_) => "\n",
+            None => self.eol,
+        }
+    }
+
+    /// Looks back only over spaces and tabs, so asking for every element of a long line
+    /// costs nothing.
     pub fn indent_of(src: &str, offset: usize) -> Option<&str> {
-        let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let lead = &src[line_start..offset];
-        lead.bytes()
-            .all(|b| b == b' ' || b == b'\t')
-            .then_some(lead)
+        let b = src.as_bytes();
+        let mut start = offset.min(b.len());
+        while start > 0 && matches!(b[start - 1], b' ' | b'\t') {
+            start -= 1;
+        }
+        (start == 0 || b[start - 1] == b'\n').then(|| &src[start..offset])
     }
 }
 

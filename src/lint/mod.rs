@@ -11,7 +11,9 @@ use std::ops::Range;
 use crate::apim::tree::{self, Document};
 
 pub mod config;
+pub mod csharp;
 pub mod fix;
+pub mod fuzzing;
 pub mod regex_sites;
 pub mod rules;
 pub mod scope;
@@ -79,6 +81,30 @@ pub struct Context<'a> {
     pub in_tree: bool,
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
     elements: std::cell::OnceCell<Vec<&'a tree::Element>>,
+    code: std::cell::OnceCell<Vec<ScannedExpression>>,
+}
+
+/// One policy expression's C# as the compiler reads it (entities decoded), where each of its
+/// bytes is in the policy, and what a lexical scan of it finds.
+pub struct ScannedExpression {
+    pub code: String,
+    /// Where the code starts in the policy.
+    pub start: usize,
+    /// `map[i]`: the policy offset of the code's byte `i` (one extra entry for the end), when
+    /// decoding entities moved bytes; `None` when code byte `i` is at `start + i`.
+    pub map: Option<Vec<usize>>,
+    pub scan: csharp::Scan,
+}
+
+impl ScannedExpression {
+    /// The policy range of a range of the code.
+    pub fn source_span(&self, r: &Range<usize>) -> Range<usize> {
+        let at = |i: usize| match &self.map {
+            Some(map) => map.get(i).or(map.last()).copied().unwrap_or(0),
+            None => self.start + i.min(self.code.len()),
+        };
+        at(r.start)..at(r.end).max(at(r.start))
+    }
 }
 
 impl<'a> Context<'a> {
@@ -91,6 +117,33 @@ impl<'a> Context<'a> {
     pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
         self.regex
             .get_or_init(|| regex_sites::analyze(self.src, self.doc))
+    }
+
+    /// The document's expressions, decoded and scanned once per file.
+    pub fn expressions(&self) -> &[ScannedExpression] {
+        self.code.get_or_init(|| {
+            self.doc
+                .expressions
+                .iter()
+                .map(|e| {
+                    let raw = &self.src[e.span.clone()];
+                    let escaped = e.form == crate::apim::dialect::Form::Escaped;
+                    let (code, map) = if escaped && raw.contains('&') {
+                        let (code, map) = regex_sites::decode_with_map(self.src, e.span.clone());
+                        (code, Some(map))
+                    } else {
+                        (raw.to_string(), None)
+                    };
+                    let scan = csharp::scan(&code);
+                    ScannedExpression {
+                        code,
+                        start: e.span.start,
+                        map,
+                        scan,
+                    }
+                })
+                .collect()
+        })
     }
 }
 
@@ -264,6 +317,7 @@ pub fn lint_doc(
         in_tree,
         regex: std::cell::OnceCell::new(),
         elements: std::cell::OnceCell::new(),
+        code: std::cell::OnceCell::new(),
     };
     for rule in all_rules() {
         if let Some(check) = rule.check {

@@ -22,6 +22,8 @@ pub struct Site {
     /// Inline-equivalent options from a `RegexOptions` argument.
     pub options: u8,
     pub origin: Origin,
+    /// False when the backtracking analysis ran out of its work budget on this pattern.
+    pub analysed_fully: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,16 @@ impl Site {
         self.source_span(parsed.byte_span(span))
     }
 
+    /// The pattern for a message: whole when short, else its start and length.
+    pub fn quoted(&self) -> String {
+        const MAX: usize = 80;
+        if self.pattern.chars().count() <= MAX {
+            return self.pattern.clone();
+        }
+        let head: String = self.pattern.chars().take(MAX).collect();
+        format!("{head}… ({} characters)", self.pattern.chars().count())
+    }
+
     pub fn describe(&self) -> &'static str {
         match self.origin {
             Origin::RegexList => "regexList entry",
@@ -84,14 +96,18 @@ pub fn analyze(src: &str, doc: &Document) -> Vec<(Site, Verdict)> {
     sites.extend(expression_sites(src, doc));
     sites
         .into_iter()
-        .map(|site| {
+        .map(|mut site| {
             let verdict = if site.pattern.contains("{{") {
                 Verdict::NamedValue
             } else {
                 let units: Vec<u16> = site.pattern.encode_utf16().collect();
                 match dotnet_regex::parse_with_options(&site.pattern, site.options) {
                     Err(e) => Verdict::Invalid(e),
-                    Ok(p) => Verdict::Valid(redos::analyze(&p.root, &units), p),
+                    Ok(p) => {
+                        let a = redos::analyze_within(&p.root, &units, redos::DEFAULT_BUDGET);
+                        site.analysed_fully = a.complete;
+                        Verdict::Valid(a.risks, p)
+                    }
                 }
             };
             (site, verdict)
@@ -129,6 +145,7 @@ fn regex_list_sites(src: &str, doc: &Document) -> Vec<Site> {
                     map: map[s..=s + trimmed.len()].to_vec(),
                     options: 0,
                     origin: Origin::RegexList,
+                    analysed_fully: true,
                 });
             }
             at += entry.len() + 1;
@@ -148,7 +165,7 @@ fn is_regex_list(src: &str, doc: &Document, e: &Element) -> bool {
 }
 
 /// Decodes XML entities in `src[range]`, mapping each decoded byte to its source offset.
-fn decode_with_map(src: &str, range: Range<usize>) -> (String, Vec<usize>) {
+pub(crate) fn decode_with_map(src: &str, range: Range<usize>) -> (String, Vec<usize>) {
     let b = src.as_bytes();
     let mut text = String::new();
     let mut map = Vec::new();
@@ -182,6 +199,10 @@ const STATIC_METHODS: &[&str] = &["IsMatch", "Match", "Matches", "Replace", "Spl
 fn expression_sites(src: &str, doc: &Document) -> Vec<Site> {
     let mut out = Vec::new();
     for e in &doc.expressions {
+        // Most expressions call no Regex: skip decoding them.
+        if !src[e.span.clone()].contains("Regex") {
+            continue;
+        }
         let (code, map) = match e.form {
             Form::Escaped => decode_with_map(src, e.span.clone()),
             Form::Raw => (
@@ -324,6 +345,7 @@ fn literal_site(code: &str, map: &[usize], arg_start: usize, args_end: usize) ->
             .collect(),
         options: options?,
         origin: Origin::Expression,
+        analysed_fully: true,
     })
 }
 

@@ -2,6 +2,35 @@
 
 use std::path::{Component, Path};
 
+/// The folders the APIOps extractor writes at the root of a service: any of them beside a
+/// `policy.xml` makes that file the service's global policy.
+pub const APIOPS_FOLDERS: &[&str] = &[
+    "apis",
+    "products",
+    "policy fragments",
+    "groups",
+    "named values",
+    "backends",
+    "loggers",
+    "gateways",
+    "tags",
+    "version sets",
+    "workspaces",
+    "diagnostics",
+    "subscriptions",
+    "policy restrictions",
+    "identity providers",
+    "authorization servers",
+];
+
+/// Whether a file of unknown scope looks like a global policy: named so (`global…`), or a
+/// `<backend>` holding `<forward-request>` with no `<base />` anywhere (global scope's shape).
+/// Used for a hint only; scope is never guessed from it.
+pub fn looks_global(file_name: &str, src: &str) -> bool {
+    file_name.to_ascii_lowercase().contains("global")
+        || (src.contains("<forward-request") && !src.contains("<base"))
+}
+
 /// A policy's scope. `Unknown` (a file outside an APIOps layout) is linted like an API or
 /// operation policy: it has a parent whose policies `<base />` must keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -31,7 +60,8 @@ impl Scope {
     }
 
     /// The scope of `path` in the APIOps layout:
-    /// `policy.xml` beside `apis/`, `products/` or `policy fragments/` is global;
+    /// `policy.xml` beside any folder the APIOps extractor writes ([`APIOPS_FOLDERS`]:
+    /// `apis/`, `products/`, `policy fragments/`, `groups/`, `named values/` …) is global;
     /// `apis/<api>/policy.xml` API; `apis/<api>/operations/<op>/policy.xml` operation;
     /// `products/<p>/policy.xml` product; `policy fragments/<id>/policy.xml` fragment;
     /// `workspaces/<w>/policy.xml` workspace. `is_dir` answers whether a sibling folder exists.
@@ -65,10 +95,7 @@ impl Scope {
         } else {
             dir
         };
-        if ["apis", "products", "policy fragments"]
-            .iter()
-            .any(|d| is_dir(&dir.join(d)))
-        {
+        if APIOPS_FOLDERS.iter().any(|d| is_dir(&dir.join(d))) {
             return Scope::Global;
         }
         Scope::Unknown
@@ -101,6 +128,16 @@ mod tests {
         assert_eq!(scope("repo/policy.xml", &["repo/apis"]), Scope::Global);
         assert_eq!(scope("policy.xml", &["./products"]), Scope::Global);
         assert_eq!(scope("repo/policy.xml", &[]), Scope::Unknown);
+        for d in [
+            "groups",
+            "named values",
+            "backends",
+            "version sets",
+            "workspaces",
+        ] {
+            let dir = format!("repo/{d}");
+            assert_eq!(scope("repo/policy.xml", &[&dir]), Scope::Global, "{d}");
+        }
         assert_eq!(scope("repo/apis/echo/other.xml", &[]), Scope::Unknown);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{LineIndex, Run};
+use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::Severity;
 
 /// Escapes a message: `%`, CR and LF.
@@ -19,8 +19,25 @@ fn property(s: &str) -> String {
 }
 
 pub fn render(run: &Run<'_>) -> String {
+    super::render_with(&mut Github, run)
+}
+
+/// Workflow commands, file by file; no summary.
+pub struct Github;
+
+impl Reporter for Github {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
+        out.write_all(file_commands(file).as_bytes())
+    }
+
+    fn finish(&mut self, _: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn file_commands(file: &FileResult) -> String {
     let mut out = String::new();
-    for file in run.files {
+    {
         let idx = LineIndex::new(&file.src);
         for f in &file.findings {
             let p = idx.position(&f.span);

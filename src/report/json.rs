@@ -1,17 +1,11 @@
 //! Versioned JSON: `{"version":1,"findings":[…],"summary":{…}}`. Lines and columns are
 //! 1-based; columns count characters; `end_line`/`end_column` point just past the span.
+//! Written file by file: the findings array streams, the summary comes last.
 
 use serde::Serialize;
 
-use super::{LineIndex, Run};
+use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::Severity;
-
-#[derive(Serialize)]
-struct Report<'a> {
-    version: u32,
-    findings: Vec<JsonFinding<'a>>,
-    summary: Summary,
-}
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -38,12 +32,26 @@ struct Summary {
 }
 
 pub fn render(run: &Run<'_>) -> String {
-    let mut findings = Vec::new();
-    for file in run.files {
+    super::render_with(&mut Json::default(), run)
+}
+
+/// The JSON report, file by file.
+#[derive(Default)]
+pub struct Json {
+    /// Findings written so far.
+    written: usize,
+}
+
+impl Reporter for Json {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
+        if file.findings.is_empty() {
+            return Ok(());
+        }
         let idx = LineIndex::new(&file.src);
+        let mut text = String::new();
         for f in &file.findings {
             let p = idx.position(&f.span);
-            findings.push(JsonFinding {
+            let finding = JsonFinding {
                 rule: f.rule,
                 severity: f.severity,
                 path: &file.path,
@@ -54,23 +62,70 @@ pub fn render(run: &Run<'_>) -> String {
                 message: &f.message,
                 help: &f.help,
                 fixable: f.fix.is_some(),
+            };
+            text.push_str(if self.written == 0 {
+                "{\n  \"version\": 1,\n  \"findings\": [\n    "
+            } else {
+                ",\n    "
             });
+            text.push_str(&super::pretty_at(&finding, 4));
+            self.written += 1;
+        }
+        out.write_all(text.as_bytes())
+    }
+
+    fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
+        let summary = Summary {
+            files: t.files,
+            files_with_findings: t.files_with_findings,
+            errors: t.errors,
+            warnings: t.warnings,
+            infos: t.infos,
+            fixed: t.fixed,
+        };
+        let head = if self.written == 0 {
+            "{\n  \"version\": 1,\n  \"findings\": [],\n  \"summary\": "
+        } else {
+            "\n  ],\n  \"summary\": "
+        };
+        out.write_all(format!("{head}{}\n}}\n", super::pretty_at(&summary, 2)).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::Finding;
+
+    #[test]
+    fn streamed_json_is_one_valid_document() {
+        let finding = |start| Finding {
+            rule: "missing-base",
+            severity: Severity::Error,
+            span: start..start + 1,
+            message: "m \"q\"\nx".into(),
+            help: "h".into(),
+            fix: None,
+        };
+        let files = [
+            FileResult {
+                path: "a.xml".into(),
+                src: "ab\ncd".into(),
+                findings: vec![finding(0), finding(3)],
+            },
+            FileResult {
+                path: "b.xml".into(),
+                src: String::new(),
+                findings: vec![],
+            },
+        ];
+        for files in [&files[..], &files[1..]] {
+            let text = render(&Run { files, fixed: 1 });
+            let v: serde_json::Value = serde_json::from_str(&text).expect(&text);
+            let n = files.iter().map(|f| f.findings.len()).sum::<usize>();
+            assert_eq!(v["findings"].as_array().unwrap().len(), n);
+            assert_eq!(v["summary"]["files"], files.len());
+            assert_eq!(v["summary"]["fixed"], 1);
         }
     }
-    let report = Report {
-        version: 1,
-        findings,
-        summary: Summary {
-            files: run.files.len(),
-            files_with_findings: run.files.iter().filter(|f| !f.findings.is_empty()).count(),
-            errors: run.count(Severity::Error),
-            warnings: run.count(Severity::Warning),
-            infos: run.count(Severity::Info),
-            fixed: run.fixed,
-        },
-    };
-    let mut s =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
 }

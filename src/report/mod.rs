@@ -33,6 +33,78 @@ impl Run<'_> {
             .filter(|f| f.severity == severity)
             .count()
     }
+
+    /// The run's totals.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            fixed: self.fixed,
+            ..Totals::default()
+        };
+        for f in self.files {
+            t.add(f);
+        }
+        t
+    }
+}
+
+/// Counts for a report's summary, gathered as files stream past.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub files_with_findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files fixed by `--fix`.
+    pub fixed: usize,
+}
+
+impl Totals {
+    /// Counts one file's findings (not whether it was fixed).
+    pub fn add(&mut self, file: &FileResult) {
+        self.files += 1;
+        self.files_with_findings += usize::from(!file.findings.is_empty());
+        for f in &file.findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+}
+
+/// A report written file by file, so memory does not grow with the tree: `file` for each
+/// file in order, then `finish` with the totals.
+pub trait Reporter {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()>;
+    fn finish(&mut self, out: &mut dyn std::io::Write, totals: &Totals) -> std::io::Result<()>;
+}
+
+/// Renders a whole run with a reporter, into a string.
+pub fn render_with(reporter: &mut dyn Reporter, run: &Run<'_>) -> String {
+    let mut out = Vec::new();
+    for f in run.files {
+        let _ = reporter.file(&mut out, f);
+    }
+    let _ = reporter.finish(&mut out, &run.totals());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `value` pretty-printed as JSON, every line after the first indented by `indent` spaces
+/// (JSON strings hold no raw line breaks, so this nests it in a pretty document).
+pub(crate) fn pretty_at(value: &impl serde::Serialize, indent: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
+    let pad = " ".repeat(indent);
+    text.replace('\n', &format!("\n{pad}"))
 }
 
 /// A finding's position: 1-based line and column (characters), end exclusive.
@@ -48,29 +120,49 @@ pub struct Position {
 pub struct LineIndex<'a> {
     src: &'a str,
     starts: Vec<usize>,
+    /// The last start position computed (line, byte offset, column), so findings asked for in
+    /// order along one long line cost their distance, not the line's length each.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(src: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        Self { src, starts }
+        Self {
+            src,
+            starts,
+            last: std::cell::Cell::new((1, 0, 0)),
+        }
     }
 
     /// 1-based line and character column of byte `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.src.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let col = self
-            .src
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let (last_line, last_at, last_col) = self.last.get();
+        let (from, base) = if last_line == line && last_at <= offset {
+            (last_at, last_col)
+        } else {
+            (self.starts[line - 1], 0)
+        };
+        let col = base
+            + self
+                .src
+                .get(from..offset)
+                .map_or(offset - from, |s| s.chars().count());
         (line, col + 1)
     }
 
+    /// Like [`Self::line_col`], remembering the answer for the next call.
+    fn line_col_cached(&self, offset: usize) -> (usize, usize) {
+        let (line, col) = self.line_col(offset);
+        self.last.set((line, offset.min(self.src.len()), col - 1));
+        (line, col)
+    }
+
     pub fn position(&self, span: &std::ops::Range<usize>) -> Position {
-        let (line, column) = self.line_col(span.start);
+        let (line, column) = self.line_col_cached(span.start);
         let (end_line, end_column) = self.line_col(span.end.max(span.start));
         Position {
             line,
@@ -80,12 +172,60 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// At most about `width` characters of the line holding byte `offset`, around it: the
+    /// excerpt, the offset's 1-based character column within it, and whether text was cut
+    /// before and after. Costs `width`, not the line's length.
+    pub fn excerpt(&self, offset: usize, width: usize) -> Excerpt<'a> {
+        let offset = offset.min(self.src.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let text = self.line_text(line);
+        let line_start = self.starts[line - 1];
+        let at = (offset - line_start).min(text.len());
+        if text.len() <= width {
+            return Excerpt {
+                text,
+                column: text[..at].chars().count() + 1,
+                cut_before: false,
+                cut_after: false,
+            };
+        }
+        // From the line's start when the offset is near it, else a third of the width before.
+        let start = if at < width * 2 / 3 {
+            0
+        } else {
+            text[..at]
+                .char_indices()
+                .rev()
+                .nth(width / 3)
+                .map_or(0, |(i, _)| i)
+        };
+        let end = text[start..]
+            .char_indices()
+            .nth(width)
+            .map_or(text.len(), |(i, _)| start + i);
+        Excerpt {
+            text: &text[start..end],
+            column: text[start..at].chars().count() + 1,
+            cut_before: start > 0,
+            cut_after: end < text.len(),
+        }
+    }
+
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: usize) -> &'a str {
         let start = self.starts[line - 1];
         let end = self.starts.get(line).map_or(self.src.len(), |&e| e - 1);
         self.src[start..end].trim_end_matches('\r')
     }
+}
+
+/// Part of a line shown under a finding.
+pub struct Excerpt<'a> {
+    pub text: &'a str,
+    /// 1-based character column of the finding within `text`.
+    pub column: usize,
+    pub cut_before: bool,
+    pub cut_after: bool,
 }
 
 #[cfg(test)]
@@ -101,5 +241,21 @@ mod tests {
         assert_eq!(idx.line_text(1), "ab");
         assert_eq!(idx.line_text(2), "çé<x>");
         assert_eq!(idx.line_col(src.len()), (3, 1));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("{}<x>{}", "a".repeat(500), "b".repeat(500));
+        let idx = LineIndex::new(&line);
+        let e = idx.excerpt(500, 120);
+        assert!(e.cut_before && e.cut_after);
+        assert_eq!(e.text.chars().count(), 120);
+        assert_eq!(&e.text[e.column - 1..e.column + 2], "<x>");
+        let short = idx.excerpt(2, 5000);
+        assert!(!short.cut_before && !short.cut_after);
+        // Columns asked for in order along the line come out right.
+        assert_eq!(idx.position(&(10..12)).column, 11);
+        assert_eq!(idx.position(&(600..601)).column, 601);
+        assert_eq!(idx.position(&(5..6)).column, 6);
     }
 }

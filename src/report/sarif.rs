@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{LineIndex, Run};
+use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::{all_rules, Severity};
 
 fn level(s: Severity) -> &'static str {
@@ -34,36 +34,100 @@ pub fn uri(path: &str) -> String {
 }
 
 pub fn render(run: &Run<'_>) -> String {
-    let rules: Vec<Value> = all_rules()
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.summary },
-                "help": { "text": r.doc_text(), "markdown": r.doc_text() },
-                "defaultConfiguration": {
-                    "level": level(r.default_severity),
-                    "enabled": r.default_enabled,
-                },
+    super::render_with(&mut Sarif::new(None), run)
+}
+
+/// Marks where the results go in the document's head and tail.
+const RESULTS: &str = "@@results@@";
+
+/// The SARIF log, result by result. Relative paths are given against `%SRCROOT%`, which
+/// `originalUriBaseIds` defines as the folder the paths are relative to (when known), so
+/// code scanning places them whatever folder it runs from.
+pub struct Sarif {
+    head: String,
+    tail: String,
+    written: usize,
+}
+
+impl Sarif {
+    /// `root`: the absolute folder the reported paths are relative to.
+    pub fn new(root: Option<&std::path::Path>) -> Sarif {
+        let rules: Vec<Value> = all_rules()
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "name": r.id,
+                    "shortDescription": { "text": r.summary },
+                    "fullDescription": { "text": r.summary },
+                    "help": { "text": r.doc_text(), "markdown": r.doc_text() },
+                    "defaultConfiguration": {
+                        "level": level(r.default_severity),
+                        "enabled": r.default_enabled,
+                    },
+                })
             })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for file in run.files {
+            .collect();
+        let srcroot = match root {
+            Some(dir) => {
+                let mut u = uri(&dir.to_string_lossy());
+                if !u.ends_with('/') {
+                    u.push('/');
+                }
+                json!({ "uri": u, "description": { "text": "The folder the paths are relative to." } })
+            }
+            None => json!({ "description": { "text": "The folder the paths are relative to." } }),
+        };
+        let doc = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "akto-connect",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/akto-api-security",
+                    "rules": rules,
+                }},
+                "originalUriBaseIds": { "%SRCROOT%": srcroot },
+                "columnKind": "unicodeCodePoints",
+                "results": RESULTS,
+            }]
+        });
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        let marker = format!("\"{RESULTS}\"");
+        let (head, tail) = text.split_once(&marker).unwrap_or((&text, ""));
+        Sarif {
+            head: head.to_string(),
+            tail: tail.to_string(),
+            written: 0,
+        }
+    }
+}
+
+impl Reporter for Sarif {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
+        if file.findings.is_empty() {
+            return Ok(());
+        }
         let idx = LineIndex::new(&file.src);
+        let file_uri = uri(&file.path);
+        let location = if file_uri.starts_with("file:") {
+            json!({ "uri": file_uri })
+        } else {
+            json!({ "uri": file_uri, "uriBaseId": "%SRCROOT%" })
+        };
+        let mut text = String::new();
         for f in &file.findings {
             let p = idx.position(&f.span);
             let rule_index = all_rules().iter().position(|r| r.id == f.rule).unwrap_or(0);
-            results.push(json!({
+            let result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": rule_index,
                 "level": level(f.severity),
                 "message": { "text": format!("{}\nhelp: {}", f.message, f.help) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&file.path) },
+                        "artifactLocation": location,
                         "region": {
                             "startLine": p.line,
                             "startColumn": p.column,
@@ -72,26 +136,30 @@ pub fn render(run: &Run<'_>) -> String {
                         }
                     }
                 }]
-            }));
+            });
+            text.push_str(if self.written == 0 {
+                self.head.as_str()
+            } else {
+                ","
+            });
+            if self.written == 0 {
+                text.push('[');
+            }
+            text.push_str("\n        ");
+            text.push_str(&super::pretty_at(&result, 8));
+            self.written += 1;
         }
+        out.write_all(text.as_bytes())
     }
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "akto-connect",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/akto-api-security",
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+
+    fn finish(&mut self, out: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
+        let text = if self.written == 0 {
+            format!("{}[]{}\n", self.head, self.tail)
+        } else {
+            format!("\n      ]{}\n", self.tail)
+        };
+        out.write_all(text.as_bytes())
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{LineIndex, Run};
+use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::error::printable;
 use crate::lint::Severity;
 
@@ -17,8 +17,33 @@ fn shown(c: char) -> String {
     }
 }
 
+/// Characters of a finding's line shown under it, at most.
+const EXCERPT_WIDTH: usize = 160;
+
 /// Renders the report; `color` adds ANSI colours.
 pub fn render(run: &Run<'_>, color: bool) -> String {
+    super::render_with(&mut Text { color }, run)
+}
+
+/// The text report, file by file.
+pub struct Text {
+    pub color: bool,
+}
+
+impl Reporter for Text {
+    fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
+        if file.findings.is_empty() {
+            return Ok(());
+        }
+        out.write_all(file_text(file, self.color).as_bytes())
+    }
+
+    fn finish(&mut self, out: &mut dyn std::io::Write, totals: &Totals) -> std::io::Result<()> {
+        out.write_all(summary(totals).as_bytes())
+    }
+}
+
+fn file_text(file: &FileResult, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -27,7 +52,7 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
         }
     };
     let mut out = String::new();
-    for file in run.files {
+    {
         let idx = LineIndex::new(&file.src);
         for f in &file.findings {
             let pos = idx.position(&f.span);
@@ -45,36 +70,41 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
                 f.rule,
                 printable(&f.message)
             );
-            let raw = idx.line_text(pos.line);
-            let line: String = raw.chars().map(shown).collect();
+            // A bounded excerpt (a finding on an 80 KB line shows 160 characters of it), with
+            // control characters escaped.
+            let ex = idx.excerpt(f.span.start, EXCERPT_WIDTH);
+            let line = format!(
+                "{}{}{}",
+                if ex.cut_before { "…" } else { "" },
+                ex.text.chars().map(shown).collect::<String>(),
+                if ex.cut_after { "…" } else { "" }
+            );
             let gutter = pos.line.to_string().len();
             let bar = paint("34", "|");
             let _ = writeln!(out, "{:gutter$} {bar}", "");
             let _ = writeln!(out, "{} {bar} {line}", paint("34", &pos.line.to_string()));
             // Keep tabs so the caret lines up under tabbed text.
-            let lead: String = raw
-                .chars()
-                .take(pos.column - 1)
-                .map(|c| {
+            let lead: String = std::iter::repeat_n(" ".to_string(), usize::from(ex.cut_before))
+                .chain(ex.text.chars().take(ex.column - 1).map(|c| {
                     if c == '\t' {
                         "\t".to_string()
                     } else {
                         " ".repeat(shown(c).chars().count())
                     }
-                })
+                }))
                 .collect();
+            let shown_width = |chars: &mut dyn Iterator<Item = char>| -> usize {
+                chars.map(|c| shown(c).chars().count()).sum()
+            };
+            let room = shown_width(&mut ex.text.chars().skip(ex.column - 1)).max(1);
             let span_chars = if pos.end_line == pos.line {
                 pos.end_column.saturating_sub(pos.column)
             } else {
                 usize::MAX
             };
-            let width = raw
-                .chars()
-                .skip(pos.column - 1)
-                .take(span_chars)
-                .map(|c| shown(c).chars().count())
-                .sum::<usize>()
-                .max(1);
+            let width = shown_width(&mut ex.text.chars().skip(ex.column - 1).take(span_chars))
+                .max(1)
+                .min(room);
             let carets = paint(
                 if f.severity == Severity::Error {
                     "1;31"
@@ -88,13 +118,14 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
             out.push('\n');
         }
     }
-    let (e, w, i) = (
-        run.count(Severity::Error),
-        run.count(Severity::Warning),
-        run.count(Severity::Info),
-    );
-    let with_findings = run.files.iter().filter(|f| !f.findings.is_empty()).count();
-    let files = run.files.len();
+    out
+}
+
+fn summary(t: &Totals) -> String {
+    let mut out = String::new();
+    let (e, w, i) = (t.errors, t.warnings, t.infos);
+    let with_findings = t.files_with_findings;
+    let files = t.files;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if e + w + i == 0 {
         let _ = writeln!(out, "No problems found in {}.", plural(files, "file"));
@@ -110,8 +141,8 @@ pub fn render(run: &Run<'_>, color: bool) -> String {
             plural(files, "file")
         );
     }
-    if run.fixed > 0 {
-        let _ = writeln!(out, "Fixed {}.", plural(run.fixed, "file"));
+    if t.fixed > 0 {
+        let _ = writeln!(out, "Fixed {}.", plural(t.fixed, "file"));
     }
     out
 }

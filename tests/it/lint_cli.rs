@@ -315,10 +315,13 @@ fn findings_by_path(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
         .args(["lint", "--format", "json"])
         .args(extra));
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    // The repository's backends forward themselves: their backend-override notes are not
+    // what these tests are about.
     let mut got: Vec<(String, String)> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["rule"] != "backend-override")
         .map(|f| {
             (
                 f["path"].as_str().unwrap().to_string(),
@@ -386,7 +389,12 @@ reason = "the echo API deliberately drops inherited policies"
         .args(["lint", "--format", "json", ".."]));
     assert_eq!(code, 0, "only a warning is left:\n{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    let findings = v["findings"].as_array().unwrap();
+    let findings: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] != "backend-override")
+        .collect();
     assert_eq!(findings.len(), 1, "{out}");
     assert_eq!(findings[0]["rule"], "base-in-fragment");
     assert_eq!(findings[0]["severity"], "warning");

@@ -12,11 +12,12 @@ use crate::common::{bin, require_shared, run};
 /// (file, line, message start) of every expected finding.
 const EXPECTED: &[(&str, &str, usize, &str)] = &[
     ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<inbound>"),
-    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<backend>"),
+    ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "backend-override", 0, "<backend> forwards"),
     ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<outbound>"),
     ("Authenticate-using-Managed-Identity-to-access-Event-Hub.xml", "missing-base", 0, "<on-error>"),
     ("Authorize-requests-using-external-authorizer.policy.xml", "missing-base", 14, "<policies> has no <on-error>"),
-    ("Back-end-API-redundancy.policy.xml", "missing-base", 36, "<backend>"),
+    // Its backend forwards inside <retry>: an intended override, not a missing <base />.
+    ("Back-end-API-redundancy.policy.xml", "backend-override", 36, "<backend> forwards"),
     ("Call-out-to-an-HTTP-endpoint-and-cache-the-response.policy.xml", "parse-error", 41, "string literal"),
     ("Filter-on-IP-Address-when-using-Application-Gateway.policy.xml", "missing-base", 9, "<policies> has no <backend>"),
     ("Filter-on-IP-Address-when-using-Application-Gateway.policy.xml", "missing-base", 9, "<policies> has no <outbound>"),
@@ -25,12 +26,15 @@ const EXPECTED: &[(&str, &str, usize, &str)] = &[
     ("GET-a-file-from-blobStorage-account.xml", "missing-base", 17, "<policies> has no <backend>"),
     ("Generate-Azure-Relay-Token.policy.xml", "missing-base", 54, "<outbound>"),
     ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<inbound>"),
-    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<backend>"),
+    ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "backend-override", 0, "<backend> forwards"),
     ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<outbound>"),
     ("Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-manage-identity.xml", "missing-base", 0, "<on-error>"),
     ("Handle-Power-Query-access-request-to-custom-API.policy.xml", "missing-base", 60, "<on-error>"),
+    // The sample leaves `https://your-custom-apim-domain` as the JWT audience to fill in.
+    ("Handle-Power-Query-access-request-to-custom-API.policy.xml", "placeholder-url", 33, "<audience> still holds the placeholder `your-custom-apim-domain`"),
     ("Log-errors-to-Stackify.policy.xml", "missing-base", 20, "<on-error>"),
-    ("Mask-async-calls-as-synchronous.policy.xml", "missing-base", 11, "<backend>"),
+    // Its backend is a bare <forward-request />: an intended override.
+    ("Mask-async-calls-as-synchronous.policy.xml", "backend-override", 11, "<backend> forwards"),
     ("Random-load-balancer-simpler.policy.xml", "missing-base", 5, "<inbound>"),
 ];
 
@@ -91,7 +95,8 @@ fn corpus_findings_are_exactly_the_expected_ones() {
 #[test]
 #[ignore = "needs ../shared"]
 fn corpus_policies_missing_every_base_are_reported_at_each_section() {
-    // The two policies that omit <base /> everywhere: four findings each, at the section tags.
+    // The two policies that omit <base /> everywhere: four findings each, at the section tags
+    // (their backends forward themselves, so that one is a backend-override note).
     let dir = require_shared("corpus/apim-snippets");
     for file in [
         "Authenticate-using-Managed-Identity-to-access-Event-Hub.xml",
@@ -143,4 +148,68 @@ fn seed_policy_has_exactly_one_placeholder_url() {
     assert_eq!(findings[0]["line"].as_u64().unwrap() as usize, line);
     let col = policy.lines().nth(line - 1).unwrap().find("<YOUR").unwrap() + 1;
     assert_eq!(findings[0]["column"].as_u64().unwrap() as usize, col);
+}
+
+#[test]
+#[ignore = "needs ../shared"]
+fn fix_on_a_copy_of_the_corpus_leaves_overriding_backends_alone() {
+    let dir = require_shared("corpus/apim-snippets");
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let copy = tmp.path().join(p.file_name().unwrap());
+        std::fs::copy(&p, &copy).unwrap();
+        // The shared corpus may be read-only; the copy is the user's own, writable file.
+        let mut perms = std::fs::metadata(&copy).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&copy, perms).unwrap();
+    }
+    let (code, _, err) =
+        run(bin()
+            .current_dir(tmp.path())
+            .args(["lint", "--no-config", "--fix", "."]));
+    // The two unreadable files still fail; everything fixable was fixed.
+    assert_eq!(code, 1, "{err}");
+    // Backends that forward themselves are untouched: no <base /> in front of forward-request.
+    for file in [
+        "Mask-async-calls-as-synchronous.policy.xml",
+        "Back-end-API-redundancy.policy.xml",
+    ] {
+        let before = std::fs::read_to_string(dir.join(file)).unwrap();
+        let after = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+        assert_eq!(before, after, "{file} was edited:\n{err}");
+        assert!(!err.contains(file), "{file} reported as fixed:\n{err}");
+    }
+    // In the files missing <base /> everywhere, the other three sections were fixed and the
+    // backend was not.
+    let file = "Authenticate-using-Managed-Identity-to-access-Event-Hub.xml";
+    let after = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+    let backend = &after[after.find("<backend>").unwrap()..after.find("</backend>").unwrap()];
+    assert!(!backend.contains("<base"), "{backend}");
+    for section in ["<inbound>", "<outbound>", "<on-error>"] {
+        let at = after.find(section).unwrap();
+        assert!(
+            after[at..]
+                .trim_start_matches(section)
+                .trim_start()
+                .starts_with("<base />"),
+            "{section} not fixed in {file}"
+        );
+    }
+    // The other fixes still apply: of what --fix handles (missing-base), nothing is left;
+    // parse errors, notes, the placeholder and the security findings are not its to fix.
+    let (_, out, _) =
+        run(bin()
+            .current_dir(tmp.path())
+            .args(["lint", "--no-config", "--format", "json", "."]));
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let left: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .filter(|r| *r == "missing-base" || *r == "duplicate-base")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

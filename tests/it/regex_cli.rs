@@ -134,3 +134,45 @@ fn regex_slow_is_off_by_default_and_can_be_turned_on() {
     assert_eq!(code, 0, "info does not fail the run");
     assert!(out.contains("\"rule\": \"regex-slow\""), "{out}");
 }
+
+#[test]
+fn regular_string_literals_are_unescaped_as_csharp_does() {
+    let policy = |cond: &str| {
+        format!(
+            "<policies>\n<inbound>\n<base />\n<choose>\n<when condition=\"@({cond})\"><base /></when>\n</choose>\n</inbound>\n<backend><base /></backend>\n<outbound><base /></outbound>\n<on-error><base /></on-error>\n</policies>\n"
+        )
+    };
+    let lint = |text: String| {
+        let (code, out, err) = run(bin()
+            .args(["lint", "--no-config", "--format", "json", "-"])
+            .write_stdin(text));
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        let rules: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] != "duplicate-base")
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        (code, rules, v)
+    };
+    // `\\w` in a regular string is the regex `\w`: analysed like the verbatim `@"(\w+\s?)*$"`.
+    let (_, rules, v) = lint(policy(
+        r#"Regex.IsMatch(context.Request.Url.Path, "^(\\w+\\s?)*$")"#,
+    ));
+    assert_eq!(rules, ["regex-redos"], "{v}");
+    let (_, verbatim, _) = lint(policy(
+        r#"Regex.IsMatch(context.Request.Url.Path, @"^(\w+\s?)*$")"#,
+    ));
+    assert_eq!(rules, verbatim);
+    // A single `\d` is C# error CS1009: one expression-invalid finding, no regex verdict.
+    let (code, rules, v) = lint(policy(
+        r#"Regex.IsMatch(context.Request.Url.Path, "^/api/\d+$")"#,
+    ));
+    assert_eq!(code, 1);
+    assert_eq!(rules, ["expression-invalid"], "{v}");
+    assert!(v["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("CS1009"));
+}

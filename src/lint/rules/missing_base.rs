@@ -1,6 +1,7 @@
 use crate::apim::tree::{Element, Node};
 use crate::apim::SECTIONS;
 use crate::lint::fix::Layout;
+use crate::lint::rules::backend_override::own_backend;
 use crate::lint::{declare_rule, Context, Diagnostic, Edit, Scope, Severity};
 
 declare_rule! {
@@ -8,7 +9,10 @@ declare_rule! {
     /// Reports a section of a `<policies>` document (`<inbound>`, `<backend>`, `<outbound>`,
     /// `<on-error>`) that has no `<base />` as a direct child, and a section that is missing
     /// altogether. A commented-out `<base />` does not count. Not reported for policy
-    /// fragments or at global scope, which has no parent.
+    /// fragments or at global scope, which has no parent, nor for a `<backend>` that forwards
+    /// or answers the request itself (`<forward-request>`, `<return-response>`,
+    /// `<mock-response>`): that backend replaces the inherited one on purpose and gets the
+    /// `backend-override` note instead.
     ///
     /// ## Why is this bad?
     /// `<base />` runs the policies of the broader scopes (global, workspace, product, API) for
@@ -60,6 +64,11 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             if el.elements().any(|c| c.name == "base") {
                 continue;
             }
+            // A backend that forwards or answers itself replaces the inherited one on purpose;
+            // `<base />` in front of it would forward twice (see `backend-override`).
+            if el.name == "backend" && own_backend(el).is_some() {
+                continue;
+            }
             let commented = el.children.iter().any(|n| match n {
                 Node::Comment(r) => cx.src[r.clone()].contains("<base"),
                 _ => false,
@@ -102,7 +111,7 @@ fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<
                 el.span.clone(),
                 format!(
                     "<{name}>{eol}{ind}{unit}<base />{eol}{ind}</{name}>",
-                    eol = layout.eol,
+                    eol = layout.eol_at(src, el.span.start),
                     unit = layout.unit
                 ),
             ),
@@ -122,7 +131,7 @@ fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<
                 .map_or_else(|| format!("{ind}{}", layout.unit), str::to_string);
             (
                 el.span.end..el.span.end,
-                format!("{}{child_indent}<base />", layout.eol),
+                format!("{}{child_indent}<base />", layout.eol_at(src, el.span.end)),
             )
         }
         _ => (el.span.end..el.span.end, "<base />".to_string()),
@@ -150,7 +159,7 @@ fn add_section(src: &str, root: &Element, index: usize, layout: &Layout) -> Opti
                 |_| here.to_string(),
             );
             let line_start = before - here.len();
-            let eol = layout.eol;
+            let eol = layout.eol_at(src, before);
             Some(Edit {
                 range: line_start..line_start,
                 replacement: format!(

@@ -4,8 +4,12 @@ use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a documentation placeholder left in a `<set-url>`: `<YOUR_AKTO_INGESTION_SERVICE_URL>`,
-    /// `YOUR_AKTO…`, or any `YOUR_…` token.
+    /// Reports a documentation placeholder (`<YOUR_AKTO_INGESTION_SERVICE_URL>`, `YOUR_AKTO…`,
+    /// any `YOUR_…` or `YOUR-…` token) left where a policy holds a URL: the text of
+    /// `<set-url>` (in `send-request`, `send-one-way-request`, `http-request`), `<origin>`
+    /// (CORS), `<audience>` and `<issuer>` (JWT validation); the attributes `base-url` of
+    /// `<set-backend-service>`, `resource` of `<authentication-managed-identity>`, `url` of
+    /// `<openid-config>` and of `<proxy>`.
     ///
     /// ## Why is this bad?
     /// The request goes nowhere. For Akto's capture policy the call is fire-and-forget, so
@@ -23,39 +27,83 @@ declare_rule! {
     pub const PLACEHOLDER_URL = {
         id: "placeholder-url",
         severity: Severity::Error,
-        summary: "a placeholder left in a <set-url>",
+        summary: "a placeholder left where a URL belongs",
         check: Some(check),
         enabled: true,
     };
 }
 
+/// Elements whose text is a URL.
+const URL_TEXT: &[&str] = &["set-url", "origin", "audience", "issuer"];
+
+/// (element, attribute) pairs whose value is a URL.
+const URL_ATTRIBUTES: &[(&str, &str)] = &[
+    ("set-backend-service", "base-url"),
+    ("authentication-managed-identity", "resource"),
+    ("openid-config", "url"),
+    ("proxy", "url"),
+];
+
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for url in cx
-        .doc
-        .root
-        .descendants()
-        .into_iter()
-        .filter(|e| e.name == "set-url")
-    {
-        for node in &url.children {
-            let (Node::Text(r) | Node::CData(r)) = node else {
-                continue;
-            };
-            let text = &cx.src[r.clone()];
-            let Some(found) = http_url::placeholder(text) else {
-                continue;
-            };
-            let start = r.start + (found.as_ptr() as usize - text.as_ptr() as usize);
-            out.push(Diagnostic {
-                span: start..start + found.len(),
-                message: format!(
-                    "<set-url> still holds the placeholder `{found}`: the request goes nowhere"
-                ),
-                help: "replace it with the real URL (for Akto: your data-ingestion service, e.g. akto-connect apim policy --ingest-url URL)".to_string(),
-                fix: None,
-            });
+    let mut found_in = |range: std::ops::Range<usize>, place: String, consequence: &str| {
+        let text = &cx.src[range.clone()];
+        // An expression computes the URL at run time; only literal text is checked.
+        if cx
+            .doc
+            .expressions
+            .iter()
+            .any(|e| e.span.start <= range.start && range.end <= e.span.end)
+        {
+            return;
+        }
+        let Some(found) = http_url::placeholder(text) else {
+            return;
+        };
+        let start = range.start + (found.as_ptr() as usize - text.as_ptr() as usize);
+        out.push(Diagnostic {
+            span: start..start + found.len(),
+            message: format!(
+                "{place} still holds the placeholder `{found}`: {consequence}"
+            ),
+            help: "replace it with the real value (for Akto's capture policy: your data-ingestion service, e.g. akto-connect apim policy --ingest-url URL)".to_string(),
+            fix: None,
+        });
+    };
+    for e in cx.doc.root.descendants() {
+        if URL_TEXT.contains(&e.name.as_str()) {
+            for node in &e.children {
+                if let Node::Text(r) | Node::CData(r) = node {
+                    found_in(r.clone(), format!("<{}>", e.name), consequence(&e.name));
+                }
+            }
+        }
+        for (element, attribute) in URL_ATTRIBUTES {
+            if e.name == *element {
+                if let Some(a) = e.attr(attribute) {
+                    found_in(
+                        a.value_span.clone(),
+                        format!("`{attribute}` of <{element}>"),
+                        consequence(element),
+                    );
+                }
+            }
         }
     }
     out
+}
+
+/// What a placeholder breaks, by the element that holds it.
+fn consequence(element: &str) -> &'static str {
+    match element {
+        "set-url" | "set-backend-service" | "proxy" => "the request goes nowhere",
+        "audience" | "issuer" | "openid-config" => {
+            "tokens are checked against a value that does not exist, so every real token is refused"
+        }
+        "origin" => "no real site is allowed by CORS",
+        "authentication-managed-identity" => {
+            "no token can be obtained for a resource that does not exist"
+        }
+        _ => "the policy does not work until it holds the real value",
+    }
 }

@@ -39,7 +39,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
         for l in lookalike::find(&site.pattern) {
             out.push(Diagnostic {
                 span: site.source_span(l.span),
-                message: format!("{} `{}`: {}", site.describe(), site.pattern, l.message),
+                message: format!("{} `{}`: {}", site.describe(), site.quoted(), l.message),
                 help: l.help,
                 fix: None,
             });

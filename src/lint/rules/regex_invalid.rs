@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                 message: format!(
                     "{} `{}` is not a valid .NET regex: {} ({consequence})",
                     site.describe(),
-                    site.pattern,
+                    site.quoted(),
                     e.message()
                 ),
                 help: "write it in .NET syntax: `(?<name>…)` for named groups, `\\p{L}` for properties, `(?>…)` instead of possessive quantifiers".to_string(),

@@ -36,7 +36,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             message: format!(
                 "{} `{}` comes from a named value, substituted when the policy is saved: it cannot be checked here",
                 site.describe(),
-                site.pattern
+                site.quoted()
             ),
             help: "make sure the named value holds valid .NET regexes without catastrophic backtracking".to_string(),
             fix: None,

@@ -49,7 +49,7 @@ pub(super) fn risks(cx: &Context<'_>, severity: Risk) -> Vec<Diagnostic> {
         for r in risks.iter().filter(|r| r.severity == severity) {
             out.push(Diagnostic {
                 span: site.utf16_span(parsed, &r.span),
-                message: format!("{} `{}`: {}", site.describe(), site.pattern, r.message),
+                message: format!("{} `{}`: {}", site.describe(), site.quoted(), r.message),
                 help: r.suggestion.clone(),
                 fix: None,
             });

@@ -1,0 +1,267 @@
+//! Built inputs that once crashed `lint` or blew up its time or memory (a CI step runs on pull
+//! requests from anyone). Each input is generated here; each run must end by itself with exit
+//! 0, 1 or 2 (never a signal), within a peak resident set of 200 MB. A watchdog kills a run
+//! that hangs (far beyond the 2 s these take; the figures are in BENCHMARKS.md, not asserted).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a bounded run ended with.
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// The child's peak RSS as `wait4` reports it. Linux carries the spawning process's own
+    /// peak over into a child at `exec`, so this is an upper bound: exact when above
+    /// `parent_rss_mb`.
+    peak_rss_mb: u64,
+    /// This test process's peak RSS, measured after the child ended.
+    parent_rss_mb: u64,
+    elapsed: Duration,
+}
+
+/// Memory a reproducer may use.
+const MAX_RSS_MB: u64 = 200;
+/// Past this a run counts as hung and is killed (a guard, not a timing assertion).
+const HANG: Duration = Duration::from_secs(60);
+
+/// Runs the binary with `args` in `dir`, measuring its peak RSS with `wait4`.
+fn bounded(dir: &Path, args: &[&str]) -> Outcome {
+    let out_path = dir.join(".stdout");
+    let err_path = dir.join(".stderr");
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_akto-connect"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(HANG).is_err() {
+            // SAFETY: kill(2) on the child we spawned and have not reaped yet.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data; wait4 reaps our own child (std's handle is never waited on).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    let _ = done_tx.send(());
+    watchdog.join().unwrap();
+    std::mem::forget(child);
+    assert_eq!(r, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status),
+        "{args:?}: killed by signal {} after {elapsed:?} (abort, overflow or hang)",
+        libc::WTERMSIG(status)
+    );
+    Outcome {
+        parent_rss_mb: own_peak_rss_kb() / 1024,
+        code: libc::WEXITSTATUS(status),
+        stdout: String::from_utf8_lossy(&std::fs::read(&out_path).unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&err_path).unwrap()).into_owned(),
+        // ru_maxrss is in KiB on Linux.
+        peak_rss_mb: usage.ru_maxrss as u64 / 1024,
+        elapsed,
+    }
+}
+
+/// This process's own peak RSS (`VmHWM`; getrusage would report cargo's, carried over).
+fn own_peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(u64::MAX / 2)
+}
+
+/// Writes `policy.xml` with `text` in a fresh folder and lints it.
+fn lint_text(text: &str, extra: &[&str]) -> (tempfile::TempDir, Outcome) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("policy.xml")).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    drop(f);
+    let mut args = vec!["lint", "--no-config", "--color", "never"];
+    args.extend_from_slice(extra);
+    args.push("policy.xml");
+    let out = bounded(dir.path(), &args);
+    (dir, out)
+}
+
+/// Checks the outcome's bounds and prints its cost (visible with --nocapture).
+fn check(name: &str, o: &Outcome) {
+    eprintln!(
+        "{name}: exit {}, {:?}, peak at most {} MB (this test process: {} MB)",
+        o.code, o.elapsed, o.peak_rss_mb, o.parent_rss_mb
+    );
+    assert!(
+        matches!(o.code, 0..=2),
+        "{name}: exit {}\n{}",
+        o.code,
+        o.stderr
+    );
+    // Above the test process's own peak, the figure is the child's own.
+    assert!(
+        o.peak_rss_mb <= MAX_RSS_MB || o.peak_rss_mb <= o.parent_rss_mb,
+        "{name}: peak RSS {} MB",
+        o.peak_rss_mb
+    );
+    assert!(!o.stderr.contains("panicked"), "{name}: {}", o.stderr);
+}
+
+fn regex_list(value: &str) -> String {
+    format!(
+        "<policies>\n<inbound>\n<base />\n<set-variable name=\"regexList\" value=\"{value}\" />\n</inbound>\n<backend><base /></backend>\n<outbound><base /></outbound>\n<on-error><base /></on-error>\n</policies>\n"
+    )
+}
+
+#[test]
+fn class_subtraction_nested_33k_deep() {
+    // 32,000 levels: the pattern must fit one command-line argument (128 KiB) below.
+    let n = 32_000;
+    let pattern = format!("{}a{}", "[a-".repeat(n), "]".repeat(n));
+    let (_d, o) = lint_text(&regex_list(&pattern), &["--format", "json"]);
+    check("lint", &o);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("too deep"), "{}", o.stdout);
+    // `apim policy --regex` reads the same pattern.
+    let dir = tempfile::tempdir().unwrap();
+    let o = bounded(
+        dir.path(),
+        &[
+            "apim",
+            "policy",
+            "--ingest-url",
+            "https://ingest.example.com",
+            "--regex",
+            &pattern,
+        ],
+    );
+    check("apim policy --regex", &o);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}
+
+#[test]
+fn elements_nested_131k_deep() {
+    let n = 131_000;
+    let text = format!(
+        "<policies>{}{}</policies>",
+        "<a>".repeat(n),
+        "</a>".repeat(n)
+    );
+    let (_d, o) = lint_text(&text, &["--format", "json"]);
+    check("lint", &o);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("nested more than"), "{}", o.stdout);
+}
+
+#[test]
+fn forty_thousand_bad_regex_list_entries_on_one_line() {
+    let value = vec!["("; 40_000].join(";");
+    let (_d, o) = lint_text(&regex_list(&value), &["--format", "text"]);
+    check("lint", &o);
+    assert_eq!(o.code, 1);
+    // Each finding shows a bounded excerpt of its line, not the whole 80 KB line.
+    let longest = o.stdout.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 400, "a report line of {longest} bytes");
+}
+
+#[test]
+fn fifty_thousand_attributes_on_one_tag() {
+    let attrs: String = (0..50_000).map(|i| format!(" a{i}=\"x\"")).collect();
+    let text = format!(
+        "<policies>\n<inbound{attrs}>\n<base />\n</inbound>\n<backend><base /></backend>\n<outbound><base /></outbound>\n<on-error><base /></on-error>\n</policies>\n"
+    );
+    let (_d, o) = lint_text(&text, &[]);
+    check("lint", &o);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+}
+
+#[test]
+fn a_hundred_thousand_root_children_on_one_line() {
+    let text = format!(
+        "<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error>{}</policies>",
+        "<x />".repeat(100_000)
+    );
+    let (_d, o) = lint_text(&text, &[]);
+    check("lint", &o);
+    assert!(o.code <= 1, "{}", o.stderr);
+}
+
+fn regex_slow_pattern(name: &str, pattern: &str) -> String {
+    let (_d, o) = lint_text(&regex_list(pattern), &["--format", "json"]);
+    check(name, &o);
+    assert!(o.code <= 1, "{name}: {}", o.stderr);
+    o.stdout
+}
+
+#[test]
+fn regex_with_forty_thousand_distinct_characters() {
+    // Every other code point: 40,000 one-character ranges that never merge.
+    let body: String = (0..40_000u32)
+        .filter_map(|i| char::from_u32(0x4E00 + 2 * i))
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .collect();
+    let out = regex_slow_pattern("concatenation", &format!("^({body})+$"));
+    assert!(out.contains("\"regex-too-complex\""), "{out}");
+    // A class of 40,000 characters is one set: analysed fully, nothing to report.
+    let out = regex_slow_pattern("class", &format!("^[{body}]+x$"));
+    assert!(out.contains("\"findings\": []"), "{out}");
+}
+
+#[test]
+fn regex_with_25k_alternatives_under_a_loop() {
+    let alts: Vec<String> = (0..25_000).map(|i| format!("a{i}")).collect();
+    let out = regex_slow_pattern("alternatives", &format!("^({})+$", alts.join("|")));
+    assert!(
+        out.contains("too large to analyse fully"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+}
+
+#[test]
+fn regex_with_900_nested_loops_around_a_large_body() {
+    let body: String = (0..2_000).map(|i| format!("b{i}")).collect();
+    let pattern = format!("^{}{body}{}$", "(".repeat(900), ")*".repeat(900));
+    let (_d, o) = lint_text(&regex_list(&pattern), &["--format", "json"]);
+    check("nested loops", &o);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+}
+
+#[test]
+fn dev_zero_is_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bounded(dir.path(), &["lint", "--no-config", "/dev/zero"]);
+    check("lint /dev/zero", &o);
+    assert!(matches!(o.code, 1 | 2), "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("MiB") || o.stderr.contains("MiB"),
+        "{}{}",
+        o.stdout,
+        o.stderr
+    );
+    let o = bounded(
+        dir.path(),
+        &[
+            "apim",
+            "policy",
+            "--ingest-url",
+            "https://ingest.example.com",
+            "--regex-file",
+            "/dev/zero",
+        ],
+    );
+    check("apim policy --regex-file /dev/zero", &o);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--regex-file"), "{}", o.stderr);
+}
