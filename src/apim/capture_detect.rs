@@ -116,6 +116,57 @@ pub fn detect(doc: &Document, src: &str) -> Capture {
     Capture { steps }
 }
 
+/// A capture step that stands deeper than a section's direct children (for example moved into a
+/// user's own `<choose>`), with the outermost element of the section that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedStep {
+    pub step: Step,
+    /// The name of the section's direct child that holds the step (`choose`, …).
+    pub within: String,
+    /// Where that element starts.
+    pub within_offset: usize,
+}
+
+/// Capture steps that [`detect`] does not count because they are not direct children of a
+/// section of a `<policies>` root: `--into` cannot replace them in place, and adding a capture
+/// beside them would capture twice.
+pub fn nested(doc: &Document, src: &str) -> Vec<NestedStep> {
+    let mut out = Vec::new();
+    if doc.root.name != "policies" {
+        return out;
+    }
+    for section in doc.root.elements() {
+        let mut top = Vec::new();
+        collect(doc, src, section, Some(&section.name), &mut top);
+        for child in section.elements() {
+            let span = element_span(child);
+            if top.iter().any(|s| s.span == span) {
+                continue;
+            }
+            let mut found = Vec::new();
+            // Depth first without recursion: a deeply nested policy cannot exhaust the stack.
+            let mut stack = vec![child];
+            while let Some(parent) = stack.pop() {
+                let mut here = Vec::new();
+                collect(doc, src, parent, Some(&section.name), &mut here);
+                for e in parent.elements() {
+                    if !here.iter().any(|s| s.span == element_span(e)) {
+                        stack.push(e);
+                    }
+                }
+                found.extend(here);
+            }
+            found.sort_by_key(|s| s.span.start);
+            out.extend(found.into_iter().map(|step| NestedStep {
+                step,
+                within: child.name.clone(),
+                within_offset: child.span.start,
+            }));
+        }
+    }
+    out
+}
+
 /// The whole element's byte range.
 pub fn element_span(e: &Element) -> Range<usize> {
     e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
@@ -249,6 +300,25 @@ mod tests {
         let c = detect(&doc, src);
         assert!(c.is_complete());
         assert_eq!(c.fragment_ids(), ["team-capture-outbound"]);
+    }
+
+    #[test]
+    fn a_capture_moved_into_a_users_element_is_found_as_nested() {
+        let send = r#"<choose><when condition="@(context.Variables.GetValueOrDefault<bool>(&quot;aktoCapture&quot;, false))"><set-variable name="aktoPayload" value="x" /></when></choose>"#;
+        let src = format!(
+            r#"<policies><inbound><base /><set-variable name="aktoCapture" value="x" /></inbound><outbound><choose><when condition="@(true)">{send}</when></choose></outbound></policies>"#
+        );
+        let doc = tree::read(&src).unwrap();
+        assert!(!detect(&doc, &src).is_complete());
+        let n = nested(&doc, &src);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert_eq!(n[0].step.kind, StepKind::Send);
+        assert_eq!(n[0].within, "choose");
+        assert_eq!(&src[n[0].step.span.clone()], send);
+        // The capture's own steps, where --into puts them, are not nested.
+        let flat = format!(r#"<policies><outbound><base />{send}</outbound></policies>"#);
+        let doc = tree::read(&flat).unwrap();
+        assert!(nested(&doc, &flat).is_empty());
     }
 
     #[test]

@@ -26,8 +26,15 @@ pub enum InjectError {
     Fragment,
     /// The root is neither `<policies>` nor `<fragment>`.
     NotPolicies { offset: usize, root: String },
-    /// `<policies />` with nothing in it.
-    EmptyRoot { offset: usize },
+    /// A capture step stands inside another element of a section (`within`, starting at
+    /// `within_offset`), where it cannot be replaced in place; `offset` is the step's start.
+    Nested {
+        offset: usize,
+        step: String,
+        section: String,
+        within: String,
+        within_offset: usize,
+    },
     /// The result would exceed [`MAX_POLICY_BYTES`].
     TooLarge { bytes: usize },
     /// The result did not read back as a policy holding the capture (a bug).
@@ -62,8 +69,19 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         }
     }
     if doc.root.end_span.is_none() {
-        return Err(InjectError::EmptyRoot {
-            offset: doc.root.span.start,
+        return expand_empty(src, &doc.root, steps, with_base);
+    }
+    if let Some(n) = capture_detect::nested(&doc, src).first() {
+        let start = n.step.span.start;
+        let tag_end = src[start..]
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .map_or(start, |i| start + i);
+        return Err(InjectError::Nested {
+            offset: start,
+            step: src[start + 1..tag_end].to_string(),
+            section: n.step.section.clone().unwrap_or_default(),
+            within: n.within.clone(),
+            within_offset: n.within_offset,
         });
     }
     let previous = capture_detect::detect(&doc, src);
@@ -122,6 +140,15 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     }
     text.push_str(&stripped[at..]);
 
+    finish(text, added_sections, replaced)
+}
+
+/// The size limit and the read-back every result goes through.
+fn finish(
+    text: String,
+    added_sections: Vec<&'static str>,
+    replaced: bool,
+) -> Result<Injected, InjectError> {
     if text.len() > MAX_POLICY_BYTES {
         return Err(InjectError::TooLarge { bytes: text.len() });
     }
@@ -137,6 +164,51 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         added_sections,
         replaced,
     })
+}
+
+/// `<policies />` (an empty policy, as extractors write one) opened up into the four sections:
+/// `<base />` in each below global scope; at global scope the backend forwards the request,
+/// as APIM's default global policy does. The tag's attributes and everything around it stay.
+fn expand_empty(
+    src: &str,
+    root: &Element,
+    steps: &Steps,
+    with_base: bool,
+) -> Result<Injected, InjectError> {
+    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let unit = "    ";
+    let outer = line_indent(src, root.span.start).unwrap_or("");
+    let section_indent = format!("{outer}{unit}");
+    let inner = format!("{section_indent}{unit}");
+    let layout = Layout { src, eol, unit };
+    let tag = &src[root.span.clone()];
+    let open = tag
+        .strip_suffix("/>")
+        .map_or(tag, |t| t.trim_end_matches([' ', '\t', '\r', '\n']));
+    let mut text = format!("{open}>{eol}");
+    for section in super::SECTIONS {
+        let mut body = String::new();
+        if with_base {
+            body.push_str(&format!("{inner}<base />{eol}"));
+        } else if section == "backend" {
+            body.push_str(&format!("{inner}<forward-request />{eol}"));
+        }
+        match section {
+            "inbound" => body.push_str(&layout.lines(&steps.inbound, &inner)),
+            "outbound" => body.push_str(&layout.lines(&steps.outbound, &inner)),
+            _ => {}
+        }
+        if body.is_empty() {
+            text.push_str(&format!("{section_indent}<{section} />{eol}"));
+        } else {
+            text.push_str(&format!(
+                "{section_indent}<{section}>{eol}{body}{section_indent}</{section}>{eol}"
+            ));
+        }
+    }
+    text.push_str(&format!("{outer}</{}>", root.name));
+    let text = format!("{}{text}{}", &src[..root.span.start], &src[root.span.end..]);
+    finish(text, super::SECTIONS.to_vec(), false)
 }
 
 /// `span` widened to whole lines (line break included) when nothing else stands on them.

@@ -1234,3 +1234,183 @@ fn lint_finds_nothing_in_any_scope_or_fragment() {
     ]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Runs `apim policy --into FILE -o OUT` with extra arguments; returns (code, stderr) and checks
+/// that a refusal leaves FILE as it was and writes no OUT.
+fn into_refused(text: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let out_file = dir.path().join("out.xml");
+    std::fs::write(&path, text).unwrap();
+    let (f, o) = (path.to_str().unwrap(), out_file.to_str().unwrap());
+    let mut args = vec!["apim", "policy", "--ingest-url", URL, "--into", f, "-o", o];
+    args.extend_from_slice(extra);
+    let (code, out, err) = akto(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("help:"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "FILE changed"
+    );
+    assert!(!out_file.exists(), "-o written");
+    err
+}
+
+#[test]
+fn into_refuses_a_capture_moved_inside_a_users_element_instead_of_adding_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    std::fs::write(
+        &path,
+        "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <outbound>\n        <base />\n    </outbound>\n</policies>\n",
+    )
+    .unwrap();
+    let once = into(&path, &[]);
+    // The user wraps the outbound send in a <choose> of their own.
+    let doc = tree::read(&once).unwrap();
+    let send = capture_detect::detect(&doc, &once)
+        .steps
+        .into_iter()
+        .find(|s| s.kind == capture_detect::StepKind::Send)
+        .unwrap();
+    let moved = format!(
+        "{}<choose><when condition=\"@(context.Response.StatusCode != 404)\">{}</when></choose>{}",
+        &once[..send.span.start],
+        &once[send.span.clone()],
+        &once[send.span.end..]
+    );
+    let err = into_refused(&moved, &[]);
+    assert!(err.contains("inside <choose>"), "{err}");
+    assert!(err.contains("not directly in <outbound>"), "{err}");
+    let (line, col) = {
+        let before = &moved[..send.span.start
+            + "<choose><when condition=\"@(context.Response.StatusCode != 404)\">".len()];
+        (
+            before.matches('\n').count() + 1,
+            before.len() - before.rfind('\n').unwrap(),
+        )
+    };
+    assert!(
+        err.contains(&format!("p.xml:{line}:{col}:")),
+        "{line}:{col} {err}"
+    );
+    // The include of a fragment, nested, is refused the same way.
+    let nested_include = "<policies>\n    <inbound>\n        <base />\n        <choose>\n            <when condition=\"@(true)\">\n                <include-fragment fragment-id=\"akto-capture-inbound\" />\n            </when>\n        </choose>\n    </inbound>\n</policies>\n";
+    let err = into_refused(nested_include, &["--with-fragments"]);
+    assert!(
+        err.contains("<include-fragment>") && err.contains("inside <choose>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn into_expands_an_empty_policies_element_into_the_four_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    for (scope, eol) in [("api", "\n"), ("operation", "\r\n"), ("global", "\n")] {
+        let orig = format!("<!-- extracted -->{eol}<policies />{eol}");
+        std::fs::write(&path, &orig).unwrap();
+        let f = path.to_str().unwrap();
+        let (code, out, err) = akto(&[
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "--scope",
+            scope,
+            "--into",
+            f,
+        ]);
+        assert_eq!(code, 0, "{scope}: {err}");
+        assert!(err.contains("had no <backend>"), "{scope}: {err}");
+        assert!(
+            out.starts_with(&format!("<!-- extracted -->{eol}<policies>{eol}")),
+            "{out}"
+        );
+        assert!(out.ends_with(&format!("</policies>{eol}")));
+        if eol == "\r\n" {
+            assert_eq!(
+                out.matches('\n').count(),
+                out.matches("\r\n").count(),
+                "CRLF kept"
+            );
+        }
+        let doc = tree::read(&out).unwrap();
+        assert!(capture_detect::detect(&doc, &out).is_complete());
+        let sections: Vec<(String, Vec<String>)> = doc
+            .root
+            .elements()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.elements().map(|c| c.name.clone()).collect(),
+                )
+            })
+            .collect();
+        let names: Vec<&str> = sections.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["inbound", "backend", "outbound", "on-error"],
+            "{out}"
+        );
+        for (name, children) in &sections {
+            let bases = children.iter().filter(|c| *c == "base").count();
+            let forwards = children.iter().filter(|c| *c == "forward-request").count();
+            if scope == "global" {
+                assert_eq!(bases, 0, "{name}");
+                assert_eq!(forwards, usize::from(name == "backend"), "{name}: {out}");
+            } else {
+                assert_eq!((bases, forwards), (1, 0), "{name}: {out}");
+                assert_eq!(children[0], "base", "{name}");
+            }
+        }
+        // lint finds nothing, and a second run changes nothing
+        std::fs::write(&path, &out).unwrap();
+        if scope != "global" {
+            assert!(
+                lint_findings(&path).is_empty(),
+                "{:?}",
+                lint_findings(&path)
+            );
+        }
+        let (code, again, err) = akto(&[
+            "apim",
+            "policy",
+            "--ingest-url",
+            URL,
+            "--scope",
+            scope,
+            "--into",
+            f,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(again, out, "{scope}: idempotent");
+    }
+}
+
+#[test]
+fn into_takes_a_raw_less_than_in_an_attribute_as_the_rawxml_form() {
+    // Well-formed to a lenient reader, but XML forbids a raw `<` in an attribute: this is the
+    // rawxml form, and the capture must follow it (not the escaped xml form).
+    let text = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <outbound>\n        <base />\n        <choose>\n            <when condition=\"@(context.Response.StatusCode < 400)\">\n                <set-header name=\"x-ok\" exists-action=\"override\"><value>1</value></set-header>\n            </when>\n        </choose>\n    </outbound>\n</policies>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    std::fs::write(&path, text).unwrap();
+    let out = into(&path, &[]);
+    assert!(
+        !out.contains("&quot;"),
+        "escaped steps in a rawxml file:\n{out}"
+    );
+    assert!(
+        out.contains("GetValueOrDefault<bool>(\"aktoCapture\", false)"),
+        "{out}"
+    );
+    // Asking for the xml form of a file that is not XML is refused.
+    let err = into_refused(text, &["--format", "xml"]);
+    assert!(
+        err.contains("--format") && err.contains("not well-formed XML"),
+        "{err}"
+    );
+}
