@@ -49,6 +49,9 @@ pub struct Injected {
     pub added_sections: Vec<&'static str>,
     /// Whether a previous capture was found (and replaced).
     pub replaced: bool,
+    /// Capture steps left where they stand, outside `<inbound>`/`<outbound>`: (offset in the
+    /// input, section).
+    pub kept: Vec<(usize, String)>,
 }
 
 /// Adds `steps` to the policy `src`; `with_base` says whether a section that has to be added
@@ -86,8 +89,17 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     }
     let previous = capture_detect::detect(&doc, src);
     let replaced = !previous.is_empty();
-    let mut removals: Vec<Range<usize>> = previous
+    // Only what --into places (in <inbound> and <outbound>) is replaced; a capture step a user
+    // put in <backend> or <on-error> (to record failed calls, say) stays as it is.
+    let (managed, kept): (Vec<_>, Vec<_>) = previous
         .steps
+        .iter()
+        .partition(|s| matches!(s.section.as_deref(), Some("inbound" | "outbound")));
+    let kept: Vec<(usize, String)> = kept
+        .iter()
+        .map(|s| (s.span.start, s.section.clone().unwrap_or_default()))
+        .collect();
+    let mut removals: Vec<Range<usize>> = managed
         .iter()
         .map(|s| whole_lines(src, s.span.clone()))
         .collect();
@@ -140,7 +152,9 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     }
     text.push_str(&stripped[at..]);
 
-    finish(text, added_sections, replaced)
+    let mut done = finish(text, added_sections, replaced)?;
+    done.kept = kept;
+    Ok(done)
 }
 
 /// The size limit and the read-back every result goes through.
@@ -163,6 +177,7 @@ fn finish(
         text,
         added_sections,
         replaced,
+        kept: Vec::new(),
     })
 }
 

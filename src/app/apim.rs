@@ -104,6 +104,10 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
                 };
                 eprintln!("note: --into {name} had no <{section}>; added one{base}");
             }
+            for (offset, section) in &injected.kept {
+                let (line, col) = LineIndex::new(&original).line_col(*offset);
+                eprintln!("note: --into {name}:{line}:{col}: a capture step in <{section}> was left as it is (--into replaces the capture in <inbound> and <outbound> only); update it by hand if the options changed");
+            }
             injected.text
         }
     };

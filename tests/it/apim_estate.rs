@@ -1414,3 +1414,55 @@ fn into_takes_a_raw_less_than_in_an_attribute_as_the_rawxml_form() {
         "{err}"
     );
 }
+
+#[test]
+fn into_leaves_a_capture_step_the_user_put_in_on_error_where_it_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
+    std::fs::write(&path, orig).unwrap();
+    let once = into(&path, &[]);
+    // The user copies the outbound send into <on-error> to record failed calls too.
+    let doc = tree::read(&once).unwrap();
+    let send = capture_detect::detect(&doc, &once)
+        .steps
+        .into_iter()
+        .find(|s| s.kind == capture_detect::StepKind::Send)
+        .unwrap();
+    let copy = &once[send.span.clone()];
+    let at = once.find("    </on-error>").unwrap();
+    let edited = format!("{}        {copy}\n{}", &once[..at], &once[at..]);
+    std::fs::write(&path, &edited).unwrap();
+    let f = path.to_str().unwrap();
+    let (code, out, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://new.example.com",
+        "--into",
+        f,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("in <on-error> was left as it is"), "{err}");
+    let on_error = &out[out.find("<on-error>").unwrap()..];
+    assert!(
+        on_error.contains(copy),
+        "the user's on-error step changed:\n{out}"
+    );
+    let outbound = &out[out.find("<outbound>").unwrap()..out.find("</outbound>").unwrap()];
+    assert!(
+        outbound.contains("https://new.example.com/api/ingestData"),
+        "{outbound}"
+    );
+    assert!(!outbound.contains(URL), "{outbound}");
+    std::fs::write(&path, &out).unwrap();
+    let (_, again, _) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://new.example.com",
+        "--into",
+        f,
+    ]);
+    assert_eq!(again, out, "idempotent");
+}
