@@ -917,3 +917,91 @@ fn injected_corpus_policies_execute_and_capture() {
         "only {checked} runs were forwarded"
     );
 }
+
+#[test]
+#[ignore = "needs mcs and mono with Newtonsoft.Json (libnewtonsoft-json5.0-cil)"]
+fn with_on_error_the_capture_runs_clean_and_a_send_kept_in_on_error_records_failed_calls() {
+    require_tool("mcs");
+    require_tool("mono");
+    let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <backend>\n        <base />\n    </backend>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
+    let (steps, _) = capture::steps(&capture_opts(PolicyFormat::RawXml, true)).unwrap();
+    let plain = akto_connect::apim::inject::inject(orig, &steps, true)
+        .unwrap()
+        .text;
+    // The user copies the outbound send into <on-error>; a second --into keeps it there.
+    let doc = tree::read(&plain).unwrap();
+    let send = capture_detect::detect(&doc, &plain)
+        .steps
+        .into_iter()
+        .find(|s| s.kind == capture_detect::StepKind::Send)
+        .unwrap();
+    let at = plain.find("    </on-error>").unwrap();
+    let edited = format!(
+        "{}        {}\n{}",
+        &plain[..at],
+        &plain[send.span.clone()],
+        &plain[at..]
+    );
+    let again = akto_connect::apim::inject::inject(&edited, &steps, true).unwrap();
+    assert_eq!(again.kept.len(), 1, "the on-error send is kept");
+    assert_eq!(again.text, edited, "a second --into changes nothing");
+    let policies = vec![
+        Policy {
+            name: "plain".into(),
+            text: substitute(&plain),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+        Policy {
+            name: "on-error-send".into(),
+            text: substitute(&again.text),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+    ];
+    let source = Generator::new(&HashMap::new()).source(&policies);
+    let (_dir, exe) = build(&source);
+    let exchanges = hostile_exchanges(MAX_BODY);
+    let mut scenarios = Vec::new();
+    let mut expect = Vec::new();
+    for p in &policies {
+        for (what, ex, captured) in &exchanges {
+            scenarios.push(ex.scenario(&p.name, p.scope));
+            expect.push((format!("{} / {what}", p.name), ex.clone(), *captured, false));
+            let mut failing = ex.scenario(&p.name, p.scope);
+            failing["backendFails"] = json!(true);
+            scenarios.push(failing);
+            expect.push((
+                format!("{} / {what} / backend fails", p.name),
+                ex.clone(),
+                *captured,
+                true,
+            ));
+        }
+    }
+    let results = run(&exe, &scenarios);
+    let mut recorded_failures = 0;
+    for ((what, ex, captured, fails), result) in expect.iter().zip(&results) {
+        if !fails {
+            // <on-error> present and not run: the capture behaves exactly as without it.
+            assert_eq!(result["onError"], false, "{what}");
+            check(what, ex, result, *captured, MAX_BODY, true);
+            continue;
+        }
+        assert_eq!(result["error"], Value::Null, "{what}: {}", result["error"]);
+        assert_eq!(result["onError"], true, "{what}");
+        let sent = result["sent"].as_array().unwrap();
+        let expected = usize::from(*captured && what.starts_with("on-error-send"));
+        assert_eq!(sent.len(), expected, "{what}: {sent:?}");
+        if let Some(r) = sent.first() {
+            let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+            let entry = &body["batchData"][0];
+            assert_eq!(entry["statusCode"], "500", "{what}");
+            assert_eq!(entry["path"], json!(ex.path), "{what}");
+            assert_eq!(entry["method"], ex.method, "{what}");
+            assert_eq!(entry["responsePayload"], "", "{what}");
+            recorded_failures += 1;
+        }
+    }
+    assert!(recorded_failures > 0, "no failed call was recorded");
+}
