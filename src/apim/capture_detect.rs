@@ -13,6 +13,10 @@
 //! - a `<choose>` whose only child is a `<when>` testing the `aktoCapture` variable and holding a
 //!   `set-variable` of `aktoRequestBody`/`aktoRequestTime` (the request record) or of
 //!   `aktoPayload` (the outbound send);
+//! - the two `<choose>` of Akto's documented policy (seed 000), which test `"regexList"`: the
+//!   inbound one sets `reqBody` and `requestTime`, the outbound one sets `reqHeaders` and
+//!   `respBody` and holds the `send-one-way-request` (a user's own `<choose>` on `regexList`
+//!   does neither);
 //! - `<include-fragment fragment-id="…capture-inbound" />` and `…capture-outbound` (the ids
 //!   `apim fragments` writes, whatever `--fragment-prefix` was).
 //!
@@ -180,13 +184,16 @@ fn collect(
     out: &mut Vec<Step>,
 ) {
     let children: Vec<&Element> = parent.elements().collect();
-    // The seed's `regexList`: directly followed by an `aktoCapture` that reads it.
+    // The seed's `regexList`: directly followed by an `aktoCapture` that reads it, or by the
+    // seed's own request-record `<choose>` (Akto's documented policy).
     let legacy_list = |i: usize| {
         children.get(i + 1).is_some_and(|next| {
-            variable_name(doc, src, next).as_deref() == Some("aktoCapture")
+            (variable_name(doc, src, next).as_deref() == Some("aktoCapture")
                 && next
                     .attr("value")
-                    .is_some_and(|a| doc.attr_value(src, a).contains("\"regexList\""))
+                    .is_some_and(|a| doc.attr_value(src, a).contains("\"regexList\"")))
+                || (next.name == "choose"
+                    && choose_kind(doc, src, next) == Some(StepKind::RequestRecord))
         })
     };
     for (i, e) in children.iter().enumerate() {
@@ -236,14 +243,30 @@ fn choose_kind(doc: &Document, src: &str, choose: &Element) -> Option<StepKind> 
         return None;
     }
     let condition = when.attr("condition").map(|a| doc.attr_value(src, a))?;
-    if !condition.contains("\"aktoCapture\"") {
-        return None;
-    }
     let names: Vec<String> = when
         .descendants()
         .into_iter()
         .filter_map(|e| variable_name(doc, src, e))
         .collect();
+    if condition.contains("\"regexList\"") {
+        // Akto's documented policy (seed 000), deployed by hand before this tool: its
+        // `<choose>` steps test `regexList` and set these variables.
+        let has = |n: &str| names.iter().any(|v| v == n);
+        let sends = when
+            .descendants()
+            .iter()
+            .any(|e| e.name == "send-one-way-request");
+        return if sends && has("respBody") && has("reqHeaders") {
+            Some(StepKind::Send)
+        } else if !sends && has("reqBody") && has("requestTime") {
+            Some(StepKind::RequestRecord)
+        } else {
+            None
+        };
+    }
+    if !condition.contains("\"aktoCapture\"") {
+        return None;
+    }
     if names.iter().any(|n| n == "aktoPayload") {
         Some(StepKind::Send)
     } else if names
@@ -319,6 +342,23 @@ mod tests {
         let flat = format!(r#"<policies><outbound><base />{send}</outbound></policies>"#);
         let doc = tree::read(&flat).unwrap();
         assert!(nested(&doc, &flat).is_empty());
+    }
+
+    #[test]
+    fn the_documented_seed_policy_is_recognised_and_a_users_regex_list_choose_is_not() {
+        let cond = r#"@(context.Variables.GetValueOrDefault<string>("regexList", "").Length == 0)"#;
+        let src = format!(
+            r#"<policies><inbound><base /><set-variable name="regexList" value="^/api" /><choose><when condition="{cond}"><set-variable name="reqBody" value="x" /><set-variable name="requestTime" value="y" /></when></choose></inbound><outbound><base /><choose><when condition="{cond}"><set-variable name="reqHeaders" value="h" /><set-variable name="respBody" value="b" /><send-one-way-request><set-url>https://i/api/ingestData</set-url></send-one-way-request></when></choose></outbound></policies>"#
+        );
+        let k: Vec<StepKind> = kinds(&src).into_iter().map(|(_, k)| k).collect();
+        assert_eq!(
+            k,
+            [StepKind::RegexList, StepKind::RequestRecord, StepKind::Send]
+        );
+        let mine = format!(
+            r#"<policies><inbound><set-variable name="regexList" value="x" /><choose><when condition="{cond}"><set-header name="a" exists-action="delete" /></when></choose></inbound><outbound><choose><when condition="{cond}"><send-one-way-request><set-url>https://log</set-url></send-one-way-request></when></choose></outbound></policies>"#
+        );
+        assert!(kinds(&mine).is_empty(), "{:?}", kinds(&mine));
     }
 
     #[test]

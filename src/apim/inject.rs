@@ -52,6 +52,8 @@ pub struct Injected {
     /// Capture steps left where they stand, outside `<inbound>`/`<outbound>`: (offset in the
     /// input, section).
     pub kept: Vec<(usize, String)>,
+    /// The non-empty `regexList` of a replaced capture from Akto's documented policy.
+    pub legacy_patterns: Option<String>,
 }
 
 /// Adds `steps` to the policy `src`; `with_base` says whether a section that has to be added
@@ -99,6 +101,23 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         .iter()
         .map(|s| (s.span.start, s.section.clone().unwrap_or_default()))
         .collect();
+    // The path patterns of a replaced capture from Akto's documented policy (`regexList`): the
+    // new capture takes its patterns from the options, so the user is told what was there.
+    let legacy_patterns = managed
+        .iter()
+        .filter(|s| s.kind == capture_detect::StepKind::RegexList)
+        .find_map(|s| {
+            doc.root
+                .descendants()
+                .into_iter()
+                .find(|e| e.span.start == s.span.start)
+                .filter(|e| {
+                    e.attr("name")
+                        .is_some_and(|a| doc.attr_value(src, a) == "regexList")
+                })
+                .and_then(|e| e.attr("value").map(|a| doc.attr_value(src, a)))
+        })
+        .filter(|v| !v.trim().is_empty());
     let mut removals: Vec<Range<usize>> = managed
         .iter()
         .map(|s| whole_lines(src, s.span.clone()))
@@ -154,6 +173,7 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
 
     let mut done = finish(text, added_sections, replaced)?;
     done.kept = kept;
+    done.legacy_patterns = legacy_patterns;
     Ok(done)
 }
 
@@ -178,6 +198,7 @@ fn finish(
         added_sections,
         replaced,
         kept: Vec::new(),
+        legacy_patterns: None,
     })
 }
 

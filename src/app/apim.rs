@@ -104,6 +104,9 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
                 };
                 eprintln!("note: --into {name} had no <{section}>; added one{base}");
             }
+            if let Some(old) = &injected.legacy_patterns {
+                eprintln!("warning: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; the new capture takes its paths from --regex/--regex-file only (none given: every path). Give those patterns again with --regex (separated by ; there, one per --regex here)");
+            }
             for (offset, section) in &injected.kept {
                 let (line, col) = LineIndex::new(&original).line_col(*offset);
                 eprintln!("note: --into {name}:{line}:{col}: a capture step in <{section}> was left as it is (--into replaces the capture in <inbound> and <outbound> only); update it by hand if the options changed");

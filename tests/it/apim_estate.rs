@@ -1466,3 +1466,65 @@ fn into_leaves_a_capture_step_the_user_put_in_on_error_where_it_stands() {
     ]);
     assert_eq!(again, out, "idempotent");
 }
+
+#[test]
+#[ignore = "needs ../shared"]
+fn into_replaces_the_capture_of_aktos_documented_policy_instead_of_adding_a_second() {
+    // Users who followed Akto's documentation (seed 000) have its capture in their policies.
+    let seed = std::fs::read_to_string(crate::common::require_shared(
+        "seeds/000_46d42d8a8bbb67eb.txt",
+    ))
+    .unwrap();
+    let start = seed.find("<policies>").unwrap();
+    let end = seed.find("</policies>").unwrap() + "</policies>".len();
+    let deployed = seed[start..end]
+        .replace(
+            "https://<YOUR_AKTO_INGESTION_SERVICE_URL>",
+            "https://10.0.0.5:9091",
+        )
+        .replace(
+            "<set-variable name=\"regexList\" value=\"\" />",
+            "<set-variable name=\"regexList\" value=\"^/api/v1/\" />",
+        )
+        + "\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.xml");
+    std::fs::write(&path, &deployed).unwrap();
+    let f = path.to_str().unwrap();
+    let (code, out, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.matches("<send-one-way-request").count(),
+        1,
+        "two captures would send two records per call:\n{out}"
+    );
+    assert!(
+        !out.contains("\"regexList\""),
+        "the seed's steps are gone:\n{out}"
+    );
+    assert!(err.contains("regexList was \"^/api/v1/\""), "{err}");
+    let doc = tree::read(&out).unwrap();
+    assert!(capture_detect::detect(&doc, &out).is_complete());
+    // Everything else of the seed's document stays: the sections, their <base />, on-error.
+    let sections: Vec<(String, usize)> = doc
+        .root
+        .elements()
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.elements().filter(|c| c.name == "base").count(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            ("inbound".into(), 1),
+            ("backend".into(), 1),
+            ("outbound".into(), 1),
+            ("on-error".into(), 1)
+        ]
+    );
+    std::fs::write(&path, &out).unwrap();
+    assert_eq!(into(&path, &[]), out, "idempotent");
+}
