@@ -3,8 +3,9 @@
 //! The capture goes in `<inbound>` right after `<base />` (first when there is none) and last in
 //! `<outbound>`, so the record holds the response the client receives. Inserted lines follow the
 //! file's own indentation and line endings. A previous capture (see [`super::capture_detect`])
-//! is taken out first, so running this on its own output changes nothing and running it with
-//! other options replaces the capture where it stands.
+//! is taken out first and the new one goes where it stood (on a line of its own; else in the
+//! usual place), so running this on its own output changes nothing and running it with other
+//! options replaces the capture where it stands, even where the user moved it in its section.
 //!
 //! Not for: deciding whether the rest of the policy is right (lint does that).
 
@@ -118,18 +119,32 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
                 .and_then(|e| e.attr("value").map(|a| doc.attr_value(src, a)))
         })
         .filter(|v| !v.trim().is_empty());
-    let mut removals: Vec<Range<usize>> = managed
+    let mut removals: Vec<(Range<usize>, bool, &str)> = managed
         .iter()
-        .map(|s| whole_lines(src, s.span.clone()))
+        .map(|s| {
+            let (range, whole) = whole_lines(src, s.span.clone());
+            (range, whole, s.section.as_deref().unwrap_or_default())
+        })
         .collect();
-    removals.sort_by_key(|r| r.start);
+    removals.sort_by_key(|(r, _, _)| r.start);
+    // Where each section's previous capture started (a line of its own), in the stripped text,
+    // with its indentation: the new capture goes there, so one the user placed elsewhere in the
+    // section (after their own steps, say) stays where they put it.
+    let mut anchors: Vec<(&str, usize, String)> = Vec::new();
     let mut stripped = String::with_capacity(src.len());
     let mut at = 0;
-    for r in removals {
+    for (r, whole, section) in removals {
         if r.start < at {
             continue;
         }
         stripped.push_str(&src[at..r.start]);
+        if whole && !anchors.iter().any(|(s, _, _)| *s == section) {
+            let indent = src[r.start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect::<String>();
+            anchors.push((section, stripped.len(), indent));
+        }
         at = r.end;
     }
     stripped.push_str(&src[at..]);
@@ -152,9 +167,13 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         ("inbound", &steps.inbound, true),
         ("outbound", &steps.outbound, false),
     ] {
-        match doc.root.elements().find(|e| e.name == section) {
-            Some(e) => edits.push(layout.add_to_section(e, body, first)),
-            None => {
+        let anchor = anchors.iter().find(|(s, _, _)| *s == section);
+        match (doc.root.elements().find(|e| e.name == section), anchor) {
+            (Some(_), Some((_, offset, indent))) => {
+                edits.push((*offset..*offset, layout.lines(body, indent)));
+            }
+            (Some(e), None) => edits.push(layout.add_to_section(e, body, first)),
+            (None, _) => {
                 edits.push(layout.new_section(&doc.root, section, body, with_base));
                 added_sections.push(section);
             }
@@ -247,17 +266,18 @@ fn expand_empty(
     finish(text, super::SECTIONS.to_vec(), false)
 }
 
-/// `span` widened to whole lines (line break included) when nothing else stands on them.
-fn whole_lines(src: &str, span: Range<usize>) -> Range<usize> {
+/// `span` widened to whole lines (line break included) when nothing else stands on them, and
+/// whether it was.
+fn whole_lines(src: &str, span: Range<usize>) -> (Range<usize>, bool) {
     let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src[span.end..]
         .find('\n')
         .map_or(src.len(), |i| span.end + i + 1);
     let blank = |s: &str| s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
     if blank(&src[line_start..span.start]) && blank(&src[span.end..line_end]) {
-        line_start..line_end
+        (line_start..line_end, true)
     } else {
-        span
+        (span, false)
     }
 }
 

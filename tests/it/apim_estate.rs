@@ -1523,3 +1523,45 @@ fn into_replaces_the_capture_of_aktos_documented_policy_instead_of_adding_a_seco
     std::fs::write(&path, &out).unwrap();
     assert_eq!(into(&path, &[]), out, "idempotent");
 }
+
+#[test]
+fn into_replaces_a_capture_the_user_moved_within_its_section_where_it_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let orig = "<policies>\n\t<inbound>\n\t\t<base />\n\t\t<validate-jwt header-name=\"Authorization\" failed-validation-httpcode=\"401\">\n\t\t\t<openid-config url=\"https://login.example.com/.well-known/openid-configuration\" />\n\t\t</validate-jwt>\n\t</inbound>\n\t<outbound>\n\t\t<base />\n\t\t<set-header name=\"x-powered-by\" exists-action=\"delete\" />\n\t</outbound>\n</policies>\n";
+    std::fs::write(&path, orig).unwrap();
+    let once = into(&path, &[]);
+    // The user moves the inbound capture after their validate-jwt, and the outbound send before
+    // their own set-header.
+    let start = once
+        .find("\t\t<set-variable name=\"aktoRegexList\"")
+        .unwrap();
+    let jwt = once.find("\t\t<validate-jwt").unwrap();
+    let capture_in = &once[start..jwt];
+    let mut moved = format!("{}{}", &once[..start], &once[jwt..]);
+    let after_jwt = moved.find("\t\t</validate-jwt>\n").unwrap() + "\t\t</validate-jwt>\n".len();
+    moved.insert_str(after_jwt, capture_in);
+    let header = moved.find("\t\t<set-header name=\"x-powered-by\"").unwrap();
+    let send_start = moved[header..].find("\t\t<choose>").unwrap() + header;
+    let send_end = moved.find("\t</outbound>").unwrap();
+    let send = moved[send_start..send_end].to_string();
+    moved.replace_range(send_start..send_end, "");
+    moved.insert_str(header, &send);
+    std::fs::write(&path, &moved).unwrap();
+    assert_eq!(into(&path, &[]), moved, "a second run changes nothing");
+    let f = path.to_str().unwrap();
+    let (code, out, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://new.example.com",
+        "--into",
+        f,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        moved.replace(URL, "https://new.example.com"),
+        "the capture is replaced where the user put it"
+    );
+}
