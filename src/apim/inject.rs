@@ -77,7 +77,14 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     if doc.root.end_span.is_none() {
         return expand_empty(src, &doc.root, steps, with_base);
     }
-    if let Some(n) = capture_detect::nested(&doc, src).first() {
+    let managed_section =
+        |s: &capture_detect::Step| matches!(s.section.as_deref(), Some("inbound" | "outbound"));
+    // Nested steps in <backend>/<on-error> are the user's (kept below); in <inbound> or
+    // <outbound> they would be captured twice.
+    let (nested, nested_elsewhere): (Vec<_>, Vec<_>) = capture_detect::nested(&doc, src)
+        .into_iter()
+        .partition(|n| managed_section(&n.step));
+    if let Some(n) = nested.first() {
         let start = n.step.span.start;
         let tag_end = src[start..]
             .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
@@ -94,14 +101,18 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     let replaced = !previous.is_empty();
     // Only what --into places (in <inbound> and <outbound>) is replaced; a capture step a user
     // put in <backend> or <on-error> (to record failed calls, say) stays as it is.
-    let (managed, kept): (Vec<_>, Vec<_>) = previous
-        .steps
-        .iter()
-        .partition(|s| matches!(s.section.as_deref(), Some("inbound" | "outbound")));
-    let kept: Vec<(usize, String)> = kept
+    let (managed, kept): (Vec<_>, Vec<_>) = previous.steps.iter().partition(|s| managed_section(s));
+    let mut kept: Vec<(usize, String)> = kept
         .iter()
         .map(|s| (s.span.start, s.section.clone().unwrap_or_default()))
+        .chain(nested_elsewhere.iter().map(|n| {
+            (
+                n.step.span.start,
+                n.step.section.clone().unwrap_or_default(),
+            )
+        }))
         .collect();
+    kept.sort();
     // The path patterns of a replaced capture from Akto's documented policy (`regexList`): the
     // new capture takes its patterns from the options, so the user is told what was there.
     let legacy_patterns = managed

@@ -1565,3 +1565,32 @@ fn into_replaces_a_capture_the_user_moved_within_its_section_where_it_stands() {
         "the capture is replaced where the user put it"
     );
 }
+
+#[test]
+fn into_leaves_a_send_the_user_wrapped_in_a_choose_in_on_error() {
+    // Recording only server errors: the user wraps the copied send in a <choose> of their own,
+    // inside <on-error>. That is theirs; only nested steps in <inbound>/<outbound> are refused.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.xml");
+    let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
+    std::fs::write(&path, orig).unwrap();
+    let once = into(&path, &[]);
+    let doc = tree::read(&once).unwrap();
+    let send = capture_detect::detect(&doc, &once)
+        .steps
+        .into_iter()
+        .find(|s| s.kind == capture_detect::StepKind::Send)
+        .unwrap();
+    let wrapped = format!(
+        "        <choose>\n            <when condition=\"@(context.Response.StatusCode >= 500)\">\n{}\n            </when>\n        </choose>\n",
+        &once[send.span.clone()]
+    );
+    let at = once.find("    </on-error>").unwrap();
+    let edited = format!("{}{wrapped}{}", &once[..at], &once[at..]);
+    std::fs::write(&path, &edited).unwrap();
+    let f = path.to_str().unwrap();
+    let (code, out, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, edited, "nothing changes");
+    assert!(err.contains("in <on-error> was left as it is"), "{err}");
+}
