@@ -1005,3 +1005,48 @@ fn with_on_error_the_capture_runs_clean_and_a_send_kept_in_on_error_records_fail
     }
     assert!(recorded_failures > 0, "no failed call was recorded");
 }
+
+#[test]
+#[ignore = "needs mcs, mono with Newtonsoft.Json, and ../shared"]
+fn expanded_empty_policies_and_a_replaced_documented_capture_execute_and_capture() {
+    require_tool("mcs");
+    require_tool("mono");
+    let seed = std::fs::read_to_string(require_shared("seeds/000_46d42d8a8bbb67eb.txt")).unwrap();
+    let seed = &seed
+        [seed.find("<policies>").unwrap()..seed.find("</policies>").unwrap() + "</policies>".len()];
+    let seed = seed.replace(
+        "https://<YOUR_AKTO_INGESTION_SERVICE_URL>",
+        "https://10.0.0.5:9091",
+    );
+    let (steps, _) = capture::steps(&capture_opts(PolicyFormat::RawXml, true)).unwrap();
+    let inject = |text: &str, with_base: bool| {
+        substitute(
+            &akto_connect::apim::inject::inject(text, &steps, with_base)
+                .unwrap()
+                .text,
+        )
+    };
+    let policies = vec![
+        Policy {
+            name: "empty-api".into(),
+            text: inject("<policies />\n", true),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+        Policy {
+            name: "empty-global".into(),
+            text: inject("<policies />\n", false),
+            scope: Scope::Global,
+            capture_only: false,
+        },
+        Policy {
+            name: "documented-replaced".into(),
+            text: inject(&seed, true),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+    ];
+    // One send per call: the documented policy's own send is gone.
+    assert_eq!(policies[2].text.matches("<send-one-way-request").count(), 1);
+    execute_and_check(policies, &HashMap::new(), |_| true);
+}
