@@ -105,7 +105,11 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("note: --into {name} had no <{section}>; added one{base}");
             }
             if let Some(old) = &injected.legacy_patterns {
-                eprintln!("warning: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; the new capture takes its paths from --regex/--regex-file only (none given: every path). Give those patterns again with --regex (separated by ; there, one per --regex here)");
+                if args.capture.regex.is_empty() && args.capture.regex_file.is_empty() {
+                    eprintln!("warning: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; without --regex the new capture takes every path. Give those patterns again with --regex (separated by ; there, one per --regex here)");
+                } else {
+                    eprintln!("note: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; the new capture uses your --regex/--regex-file patterns");
+                }
             }
             for (offset, section) in &injected.kept {
                 let (line, col) = LineIndex::new(&original).line_col(*offset);

@@ -1498,6 +1498,25 @@ fn into_replaces_the_capture_of_aktos_documented_policy_instead_of_adding_a_seco
         "the seed's steps are gone:\n{out}"
     );
     assert!(err.contains("regexList was \"^/api/v1/\""), "{err}");
+    assert!(
+        err.contains("without --regex the new capture takes every path"),
+        "{err}"
+    );
+    let (code, _, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--regex",
+        "^/api/v1/",
+        "--into",
+        f,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("uses your --regex") && !err.contains("warning"),
+        "{err}"
+    );
     let doc = tree::read(&out).unwrap();
     assert!(capture_detect::detect(&doc, &out).is_complete());
     // Everything else of the seed's document stays: the sections, their <base />, on-error.
