@@ -492,6 +492,14 @@ fn check_well_formed(text: &str) -> Result<(), String> {
             Ok(quick_xml::events::Event::Start(s) | quick_xml::events::Event::Empty(s)) => {
                 for a in s.attributes().with_checks(true) {
                     let a = a.map_err(|e| format!("not well-formed XML: {e}"))?;
+                    // XML forbids a raw `<` in an attribute value (the reader lets it through);
+                    // it is how a rawxml expression such as `@(a < b)` shows.
+                    if a.value.contains(&b'<') {
+                        return Err(format!(
+                            "not well-formed XML: a raw '<' in the value of {}",
+                            String::from_utf8_lossy(a.key.as_ref())
+                        ));
+                    }
                     a.unescape_value()
                         .map_err(|e| format!("not well-formed XML: {e}"))?;
                 }

@@ -13,6 +13,10 @@
 //! - a `<choose>` whose only child is a `<when>` testing the `aktoCapture` variable and holding a
 //!   `set-variable` of `aktoRequestBody`/`aktoRequestTime` (the request record) or of
 //!   `aktoPayload` (the outbound send);
+//! - the two `<choose>` of Akto's documented policy (seed 000), which test `"regexList"`: the
+//!   inbound one sets `reqBody` and `requestTime`, the outbound one sets `reqHeaders` and
+//!   `respBody` and holds the `send-one-way-request` (a user's own `<choose>` on `regexList`
+//!   does neither);
 //! - `<include-fragment fragment-id="…capture-inbound" />` and `…capture-outbound` (the ids
 //!   `apim fragments` writes, whatever `--fragment-prefix` was).
 //!
@@ -116,6 +120,57 @@ pub fn detect(doc: &Document, src: &str) -> Capture {
     Capture { steps }
 }
 
+/// A capture step that stands deeper than a section's direct children (for example moved into a
+/// user's own `<choose>`), with the outermost element of the section that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedStep {
+    pub step: Step,
+    /// The name of the section's direct child that holds the step (`choose`, …).
+    pub within: String,
+    /// Where that element starts.
+    pub within_offset: usize,
+}
+
+/// Capture steps that [`detect`] does not count because they are not direct children of a
+/// section of a `<policies>` root: `--into` cannot replace them in place, and adding a capture
+/// beside them would capture twice.
+pub fn nested(doc: &Document, src: &str) -> Vec<NestedStep> {
+    let mut out = Vec::new();
+    if doc.root.name != "policies" {
+        return out;
+    }
+    for section in doc.root.elements() {
+        let mut top = Vec::new();
+        collect(doc, src, section, Some(&section.name), &mut top);
+        for child in section.elements() {
+            let span = element_span(child);
+            if top.iter().any(|s| s.span == span) {
+                continue;
+            }
+            let mut found = Vec::new();
+            // Depth first without recursion: a deeply nested policy cannot exhaust the stack.
+            let mut stack = vec![child];
+            while let Some(parent) = stack.pop() {
+                let mut here = Vec::new();
+                collect(doc, src, parent, Some(&section.name), &mut here);
+                for e in parent.elements() {
+                    if !here.iter().any(|s| s.span == element_span(e)) {
+                        stack.push(e);
+                    }
+                }
+                found.extend(here);
+            }
+            found.sort_by_key(|s| s.span.start);
+            out.extend(found.into_iter().map(|step| NestedStep {
+                step,
+                within: child.name.clone(),
+                within_offset: child.span.start,
+            }));
+        }
+    }
+    out
+}
+
 /// The whole element's byte range.
 pub fn element_span(e: &Element) -> Range<usize> {
     e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
@@ -129,13 +184,16 @@ fn collect(
     out: &mut Vec<Step>,
 ) {
     let children: Vec<&Element> = parent.elements().collect();
-    // The seed's `regexList`: directly followed by an `aktoCapture` that reads it.
+    // The seed's `regexList`: directly followed by an `aktoCapture` that reads it, or by the
+    // seed's own request-record `<choose>` (Akto's documented policy).
     let legacy_list = |i: usize| {
         children.get(i + 1).is_some_and(|next| {
-            variable_name(doc, src, next).as_deref() == Some("aktoCapture")
+            (variable_name(doc, src, next).as_deref() == Some("aktoCapture")
                 && next
                     .attr("value")
-                    .is_some_and(|a| doc.attr_value(src, a).contains("\"regexList\""))
+                    .is_some_and(|a| doc.attr_value(src, a).contains("\"regexList\"")))
+                || (next.name == "choose"
+                    && choose_kind(doc, src, next) == Some(StepKind::RequestRecord))
         })
     };
     for (i, e) in children.iter().enumerate() {
@@ -185,14 +243,30 @@ fn choose_kind(doc: &Document, src: &str, choose: &Element) -> Option<StepKind> 
         return None;
     }
     let condition = when.attr("condition").map(|a| doc.attr_value(src, a))?;
-    if !condition.contains("\"aktoCapture\"") {
-        return None;
-    }
     let names: Vec<String> = when
         .descendants()
         .into_iter()
         .filter_map(|e| variable_name(doc, src, e))
         .collect();
+    if condition.contains("\"regexList\"") {
+        // Akto's documented policy (seed 000), deployed by hand before this tool: its
+        // `<choose>` steps test `regexList` and set these variables.
+        let has = |n: &str| names.iter().any(|v| v == n);
+        let sends = when
+            .descendants()
+            .iter()
+            .any(|e| e.name == "send-one-way-request");
+        return if sends && has("respBody") && has("reqHeaders") {
+            Some(StepKind::Send)
+        } else if !sends && has("reqBody") && has("requestTime") {
+            Some(StepKind::RequestRecord)
+        } else {
+            None
+        };
+    }
+    if !condition.contains("\"aktoCapture\"") {
+        return None;
+    }
     if names.iter().any(|n| n == "aktoPayload") {
         Some(StepKind::Send)
     } else if names
@@ -249,6 +323,42 @@ mod tests {
         let c = detect(&doc, src);
         assert!(c.is_complete());
         assert_eq!(c.fragment_ids(), ["team-capture-outbound"]);
+    }
+
+    #[test]
+    fn a_capture_moved_into_a_users_element_is_found_as_nested() {
+        let send = r#"<choose><when condition="@(context.Variables.GetValueOrDefault<bool>(&quot;aktoCapture&quot;, false))"><set-variable name="aktoPayload" value="x" /></when></choose>"#;
+        let src = format!(
+            r#"<policies><inbound><base /><set-variable name="aktoCapture" value="x" /></inbound><outbound><choose><when condition="@(true)">{send}</when></choose></outbound></policies>"#
+        );
+        let doc = tree::read(&src).unwrap();
+        assert!(!detect(&doc, &src).is_complete());
+        let n = nested(&doc, &src);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert_eq!(n[0].step.kind, StepKind::Send);
+        assert_eq!(n[0].within, "choose");
+        assert_eq!(&src[n[0].step.span.clone()], send);
+        // The capture's own steps, where --into puts them, are not nested.
+        let flat = format!(r#"<policies><outbound><base />{send}</outbound></policies>"#);
+        let doc = tree::read(&flat).unwrap();
+        assert!(nested(&doc, &flat).is_empty());
+    }
+
+    #[test]
+    fn the_documented_seed_policy_is_recognised_and_a_users_regex_list_choose_is_not() {
+        let cond = r#"@(context.Variables.GetValueOrDefault<string>("regexList", "").Length == 0)"#;
+        let src = format!(
+            r#"<policies><inbound><base /><set-variable name="regexList" value="^/api" /><choose><when condition="{cond}"><set-variable name="reqBody" value="x" /><set-variable name="requestTime" value="y" /></when></choose></inbound><outbound><base /><choose><when condition="{cond}"><set-variable name="reqHeaders" value="h" /><set-variable name="respBody" value="b" /><send-one-way-request><set-url>https://i/api/ingestData</set-url></send-one-way-request></when></choose></outbound></policies>"#
+        );
+        let k: Vec<StepKind> = kinds(&src).into_iter().map(|(_, k)| k).collect();
+        assert_eq!(
+            k,
+            [StepKind::RegexList, StepKind::RequestRecord, StepKind::Send]
+        );
+        let mine = format!(
+            r#"<policies><inbound><set-variable name="regexList" value="x" /><choose><when condition="{cond}"><set-header name="a" exists-action="delete" /></when></choose></inbound><outbound><choose><when condition="{cond}"><send-one-way-request><set-url>https://log</set-url></send-one-way-request></when></choose></outbound></policies>"#
+        );
+        assert!(kinds(&mine).is_empty(), "{:?}", kinds(&mine));
     }
 
     #[test]

@@ -7,6 +7,11 @@
 //! `service/policyFragments`; Terraform's `azurerm_api_management_policy`,
 //! `…_product_policy`, `…_api_policy`, `…_api_operation_policy`, `…_policy_fragment`.
 //! Every policy resource uses `format: rawxml`: the text is exactly what `--format rawxml` prints.
+//! Terraform's policy resources have no `format` argument: azurerm sends `xml_content` with
+//! format `rawxml` (and `xml_link` as `rawxml-link`), and reads the policy back as `xml`,
+//! unescaping entities before it compares (its `api_management_*policy_resource.go`), so the file
+//! `xml_content` loads is the rawxml text. `azurerm_api_management_policy_fragment` takes a
+//! `format` whose default is `xml`, hence the explicit `format = "rawxml"` there.
 //!
 //! Not for: files (the caller writes what this returns).
 

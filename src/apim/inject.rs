@@ -3,8 +3,9 @@
 //! The capture goes in `<inbound>` right after `<base />` (first when there is none) and last in
 //! `<outbound>`, so the record holds the response the client receives. Inserted lines follow the
 //! file's own indentation and line endings. A previous capture (see [`super::capture_detect`])
-//! is taken out first, so running this on its own output changes nothing and running it with
-//! other options replaces the capture where it stands.
+//! is taken out first and the new one goes where it stood (on a line of its own; else in the
+//! usual place), so running this on its own output changes nothing and running it with other
+//! options replaces the capture where it stands, even where the user moved it in its section.
 //!
 //! Not for: deciding whether the rest of the policy is right (lint does that).
 
@@ -26,8 +27,15 @@ pub enum InjectError {
     Fragment,
     /// The root is neither `<policies>` nor `<fragment>`.
     NotPolicies { offset: usize, root: String },
-    /// `<policies />` with nothing in it.
-    EmptyRoot { offset: usize },
+    /// A capture step stands inside another element of a section (`within`, starting at
+    /// `within_offset`), where it cannot be replaced in place; `offset` is the step's start.
+    Nested {
+        offset: usize,
+        step: String,
+        section: String,
+        within: String,
+        within_offset: usize,
+    },
     /// The result would exceed [`MAX_POLICY_BYTES`].
     TooLarge { bytes: usize },
     /// The result did not read back as a policy holding the capture (a bug).
@@ -42,6 +50,11 @@ pub struct Injected {
     pub added_sections: Vec<&'static str>,
     /// Whether a previous capture was found (and replaced).
     pub replaced: bool,
+    /// Capture steps left where they stand, outside `<inbound>`/`<outbound>`: (offset in the
+    /// input, section).
+    pub kept: Vec<(usize, String)>,
+    /// The non-empty `regexList` of a replaced capture from Akto's documented policy.
+    pub legacy_patterns: Option<String>,
 }
 
 /// Adds `steps` to the policy `src`; `with_base` says whether a section that has to be added
@@ -62,25 +75,87 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         }
     }
     if doc.root.end_span.is_none() {
-        return Err(InjectError::EmptyRoot {
-            offset: doc.root.span.start,
+        return expand_empty(src, &doc.root, steps, with_base);
+    }
+    let managed_section =
+        |s: &capture_detect::Step| matches!(s.section.as_deref(), Some("inbound" | "outbound"));
+    // Nested steps in <backend>/<on-error> are the user's (kept below); in <inbound> or
+    // <outbound> they would be captured twice.
+    let (nested, nested_elsewhere): (Vec<_>, Vec<_>) = capture_detect::nested(&doc, src)
+        .into_iter()
+        .partition(|n| managed_section(&n.step));
+    if let Some(n) = nested.first() {
+        let start = n.step.span.start;
+        let tag_end = src[start..]
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .map_or(start, |i| start + i);
+        return Err(InjectError::Nested {
+            offset: start,
+            step: src[start + 1..tag_end].to_string(),
+            section: n.step.section.clone().unwrap_or_default(),
+            within: n.within.clone(),
+            within_offset: n.within_offset,
         });
     }
     let previous = capture_detect::detect(&doc, src);
     let replaced = !previous.is_empty();
-    let mut removals: Vec<Range<usize>> = previous
-        .steps
+    // Only what --into places (in <inbound> and <outbound>) is replaced; a capture step a user
+    // put in <backend> or <on-error> (to record failed calls, say) stays as it is.
+    let (managed, kept): (Vec<_>, Vec<_>) = previous.steps.iter().partition(|s| managed_section(s));
+    let mut kept: Vec<(usize, String)> = kept
         .iter()
-        .map(|s| whole_lines(src, s.span.clone()))
+        .map(|s| (s.span.start, s.section.clone().unwrap_or_default()))
+        .chain(nested_elsewhere.iter().map(|n| {
+            (
+                n.step.span.start,
+                n.step.section.clone().unwrap_or_default(),
+            )
+        }))
         .collect();
-    removals.sort_by_key(|r| r.start);
+    kept.sort();
+    // The path patterns of a replaced capture from Akto's documented policy (`regexList`): the
+    // new capture takes its patterns from the options, so the user is told what was there.
+    let legacy_patterns = managed
+        .iter()
+        .filter(|s| s.kind == capture_detect::StepKind::RegexList)
+        .find_map(|s| {
+            doc.root
+                .descendants()
+                .into_iter()
+                .find(|e| e.span.start == s.span.start)
+                .filter(|e| {
+                    e.attr("name")
+                        .is_some_and(|a| doc.attr_value(src, a) == "regexList")
+                })
+                .and_then(|e| e.attr("value").map(|a| doc.attr_value(src, a)))
+        })
+        .filter(|v| !v.trim().is_empty());
+    let mut removals: Vec<(Range<usize>, bool, &str)> = managed
+        .iter()
+        .map(|s| {
+            let (range, whole) = whole_lines(src, s.span.clone());
+            (range, whole, s.section.as_deref().unwrap_or_default())
+        })
+        .collect();
+    removals.sort_by_key(|(r, _, _)| r.start);
+    // Where each section's previous capture started (a line of its own), in the stripped text,
+    // with its indentation: the new capture goes there, so one the user placed elsewhere in the
+    // section (after their own steps, say) stays where they put it.
+    let mut anchors: Vec<(&str, usize, String)> = Vec::new();
     let mut stripped = String::with_capacity(src.len());
     let mut at = 0;
-    for r in removals {
+    for (r, whole, section) in removals {
         if r.start < at {
             continue;
         }
         stripped.push_str(&src[at..r.start]);
+        if whole && !anchors.iter().any(|(s, _, _)| *s == section) {
+            let indent = src[r.start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect::<String>();
+            anchors.push((section, stripped.len(), indent));
+        }
         at = r.end;
     }
     stripped.push_str(&src[at..]);
@@ -103,9 +178,13 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         ("inbound", &steps.inbound, true),
         ("outbound", &steps.outbound, false),
     ] {
-        match doc.root.elements().find(|e| e.name == section) {
-            Some(e) => edits.push(layout.add_to_section(e, body, first)),
-            None => {
+        let anchor = anchors.iter().find(|(s, _, _)| *s == section);
+        match (doc.root.elements().find(|e| e.name == section), anchor) {
+            (Some(_), Some((_, offset, indent))) => {
+                edits.push((*offset..*offset, layout.lines(body, indent)));
+            }
+            (Some(e), None) => edits.push(layout.add_to_section(e, body, first)),
+            (None, _) => {
                 edits.push(layout.new_section(&doc.root, section, body, with_base));
                 added_sections.push(section);
             }
@@ -122,6 +201,18 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     }
     text.push_str(&stripped[at..]);
 
+    let mut done = finish(text, added_sections, replaced)?;
+    done.kept = kept;
+    done.legacy_patterns = legacy_patterns;
+    Ok(done)
+}
+
+/// The size limit and the read-back every result goes through.
+fn finish(
+    text: String,
+    added_sections: Vec<&'static str>,
+    replaced: bool,
+) -> Result<Injected, InjectError> {
     if text.len() > MAX_POLICY_BYTES {
         return Err(InjectError::TooLarge { bytes: text.len() });
     }
@@ -136,20 +227,68 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         text,
         added_sections,
         replaced,
+        kept: Vec::new(),
+        legacy_patterns: None,
     })
 }
 
-/// `span` widened to whole lines (line break included) when nothing else stands on them.
-fn whole_lines(src: &str, span: Range<usize>) -> Range<usize> {
+/// `<policies />` (an empty policy, as extractors write one) opened up into the four sections:
+/// `<base />` in each below global scope; at global scope the backend forwards the request,
+/// as APIM's default global policy does. The tag's attributes and everything around it stay.
+fn expand_empty(
+    src: &str,
+    root: &Element,
+    steps: &Steps,
+    with_base: bool,
+) -> Result<Injected, InjectError> {
+    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let unit = "    ";
+    let outer = line_indent(src, root.span.start).unwrap_or("");
+    let section_indent = format!("{outer}{unit}");
+    let inner = format!("{section_indent}{unit}");
+    let layout = Layout { src, eol, unit };
+    let tag = &src[root.span.clone()];
+    let open = tag
+        .strip_suffix("/>")
+        .map_or(tag, |t| t.trim_end_matches([' ', '\t', '\r', '\n']));
+    let mut text = format!("{open}>{eol}");
+    for section in super::SECTIONS {
+        let mut body = String::new();
+        if with_base {
+            body.push_str(&format!("{inner}<base />{eol}"));
+        } else if section == "backend" {
+            body.push_str(&format!("{inner}<forward-request />{eol}"));
+        }
+        match section {
+            "inbound" => body.push_str(&layout.lines(&steps.inbound, &inner)),
+            "outbound" => body.push_str(&layout.lines(&steps.outbound, &inner)),
+            _ => {}
+        }
+        if body.is_empty() {
+            text.push_str(&format!("{section_indent}<{section} />{eol}"));
+        } else {
+            text.push_str(&format!(
+                "{section_indent}<{section}>{eol}{body}{section_indent}</{section}>{eol}"
+            ));
+        }
+    }
+    text.push_str(&format!("{outer}</{}>", root.name));
+    let text = format!("{}{text}{}", &src[..root.span.start], &src[root.span.end..]);
+    finish(text, super::SECTIONS.to_vec(), false)
+}
+
+/// `span` widened to whole lines (line break included) when nothing else stands on them, and
+/// whether it was.
+fn whole_lines(src: &str, span: Range<usize>) -> (Range<usize>, bool) {
     let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src[span.end..]
         .find('\n')
         .map_or(src.len(), |i| span.end + i + 1);
     let blank = |s: &str| s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
     if blank(&src[line_start..span.start]) && blank(&src[span.end..line_end]) {
-        line_start..line_end
+        (line_start..line_end, true)
     } else {
-        span
+        (span, false)
     }
 }
 

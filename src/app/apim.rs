@@ -79,6 +79,14 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
         Some(file) => {
             let (name, original) = read_input(file, "--into")?;
             opts.format = match args.format {
+                Some(FormatArg::Xml) if !capture::is_well_formed_xml(&original) => {
+                    return Err(refuse(
+                        "--format",
+                        "xml",
+                        &format!("--into {name} is not well-formed XML (the rawxml form, with raw expressions), so the result would not be either, and APIM refuses it with format xml"),
+                        "drop --format: the capture then follows the file's rawxml form (deploy it as rawxml)",
+                    ));
+                }
                 Some(FormatArg::Xml) => PolicyFormat::Xml,
                 Some(_) => PolicyFormat::RawXml,
                 None if capture::is_well_formed_xml(&original) => PolicyFormat::Xml,
@@ -89,12 +97,23 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
             let injected = inject::inject(&original, &steps, scope != Scope::Global)
                 .map_err(|e| inject_error(&name, &original, e))?;
             for section in &injected.added_sections {
-                let base = if scope == Scope::Global {
-                    ""
-                } else {
-                    " with <base />"
+                let base = match (scope == Scope::Global, *section) {
+                    (false, _) => " with <base />",
+                    (true, "backend") => " with <forward-request />",
+                    (true, _) => "",
                 };
                 eprintln!("note: --into {name} had no <{section}>; added one{base}");
+            }
+            if let Some(old) = &injected.legacy_patterns {
+                if args.capture.regex.is_empty() && args.capture.regex_file.is_empty() {
+                    eprintln!("warning: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; without --regex the new capture takes every path. Give those patterns again with --regex (separated by ; there, one per --regex here)");
+                } else {
+                    eprintln!("note: --into {name}: replaced the capture of Akto's documented policy, whose regexList was \"{old}\"; the new capture uses your --regex/--regex-file patterns");
+                }
+            }
+            for (offset, section) in &injected.kept {
+                let (line, col) = LineIndex::new(&original).line_col(*offset);
+                eprintln!("note: --into {name}:{line}:{col}: a capture step in <{section}> was left as it is (--into replaces the capture in <inbound> and <outbound> only); update it by hand if the options changed");
             }
             injected.text
         }
@@ -289,9 +308,16 @@ fn inject_error(name: &str, src: &str, e: InjectError) -> anyhow::Error {
             "--into {}: the root is <{root}>, not <policies>\n  help: give an APIM policy document (root <policies>); nothing was written",
             at(offset)
         ),
-        InjectError::EmptyRoot { offset } => anyhow::anyhow!(
-            "--into {}: <policies /> is empty\n  help: render a whole policy instead (drop --into); nothing was written",
-            at(offset)
+        InjectError::Nested {
+            offset,
+            step,
+            section,
+            within,
+            within_offset,
+        } => anyhow::anyhow!(
+            "--into {}: the policy already holds a capture step (<{step}>) inside <{within}> (at {}), not directly in <{section}>: it cannot be replaced there, and adding the capture beside it would capture twice\n  help: move the capture's steps back directly into <inbound>/<outbound>, or delete them, then run again (or edit that capture by hand); nothing was written",
+            at(offset),
+            at(within_offset)
         ),
         InjectError::TooLarge { bytes } => anyhow::anyhow!(
             "--into {name}: with the capture the policy would be {bytes} bytes, over APIM's limit of {MAX_POLICY_BYTES} bytes (256 KiB)\n  help: use --with-fragments (two short includes instead of the inline steps), or move parts of the policy into fragments; nothing was written"

@@ -63,10 +63,13 @@ Scopes (--scope), where the policy goes and what it captures:
 --into FILE reads an existing policy (rawxml or xml) as `lint` does and adds the capture: in
 <inbound> right after <base /> (first when there is none), last in <outbound>. Every other byte of
 FILE stays as it was; the inserted lines follow its indentation and line endings, and take its
-form (xml when FILE is well-formed XML, else rawxml; --format overrides). A missing <inbound> or
-<outbound> is added, with <base /> below --scope global. A previous capture (recognised by its akto-prefixed variables
-and element names, not comments) is replaced in place, so a second run changes nothing. Without
---in-place the result goes to standard output or -o and FILE is not touched.
+form (xml when FILE is well-formed XML, else rawxml; --format xml on a rawxml FILE is refused).
+A missing <inbound> or <outbound> is added, with <base /> below --scope global; an empty
+<policies /> becomes the four sections. A previous capture (recognised by its akto-prefixed
+variables and element names, not comments), or the capture of Akto's documented policy, is
+replaced in place, so a second run changes nothing; capture steps moved inside an element of
+your own are refused (exit 2), and those in <backend> or <on-error> are left as they are.
+Without --in-place the result goes to standard output or -o and FILE is not touched.
 
 regexList: each pattern is a .NET regex matched with Regex.IsMatch against the request path
 (without host or query); the policy keeps them in the variable aktoRegexList, split on ';' with

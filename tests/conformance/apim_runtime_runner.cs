@@ -3,8 +3,9 @@
 // Reads a JSON array of scenarios from stdin, each:
 //   {"policy": NAME, "scope": "global|product|api|operation", "method", "path", "ip",
 //    "requestHeaders": {name: [values]}, "requestBody": string|null,
-//    "statusCode": int, "statusReason", "responseHeaders": {…}, "responseBody": string|null}
-// and prints one JSON line per scenario: {"forwarded", "forwardedBody", "clientBody",
+//    "statusCode": int, "statusReason", "responseHeaders": {…}, "responseBody": string|null,
+//    "backendFails": bool (optional: the backend is unreachable, <on-error> runs instead)}
+// and prints one JSON line per scenario: {"forwarded", "forwardedBody", "clientBody", "onError",
 // "sent": [{"element", "mode", "url", "method", "headers": {name: [values]}, "body"}],
 // "trace": [...], "error": string|null}.
 using System;
@@ -87,10 +88,27 @@ static class Runner
             }
             var result = new JObject();
             string error = null;
+            var backendFails = s["backendFails"] != null && (bool)s["backendFails"];
+            var onError = false;
             try
             {
                 foreach (var section in new[] { "inbound", "backend", "outbound" })
                 {
+                    if (section == "backend" && backendFails)
+                    {
+                        // As APIM does when the backend cannot be reached: the rest of the
+                        // pipeline is skipped and <on-error> runs on a 500 response.
+                        onError = true;
+                        ctx.Response = new Response
+                        {
+                            Body = new Body(""),
+                            Headers = Headers.New(),
+                            StatusCode = 500,
+                            StatusReason = "Internal Server Error",
+                        };
+                        Generated.Policies.Run(Str(s, "policy"), "on-error", ctx);
+                        break;
+                    }
                     Generated.Policies.Run(Str(s, "policy"), section, ctx);
                 }
             }
@@ -99,6 +117,7 @@ static class Runner
                 error = e.GetType().Name + ": " + e.Message;
             }
             result["error"] = error;
+            result["onError"] = onError;
             result["forwarded"] = ctx.Forwarded;
             result["forwardedBody"] = ctx.ForwardedBody;
             result["clientBody"] = ctx.Response.Body == null ? "" : ((Body)ctx.Response.Body).Remaining;

@@ -917,3 +917,136 @@ fn injected_corpus_policies_execute_and_capture() {
         "only {checked} runs were forwarded"
     );
 }
+
+#[test]
+#[ignore = "needs mcs and mono with Newtonsoft.Json (libnewtonsoft-json5.0-cil)"]
+fn with_on_error_the_capture_runs_clean_and_a_send_kept_in_on_error_records_failed_calls() {
+    require_tool("mcs");
+    require_tool("mono");
+    let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <backend>\n        <base />\n    </backend>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
+    let (steps, _) = capture::steps(&capture_opts(PolicyFormat::RawXml, true)).unwrap();
+    let plain = akto_connect::apim::inject::inject(orig, &steps, true)
+        .unwrap()
+        .text;
+    // The user copies the outbound send into <on-error>; a second --into keeps it there.
+    let doc = tree::read(&plain).unwrap();
+    let send = capture_detect::detect(&doc, &plain)
+        .steps
+        .into_iter()
+        .find(|s| s.kind == capture_detect::StepKind::Send)
+        .unwrap();
+    let at = plain.find("    </on-error>").unwrap();
+    let edited = format!(
+        "{}        {}\n{}",
+        &plain[..at],
+        &plain[send.span.clone()],
+        &plain[at..]
+    );
+    let again = akto_connect::apim::inject::inject(&edited, &steps, true).unwrap();
+    assert_eq!(again.kept.len(), 1, "the on-error send is kept");
+    assert_eq!(again.text, edited, "a second --into changes nothing");
+    let policies = vec![
+        Policy {
+            name: "plain".into(),
+            text: substitute(&plain),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+        Policy {
+            name: "on-error-send".into(),
+            text: substitute(&again.text),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+    ];
+    let source = Generator::new(&HashMap::new()).source(&policies);
+    let (_dir, exe) = build(&source);
+    let exchanges = hostile_exchanges(MAX_BODY);
+    let mut scenarios = Vec::new();
+    let mut expect = Vec::new();
+    for p in &policies {
+        for (what, ex, captured) in &exchanges {
+            scenarios.push(ex.scenario(&p.name, p.scope));
+            expect.push((format!("{} / {what}", p.name), ex.clone(), *captured, false));
+            let mut failing = ex.scenario(&p.name, p.scope);
+            failing["backendFails"] = json!(true);
+            scenarios.push(failing);
+            expect.push((
+                format!("{} / {what} / backend fails", p.name),
+                ex.clone(),
+                *captured,
+                true,
+            ));
+        }
+    }
+    let results = run(&exe, &scenarios);
+    let mut recorded_failures = 0;
+    for ((what, ex, captured, fails), result) in expect.iter().zip(&results) {
+        if !fails {
+            // <on-error> present and not run: the capture behaves exactly as without it.
+            assert_eq!(result["onError"], false, "{what}");
+            check(what, ex, result, *captured, MAX_BODY, true);
+            continue;
+        }
+        assert_eq!(result["error"], Value::Null, "{what}: {}", result["error"]);
+        assert_eq!(result["onError"], true, "{what}");
+        let sent = result["sent"].as_array().unwrap();
+        let expected = usize::from(*captured && what.starts_with("on-error-send"));
+        assert_eq!(sent.len(), expected, "{what}: {sent:?}");
+        if let Some(r) = sent.first() {
+            let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+            let entry = &body["batchData"][0];
+            assert_eq!(entry["statusCode"], "500", "{what}");
+            assert_eq!(entry["path"], json!(ex.path), "{what}");
+            assert_eq!(entry["method"], ex.method, "{what}");
+            assert_eq!(entry["responsePayload"], "", "{what}");
+            recorded_failures += 1;
+        }
+    }
+    assert!(recorded_failures > 0, "no failed call was recorded");
+}
+
+#[test]
+#[ignore = "needs mcs, mono with Newtonsoft.Json, and ../shared"]
+fn expanded_empty_policies_and_a_replaced_documented_capture_execute_and_capture() {
+    require_tool("mcs");
+    require_tool("mono");
+    let seed = std::fs::read_to_string(require_shared("seeds/000_46d42d8a8bbb67eb.txt")).unwrap();
+    let seed = &seed
+        [seed.find("<policies>").unwrap()..seed.find("</policies>").unwrap() + "</policies>".len()];
+    let seed = seed.replace(
+        "https://<YOUR_AKTO_INGESTION_SERVICE_URL>",
+        "https://10.0.0.5:9091",
+    );
+    let (steps, _) = capture::steps(&capture_opts(PolicyFormat::RawXml, true)).unwrap();
+    let inject = |text: &str, with_base: bool| {
+        substitute(
+            &akto_connect::apim::inject::inject(text, &steps, with_base)
+                .unwrap()
+                .text,
+        )
+    };
+    let policies = vec![
+        Policy {
+            name: "empty-api".into(),
+            text: inject("<policies />\n", true),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+        Policy {
+            name: "empty-global".into(),
+            text: inject("<policies />\n", false),
+            scope: Scope::Global,
+            capture_only: false,
+        },
+        Policy {
+            name: "documented-replaced".into(),
+            text: inject(&seed, true),
+            scope: Scope::Api,
+            capture_only: false,
+        },
+    ];
+    // One send per call: the documented policy's own send is gone.
+    assert_eq!(policies[2].text.matches("<send-one-way-request").count(), 1);
+    execute_and_check(policies, &HashMap::new(), |_| true);
+}
