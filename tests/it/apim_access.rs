@@ -60,8 +60,24 @@ case "$1 $2 ${3:-}" in
   "ad app create") touch "$state/app"; echo "app-guid" ;;
   "ad sp list") if has sp; then echo "sp-guid"; fi ;;
   "ad sp create") touch "$state/sp"; echo "sp-guid" ;;
-  "role assignment list") if has role; then echo 1; else echo 0; fi ;;
-  "role assignment create") touch "$state/role" ;;
+  "role assignment list")
+    # Microsoft Graph does not know a service principal made moments ago.
+    case " $* " in *" --assignee "*)
+      if [ "${FAKE_AZ_RBAC_LAG:-0}" -gt 0 ]; then
+        echo "ERROR: Cannot find user or service principal in graph database for 'sp-guid'." >&2; exit 1
+      fi ;;
+    esac
+    if has role; then echo 1; else echo 0; fi ;;
+  "role assignment create")
+    if [ -n "${FAKE_AZ_ASSIGN_ERROR:-}" ]; then echo "ERROR: $FAKE_AZ_ASSIGN_ERROR" >&2; exit 1; fi
+    # Azure RBAC sees a new service principal only after FAKE_AZ_RBAC_LAG attempts.
+    tries=$(( $(cat "$state/assign_tries" 2>/dev/null || echo 0) + 1 ))
+    echo "$tries" > "$state/assign_tries"
+    if [ "$tries" -le "${FAKE_AZ_RBAC_LAG:-0}" ]; then
+      echo "ERROR: (PrincipalNotFound) Principal sp-guid does not exist in the directory tenant-guid." >&2; exit 1
+    fi
+    echo "WARNING: a harmless warning on stderr" >&2
+    touch "$state/role" ;;
   "ad app credential") 
     case "$4" in
       list) if has secret; then echo 1; else echo 0; fi ;;
@@ -78,6 +94,17 @@ fn run_with_fake_az(
     state: &Path,
     stub_dir: &Path,
     work: &Path,
+) -> (bool, String, String, Vec<String>) {
+    run_with_fake_az_env(script, state, stub_dir, work, &[])
+}
+
+/// [`run_with_fake_az`] with extra environment variables for the fake `az`.
+fn run_with_fake_az_env(
+    script: &str,
+    state: &Path,
+    stub_dir: &Path,
+    work: &Path,
+    envs: &[(&str, &str)],
 ) -> (bool, String, String, Vec<String>) {
     let before = std::fs::read_to_string(state.join("calls"))
         .unwrap_or_default()
@@ -96,6 +123,7 @@ fn run_with_fake_az(
         .env("FAKE_AZ_SCOPE", scope())
         .env_remove("AKTO_ROTATE_SECRET")
         .env_remove("AKTO_GH_REPO")
+        .envs(envs.iter().copied())
         .current_dir(work)
         .output()
         .unwrap();
@@ -356,4 +384,133 @@ fn bad_names_exit_2_and_write_nothing() {
     }
     let (code, _, _) = access(&["--secret-days", "0"]);
     assert_eq!(code, 2);
+}
+
+/// A stand-in for `sleep` that only logs its argument with the az calls, so retries cost no time.
+const FAKE_SLEEP: &str =
+    "#!/usr/bin/env bash\nprintf 'sleep|%s|\\n' \"$1\" >> \"$FAKE_AZ_STATE/calls\"\n";
+
+/// A temporary directory with `state/`, `bin/` (the fake `az` and `sleep`) and an empty `work/`.
+fn fake_az_dirs() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, stubs, work) = (
+        tmp.path().join("state"),
+        tmp.path().join("bin"),
+        tmp.path().join("work"),
+    );
+    for d in [&state, &stubs, &work] {
+        std::fs::create_dir(d).unwrap();
+    }
+    for (name, text) in [("az", FAKE_AZ), ("sleep", FAKE_SLEEP)] {
+        let f = stubs.join(name);
+        std::fs::write(&f, text).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (tmp, state, stubs, work)
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_new_principal_not_yet_in_rbac_is_retried_until_it_appears() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_RBAC_LAG", "2")]);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    // The lookup before the assignment does not ask Graph for the new principal by --assignee.
+    let list = calls
+        .iter()
+        .find(|c| c.starts_with("role|assignment|list|"))
+        .unwrap();
+    assert!(!list.contains("|--assignee|"), "{list}");
+    assert!(
+        list.contains("[?principalId=='sp-guid'] | length(@)"),
+        "{list}"
+    );
+    let tries: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.starts_with("role|assignment|create|") || c.starts_with("sleep|"))
+        .collect();
+    assert_eq!(
+        tries
+            .iter()
+            .map(|c| c.split('|').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["role", "sleep", "role", "sleep", "role"],
+        "{calls:#?}"
+    );
+    assert_eq!(tries[1].as_str(), "sleep|10|");
+    assert_eq!(tries[3].as_str(), "sleep|20|");
+    assert!(
+        stderr.contains("not visible to Azure RBAC yet (PrincipalNotFound); attempt 1 of 8 failed, retrying in 10s"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("AZURE_CLIENT_SECRET="),
+        "went on to the secret: {stdout}"
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn the_principal_retry_is_bounded_and_other_errors_are_not_retried() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_RBAC_LAG", "1000")]);
+    assert!(!ok);
+    let creates = calls
+        .iter()
+        .filter(|c| c.starts_with("role|assignment|create|"))
+        .count();
+    let sleeps: Vec<u32> = calls
+        .iter()
+        .filter_map(|c| c.strip_prefix("sleep|"))
+        .map(|c| c.trim_end_matches('|').parse().unwrap())
+        .collect();
+    assert_eq!(creates, 8, "{calls:#?}");
+    assert_eq!(sleeps, [10, 20, 30, 30, 30, 30, 30]);
+    assert!(
+        stderr.contains(
+            "still unknown to Azure RBAC after 8 attempts: run this script again in a few minutes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("AZURE_CLIENT_SECRET"),
+        "stopped before the secret: {stdout}"
+    );
+
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, _, stderr, calls) = run_with_fake_az_env(
+        &sh,
+        &state,
+        &stubs,
+        &work,
+        &[(
+            "FAKE_AZ_ASSIGN_ERROR",
+            "(AuthorizationFailed) no write access",
+        )],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("(AuthorizationFailed) no write access"),
+        "{stderr}"
+    );
+    assert!(calls.iter().all(|c| !c.starts_with("sleep|")), "{calls:#?}");
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("role|assignment|create|"))
+            .count(),
+        1
+    );
 }
