@@ -346,6 +346,7 @@ impl Ctx<'_> {
     fn list_apis(&self) -> anyhow::Result<Vec<ApiEntry>> {
         let mut url = specs::list_url(&self.management, &self.instance);
         let mut seen = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
         let mut all = Vec::new();
         loop {
             if !seen.insert(url.clone()) || seen.len() > 10_000 {
@@ -370,6 +371,16 @@ impl Ctx<'_> {
                 s => bail!("listing the APIs failed: HTTP {s}{}", arm_error(&resp)),
             }
             let (apis, next) = specs::parse_list_page(&resp.body).map_err(|e| anyhow!(e))?;
+            // A nextLink that changes on every page but serves APIs already listed never ends
+            // by itself: each page must bring at least one API not seen before.
+            let before = names.len();
+            names.extend(apis.iter().map(|a| a.name.clone()));
+            if !apis.is_empty() && names.len() == before && next.is_some() {
+                bail!(
+                    "the API list's nextLink goes round in a loop (page {} lists only APIs already listed); stopping",
+                    seen.len()
+                );
+            }
             all.extend(apis);
             match next {
                 Some(n) => {

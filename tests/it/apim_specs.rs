@@ -718,3 +718,28 @@ fn an_authority_url_with_the_tenant_is_refused() {
     );
     assert!(s.requests().is_empty());
 }
+
+#[test]
+fn a_next_link_loop_stops_the_run_after_a_few_pages() {
+    // `true`: the last page links back to the first; `false`: new skip tokens for ever, serving
+    // the same APIs again.
+    for same_url in [true, false] {
+        let s = Standin::start(arm_standin::apis(25, 0), 10);
+        s.set(|st| st.list_loops = Some(same_url));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("specs");
+        let (code, _, stderr) = specs(&s, &out, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("the API list's nextLink goes round in a loop"),
+            "{stderr}"
+        );
+        let lists = s
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/apis"))
+            .count();
+        assert!(lists <= 5, "{lists} list requests (same URL: {same_url})");
+        assert!(!out.exists(), "nothing written");
+    }
+}
