@@ -298,7 +298,12 @@ impl Ctx<'_> {
             })
             .map_err(|e| anyhow!("cannot get a token: {e}"))?;
         if !resp.is_success() {
-            bail!("{}", specs::token_failure(resp.status, &resp.body));
+            let why = specs::token_failure(resp.status, &resp.body);
+            // Never the secret, whatever the endpoint answered.
+            bail!(
+                "{}",
+                why.replace(&self.creds.secret, "[AZURE_CLIENT_SECRET]")
+            );
         }
         specs::parse_token(&resp.body).map_err(|e| anyhow!(e))
     }

@@ -972,3 +972,18 @@ fn readme_workflow_runs_as_written_against_the_standin() {
     );
     assert!(steps.iter().any(|st| st["id"].as_str() == Some("export")));
 }
+
+#[test]
+fn a_token_endpoint_echoing_the_secret_does_not_get_it_printed() {
+    let s = Standin::start(arm_standin::apis(2, 0), 10);
+    s.set(|st| st.token_echoes_form = true);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = specs(&s, &dir.path().join("specs"), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("the token request was refused (HTTP 400)"),
+        "{stderr}"
+    );
+    no_secret(&stdout);
+    no_secret(&stderr);
+}

@@ -63,6 +63,9 @@ pub struct State {
     /// A broken paging: `Some(true)` makes the last page link back to the first (the same URL
     /// again); `Some(false)` links on for ever with a new skip token, serving the APIs again.
     pub list_loops: Option<bool>,
+    /// The token endpoint answers 400 with the form it received (secret included) as its
+    /// `error`, as a broken proxy might.
+    pub token_echoes_form: bool,
     pub throttled: Vec<String>,
     pub tokens_issued: u32,
     /// token-1 is refused (expired) after this many Resource Manager requests.
@@ -153,6 +156,7 @@ impl Standin {
             list_status: None,
             faults: HashMap::new(),
             list_loops: None,
+            token_echoes_form: false,
             throttled: Vec::new(),
             tokens_issued: 0,
             expire_first_token_after: None,
@@ -334,6 +338,12 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
                 serde_json::json!({"error": error, "error_description": format!("AADSTS{code}: refused. Trace ID: x"), "error_codes": [code]}),
             )
         };
+        if st.token_echoes_form {
+            return json(
+                400,
+                serde_json::json!({"error": form.get("client_secret").cloned().unwrap_or_default(), "error_description": req.body.clone()}),
+            );
+        }
         if tenant != TENANT {
             return aad(400, "invalid_request", 90002);
         }
