@@ -80,8 +80,12 @@ case "$1 $2 ${3:-}" in
     touch "$state/role" ;;
   "ad app credential") 
     case "$4" in
-      list) if has secret; then echo 1; else echo 0; fi ;;
-      reset) touch "$state/secret"; echo "fake-secret-Value~1" ;;
+      # $state/secret holds the end of each secret made, one a line.
+      list) if has secret; then cat "$state/secret"; fi ;;
+      reset)
+        end=""; prev=""
+        for a in "$@"; do if [ "$prev" = "--end-date" ]; then end=$a; fi; prev=$a; done
+        echo "${end}T00:00:00Z" >> "$state/secret"; echo "fake-secret-Value~1" ;;
     esac ;;
   *) echo "fake az: unexpected call: $*" >&2; exit 2 ;;
 esac
@@ -331,6 +335,10 @@ fn bicep_holds_the_same_role_and_scope() {
     );
     assert!(bicep.contains("+30 days"));
     assert!(
+        bicep.contains("not both for one app"),
+        "warns that the script's app has no uniqueName"
+    );
+    assert!(
         !bicep.contains("passwordCredentials"),
         "no secret in the template"
     );
@@ -513,4 +521,39 @@ fn the_principal_retry_is_bounded_and_other_errors_are_not_retried() {
             .count(),
         1
     );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn an_expired_secret_is_replaced_and_a_valid_one_kept() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    for f in ["app", "sp", "role"] {
+        std::fs::write(state.join(f), "").unwrap();
+    }
+    // Made by an earlier run, 180 days ago: expired.
+    std::fs::write(state.join("secret"), "2020-01-01T00:00:00Z\n").unwrap();
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("have all expired: making a new one"),
+        "{stderr}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| is_create(c)).count(),
+        1,
+        "{calls:#?}"
+    );
+    assert!(
+        stdout.contains("AZURE_CLIENT_SECRET=fake-secret-Value~1"),
+        "{stdout}"
+    );
+
+    // Now one is valid: the next run makes none.
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(calls.iter().all(|c| !is_create(c)), "{calls:#?}");
+    assert!(stderr.contains("is valid until 20"), "{stderr}");
+    assert!(!stdout.contains("AZURE_CLIENT_SECRET"), "{stdout}");
 }
