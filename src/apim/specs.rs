@@ -272,6 +272,19 @@ pub fn parse_export(body: &[u8]) -> Result<String, String> {
     }
 }
 
+/// The export link carries its SAS signature in the query: it is fetched over plain http only
+/// when Resource Manager itself is (a stand-in on this machine, which `--management-url` allows
+/// only for loopback).
+pub fn check_export_link(management: &str, link: &str) -> Result<(), String> {
+    if link.starts_with("http://") && !management.starts_with("http://") {
+        return Err(format!(
+            "the export link is plain http:// ({}); not fetching a signed link in clear",
+            crate::net::redact_url(link)
+        ));
+    }
+    Ok(())
+}
+
 /// Which APIs to export: those named by `--api` (all when none), revisions only when asked or
 /// named. Returns them sorted by id, and the `--api` ids the list does not hold.
 pub fn select(
@@ -472,6 +485,18 @@ mod tests {
             .ends_with("/apis/echo%3Brev%3D2?format=openapi%2Bjson-link&export=true&api-version=2022-08-01"));
         assert!(check_next_link("https://m.example", "https://m.example/subscriptions/x").is_ok());
         assert!(check_next_link("https://m.example", "https://m.example.evil.com/x").is_err());
+    }
+
+    #[test]
+    fn an_http_export_link_is_refused_unless_resource_manager_is_local() {
+        let link = "http://blob.example/x.json?sv=1&sig=SASSECRET";
+        let e = check_export_link("https://management.azure.com", link).unwrap_err();
+        assert!(
+            e.contains("plain http://") && !e.contains("SASSECRET"),
+            "{e}"
+        );
+        assert!(check_export_link("http://127.0.0.1:8080", link).is_ok());
+        assert!(check_export_link("https://management.azure.com", "https://b/x?sig=1").is_ok());
     }
 
     #[test]

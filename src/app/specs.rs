@@ -412,6 +412,7 @@ impl Ctx<'_> {
             s => return Err(format!("export: HTTP {s}{}", arm_error(&resp))),
         }
         let link = specs::parse_export(&resp.body)?;
+        specs::check_export_link(&self.management, &link)?;
         // The link carries its own SAS signature: no bearer token goes with it.
         let download = self
             .client
