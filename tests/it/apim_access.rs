@@ -59,7 +59,14 @@ case "$1 $2 ${3:-}" in
     elif has app; then echo "app-guid"; fi ;;
   "ad app create") touch "$state/app"; echo "app-guid" ;;
   "ad sp list") if has sp; then echo "sp-guid"; fi ;;
-  "ad sp create") touch "$state/sp"; echo "sp-guid" ;;
+  "ad sp create")
+    # Graph knows a new app registration only after FAKE_AZ_GRAPH_LAG attempts.
+    tries=$(( $(cat "$state/sp_tries" 2>/dev/null || echo 0) + 1 ))
+    echo "$tries" > "$state/sp_tries"
+    if [ "$tries" -le "${FAKE_AZ_GRAPH_LAG:-0}" ]; then
+      echo "ERROR: The appId 'app-guid' of the service principal does not reference a valid application object." >&2; exit 1
+    fi
+    touch "$state/sp"; echo "sp-guid" ;;
   "role assignment list")
     # Microsoft Graph does not know a service principal made moments ago.
     case " $* " in *" --assignee "*)
@@ -556,4 +563,53 @@ fn an_expired_secret_is_replaced_and_a_valid_one_kept() {
     assert!(calls.iter().all(|c| !is_create(c)), "{calls:#?}");
     assert!(stderr.contains("is valid until 20"), "{stderr}");
     assert!(!stdout.contains("AZURE_CLIENT_SECRET"), "{stdout}");
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_new_app_not_yet_in_graph_gets_its_service_principal_on_a_retry() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, _, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_GRAPH_LAG", "2")]);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    let tries: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("ad|sp|create|") || c.starts_with("sleep|"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tries,
+        [
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|",
+            "sleep|5|",
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|",
+            "sleep|10|",
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|"
+        ]
+    );
+    assert!(
+        stderr
+            .contains("not visible to Microsoft Graph yet; attempt 1 of 6 failed, retrying in 5s"),
+        "{stderr}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("role|assignment|create|--assignee-object-id|sp-guid|")),
+        "{calls:#?}"
+    );
+
+    // An app that already existed is not waited for: its service principal failing is final.
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    std::fs::write(state.join("app"), "").unwrap();
+    let (ok, _, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_GRAPH_LAG", "1")]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot create the service principal of app-guid"),
+        "{stderr}"
+    );
+    assert!(calls.iter().all(|c| !c.starts_with("sleep|")), "{calls:#?}");
 }
