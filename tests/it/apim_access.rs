@@ -405,6 +405,14 @@ fn bad_names_exit_2_and_write_nothing() {
 const FAKE_SLEEP: &str =
     "#!/usr/bin/env bash\nprintf 'sleep|%s|\\n' \"$1\" >> \"$FAKE_AZ_STATE/calls\"\n";
 
+/// A stand-in for GitHub's CLI: logs each call with the az calls; what a call reads from standard
+/// input (a value not given by --body) goes to $FAKE_AZ_STATE/gh-stdin.
+const FAKE_GH: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+printf 'gh|' >> "$FAKE_AZ_STATE/calls"; printf '%s|' "$@" >> "$FAKE_AZ_STATE/calls"; echo >> "$FAKE_AZ_STATE/calls"
+case " $* " in *" --body "*) ;; *) cat >> "$FAKE_AZ_STATE/gh-stdin" ;; esac
+"#;
+
 /// A temporary directory with `state/`, `bin/` (the fake `az` and `sleep`) and an empty `work/`.
 fn fake_az_dirs() -> (
     tempfile::TempDir,
@@ -422,7 +430,7 @@ fn fake_az_dirs() -> (
     for d in [&state, &stubs, &work] {
         std::fs::create_dir(d).unwrap();
     }
-    for (name, text) in [("az", FAKE_AZ), ("sleep", FAKE_SLEEP)] {
+    for (name, text) in [("az", FAKE_AZ), ("sleep", FAKE_SLEEP), ("gh", FAKE_GH)] {
         let f = stubs.join(name);
         std::fs::write(&f, text).unwrap();
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -612,4 +620,51 @@ fn a_new_app_not_yet_in_graph_gets_its_service_principal_on_a_retry() {
         "{stderr}"
     );
     assert!(calls.iter().all(|c| !c.starts_with("sleep|")), "{calls:#?}");
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn akto_gh_repo_sets_what_the_scheduled_workflow_reads() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("AKTO_GH_REPO", "acme/apis")]);
+    assert!(ok, "{stderr}");
+    let gh: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("gh|"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        gh,
+        [
+            "gh|secret|set|AZURE_TENANT_ID|--repo|acme/apis|--body|tenant-guid|".to_string(),
+            "gh|secret|set|AZURE_CLIENT_ID|--repo|acme/apis|--body|app-guid|".to_string(),
+            format!("gh|variable|set|AZURE_SUBSCRIPTION_ID|--repo|acme/apis|--body|{SUB}|"),
+            format!("gh|variable|set|APIM_RESOURCE_GROUP|--repo|acme/apis|--body|{RG}|"),
+            format!("gh|variable|set|APIM_SERVICE|--repo|acme/apis|--body|{SVC}|"),
+            "gh|secret|set|AZURE_CLIENT_SECRET|--repo|acme/apis|".to_string(),
+        ]
+    );
+    // The secret went through standard input only.
+    assert_eq!(
+        std::fs::read_to_string(state.join("gh-stdin")).unwrap(),
+        "fake-secret-Value~1"
+    );
+    assert!(!stdout.contains("fake-secret") && !stderr.contains("fake-secret"));
+
+    // The README's workflow reads exactly these names (and AKTO_CONNECT_GIT, the user's own).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in [
+        "secrets.AZURE_TENANT_ID",
+        "secrets.AZURE_CLIENT_ID",
+        "secrets.AZURE_CLIENT_SECRET",
+        "vars.AZURE_SUBSCRIPTION_ID",
+        "vars.APIM_RESOURCE_GROUP",
+        "vars.APIM_SERVICE",
+    ] {
+        assert!(readme.contains(&format!("${{{{ {name} }}}}")), "{name}");
+    }
 }
