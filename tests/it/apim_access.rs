@@ -668,3 +668,16 @@ fn akto_gh_repo_sets_what_the_scheduled_workflow_reads() {
         assert!(readme.contains(&format!("${{{{ {name} }}}}")), "{name}");
     }
 }
+
+#[test]
+fn help_names_the_script_s_environment_switches() {
+    let (code, help, _) = run(bin().args(["apim", "access", "--help"]));
+    assert_eq!(code, 0);
+    for word in [
+        "AKTO_ROTATE_SECRET=1",
+        "AKTO_GH_REPO=OWNER/REPO",
+        "has expired",
+    ] {
+        assert!(help.contains(word), "{word}: {help}");
+    }
+}
