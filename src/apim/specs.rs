@@ -123,16 +123,13 @@ pub fn token_failure(status: u16, body: &[u8]) -> String {
         _ => "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
     };
     let mut msg = format!("the token request was refused (HTTP {status}");
-    if !e.error.is_empty() {
-        let _ = write!(
-            msg,
-            ", {}",
-            e.error
-                .chars()
-                .filter(|c| c.is_ascii_graphic())
-                .take(64)
-                .collect::<String>()
-        );
+    // OAuth 2 error codes are lowercase words joined by `_` (invalid_client, …). Anything else
+    // is not shown: a proxy or a broken endpoint may echo the form, secret included.
+    if !e.error.is_empty()
+        && e.error.len() <= 40
+        && e.error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        let _ = write!(msg, ", {}", e.error);
     }
     if let Some(c) = code {
         let _ = write!(msg, ", AADSTS{c}");
@@ -273,6 +270,19 @@ pub fn parse_export(body: &[u8]) -> Result<String, String> {
     } else {
         Err("the export answer's value.link is not an http(s) URL".to_string())
     }
+}
+
+/// The export link carries its SAS signature in the query: it is fetched over plain http only
+/// when Resource Manager itself is (a stand-in on this machine, which `--management-url` allows
+/// only for loopback).
+pub fn check_export_link(management: &str, link: &str) -> Result<(), String> {
+    if link.starts_with("http://") && !management.starts_with("http://") {
+        return Err(format!(
+            "the export link is plain http:// ({}); not fetching a signed link in clear",
+            crate::net::redact_url(link)
+        ));
+    }
+    Ok(())
 }
 
 /// Which APIs to export: those named by `--api` (all when none), revisions only when asked or
@@ -475,6 +485,29 @@ mod tests {
             .ends_with("/apis/echo%3Brev%3D2?format=openapi%2Bjson-link&export=true&api-version=2022-08-01"));
         assert!(check_next_link("https://m.example", "https://m.example/subscriptions/x").is_ok());
         assert!(check_next_link("https://m.example", "https://m.example.evil.com/x").is_err());
+    }
+
+    #[test]
+    fn an_http_export_link_is_refused_unless_resource_manager_is_local() {
+        let link = "http://blob.example/x.json?sv=1&sig=SASSECRET";
+        let e = check_export_link("https://management.azure.com", link).unwrap_err();
+        assert!(
+            e.contains("plain http://") && !e.contains("SASSECRET"),
+            "{e}"
+        );
+        assert!(check_export_link("http://127.0.0.1:8080", link).is_ok());
+        assert!(check_export_link("https://management.azure.com", "https://b/x?sig=1").is_ok());
+    }
+
+    #[test]
+    fn a_token_error_that_is_not_an_oauth_code_is_not_shown() {
+        let echoed = token_failure(400, br#"{"error":"client_secret=Ab1~x.Y"}"#);
+        assert!(!echoed.contains("Ab1"), "{echoed}");
+        let code = token_failure(
+            401,
+            br#"{"error":"invalid_client","error_codes":[7000215]}"#,
+        );
+        assert!(code.contains("invalid_client, AADSTS7000215"), "{code}");
     }
 
     #[test]

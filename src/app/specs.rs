@@ -298,7 +298,12 @@ impl Ctx<'_> {
             })
             .map_err(|e| anyhow!("cannot get a token: {e}"))?;
         if !resp.is_success() {
-            bail!("{}", specs::token_failure(resp.status, &resp.body));
+            let why = specs::token_failure(resp.status, &resp.body);
+            // Never the secret, whatever the endpoint answered.
+            bail!(
+                "{}",
+                why.replace(&self.creds.secret, "[AZURE_CLIENT_SECRET]")
+            );
         }
         specs::parse_token(&resp.body).map_err(|e| anyhow!(e))
     }
@@ -346,6 +351,7 @@ impl Ctx<'_> {
     fn list_apis(&self) -> anyhow::Result<Vec<ApiEntry>> {
         let mut url = specs::list_url(&self.management, &self.instance);
         let mut seen = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
         let mut all = Vec::new();
         loop {
             if !seen.insert(url.clone()) || seen.len() > 10_000 {
@@ -370,6 +376,16 @@ impl Ctx<'_> {
                 s => bail!("listing the APIs failed: HTTP {s}{}", arm_error(&resp)),
             }
             let (apis, next) = specs::parse_list_page(&resp.body).map_err(|e| anyhow!(e))?;
+            // A nextLink that changes on every page but serves APIs already listed never ends
+            // by itself: each page must bring at least one API not seen before.
+            let before = names.len();
+            names.extend(apis.iter().map(|a| a.name.clone()));
+            if !apis.is_empty() && names.len() == before && next.is_some() {
+                bail!(
+                    "the API list's nextLink goes round in a loop (page {} lists only APIs already listed); stopping",
+                    seen.len()
+                );
+            }
             all.extend(apis);
             match next {
                 Some(n) => {
@@ -396,6 +412,7 @@ impl Ctx<'_> {
             s => return Err(format!("export: HTTP {s}{}", arm_error(&resp))),
         }
         let link = specs::parse_export(&resp.body)?;
+        specs::check_export_link(&self.management, &link)?;
         // The link carries its own SAS signature: no bearer token goes with it.
         let download = self
             .client

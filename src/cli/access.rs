@@ -19,8 +19,12 @@ Examples:
 The script creates (or reuses) the app registration and its service principal, assigns the built-in
 API Management Service Reader Role (71522526-b88f-4d52-b57f-d31fc3546d0d) on exactly this instance,
 and makes a client secret valid for --secret-days. Every create is guarded by a lookup, so a second
-run changes nothing. The secret is read from az at run time and printed once, with the AZURE_*
-variables `akto-connect apim specs` reads; it is never written to a file.
+run changes nothing (except that a secret it made which has expired is replaced). A new service
+principal is waited for, bounded, until Azure RBAC knows it. The secret is read from az at run time
+and printed once, with the AZURE_* variables `akto-connect apim specs` reads; it is never written
+to a file. When running the script: AKTO_ROTATE_SECRET=1 makes a new secret; AKTO_GH_REPO=OWNER/REPO
+stores the secret and the settings of the README's scheduled workflow with `gh` instead of
+printing the secret.
 
 Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
 

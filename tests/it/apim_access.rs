@@ -59,13 +59,40 @@ case "$1 $2 ${3:-}" in
     elif has app; then echo "app-guid"; fi ;;
   "ad app create") touch "$state/app"; echo "app-guid" ;;
   "ad sp list") if has sp; then echo "sp-guid"; fi ;;
-  "ad sp create") touch "$state/sp"; echo "sp-guid" ;;
-  "role assignment list") if has role; then echo 1; else echo 0; fi ;;
-  "role assignment create") touch "$state/role" ;;
+  "ad sp create")
+    # Graph knows a new app registration only after FAKE_AZ_GRAPH_LAG attempts.
+    tries=$(( $(cat "$state/sp_tries" 2>/dev/null || echo 0) + 1 ))
+    echo "$tries" > "$state/sp_tries"
+    if [ "$tries" -le "${FAKE_AZ_GRAPH_LAG:-0}" ]; then
+      echo "ERROR: The appId 'app-guid' of the service principal does not reference a valid application object." >&2; exit 1
+    fi
+    touch "$state/sp"; echo "sp-guid" ;;
+  "role assignment list")
+    # Microsoft Graph does not know a service principal made moments ago.
+    case " $* " in *" --assignee "*)
+      if [ "${FAKE_AZ_RBAC_LAG:-0}" -gt 0 ]; then
+        echo "ERROR: Cannot find user or service principal in graph database for 'sp-guid'." >&2; exit 1
+      fi ;;
+    esac
+    if has role; then echo 1; else echo 0; fi ;;
+  "role assignment create")
+    if [ -n "${FAKE_AZ_ASSIGN_ERROR:-}" ]; then echo "ERROR: $FAKE_AZ_ASSIGN_ERROR" >&2; exit 1; fi
+    # Azure RBAC sees a new service principal only after FAKE_AZ_RBAC_LAG attempts.
+    tries=$(( $(cat "$state/assign_tries" 2>/dev/null || echo 0) + 1 ))
+    echo "$tries" > "$state/assign_tries"
+    if [ "$tries" -le "${FAKE_AZ_RBAC_LAG:-0}" ]; then
+      echo "ERROR: (PrincipalNotFound) Principal sp-guid does not exist in the directory tenant-guid." >&2; exit 1
+    fi
+    echo "WARNING: a harmless warning on stderr" >&2
+    touch "$state/role" ;;
   "ad app credential") 
     case "$4" in
-      list) if has secret; then echo 1; else echo 0; fi ;;
-      reset) touch "$state/secret"; echo "fake-secret-Value~1" ;;
+      # $state/secret holds the end of each secret made, one a line.
+      list) if has secret; then cat "$state/secret"; fi ;;
+      reset)
+        end=""; prev=""
+        for a in "$@"; do if [ "$prev" = "--end-date" ]; then end=$a; fi; prev=$a; done
+        echo "${end}T00:00:00Z" >> "$state/secret"; echo "fake-secret-Value~1" ;;
     esac ;;
   *) echo "fake az: unexpected call: $*" >&2; exit 2 ;;
 esac
@@ -78,6 +105,17 @@ fn run_with_fake_az(
     state: &Path,
     stub_dir: &Path,
     work: &Path,
+) -> (bool, String, String, Vec<String>) {
+    run_with_fake_az_env(script, state, stub_dir, work, &[])
+}
+
+/// [`run_with_fake_az`] with extra environment variables for the fake `az`.
+fn run_with_fake_az_env(
+    script: &str,
+    state: &Path,
+    stub_dir: &Path,
+    work: &Path,
+    envs: &[(&str, &str)],
 ) -> (bool, String, String, Vec<String>) {
     let before = std::fs::read_to_string(state.join("calls"))
         .unwrap_or_default()
@@ -96,6 +134,7 @@ fn run_with_fake_az(
         .env("FAKE_AZ_SCOPE", scope())
         .env_remove("AKTO_ROTATE_SECRET")
         .env_remove("AKTO_GH_REPO")
+        .envs(envs.iter().copied())
         .current_dir(work)
         .output()
         .unwrap();
@@ -303,6 +342,10 @@ fn bicep_holds_the_same_role_and_scope() {
     );
     assert!(bicep.contains("+30 days"));
     assert!(
+        bicep.contains("not both for one app"),
+        "warns that the script's app has no uniqueName"
+    );
+    assert!(
         !bicep.contains("passwordCredentials"),
         "no secret in the template"
     );
@@ -356,4 +399,285 @@ fn bad_names_exit_2_and_write_nothing() {
     }
     let (code, _, _) = access(&["--secret-days", "0"]);
     assert_eq!(code, 2);
+}
+
+/// A stand-in for `sleep` that only logs its argument with the az calls, so retries cost no time.
+const FAKE_SLEEP: &str =
+    "#!/usr/bin/env bash\nprintf 'sleep|%s|\\n' \"$1\" >> \"$FAKE_AZ_STATE/calls\"\n";
+
+/// A stand-in for GitHub's CLI: logs each call with the az calls; what a call reads from standard
+/// input (a value not given by --body) goes to $FAKE_AZ_STATE/gh-stdin.
+const FAKE_GH: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+printf 'gh|' >> "$FAKE_AZ_STATE/calls"; printf '%s|' "$@" >> "$FAKE_AZ_STATE/calls"; echo >> "$FAKE_AZ_STATE/calls"
+case " $* " in *" --body "*) ;; *) cat >> "$FAKE_AZ_STATE/gh-stdin" ;; esac
+"#;
+
+/// A temporary directory with `state/`, `bin/` (the fake `az` and `sleep`) and an empty `work/`.
+fn fake_az_dirs() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, stubs, work) = (
+        tmp.path().join("state"),
+        tmp.path().join("bin"),
+        tmp.path().join("work"),
+    );
+    for d in [&state, &stubs, &work] {
+        std::fs::create_dir(d).unwrap();
+    }
+    for (name, text) in [("az", FAKE_AZ), ("sleep", FAKE_SLEEP), ("gh", FAKE_GH)] {
+        let f = stubs.join(name);
+        std::fs::write(&f, text).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (tmp, state, stubs, work)
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_new_principal_not_yet_in_rbac_is_retried_until_it_appears() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_RBAC_LAG", "2")]);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    // The lookup before the assignment does not ask Graph for the new principal by --assignee.
+    let list = calls
+        .iter()
+        .find(|c| c.starts_with("role|assignment|list|"))
+        .unwrap();
+    assert!(!list.contains("|--assignee|"), "{list}");
+    assert!(
+        list.contains("[?principalId=='sp-guid'] | length(@)"),
+        "{list}"
+    );
+    let tries: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.starts_with("role|assignment|create|") || c.starts_with("sleep|"))
+        .collect();
+    assert_eq!(
+        tries
+            .iter()
+            .map(|c| c.split('|').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["role", "sleep", "role", "sleep", "role"],
+        "{calls:#?}"
+    );
+    assert_eq!(tries[1].as_str(), "sleep|10|");
+    assert_eq!(tries[3].as_str(), "sleep|20|");
+    assert!(
+        stderr.contains("not visible to Azure RBAC yet (PrincipalNotFound); attempt 1 of 8 failed, retrying in 10s"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("AZURE_CLIENT_SECRET="),
+        "went on to the secret: {stdout}"
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn the_principal_retry_is_bounded_and_other_errors_are_not_retried() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_RBAC_LAG", "1000")]);
+    assert!(!ok);
+    let creates = calls
+        .iter()
+        .filter(|c| c.starts_with("role|assignment|create|"))
+        .count();
+    let sleeps: Vec<u32> = calls
+        .iter()
+        .filter_map(|c| c.strip_prefix("sleep|"))
+        .map(|c| c.trim_end_matches('|').parse().unwrap())
+        .collect();
+    assert_eq!(creates, 8, "{calls:#?}");
+    assert_eq!(sleeps, [10, 20, 30, 30, 30, 30, 30]);
+    assert!(
+        stderr.contains(
+            "still unknown to Azure RBAC after 8 attempts: run this script again in a few minutes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("AZURE_CLIENT_SECRET"),
+        "stopped before the secret: {stdout}"
+    );
+
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, _, stderr, calls) = run_with_fake_az_env(
+        &sh,
+        &state,
+        &stubs,
+        &work,
+        &[(
+            "FAKE_AZ_ASSIGN_ERROR",
+            "(AuthorizationFailed) no write access",
+        )],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("(AuthorizationFailed) no write access"),
+        "{stderr}"
+    );
+    assert!(calls.iter().all(|c| !c.starts_with("sleep|")), "{calls:#?}");
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("role|assignment|create|"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn an_expired_secret_is_replaced_and_a_valid_one_kept() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    for f in ["app", "sp", "role"] {
+        std::fs::write(state.join(f), "").unwrap();
+    }
+    // Made by an earlier run, 180 days ago: expired.
+    std::fs::write(state.join("secret"), "2020-01-01T00:00:00Z\n").unwrap();
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("have all expired: making a new one"),
+        "{stderr}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| is_create(c)).count(),
+        1,
+        "{calls:#?}"
+    );
+    assert!(
+        stdout.contains("AZURE_CLIENT_SECRET=fake-secret-Value~1"),
+        "{stdout}"
+    );
+
+    // Now one is valid: the next run makes none.
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(calls.iter().all(|c| !is_create(c)), "{calls:#?}");
+    assert!(stderr.contains("is valid until 20"), "{stderr}");
+    assert!(!stdout.contains("AZURE_CLIENT_SECRET"), "{stdout}");
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn a_new_app_not_yet_in_graph_gets_its_service_principal_on_a_retry() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, _, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_GRAPH_LAG", "2")]);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    let tries: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("ad|sp|create|") || c.starts_with("sleep|"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tries,
+        [
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|",
+            "sleep|5|",
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|",
+            "sleep|10|",
+            "ad|sp|create|--id|app-guid|--query|id|-o|tsv|"
+        ]
+    );
+    assert!(
+        stderr
+            .contains("not visible to Microsoft Graph yet; attempt 1 of 6 failed, retrying in 5s"),
+        "{stderr}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("role|assignment|create|--assignee-object-id|sp-guid|")),
+        "{calls:#?}"
+    );
+
+    // An app that already existed is not waited for: its service principal failing is final.
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    std::fs::write(state.join("app"), "").unwrap();
+    let (ok, _, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("FAKE_AZ_GRAPH_LAG", "1")]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot create the service principal of app-guid"),
+        "{stderr}"
+    );
+    assert!(calls.iter().all(|c| !c.starts_with("sleep|")), "{calls:#?}");
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn akto_gh_repo_sets_what_the_scheduled_workflow_reads() {
+    require_tool("bash");
+    let (_, sh, _) = access(&[]);
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) =
+        run_with_fake_az_env(&sh, &state, &stubs, &work, &[("AKTO_GH_REPO", "acme/apis")]);
+    assert!(ok, "{stderr}");
+    let gh: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("gh|"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        gh,
+        [
+            "gh|secret|set|AZURE_TENANT_ID|--repo|acme/apis|--body|tenant-guid|".to_string(),
+            "gh|secret|set|AZURE_CLIENT_ID|--repo|acme/apis|--body|app-guid|".to_string(),
+            format!("gh|variable|set|AZURE_SUBSCRIPTION_ID|--repo|acme/apis|--body|{SUB}|"),
+            format!("gh|variable|set|APIM_RESOURCE_GROUP|--repo|acme/apis|--body|{RG}|"),
+            format!("gh|variable|set|APIM_SERVICE|--repo|acme/apis|--body|{SVC}|"),
+            "gh|secret|set|AZURE_CLIENT_SECRET|--repo|acme/apis|".to_string(),
+        ]
+    );
+    // The secret went through standard input only.
+    assert_eq!(
+        std::fs::read_to_string(state.join("gh-stdin")).unwrap(),
+        "fake-secret-Value~1"
+    );
+    assert!(!stdout.contains("fake-secret") && !stderr.contains("fake-secret"));
+
+    // The README's workflow reads exactly these names (and AKTO_CONNECT_GIT, the user's own).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in [
+        "secrets.AZURE_TENANT_ID",
+        "secrets.AZURE_CLIENT_ID",
+        "secrets.AZURE_CLIENT_SECRET",
+        "vars.AZURE_SUBSCRIPTION_ID",
+        "vars.APIM_RESOURCE_GROUP",
+        "vars.APIM_SERVICE",
+    ] {
+        assert!(readme.contains(&format!("${{{{ {name} }}}}")), "{name}");
+    }
+}
+
+#[test]
+fn help_names_the_script_s_environment_switches() {
+    let (code, help, _) = run(bin().args(["apim", "access", "--help"]));
+    assert_eq!(code, 0);
+    for word in [
+        "AKTO_ROTATE_SECRET=1",
+        "AKTO_GH_REPO=OWNER/REPO",
+        "has expired",
+    ] {
+        assert!(help.contains(word), "{word}: {help}");
+    }
 }

@@ -592,14 +592,16 @@ fn readme_section_examples_are_valid() {
         };
         let cmd = line[at..].split(" -o ").next().unwrap();
         let cmd = cmd.split(" #").next().unwrap().trim_end_matches('`');
-        if cmd.contains('…') || cmd.contains("command") {
+        // The workflow's command takes its values from the job's variables: the test below
+        // runs it.
+        if cmd.contains('…') || cmd.contains("command") || cmd.contains("\"$") {
             continue;
         }
         let words: Vec<&str> = cmd.split_whitespace().collect();
         akto_connect::cli::Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{cmd}: {e}"));
         seen += 1;
     }
-    assert!(seen >= 3, "found {seen} commands");
+    assert!(seen >= 2, "found {seen} commands");
 }
 
 #[test]
@@ -717,4 +719,271 @@ fn an_authority_url_with_the_tenant_is_refused() {
         "{stderr}"
     );
     assert!(s.requests().is_empty());
+}
+
+#[test]
+fn a_next_link_loop_stops_the_run_after_a_few_pages() {
+    // `true`: the last page links back to the first; `false`: new skip tokens for ever, serving
+    // the same APIs again.
+    for same_url in [true, false] {
+        let s = Standin::start(arm_standin::apis(25, 0), 10);
+        s.set(|st| st.list_loops = Some(same_url));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("specs");
+        let (code, _, stderr) = specs(&s, &out, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("the API list's nextLink goes round in a loop"),
+            "{stderr}"
+        );
+        let lists = s
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/apis"))
+            .count();
+        assert!(lists <= 5, "{lists} list requests (same URL: {same_url})");
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
+/// The README's workflow block, parsed.
+fn readme_workflow() -> serde_yaml::Value {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("### On a schedule with GitHub Actions")
+        .expect("the section");
+    let yaml = readme[start..]
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    serde_yaml::from_str(yaml).expect("the workflow is YAML")
+}
+
+/// Runs the README's workflow as written, step by step, as GitHub's runner would (bash -eo
+/// pipefail, the job's and the step's env with `${{ secrets.* }}` / `${{ vars.* }}` filled in),
+/// in a git clone that pushes to a local bare repository. Only the machine differs: `cargo` is a
+/// stand-in that records its arguments, and `akto-connect` is the built binary pointed at the
+/// ARM stand-in.
+#[test]
+#[ignore = "needs bash and git"]
+fn readme_workflow_runs_as_written_against_the_standin() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    crate::common::require_tool("bash");
+    crate::common::require_tool("git");
+    let wf = readme_workflow();
+    let job = &wf["jobs"]["export"];
+    let steps = job["steps"].as_sequence().expect("steps");
+    assert!(
+        !serde_yaml::to_string(&wf).unwrap().contains("OWNER"),
+        "no placeholder to edit"
+    );
+    let s = Standin::start(arm_standin::apis(5, 0), 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", t)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    std::fs::create_dir(t.join("seed")).unwrap();
+    std::fs::write(t.join("seed/README"), "definitions\n").unwrap();
+    git(&t.join("seed"), &["init", "-q", "-b", "main"]);
+    git(&t.join("seed"), &["add", "README"]);
+    git(&t.join("seed"), &["commit", "-q", "-m", "start"]);
+    git(t, &["clone", "-q", "--bare", "seed", "remote.git"]);
+    git(t, &["clone", "-q", "remote.git", "ws"]);
+    let (ws, remote) = (t.join("ws"), t.join("remote.git"));
+
+    let stubs = t.join("bin");
+    std::fs::create_dir(&stubs).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("akto-connect");
+    for (name, text) in [
+        (
+            "cargo",
+            format!(
+                "#!/usr/bin/env bash\nprintf '%s ' \"$@\" >> '{}/cargo-args'\n",
+                t.display()
+            ),
+        ),
+        (
+            "akto-connect",
+            format!(
+                "#!/usr/bin/env bash\nexec '{}' \"$@\" --management-url '{}'\n",
+                binary.display(),
+                s.url
+            ),
+        ),
+    ] {
+        let f = stubs.join(name);
+        std::fs::write(&f, text).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let git_url = "https://git.example.test/platform/akto-connect.git";
+    let settings = |skip: &str| -> Vec<(String, String)> {
+        [
+            ("secrets.AZURE_TENANT_ID", TENANT),
+            ("secrets.AZURE_CLIENT_ID", CLIENT_ID),
+            ("secrets.AZURE_CLIENT_SECRET", SECRET),
+            ("vars.AKTO_CONNECT_GIT", git_url),
+            ("vars.AZURE_SUBSCRIPTION_ID", SUB),
+            ("vars.APIM_RESOURCE_GROUP", RG),
+            ("vars.APIM_SERVICE", SVC),
+        ]
+        .iter()
+        .map(|(k, v)| {
+            (
+                format!("${{{{ {k} }}}}"),
+                if *k == skip {
+                    String::new()
+                } else {
+                    v.to_string()
+                },
+            )
+        })
+        .collect()
+    };
+    let expand = |v: &serde_yaml::Value, set: &[(String, String)]| -> Vec<(String, String)> {
+        v.as_mapping()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let mut v = v.as_str().unwrap().to_string();
+                        for (from, to) in set {
+                            v = v.replace(from.as_str(), to);
+                        }
+                        assert!(!v.contains("${{"), "a setting the test does not know: {v}");
+                        (k.as_str().unwrap().to_string(), v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Runs the steps named; (exit status, stdout + stderr) of each.
+    let run_steps = |names: &[&str], set: &[(String, String)]| -> Vec<(bool, String)> {
+        names
+            .iter()
+            .map(|name| {
+                let step = steps
+                    .iter()
+                    .find(|st| st["name"].as_str() == Some(name))
+                    .unwrap_or_else(|| panic!("a step named {name}"));
+                let mut cmd = Command::new("bash");
+                cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+                    .arg(step["run"].as_str().unwrap())
+                    .current_dir(&ws)
+                    .env("HOME", t)
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .env(
+                        "PATH",
+                        format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
+                    )
+                    .env("AZURE_AUTHORITY_HOST", &s.url);
+                for v in [
+                    "AZURE_TENANT_ID",
+                    "AZURE_CLIENT_ID",
+                    "AZURE_CLIENT_SECRET",
+                    "AZURE_SUBSCRIPTION_ID",
+                ] {
+                    cmd.env_remove(v);
+                }
+                cmd.envs(expand(&job["env"], set))
+                    .envs(expand(&step["env"], set));
+                let out = cmd.output().unwrap();
+                (
+                    out.status.success(),
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                )
+            })
+            .collect()
+    };
+    let all = [
+        "Install akto-connect",
+        "Export the definitions",
+        "Commit what changed",
+    ];
+
+    // A variable left unset stops the run at the install step, naming it.
+    let r = run_steps(&all[..1], &settings("vars.APIM_SERVICE"));
+    assert!(!r[0].0, "{}", r[0].1);
+    assert!(
+        r[0].1.contains("set the repository variable APIM_SERVICE"),
+        "{}",
+        r[0].1
+    );
+    assert!(!t.join("cargo-args").exists(), "nothing installed");
+
+    let r = run_steps(&all, &settings(""));
+    for (ok, log) in &r {
+        assert!(ok, "{log}");
+        no_secret(log);
+    }
+    assert_eq!(
+        std::fs::read_to_string(t.join("cargo-args")).unwrap(),
+        format!("install --locked --git {git_url} akto-connect ")
+    );
+    assert_eq!(
+        git(&remote, &["log", "-1", "--format=%s", "main"]).trim(),
+        "APIM API definitions"
+    );
+    let files = git(
+        &remote,
+        &["ls-tree", "-r", "--name-only", "main", "apim-specs/"],
+    );
+    let mut expected: Vec<String> = (1..=5)
+        .map(|i| format!("apim-specs/api-{i:02}.json"))
+        .collect();
+    expected.push("apim-specs/index.json".into());
+    assert_eq!(files.lines().collect::<Vec<_>>(), expected);
+
+    // The next night, nothing changed: no commit.
+    let r = run_steps(&all[1..], &settings(""));
+    assert!(r.iter().all(|(ok, _)| *ok), "{r:?}");
+    assert!(r[1].1.contains("no definition changed"), "{}", r[1].1);
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]).trim(), "2");
+
+    // The commit step runs after a failed export too (exit 1 keeps what was exported).
+    let commit = steps
+        .iter()
+        .find(|st| st["name"].as_str() == Some("Commit what changed"))
+        .unwrap();
+    let cond = commit["if"].as_str().unwrap();
+    assert!(
+        cond.contains("steps.export.outcome == 'failure'") && cond.contains("!cancelled()"),
+        "{cond}"
+    );
+    assert!(steps.iter().any(|st| st["id"].as_str() == Some("export")));
+}
+
+#[test]
+fn a_token_endpoint_echoing_the_secret_does_not_get_it_printed() {
+    let s = Standin::start(arm_standin::apis(2, 0), 10);
+    s.set(|st| st.token_echoes_form = true);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = specs(&s, &dir.path().join("specs"), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("the token request was refused (HTTP 400)"),
+        "{stderr}"
+    );
+    no_secret(&stdout);
+    no_secret(&stderr);
 }

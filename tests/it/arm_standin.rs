@@ -60,6 +60,12 @@ pub struct State {
     /// When set, the list call answers this status.
     pub list_status: Option<u16>,
     pub faults: HashMap<String, Fault>,
+    /// A broken paging: `Some(true)` makes the last page link back to the first (the same URL
+    /// again); `Some(false)` links on for ever with a new skip token, serving the APIs again.
+    pub list_loops: Option<bool>,
+    /// The token endpoint answers 400 with the form it received (secret included) as its
+    /// `error`, as a broken proxy might.
+    pub token_echoes_form: bool,
     pub throttled: Vec<String>,
     pub tokens_issued: u32,
     /// token-1 is refused (expired) after this many Resource Manager requests.
@@ -149,6 +155,8 @@ impl Standin {
             page_size,
             list_status: None,
             faults: HashMap::new(),
+            list_loops: None,
+            token_echoes_form: false,
             throttled: Vec::new(),
             tokens_issued: 0,
             expire_first_token_after: None,
@@ -330,6 +338,12 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
                 serde_json::json!({"error": error, "error_description": format!("AADSTS{code}: refused. Trace ID: x"), "error_codes": [code]}),
             )
         };
+        if st.token_echoes_form {
+            return json(
+                400,
+                serde_json::json!({"error": form.get("client_secret").cloned().unwrap_or_default(), "error_description": req.body.clone()}),
+            );
+        }
         if tenant != TENANT {
             return aad(400, "invalid_request", 90002);
         }
@@ -408,6 +422,8 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         let page: Vec<serde_json::Value> = st
             .apis
             .iter()
+            .cycle()
+            .take(if st.list_loops == Some(false) { usize::MAX } else { st.apis.len() })
             .skip(skip)
             .take(st.page_size)
             .map(|a| {
@@ -423,10 +439,15 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
             })
             .collect();
         let mut answer = serde_json::json!({ "value": page, "count": st.apis.len() });
-        if skip + st.page_size < st.apis.len() {
+        let next = match st.list_loops {
+            _ if skip + st.page_size < st.apis.len() => Some(skip + st.page_size),
+            Some(true) => Some(0),
+            Some(false) => Some(skip + st.page_size),
+            None => None,
+        };
+        if let Some(next) = next {
             answer["nextLink"] = serde_json::Value::String(format!(
-                "{base}{service}?api-version=2022-08-01&%24skipToken={}",
-                skip + st.page_size
+                "{base}{service}?api-version=2022-08-01&%24skipToken={next}"
             ));
         }
         return json(200, answer);
