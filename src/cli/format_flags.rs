@@ -28,6 +28,7 @@ pub struct FormatOnly {
 const MANIFEST: &[&str] = &["aws", "manifest"];
 const IAM: &[&str] = &["aws", "iam-policy"];
 const APIM_POLICY: &[&str] = &["apim", "policy"];
+const APIM_FRAGMENTS: &[&str] = &["apim", "fragments"];
 const KONG_ENABLE: &[&str] = &["kong", "enable"];
 /// The Kong formats that configure the plugin (compose only installs its files).
 const KONG_PLUGIN: &[&str] = &["curl", "deck", "kic", "helm"];
@@ -131,6 +132,18 @@ pub const TABLE: &[FormatOnly] = &[
         selector: "format",
         flag: "in_place",
         applies_to: &["rawxml", "xml", ""],
+    },
+    FormatOnly {
+        command: APIM_FRAGMENTS,
+        selector: "format",
+        flag: "apim_service",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_FRAGMENTS,
+        selector: "format",
+        flag: "apiops",
+        applies_to: &["rawxml", "xml"],
     },
     FormatOnly {
         command: KONG_ENABLE,
