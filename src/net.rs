@@ -492,7 +492,7 @@ fn root_certs(ca_file: Option<&PathBuf>) -> Result<RootCerts, NetError> {
         .collect();
     if let Some(path) = ca_file {
         let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| NetError {
+        let pem = crate::input::read_capped(path).map_err(|e| NetError {
             url: String::new(),
             kind: NetErrorKind::CaFile(format!("cannot read {shown}: {e}")),
         })?;

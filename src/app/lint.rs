@@ -75,9 +75,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
 fn lint_one(args: &LintArgs, config: &Config, t: &Target) -> anyhow::Result<(FileResult, bool)> {
     let bytes = match &t.path {
         None => read_stdin_bytes()?,
-        Some(p) => {
-            std::fs::read(p).with_context(|| format!("{}: cannot read the file", p.display()))?
-        }
+        Some(p) => crate::input::read_capped(p)
+            .with_context(|| format!("{}: cannot read the file", p.display()))?,
     };
     let scope = scope_for(args, config, t);
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
@@ -232,7 +231,11 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
     let Some(path) = found else {
         return Ok((Config::default(), cwd));
     };
-    let text = std::fs::read_to_string(&path)
+    let text = crate::input::read_capped(&path)
+        .and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let config =
         Config::parse(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
@@ -335,12 +338,7 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 fn read_stdin_bytes() -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
-    Ok(bytes)
+    crate::input::read_all_capped(std::io::stdin().lock()).context("cannot read standard input")
 }
 
 pub fn list_rules() -> anyhow::Result<ExitCode> {

@@ -1235,3 +1235,54 @@ fn a_flag_of_an_option_left_off_is_refused() {
     assert!(out.is_empty() && files.is_empty());
     assert!(err.contains("--watchtower"), "{err}");
 }
+
+#[test]
+fn endless_inputs_are_refused_not_read_into_memory() {
+    let url = "https://ingest.example.com";
+    for args in [
+        vec!["apim", "policy", "--ingest-url", url, "--into", "/dev/zero"],
+        vec![
+            "apim",
+            "policy",
+            "--ingest-url",
+            url,
+            "--regex-file",
+            "/dev/zero",
+        ],
+        vec![
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--base-compose",
+            "/dev/zero",
+        ],
+        vec!["verify", "--from-policy", "/dev/zero"],
+        vec!["verify", "--from-kong", "/dev/zero"],
+        vec![
+            "verify",
+            "--ingest-url",
+            "http://127.0.0.1:9",
+            "--ca-file",
+            "/dev/zero",
+        ],
+        vec!["lint", "--no-config", "/dev/zero"],
+    ] {
+        let (code, out, err) = run(bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60)));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(err.contains("more than 64 MiB"), "{args:?}: {err}");
+    }
+    // Standard input too (the device itself, not a copy of it in this process).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_akto-connect"))
+        .args(["lint", "--no-config", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 64 MiB"), "{err}");
+}
