@@ -1286,3 +1286,73 @@ fn endless_inputs_are_refused_not_read_into_memory() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("more than 64 MiB"), "{err}");
 }
+
+/// Every command (a path of subcommand names) below `cmd`, leaves only.
+fn leaves(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    let subs: Vec<_> = cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .collect();
+    if subs.is_empty() {
+        out.push(prefix.to_vec());
+    }
+    for c in subs {
+        let mut p = prefix.to_vec();
+        p.push(c.get_name().to_string());
+        leaves(c, &p, out);
+    }
+}
+
+#[test]
+fn every_command_that_exits_1_is_named_in_the_help_and_readme_exit_codes() {
+    use clap::CommandFactory;
+    let mut all = Vec::new();
+    leaves(&akto_connect::cli::Cli::command(), &[], &mut all);
+    let (_, top, _) = run(bin().arg("--help"));
+    let top = top
+        .split("Exit codes:")
+        .nth(1)
+        .expect("--help lists exit codes");
+    let code1 = top.split("\n  2 ").next().unwrap().replace('\n', " ");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme1 = readme
+        .lines()
+        .find(|l| l.starts_with("| 1 |"))
+        .expect("README's exit-code table has a row for 1");
+    let mut exits_1 = Vec::new();
+    for path in &all {
+        let (code, help, err) = run(bin().args(path).arg("--help"));
+        assert_eq!(code, 0, "{path:?}: {err}");
+        let Some(codes) = help.split("Exit codes:").nth(1) else {
+            continue;
+        };
+        // `1 …` as a code of this command (`; 1 a check failed`, `\n  1  findings`).
+        if codes.contains("; 1 ") || codes.contains("\n  1 ") {
+            let name = path.join(" ");
+            // `verify` is in `kong verify` too: match it as a word of its own.
+            let named = |text: &str| {
+                text.match_indices(&name).any(|(i, _)| {
+                    let before = text[..i].chars().last();
+                    let after = text[i + name.len()..].chars().next();
+                    before.is_none_or(|c| !c.is_alphanumeric() && c != '-')
+                        && !(before == Some(' ') && text[..i].ends_with("kong "))
+                        && after.is_none_or(|c| !c.is_alphanumeric() && c != '-')
+                })
+            };
+            assert!(
+                named(&code1),
+                "--help's exit code 1 does not name `{name}`: {code1}"
+            );
+            assert!(
+                named(readme1),
+                "README's exit code 1 does not name `{name}`: {readme1}"
+            );
+            exits_1.push(name);
+        }
+    }
+    // The commands known to exit 1 are found (the test would otherwise pass on nothing).
+    for known in ["lint", "verify", "kong verify", "apim specs"] {
+        assert!(exits_1.iter().any(|n| n == known), "{known}: {exits_1:?}");
+    }
+}
