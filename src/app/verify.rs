@@ -36,6 +36,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut notes: Vec<String> = Vec::new();
     let (base, from_artifact) = resolve_target(args, &mut notes)?;
     let auth = resolve_auth(args, from_artifact.as_ref(), &mut notes)?;
+    if args.ca_file.is_some() && !base.is_https() {
+        notes.push(
+            "--ca-file is not used: the URL is http://, so there is no TLS certificate to check"
+                .to_string(),
+        );
+    }
     if auth.is_some() && !base.is_https() && !base.is_loopback() {
         notes.push(
             "http://: the credential travels in clear; put a TLS proxy in front of the service and use https://"

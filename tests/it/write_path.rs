@@ -336,3 +336,26 @@ fn several_files_are_all_checked_before_the_first_is_written() {
     assert_eq!(done, vec![a.clone(), b.clone()]);
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "b");
 }
+
+#[test]
+fn a_folder_output_on_a_file_or_device_names_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "kept\n").unwrap();
+    for target in [file.to_str().unwrap(), "/dev/null"] {
+        for flag in ["-o", "--apiops"] {
+            let (code, out, err) = crate::common::run(crate::common::bin().args([
+                "apim",
+                "fragments",
+                "--ingest-url",
+                "https://ingest.example.com",
+                flag,
+                target,
+            ]));
+            assert_eq!(code, 2, "{err}");
+            assert!(out.is_empty());
+            assert!(err.contains("is not a folder"), "{flag} {target}: {err}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept\n");
+}
