@@ -1356,3 +1356,68 @@ fn every_command_that_exits_1_is_named_in_the_help_and_readme_exit_codes() {
         assert!(exits_1.iter().any(|n| n == known), "{known}: {exits_1:?}");
     }
 }
+
+#[test]
+fn lint_color_with_a_machine_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "sarif", "github"] {
+        let (code, out, err) = run(bin().current_dir(dir.path()).args([
+            "lint",
+            "--no-config",
+            "--format",
+            format,
+            "--color",
+            "always",
+        ]));
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("--color applies to --format text only"),
+            "{format}: {err}"
+        );
+    }
+    let (code, _, err) = run(bin().current_dir(dir.path()).args([
+        "lint",
+        "--no-config",
+        "--format",
+        "text",
+        "--color",
+        "never",
+    ]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn one_spelling_per_concept_across_commands() {
+    use akto_connect::cli::{apim::ApimCommand, Cli, Command};
+    use clap::Parser;
+    // apim specs takes the spellings of the other commands: -o/--output for the folder it
+    // writes, --api-id for an API.
+    for (out_flag, api_flag) in [
+        ("-o", "--api-id"),
+        ("--output", "--api"),
+        ("--out", "--api"),
+    ] {
+        let cli = Cli::try_parse_from([
+            "akto-connect",
+            "apim",
+            "specs",
+            "--subscription",
+            "00000000-0000-0000-0000-000000000000",
+            "--resource-group",
+            "rg",
+            "--apim-service",
+            "contoso",
+            out_flag,
+            "specs",
+            api_flag,
+            "orders",
+        ])
+        .unwrap_or_else(|e| panic!("{out_flag} {api_flag}: {e}"));
+        let Command::Apim(ApimCommand::Specs(a)) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(a.out, std::path::PathBuf::from("specs"));
+        assert_eq!(a.api, ["orders"]);
+    }
+}
