@@ -72,6 +72,15 @@ struct Outcome {
 pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
     let instance =
         ApimInstance::parse(&args.subscription, &args.resource_group, &args.apim_service)?;
+    for api in &args.api {
+        // APIM's API ids are at most 256 characters; `;rev=N` may follow.
+        crate::text::check_line(
+            "--api",
+            api,
+            300,
+            "give an API id as `az apim api list` shows it (name), e.g. --api orders",
+        )?;
+    }
     let cloud = match args.cloud {
         CloudArg::Public => Cloud::Public,
         CloudArg::China => Cloud::China,

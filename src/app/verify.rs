@@ -211,6 +211,7 @@ fn resolve_auth(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Option<Auth>> {
     if let Some(var) = &args.api_key_env {
+        crate::ingest::helm::check_env_name("--api-key-env", var)?;
         let value = env_secret("--api-key-env", var, AuthHeader::ApiKey)?;
         return Ok(Some(Auth {
             header: AuthHeader::ApiKey,
@@ -224,6 +225,7 @@ fn resolve_auth(
             Some((h, _)) => *h,
             None => AuthHeader::Authorization,
         };
+        crate::ingest::helm::check_env_name("--token-env", var)?;
         let value = env_secret("--token-env", var, header)?;
         return Ok(Some(Auth {
             header,

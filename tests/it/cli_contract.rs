@@ -1421,3 +1421,72 @@ fn one_spelling_per_concept_across_commands() {
         assert_eq!(a.api, ["orders"]);
     }
 }
+
+#[test]
+fn hostile_values_in_network_commands_are_refused_before_any_request() {
+    let long = "a".repeat(100_000);
+    let guid = "11111111-2222-3333-4444-555555555555";
+    let mut cases: Vec<(&str, Vec<String>)> = Vec::new();
+    for (flag, value) in [
+        ("--token-env", long.as_str()),
+        ("--api-key-env", long.as_str()),
+        ("--token-env", "AKTO\u{1b}[31m"),
+        ("--ca-file", long.as_str()),
+    ] {
+        cases.push((
+            flag,
+            owned(&["verify", "--ingest-url", "http://127.0.0.1:9", flag, value]),
+        ));
+    }
+    for value in [
+        "or\u{2028}ders",
+        "or\u{1b}[2Jders",
+        "or\u{202e}ders",
+        long.as_str(),
+    ] {
+        cases.push((
+            "--api",
+            owned(&[
+                "apim",
+                "specs",
+                "--subscription",
+                guid,
+                "--resource-group",
+                "rg",
+                "--apim-service",
+                "contoso",
+                "--management-url",
+                "http://127.0.0.1:9",
+                "--authority-url",
+                "http://127.0.0.1:9",
+                "--retries",
+                "0",
+                "--api",
+                value,
+            ]),
+        ));
+    }
+    for (flag, args) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, out, err) = run(bin()
+            .current_dir(dir.path())
+            .env("AZURE_TENANT_ID", guid)
+            .env("AZURE_CLIENT_ID", guid)
+            .env("AZURE_CLIENT_SECRET", "s")
+            .args(&args));
+        let what = format!("{flag} {}", text_shorten(args.last().unwrap()));
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(out.is_empty(), "{what}");
+        assert!(err.contains(flag), "{what}: {err}");
+        assert!(err.len() < 2_000, "{what}: a {}-byte message", err.len());
+        assert!(
+            !err.contains("cannot connect"),
+            "{what}: refused only after a request: {err}"
+        );
+        assert!(
+            !err.chars()
+                .any(|c| c != '\n' && akto_connect::text::problem_char(c).is_some()),
+            "{what}: {err:?}"
+        );
+    }
+}
