@@ -9,6 +9,7 @@ pub mod dotnet_regex;
 pub mod error;
 pub mod http_url;
 pub mod ingest;
+pub mod input;
 pub mod k8s;
 pub mod kong;
 pub mod lint;

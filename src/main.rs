@@ -1,15 +1,22 @@
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
     let mut cmd = akto_connect::cli::Cli::command();
-    let matches = cmd.get_matches_mut();
+    let matches = match cmd.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(m) => m,
+        Err(e) => exit_clap(e, &mut cmd),
+    };
     // A flag typed for a format that ignores it is a usage error, like clap's own.
     if let Err(e) = akto_connect::cli::format_flags::check(&mut cmd, &matches) {
-        e.exit();
+        exit_clap(e, &mut cmd);
     }
-    let cli = akto_connect::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let cli = match akto_connect::cli::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => exit_clap(e, &mut cmd),
+    };
     match akto_connect::app::run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -21,4 +28,53 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints clap's error and exits with its code. clap echoes a refused value as typed (or, when
+/// it renders without colours, with escape sequences silently stripped, so the message shows a
+/// value that was not typed). When an argument holds a control character, a line separator, a
+/// bidirectional override or is absurdly long, the arguments are parsed again with those
+/// characters escaped and long values cut, and that error is printed: the same message, naming
+/// the value as `in\u{7}fo`.
+fn exit_clap(e: clap::Error, cmd: &mut clap::Command) -> ! {
+    if !e.use_stderr() || !std::env::args_os().any(|a| is_hostile(&a.to_string_lossy())) {
+        e.exit(); // --help, --version, or nothing to escape
+    }
+    let tame: Vec<OsString> = std::env::args_os()
+        .map(|a| match a.to_str() {
+            Some(s) if is_hostile(s) => cut(&akto_connect::error::printable(s)).into(),
+            _ => a,
+        })
+        .collect();
+    if let Err(again) = cmd.try_get_matches_from_mut(tame) {
+        if again.kind() == e.kind() {
+            again.exit();
+        }
+    }
+    // The escaped arguments parse differently: clap's message, escaped and cut.
+    let shown: Vec<String> = akto_connect::error::printable_lines(&e.render().to_string())
+        .lines()
+        .map(|l| l.split(' ').map(cut).collect::<Vec<_>>().join(" "))
+        .collect();
+    eprintln!("{}", shown.join("\n"));
+    std::process::exit(e.exit_code());
+}
+
+fn is_hostile(arg: &str) -> bool {
+    arg.chars().count() > 1_000
+        || arg
+            .chars()
+            .any(|c| akto_connect::text::problem_char(c).is_some())
+}
+
+/// A word of a message, its middle cut when it is longer than 200 characters (the end stays: it
+/// holds the closing quote).
+fn cut(word: &str) -> String {
+    let n = word.chars().count();
+    if n <= 200 {
+        return word.to_string();
+    }
+    let head: String = word.chars().take(190).collect();
+    let tail: String = word.chars().skip(n - 5).collect();
+    format!("{head}…{tail}")
 }

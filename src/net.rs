@@ -523,8 +523,8 @@ fn root_certs(ca_file: Option<&PathBuf>) -> Result<RootCerts, NetError> {
         .map(|der| Certificate::from_der(der.as_ref()).to_owned())
         .collect();
     if let Some(path) = ca_file {
-        let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| NetError {
+        let shown = crate::text::shorten(&path.display().to_string());
+        let pem = crate::input::read_capped(path).map_err(|e| NetError {
             url: String::new(),
             kind: NetErrorKind::CaFile(format!("cannot read {shown}: {e}")),
         })?;

@@ -165,15 +165,26 @@ fn check(src: &PatternSource) -> Result<(), InputError> {
     if let Some(u) = cannot_match_a_path(p) {
         return refuse(&u.problem, &u.help);
     }
-    if let Some(c) = p.chars().find(|&c| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    // Control characters and noncharacters cannot be carried in XML; line separators, byte-order
+    // marks and bidirectional overrides would make the policy read differently from what it
+    // matches. .NET's `\uXXXX` escape says the same thing visibly.
+    if let Some((c, why)) = p.chars().find_map(|c| {
+        if matches!(c, '\t' | '\n' | '\r') {
+            return None;
+        }
+        crate::text::problem_char(c).map(|why| (c, why))
     }) {
+        let fix = if (c as u32) <= 0xffff {
+            format!(r"write it as the regex escape \u{:04X}", c as u32)
+        } else {
+            "remove it".to_string()
+        };
         return refuse(
             &format!(
-                "character U+{:04X} cannot be carried in an XML attribute",
-                c as u32
+                "character {} is {why}; it cannot be carried in the policy as typed",
+                crate::text::code_point(c)
             ),
-            &format!(r"write it as the regex escape \u{:04X}", c as u32),
+            &fix,
         );
     }
     Ok(())

@@ -277,6 +277,13 @@ fn write_files(
         }
         return Ok(());
     };
+    // A file, a device or a FIFO where the folder should be: say so, not "File exists".
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        anyhow::bail!(
+            "cannot write into {}: it exists and is not a folder; nothing was written. Give a folder (it is created if missing)",
+            crate::error::printable(&dir.display().to_string())
+        );
+    }
     for (rel, _) in files {
         let parent = dir.join(rel);
         let parent = parent.parent().unwrap_or(dir);

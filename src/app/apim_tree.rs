@@ -90,8 +90,13 @@ impl TreeDir {
 
     /// Reads a file of the tree by its relative path; `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
-        match std::fs::read(self.root.join(rel)) {
-            Ok(b) => Ok(Some(b)),
+        let cap = super::lint::DEFAULT_MAX_FILE_SIZE;
+        match crate::input::read_at_most(&self.root.join(rel), cap) {
+            Ok(Some(b)) => Ok(Some(b)),
+            Ok(None) => Err(format!(
+                "the file is larger than {} MiB, so it was not read (APIM takes at most 256 KiB per policy)",
+                cap >> 20
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read the file: {e}")),
         }

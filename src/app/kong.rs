@@ -160,6 +160,12 @@ fn compose_plugins(
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<String>> {
     if let Some(list) = &args.plugins {
+        crate::text::check_line(
+            "--plugins",
+            list,
+            4096,
+            "give a comma-separated list, for example --plugins bundled,my-plugin",
+        )?;
         return compose::plugin_list("--plugins", list);
     }
     if let Some(path) = &args.base_compose {

@@ -57,6 +57,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         .map(|v| BaseUrl::parse("--service-url", v))
         .transpose()?;
     let base = super::kong::resolve_admin_url(args.admin_url.as_deref())?;
+    if args.ca_file.is_some() && !base.is_https() {
+        eprintln!(
+            "warning: --ca-file is not used: the Admin API URL is http://, so there is no TLS certificate to check"
+        );
+    }
     let token = std::env::var("KONG_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());

@@ -19,22 +19,6 @@ pub const CONFIG_NAME: &str = "akto-connect.toml";
 /// per policy, so anything near this is not a policy.
 pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
 
-/// Reads at most `cap` bytes of `path`; `None` when it holds more (a device such as
-/// `/dev/zero` included), so nothing is read without bound.
-pub(crate) fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    // The size, when the file has one, sizes the buffer: one read instead of a dozen. A
-    // device such as /dev/zero says 0 and is bounded by `take`.
-    let len = file.metadata().map_or(0, |m| m.len());
-    if len > cap {
-        return Ok(None);
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
-}
-
 /// A policy file found under the command line's paths: where to read it, how to show it, how
 /// the config sees it, and its scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,9 +180,8 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<
     let cap = args.max_file_size.saturating_mul(1 << 20);
     let bytes = match &t.path {
         None => read_stdin_bytes(cap)?,
-        Some(p) => {
-            read_capped(p, cap).with_context(|| format!("{}: cannot read the file", p.display()))?
-        }
+        Some(p) => crate::input::read_at_most(p, cap)
+            .with_context(|| format!("{}: cannot read the file", p.display()))?,
     };
     let Some(bytes) = bytes else {
         return Ok(Linted {
@@ -481,7 +464,11 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
     let Some(path) = found else {
         return Ok((Config::default(), cwd));
     };
-    let text = std::fs::read_to_string(&path)
+    let text = crate::input::read_capped(&path)
+        .and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let config =
         Config::parse(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
@@ -627,13 +614,8 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 fn read_stdin_bytes(cap: u64) -> anyhow::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+    crate::input::read_reader_at_most(std::io::stdin().lock(), cap, 0)
+        .context("cannot read standard input")
 }
 
 pub fn list_rules() -> anyhow::Result<ExitCode> {

@@ -1,7 +1,6 @@
 //! Runs a parsed command line: turns the clap arguments into checked models, calls the
 //! library, prints warnings and writes the output. The only place that knows both sides.
 
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -53,28 +52,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// and its text.
 pub(crate) fn read_input(path: &Path, flag: &str) -> anyhow::Result<(String, String)> {
     // Bounded: `/dev/zero` or a runaway pipe is refused, not read until memory runs out.
-    let cap = lint::DEFAULT_MAX_FILE_SIZE;
-    let too_big = |name: &str| {
-        anyhow::anyhow!(
-            "{flag} {name}: larger than {} MiB, more than any input here needs; give the right file",
-            cap >> 20
-        )
-    };
     if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .take(cap + 1)
-            .read_to_string(&mut s)
-            .with_context(|| format!("{flag} -: cannot read standard input as UTF-8 text"))?;
-        if s.len() as u64 > cap {
-            return Err(too_big("-"));
-        }
+        let bytes = crate::input::read_all_capped(std::io::stdin().lock())
+            .with_context(|| format!("{flag} -: cannot read standard input"))?;
+        let s = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{flag} -: cannot read standard input as UTF-8 text"))?;
         return Ok(("<stdin>".to_string(), s));
     }
     let name = path.display().to_string();
-    let bytes = lint::read_capped(path, cap)
-        .with_context(|| format!("{flag} {name}: cannot read the file"))?
-        .ok_or_else(|| too_big(&name))?;
+    let bytes = crate::input::read_capped(path)
+        .with_context(|| format!("{flag} {name}: cannot read the file"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{flag} {name}: not UTF-8 text (invalid byte at offset {})",

@@ -72,6 +72,15 @@ struct Outcome {
 pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
     let instance =
         ApimInstance::parse(&args.subscription, &args.resource_group, &args.apim_service)?;
+    for api in &args.api {
+        // APIM's API ids are at most 256 characters; `;rev=N` may follow.
+        crate::text::check_line(
+            "--api",
+            api,
+            300,
+            "give an API id as `az apim api list` shows it (name), e.g. --api orders",
+        )?;
+    }
     let cloud = match args.cloud {
         CloudArg::Public => Cloud::Public,
         CloudArg::China => Cloud::China,
@@ -142,7 +151,11 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
     // index.json: this run's exports; for an API that failed, its previous entry while its
     // file is still there; with --api, the previous entries of the APIs not asked for.
     let index_path = args.out.join(INDEX);
-    let previous = std::fs::read_to_string(&index_path)
+    let previous = std::fs::metadata(&index_path)
+        .is_ok_and(|m| m.is_file())
+        .then(|| crate::input::read_capped(&index_path).ok())
+        .flatten()
+        .and_then(|b| String::from_utf8(b).ok())
         .map(|t| specs::parse_index(&t))
         .unwrap_or_default();
     let mut entries = Vec::new();
@@ -476,7 +489,10 @@ fn arm_error(resp: &Response) -> String {
 /// Writes `bytes` to `path` atomically unless the file already holds exactly them; returns
 /// whether it wrote. Definitions are UTF-8 (checked before), so the text path keeps every byte.
 fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+    // Only a regular file is compared (a FIFO there would block, a device never end); anything
+    // else goes to the write path, which refuses it.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if regular && crate::input::read_capped(path).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| anyhow!("{}: not UTF-8", path.display()))?;

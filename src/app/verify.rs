@@ -36,6 +36,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut notes: Vec<String> = Vec::new();
     let (base, from_artifact) = resolve_target(args, &mut notes)?;
     let auth = resolve_auth(args, from_artifact.as_ref(), &mut notes)?;
+    if args.ca_file.is_some() && !base.is_https() {
+        notes.push(
+            "--ca-file is not used: the URL is http://, so there is no TLS certificate to check"
+                .to_string(),
+        );
+    }
     if auth.is_some() && !base.is_https() && !base.is_loopback() {
         notes.push(
             "http://: the credential travels in clear; put a TLS proxy in front of the service and use https://"
@@ -208,6 +214,7 @@ fn resolve_auth(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Option<Auth>> {
     if let Some(var) = &args.api_key_env {
+        crate::ingest::helm::check_env_name("--api-key-env", var)?;
         let value = env_secret("--api-key-env", var, AuthHeader::ApiKey)?;
         return Ok(Some(Auth {
             header: AuthHeader::ApiKey,
@@ -221,6 +228,7 @@ fn resolve_auth(
             Some((h, _)) => *h,
             None => AuthHeader::Authorization,
         };
+        crate::ingest::helm::check_env_name("--token-env", var)?;
         let value = env_secret("--token-env", var, header)?;
         return Ok(Some(Auth {
             header,

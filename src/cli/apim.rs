@@ -225,11 +225,11 @@ pub struct FragmentsArgs {
     pub format: FormatArg,
 
     /// Write the fragments into an APIOps artifacts folder: DIR/policy fragments/<id>/policy.xml
-    /// and policyFragmentInformation.json.
+    /// and policyFragmentInformation.json (--format rawxml, --format xml).
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub apiops: Option<PathBuf>,
 
-    /// The API Management instance name (for --format arm|bicep|terraform).
+    /// The API Management instance name (--format arm, --format bicep, --format terraform).
     #[arg(long, value_name = "NAME")]
     pub apim_service: Option<String>,
 

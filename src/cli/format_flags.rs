@@ -28,7 +28,9 @@ pub struct FormatOnly {
 const MANIFEST: &[&str] = &["aws", "manifest"];
 const IAM: &[&str] = &["aws", "iam-policy"];
 const APIM_POLICY: &[&str] = &["apim", "policy"];
+const APIM_FRAGMENTS: &[&str] = &["apim", "fragments"];
 const KONG_ENABLE: &[&str] = &["kong", "enable"];
+const LINT: &[&str] = &["lint"];
 /// The Kong formats that configure the plugin (compose only installs its files).
 const KONG_PLUGIN: &[&str] = &["curl", "deck", "kic", "helm"];
 const KONG_K8S: &[&str] = &["kic", "helm"];
@@ -131,6 +133,24 @@ pub const TABLE: &[FormatOnly] = &[
         selector: "format",
         flag: "in_place",
         applies_to: &["rawxml", "xml", ""],
+    },
+    FormatOnly {
+        command: LINT,
+        selector: "format",
+        flag: "color",
+        applies_to: &["text"],
+    },
+    FormatOnly {
+        command: APIM_FRAGMENTS,
+        selector: "format",
+        flag: "apim_service",
+        applies_to: IAC,
+    },
+    FormatOnly {
+        command: APIM_FRAGMENTS,
+        selector: "format",
+        flag: "apiops",
+        applies_to: &["rawxml", "xml"],
     },
     FormatOnly {
         command: KONG_ENABLE,

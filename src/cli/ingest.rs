@@ -94,8 +94,8 @@ pub struct ComposeArgs {
     #[arg(long, value_name = "IMAGE", default_value = crate::ingest::compose::DEFAULT_INGESTION_IMAGE)]
     pub ingestion_image: String,
 
-    /// Watchtower image, pinned by tag or digest.
-    #[arg(long, value_name = "IMAGE", default_value = crate::ingest::compose::DEFAULT_WATCHTOWER_IMAGE)]
+    /// Watchtower image, pinned by tag or digest (with --watchtower).
+    #[arg(long, value_name = "IMAGE", requires = "watchtower", default_value = crate::ingest::compose::DEFAULT_WATCHTOWER_IMAGE)]
     pub watchtower_image: String,
 
     /// Write the files into DIR (created if missing), each atomically; otherwise print them.

@@ -71,7 +71,8 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour in the text report (--format text): auto (on a terminal, unless NO_COLOR is set),
+    /// always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 

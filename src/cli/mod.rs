@@ -13,11 +13,19 @@ pub mod lint;
 pub mod specs;
 pub mod verify;
 
-const EXIT_CODES: &str = "\
-Exit codes:
+/// The exit codes, once for the short and the long help. Each command's own help says what
+/// 1 means for it; a test holds this list to them.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0  success
-  1  findings at or above the failure threshold (lint); a failed check (kong verify)
-  2  usage, input or I/O error: nothing was written";
+  1  lint: findings at or above --fail-on; verify: the service refused the record or could not
+     be reached; kong verify: a check failed; apim specs: some APIs were not exported (the
+     others are written)
+  2  usage, input or I/O error; a generator then writes nothing"
+    };
+}
+const EXIT_CODES: &str = exit_codes!();
 
 /// Generate and validate the artifacts that connect API gateways to Akto's traffic ingestion.
 #[derive(Debug, Parser)]
@@ -34,10 +42,7 @@ Exit codes:
         "  akto-connect kong enable --service-url https://ingest.example.com --service orders --format deck\n",
         "  akto-connect lint --format github apis/\n",
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
-        "Exit codes:\n",
-        "  0  success\n",
-        "  1  findings at or above the failure threshold (lint); a failed check (kong verify)\n",
-        "  2  usage, input or I/O error: nothing was written"
+        exit_codes!()
     )
 )]
 pub struct Cli {

@@ -36,14 +36,16 @@ pub struct SpecsArgs {
     /// Name of the API Management instance (NAME in NAME.azure-api.net).
     #[arg(long, value_name = "NAME")]
     pub apim_service: String,
-    /// Directory for the definitions and index.json (created when missing).
-    #[arg(long, value_name = "DIR")]
+    /// Directory for the definitions and index.json (created when missing). Also -o/--output,
+    /// as in every other command that writes files.
+    #[arg(long, short = 'o', alias = "output", value_name = "DIR")]
     pub out: PathBuf,
     /// Definition format: OpenAPI 3 JSON, OpenAPI 3 YAML, or Swagger 2 JSON.
     #[arg(long, value_enum, default_value_t = SpecArg::OpenapiJson)]
     pub spec: SpecArg,
-    /// Export only this API id (repeatable); names a revision as `ID;rev=N`.
-    #[arg(long = "api", value_name = "ID")]
+    /// Export only this API id (repeatable); names a revision as `ID;rev=N`. Also --api-id, as
+    /// in `apim policy`.
+    #[arg(long = "api", alias = "api-id", value_name = "ID")]
     pub api: Vec<String>,
     /// Also export non-current revisions (ids with ;rev=).
     #[arg(long)]

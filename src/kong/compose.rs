@@ -31,7 +31,10 @@ pub fn plugin_list(input: &str, value: &str) -> anyhow::Result<Vec<String>> {
             return Err(refuse(
                 input,
                 value,
-                &format!("`{name}` is not a Kong plugin name (letters, digits, `-`, `_`)"),
+                &format!(
+                    "`{}` is not a Kong plugin name (1 to 100 letters, digits, `-`, `_`)",
+                    crate::text::shorten(name)
+                ),
                 "give a comma-separated list, for example bundled,my-plugin",
             ));
         }

@@ -303,7 +303,9 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         plugin_id_text = plugin_id(&p.scope, &instance).to_string();
     }
     if setup.format == Format::Compose {
+        // Bounded: a YAML mapping key (the service name is one) may be 1024 characters at most.
         let ok = !setup.kong_service.is_empty()
+            && setup.kong_service.len() <= 128
             && setup
                 .kong_service
                 .bytes()
@@ -312,7 +314,7 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             return Err(refuse(
                 "--kong-service",
                 &setup.kong_service,
-                "a Compose service name is letters, digits, `.`, `-` and `_`",
+                "a Compose service name is 1 to 128 letters, digits, `.`, `-` and `_`",
                 "give the name of the Kong service in your compose file",
             ));
         }

@@ -1,7 +1,7 @@
 //! `apim specs` end to end: the real binary against the ARM stand-in.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::time::Duration;
 
@@ -986,4 +986,42 @@ fn a_token_endpoint_echoing_the_secret_does_not_get_it_printed() {
     );
     no_secret(&stdout);
     no_secret(&stderr);
+}
+
+#[test]
+fn a_fifo_or_device_in_the_out_folder_is_refused_not_read() {
+    let mkfifo = |p: &Path| {
+        assert!(std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap()
+            .success());
+    };
+    // A definition's file is a FIFO: reading it to compare would block for ever. That API
+    // fails (named, exit 1), the others are written, the FIFO stays.
+    let s = Standin::start(arm_standin::apis(3, 0), 10);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    mkfifo(&out.join("api-02.json"));
+    let (code, _, stderr) = specs(&s, out, &["--timeout", "20"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("api-02") && stderr.contains("FIFO"),
+        "{stderr}"
+    );
+    assert!(out.join("api-01.json").is_file() && out.join("api-03.json").is_file());
+    assert!(std::fs::symlink_metadata(out.join("api-02.json"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    // index.json is a link to /dev/zero: reading it would never end; refused, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    std::os::unix::fs::symlink("/dev/zero", out.join("index.json")).unwrap();
+    let (code, _, stderr) = specs(&s, out, &["--timeout", "20"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("index.json") && stderr.contains("character device"),
+        "{stderr}"
+    );
 }

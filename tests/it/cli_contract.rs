@@ -180,7 +180,7 @@ struct Sample {
     drop: Vec<&'static str>,
 }
 
-fn sample(id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
+fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
     let s = |args: &[&str]| {
         Some(Sample {
             baseline: Vec::new(),
@@ -255,6 +255,8 @@ fn sample(id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
             drop: vec!["-o"],
         }),
         "with_fragments" => s(&["--with-fragments"]),
+        // `apim fragments` always uses the ids; `apim policy` with --with-fragments only.
+        "fragment_prefix" if path == ["apim", "fragments"] => s(&["--fragment-prefix", "corp"]),
         "fragment_prefix" => Some(Sample {
             baseline: vec!["--with-fragments".into()],
             args: vec!["--fragment-prefix".into(), "corp".into()],
@@ -320,6 +322,34 @@ fn sample(id: &str, dir: &std::path::Path, format: &str) -> Option<Sample> {
             let f = dir.join("out.txt");
             s(&["-o", f.to_str().unwrap()])
         }
+        "apiops" => Some(Sample {
+            baseline: Vec::new(),
+            args: vec!["--apiops".into(), "apiops".into()],
+            drop: vec!["-o"],
+        }),
+        "kafka_ip" => s(&["--kafka-ip", "10.9.9.9"]),
+        "port" => s(&["--port", "9092"]),
+        // compose reads the variable now (and needs -o); helm's script reads it at run time.
+        "token_env" if path == ["ingest", "compose"] => Some(Sample {
+            baseline: vec!["-o".into(), "out".into()],
+            args: vec!["--token-env".into(), "AKTO_CONTRACT_TOKEN".into()],
+            drop: Vec::new(),
+        }),
+        "token_env" => s(&["--token-env", "AKTO_CONTRACT_TOKEN"]),
+        "database_abstractor_url" => s(&["--database-abstractor-url", "https://akto.example.com"]),
+        "zookeeper_image" => s(&["--zookeeper-image", "example/zookeeper:1"]),
+        "kafka_image" => s(&["--kafka-image", "example/kafka:1"]),
+        "runtime_image" => s(&["--runtime-image", "example/runtime:1"]),
+        "ingestion_image" => s(&["--ingestion-image", "example/ingestion:1"]),
+        "watchtower_image" => Some(Sample {
+            baseline: vec!["--watchtower".into()],
+            args: vec!["--watchtower-image".into(), "example/watchtower:1".into()],
+            drop: Vec::new(),
+        }),
+        "secret_name" => s(&["--secret-name", "other-token"]),
+        "chart_version" => s(&["--chart-version", "1.2.3"]),
+        "ingestion_chart_version" => s(&["--ingestion-chart-version", "1.2.3"]),
+        "service_type" => s(&["--service-type", "LoadBalancer"]),
         _ => None,
     }
 }
@@ -404,6 +434,23 @@ fn base_args(path: &[&str], selector_value: &str) -> Vec<String> {
             "--format",
             f,
         ],
+        (["apim", "fragments"], f) => {
+            let mut v = vec![
+                "--ingest-url",
+                "https://ingest.example.com:9091",
+                "--format",
+                f,
+            ];
+            if ["arm", "bicep", "terraform"].contains(&f) {
+                v.extend(["--apim-service", "contoso"]);
+            }
+            if f != "arm" {
+                v.extend(["-o", "fragments"]);
+            }
+            v
+        }
+        (["ingest", "compose"], _) => vec!["--kafka-ip", "10.0.1.4"],
+        (["ingest", "helm"], _) => vec![],
         (["kong", "enable"], "compose") => vec!["--format", "compose"],
         (["kong", "enable"], f) => vec![
             "--service-url",
@@ -451,6 +498,10 @@ fn run_in(dir: Option<&std::path::Path>, args: &[String]) -> (i32, String, Strin
     let mut cmd = bin();
     cmd.env_remove("AWS_REGION")
         .env_remove("AKTO_INGEST_URL")
+        .env(
+            "AKTO_CONTRACT_TOKEN",
+            "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+        )
         .args(args);
     if let Some(d) = dir {
         cmd.current_dir(d);
@@ -491,6 +542,9 @@ const CHECKED: &[(&[&str], Option<&str>)] = &[
     (&["apim", "policy"], Some("format")),
     (&["kong", "enable"], Some("format")),
     (&["apim", "access"], Some("format")),
+    (&["apim", "fragments"], Some("format")),
+    (&["ingest", "compose"], None),
+    (&["ingest", "helm"], None),
 ];
 
 #[test]
@@ -558,8 +612,8 @@ fn every_flag_and_format_pair_is_used_or_refused() {
                 let missing = || -> Sample {
                     panic!("{path:?}: flag `{id}` has no sample here: add one, and a table row if it applies to some formats only")
                 };
-                let sa = sample(id, dir_a.path(), format).unwrap_or_else(missing);
-                let sb = sample(id, dir_b.path(), format).unwrap_or_else(missing);
+                let sa = sample(path, id, dir_a.path(), format).unwrap_or_else(missing);
+                let sb = sample(path, id, dir_b.path(), format).unwrap_or_else(missing);
                 let base_a = with(&without(&base_args(path, format), &sa.drop), &sa.baseline);
                 let base_b = with(&without(&base_args(path, format), &sb.drop), &sb.baseline);
                 let before = run_in(Some(dir_a.path()), &base_a);
@@ -717,4 +771,725 @@ fn carets_line_up_under_escaped_characters() {
     assert!(out.contains("parse-error"), "{out}");
     assert_eq!(caret.find('^'), lines[src].find(r"\u{7}"), "{out}");
     assert_eq!(caret.matches('^').count(), r"\u{7}".len(), "{out}");
+}
+
+/// Every generator command: a valid command line (writing into `out…` when it writes files),
+/// and the free-text flags it places in its artifact, each with a valid value.
+/// A command line, and its attacked flags with a valid value each (`""`: a switch to add).
+type Generator = (Vec<&'static str>, Vec<(&'static str, &'static str)>);
+
+fn generators() -> Vec<Generator> {
+    let url = "https://ingest.example.com:9091";
+    let sub = "00000000-0000-0000-0000-000000000000";
+    vec![
+        (
+            vec![
+                "ingest",
+                "compose",
+                "--kafka-ip",
+                "10.0.1.4",
+                "--watchtower",
+                "-o",
+                "out",
+            ],
+            vec![
+                ("--kafka-ip", "10.0.1.4"),
+                ("--database-abstractor-url", "https://akto.example.com"),
+                ("--zookeeper-image", "example/zookeeper:1"),
+                ("--kafka-image", "example/kafka:1"),
+                ("--runtime-image", "example/runtime:1"),
+                ("--ingestion-image", "example/ingestion:1"),
+                ("--watchtower-image", "example/watchtower:1"),
+                ("--token-env", "AKTO_CONTRACT_TOKEN"),
+            ],
+        ),
+        (
+            vec!["ingest", "helm", "-o", "out"],
+            vec![
+                ("--namespace", "akto"),
+                ("--token-env", "AKTO_TOKEN"),
+                ("--secret-name", "akto-token"),
+                ("--database-abstractor-url", "https://akto.example.com"),
+                ("--chart-version", "1.2.3"),
+                ("--ingestion-chart-version", "1.2.3"),
+            ],
+        ),
+        (
+            vec![
+                "apim",
+                "access",
+                "--subscription",
+                sub,
+                "--resource-group",
+                "rg",
+                "--apim-service",
+                "contoso",
+                "-o",
+                "out.sh",
+            ],
+            vec![
+                ("--subscription", sub),
+                ("--resource-group", "rg-apis"),
+                ("--apim-service", "contoso"),
+                ("--app-name", "akto-reader"),
+            ],
+        ),
+        (
+            vec![
+                "apim",
+                "access",
+                "--format",
+                "bicep",
+                "--subscription",
+                sub,
+                "--resource-group",
+                "rg",
+                "--apim-service",
+                "contoso",
+                "-o",
+                "out.bicep",
+            ],
+            vec![
+                ("--resource-group", "rg-apis"),
+                ("--apim-service", "contoso"),
+                ("--app-name", "akto-reader"),
+            ],
+        ),
+        (
+            vec![
+                "apim",
+                "fragments",
+                "--ingest-url",
+                url,
+                "--format",
+                "terraform",
+                "--apim-service",
+                "contoso",
+                "-o",
+                "out",
+            ],
+            vec![
+                ("--apim-service", "contoso"),
+                ("--fragment-prefix", "team-akto"),
+                ("--ingest-url", url),
+                ("--regex", "^/api/v1/"),
+                ("--account-id", "1000000"),
+                ("--vxlan-id", "0"),
+                ("--ingest-token-named-value", "akto-token"),
+            ],
+        ),
+        (
+            vec!["apim", "fragments", "--ingest-url", url, "--apiops", "out"],
+            vec![("--fragment-prefix", "team-akto"), ("--regex", "^/api/v1/")],
+        ),
+        (
+            vec![
+                "apim",
+                "policy",
+                "--ingest-url",
+                url,
+                "--format",
+                "bicep",
+                "--scope",
+                "operation",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+                "--operation-id",
+                "get",
+                "-o",
+                "out",
+            ],
+            vec![
+                ("--apim-service", "contoso"),
+                ("--api-id", "orders"),
+                ("--operation-id", "get-order"),
+                ("--regex", "^/api/v1/"),
+                ("--ingest-token-named-value", "akto-token"),
+            ],
+        ),
+        (
+            vec![
+                "apim",
+                "policy",
+                "--ingest-url",
+                url,
+                "--format",
+                "arm",
+                "--scope",
+                "product",
+                "--apim-service",
+                "contoso",
+                "--product-id",
+                "starter",
+                "-o",
+                "out.json",
+            ],
+            vec![
+                ("--product-id", "starter"),
+                ("--with-fragments", ""),
+                ("--fragment-prefix", "team-akto"),
+            ],
+        ),
+        (
+            vec![
+                "kong",
+                "enable",
+                "--service-url",
+                url,
+                "--service",
+                "orders",
+                "--format",
+                "curl",
+                "-o",
+                "out.sh",
+            ],
+            vec![
+                ("--service-url", url),
+                ("--service", "orders"),
+                ("--instance-name", "akto-orders"),
+                ("--admin-url", "http://localhost:8001"),
+            ],
+        ),
+        (
+            vec![
+                "kong",
+                "enable",
+                "--service-url",
+                url,
+                "--route",
+                "orders",
+                "--format",
+                "deck",
+                "-o",
+                "out.yaml",
+            ],
+            vec![("--route", "orders"), ("--kong-version", "3.4")],
+        ),
+        (
+            vec![
+                "kong",
+                "enable",
+                "--service-url",
+                url,
+                "--global",
+                "--format",
+                "helm",
+                "-o",
+                "out.yaml",
+            ],
+            vec![
+                ("--namespace", "shop"),
+                ("--kong-namespace", "kong"),
+                ("--ingress-class", "kong"),
+                ("--instance-name", "akto-global"),
+            ],
+        ),
+        (
+            vec!["kong", "enable", "--format", "compose", "-o", "out.yaml"],
+            vec![
+                ("--kong-service", "kong"),
+                ("--plugin-dir", "./plugin"),
+                ("--plugins", "bundled,custom"),
+            ],
+        ),
+        (
+            vec![
+                "aws",
+                "manifest",
+                "--log-group",
+                GROUP,
+                "--region",
+                "us-east-1",
+                "--kafka-broker",
+                "b.example.com:9092",
+                "--format",
+                "k8s",
+                "-o",
+                "out.yaml",
+            ],
+            vec![
+                ("--log-group", GROUP),
+                ("--region", "us-east-1"),
+                ("--kafka-broker", "b.example.com:9092"),
+                ("--image", "example/connector:1"),
+                ("--namespace", "akto"),
+                ("--name", "connector"),
+                ("--existing-secret", "aws-creds"),
+                ("--irsa-role-arn", "arn:aws:iam::123456789012:role/x"),
+            ],
+        ),
+        (
+            vec![
+                "aws",
+                "manifest",
+                "--log-group",
+                GROUP,
+                "--region",
+                "us-east-1",
+                "--kafka-broker",
+                "b.example.com:9092",
+                "--format",
+                "compose",
+                "-o",
+                "out.yaml",
+            ],
+            vec![("--env-file", "./x.env")],
+        ),
+        (
+            vec![
+                "aws",
+                "iam-policy",
+                "--kind",
+                "trust",
+                "--region",
+                "us-east-1",
+                "--account-id",
+                "123456789012",
+                "--oidc-provider",
+                "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123",
+                "--service-account",
+                "akto/sa",
+                "-o",
+                "out.json",
+            ],
+            vec![
+                ("--account-id", "123456789012"),
+                (
+                    "--oidc-provider",
+                    "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123",
+                ),
+                ("--service-account", "akto/api-gateway-logging"),
+            ],
+        ),
+        (
+            vec![
+                "aws",
+                "log-settings",
+                "--rest-api-id",
+                "a1b2c3d4e5",
+                "--stage",
+                "prod",
+                "--region",
+                "us-east-1",
+                "-o",
+                "out.sh",
+            ],
+            vec![("--rest-api-id", "a1b2c3d4e5"), ("--stage", "prod")],
+        ),
+    ]
+}
+
+#[test]
+fn hostile_values_in_every_generator_are_refused_at_their_flag() {
+    let long = "a".repeat(100_000);
+    let hostile: Vec<String> = [
+        "\u{2028}",
+        "\u{2029}",
+        "\u{85}",
+        "\u{fffe}",
+        "\u{1b}[31m",
+        "\u{7}",
+        "\u{202e}",
+        "\u{feff}",
+        "\n",
+        "\r",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([long])
+    .collect();
+    let mut slipped = Vec::new();
+    for (base, flags) in generators() {
+        // The base line itself is valid and writes its artifact.
+        let dir = tempfile::tempdir().unwrap();
+        let (code, _, err, files) = run_in(Some(dir.path()), &owned(&base));
+        assert_eq!(code, 0, "{base:?}: {err}");
+        assert!(!files.is_empty(), "{base:?} writes a file");
+        for (flag, good) in flags {
+            // A switch (no value) is given as is, and a value of its neighbour is attacked.
+            if good.is_empty() {
+                continue;
+            }
+            for h in &hostile {
+                // A path pattern may hold a line break: XML carries it as `&#10;`.
+                if flag == "--regex" && (h == "\n" || h == "\r") {
+                    continue;
+                }
+                let value = if h.len() > 1_000 {
+                    h.clone()
+                } else {
+                    let mid = good.char_indices().nth(good.chars().count() / 2).unwrap().0;
+                    format!("{}{h}{}", &good[..mid], &good[mid..])
+                };
+                let mut args = owned(&base);
+                // Switches listed for this command line come along.
+                for (f, g) in generators()
+                    .into_iter()
+                    .find(|(b, _)| *b == base)
+                    .unwrap()
+                    .1
+                {
+                    if g.is_empty() {
+                        args.push(f.to_string());
+                    }
+                }
+                let args = with(&args, &[flag.to_string(), value.clone()]);
+                let dir = tempfile::tempdir().unwrap();
+                let (code, out, err, files) = run_in(Some(dir.path()), &args);
+                let what = format!("{:?} {flag} {:?}", &base[..2], text_shorten(&value));
+                let bad_char = err
+                    .chars()
+                    .find(|&c| c != '\n' && akto_connect::text::problem_char(c).is_some());
+                let problem = if code != 2 {
+                    Some(format!("exit {code}"))
+                } else if !out.is_empty() || !files.is_empty() {
+                    Some("wrote output".to_string())
+                } else if err.contains("internal error") {
+                    Some("refused by the self-check only".to_string())
+                } else if !err.contains(flag) {
+                    Some("the message does not name the flag".to_string())
+                } else if let Some(c) = bad_char {
+                    Some(format!("the message holds U+{:04X} unescaped", c as u32))
+                } else if err.len() > 2_000 {
+                    Some(format!("a {}-byte message", err.len()))
+                } else {
+                    None
+                };
+                if let Some(p) = problem {
+                    slipped.push(format!("{what}: {p}: {}", text_shorten(&err)));
+                }
+            }
+        }
+    }
+    assert!(
+        slipped.is_empty(),
+        "{} slipped through:\n{}",
+        slipped.len(),
+        slipped.join("\n")
+    );
+}
+
+fn owned(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+fn text_shorten(s: &str) -> String {
+    akto_connect::text::shorten(s)
+}
+
+#[test]
+fn clap_errors_show_hostile_values_escaped_and_short() {
+    let long = "x".repeat(100_000);
+    for (value, shown) in [
+        ("in\u{2028}fo", r"in\u{2028}fo"),
+        ("in\u{85}fo", r"in\u{85}fo"),
+        ("in\u{7}fo", r"in\u{7}fo"),
+        ("in\u{202e}fo", r"in\u{202e}fo"),
+        (long.as_str(), "xxxx…xxxx"),
+    ] {
+        let (code, out, err) = run(bin().args([
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--log-level",
+            value,
+        ]));
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert!(err.contains("--log-level"), "{err}");
+        assert!(err.contains(shown), "{shown}: {err:?}");
+        assert!(
+            !err.chars()
+                .any(|c| c != '\n' && akto_connect::text::problem_char(c).is_some()),
+            "{err:?}"
+        );
+        assert!(err.len() < 1_000, "{} bytes", err.len());
+    }
+    // A plain mistake keeps clap's own message.
+    let (code, _, err) = run(bin().args(["kong", "enable", "--log-level", "loud"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("[possible values: debug, info, warn, error]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_flag_of_an_option_left_off_is_refused() {
+    // Watchtower's image without watchtower would be dropped without a word.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err, files) = run_in(
+        Some(dir.path()),
+        &owned(&[
+            "ingest",
+            "compose",
+            "--kafka-ip",
+            "10.0.1.4",
+            "--watchtower-image",
+            "example/watchtower:1",
+            "-o",
+            "out",
+        ]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty() && files.is_empty());
+    assert!(err.contains("--watchtower"), "{err}");
+}
+
+#[test]
+fn endless_inputs_are_refused_not_read_into_memory() {
+    let url = "https://ingest.example.com";
+    for args in [
+        vec!["apim", "policy", "--ingest-url", url, "--into", "/dev/zero"],
+        vec![
+            "apim",
+            "policy",
+            "--ingest-url",
+            url,
+            "--regex-file",
+            "/dev/zero",
+        ],
+        vec![
+            "kong",
+            "enable",
+            "--format",
+            "compose",
+            "--base-compose",
+            "/dev/zero",
+        ],
+        vec!["verify", "--from-policy", "/dev/zero"],
+        vec!["verify", "--from-kong", "/dev/zero"],
+        vec![
+            "verify",
+            "--ingest-url",
+            "http://127.0.0.1:9",
+            "--ca-file",
+            "/dev/zero",
+        ],
+        vec!["lint", "--no-config", "/dev/zero"],
+    ] {
+        let (code, out, err) = run(bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60)));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(err.contains("more than 64 MiB"), "{args:?}: {err}");
+    }
+    // Standard input too (the device itself, not a copy of it in this process).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_akto-connect"))
+        .args(["lint", "--no-config", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 64 MiB"), "{err}");
+}
+
+/// Every command (a path of subcommand names) below `cmd`, leaves only.
+fn leaves(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    let subs: Vec<_> = cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .collect();
+    if subs.is_empty() {
+        out.push(prefix.to_vec());
+    }
+    for c in subs {
+        let mut p = prefix.to_vec();
+        p.push(c.get_name().to_string());
+        leaves(c, &p, out);
+    }
+}
+
+#[test]
+fn every_command_that_exits_1_is_named_in_the_help_and_readme_exit_codes() {
+    use clap::CommandFactory;
+    let mut all = Vec::new();
+    leaves(&akto_connect::cli::Cli::command(), &[], &mut all);
+    let (_, top, _) = run(bin().arg("--help"));
+    let top = top
+        .split("Exit codes:")
+        .nth(1)
+        .expect("--help lists exit codes");
+    let code1 = top.split("\n  2 ").next().unwrap().replace('\n', " ");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme1 = readme
+        .lines()
+        .find(|l| l.starts_with("| 1 |"))
+        .expect("README's exit-code table has a row for 1");
+    let mut exits_1 = Vec::new();
+    for path in &all {
+        let (code, help, err) = run(bin().args(path).arg("--help"));
+        assert_eq!(code, 0, "{path:?}: {err}");
+        let Some(codes) = help.split("Exit codes:").nth(1) else {
+            continue;
+        };
+        // `1 …` as a code of this command (`; 1 a check failed`, `\n  1  findings`).
+        if codes.contains("; 1 ") || codes.contains("\n  1 ") {
+            let name = path.join(" ");
+            // `verify` is in `kong verify` too: match it as a word of its own.
+            let named = |text: &str| {
+                text.match_indices(&name).any(|(i, _)| {
+                    let before = text[..i].chars().last();
+                    let after = text[i + name.len()..].chars().next();
+                    before.is_none_or(|c| !c.is_alphanumeric() && c != '-')
+                        && !(before == Some(' ') && text[..i].ends_with("kong "))
+                        && after.is_none_or(|c| !c.is_alphanumeric() && c != '-')
+                })
+            };
+            assert!(
+                named(&code1),
+                "--help's exit code 1 does not name `{name}`: {code1}"
+            );
+            assert!(
+                named(readme1),
+                "README's exit code 1 does not name `{name}`: {readme1}"
+            );
+            exits_1.push(name);
+        }
+    }
+    // The commands known to exit 1 are found (the test would otherwise pass on nothing).
+    for known in ["lint", "verify", "kong verify", "apim specs"] {
+        assert!(exits_1.iter().any(|n| n == known), "{known}: {exits_1:?}");
+    }
+}
+
+#[test]
+fn lint_color_with_a_machine_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "sarif", "github"] {
+        let (code, out, err) = run(bin().current_dir(dir.path()).args([
+            "lint",
+            "--no-config",
+            "--format",
+            format,
+            "--color",
+            "always",
+        ]));
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("--color applies to --format text only"),
+            "{format}: {err}"
+        );
+    }
+    let (code, _, err) = run(bin().current_dir(dir.path()).args([
+        "lint",
+        "--no-config",
+        "--format",
+        "text",
+        "--color",
+        "never",
+    ]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn one_spelling_per_concept_across_commands() {
+    use akto_connect::cli::{apim::ApimCommand, Cli, Command};
+    use clap::Parser;
+    // apim specs takes the spellings of the other commands: -o/--output for the folder it
+    // writes, --api-id for an API.
+    for (out_flag, api_flag) in [
+        ("-o", "--api-id"),
+        ("--output", "--api"),
+        ("--out", "--api"),
+    ] {
+        let cli = Cli::try_parse_from([
+            "akto-connect",
+            "apim",
+            "specs",
+            "--subscription",
+            "00000000-0000-0000-0000-000000000000",
+            "--resource-group",
+            "rg",
+            "--apim-service",
+            "contoso",
+            out_flag,
+            "specs",
+            api_flag,
+            "orders",
+        ])
+        .unwrap_or_else(|e| panic!("{out_flag} {api_flag}: {e}"));
+        let Command::Apim(ApimCommand::Specs(a)) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(a.out, std::path::PathBuf::from("specs"));
+        assert_eq!(a.api, ["orders"]);
+    }
+}
+
+#[test]
+fn hostile_values_in_network_commands_are_refused_before_any_request() {
+    let long = "a".repeat(100_000);
+    let guid = "11111111-2222-3333-4444-555555555555";
+    let mut cases: Vec<(&str, Vec<String>)> = Vec::new();
+    for (flag, value) in [
+        ("--token-env", long.as_str()),
+        ("--api-key-env", long.as_str()),
+        ("--token-env", "AKTO\u{1b}[31m"),
+        ("--ca-file", long.as_str()),
+    ] {
+        cases.push((
+            flag,
+            owned(&["verify", "--ingest-url", "http://127.0.0.1:9", flag, value]),
+        ));
+    }
+    for value in [
+        "or\u{2028}ders",
+        "or\u{1b}[2Jders",
+        "or\u{202e}ders",
+        long.as_str(),
+    ] {
+        cases.push((
+            "--api",
+            owned(&[
+                "apim",
+                "specs",
+                "--subscription",
+                guid,
+                "--resource-group",
+                "rg",
+                "--apim-service",
+                "contoso",
+                "--management-url",
+                "http://127.0.0.1:9",
+                "--authority-url",
+                "http://127.0.0.1:9",
+                "--retries",
+                "0",
+                "--api",
+                value,
+            ]),
+        ));
+    }
+    for (flag, args) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, out, err) = run(bin()
+            .current_dir(dir.path())
+            .env("AZURE_TENANT_ID", guid)
+            .env("AZURE_CLIENT_ID", guid)
+            .env("AZURE_CLIENT_SECRET", "s")
+            .args(&args));
+        let what = format!("{flag} {}", text_shorten(args.last().unwrap()));
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(out.is_empty(), "{what}");
+        assert!(err.contains(flag), "{what}: {err}");
+        assert!(err.len() < 2_000, "{what}: a {}-byte message", err.len());
+        assert!(
+            !err.contains("cannot connect"),
+            "{what}: refused only after a request: {err}"
+        );
+        assert!(
+            !err.chars()
+                .any(|c| c != '\n' && akto_connect::text::problem_char(c).is_some()),
+            "{what}: {err:?}"
+        );
+    }
 }

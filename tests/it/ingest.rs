@@ -168,7 +168,11 @@ fn hostile_values_are_refused_naming_the_flag_and_nothing_is_written() {
             "--zookeeper-image",
         ),
         (
-            vec!["--watchtower-image".into(), "containrrr/watchtower".into()],
+            vec![
+                "--watchtower".into(),
+                "--watchtower-image".into(),
+                "containrrr/watchtower".into(),
+            ],
             "--watchtower-image",
         ),
         (

@@ -1153,3 +1153,35 @@ fn http_to_a_tls_port_answered_400_names_https() {
     );
     server.join().unwrap();
 }
+
+#[test]
+#[ignore = "needs python3 and openssl"]
+fn a_ca_file_with_an_http_url_is_named_as_unused() {
+    let certs = Certs::make();
+    let ca = certs.path("ca.pem");
+    // A closed port: the run fails, and the note still says the CA file played no part.
+    let (code, out, _) = verify(
+        &["--ingest-url", "http://127.0.0.1:9", "--ca-file", &ca],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("--ca-file is not used"), "{out}");
+    let (_, out, _) = verify(
+        &["--ingest-url", "https://127.0.0.1:9", "--ca-file", &ca],
+        &[],
+    );
+    assert!(!out.contains("--ca-file is not used"), "{out}");
+    let (code, _, err) = crate::common::run(crate::common::bin().args([
+        "kong",
+        "verify",
+        "--admin-url",
+        "http://127.0.0.1:9",
+        "--global",
+        "--ca-file",
+        &ca,
+        "--timeout",
+        "2",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("warning: --ca-file is not used"), "{err}");
+}

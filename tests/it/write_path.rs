@@ -336,3 +336,59 @@ fn several_files_are_all_checked_before_the_first_is_written() {
     assert_eq!(done, vec![a.clone(), b.clone()]);
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "b");
 }
+
+#[test]
+fn a_folder_output_on_a_file_or_device_names_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "kept\n").unwrap();
+    for target in [file.to_str().unwrap(), "/dev/null"] {
+        for flag in ["-o", "--apiops"] {
+            let (code, out, err) = crate::common::run(crate::common::bin().args([
+                "apim",
+                "fragments",
+                "--ingest-url",
+                "https://ingest.example.com",
+                flag,
+                target,
+            ]));
+            assert_eq!(code, 2, "{err}");
+            assert!(out.is_empty());
+            assert!(err.contains("is not a folder"), "{flag} {target}: {err}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept\n");
+}
+
+#[test]
+fn a_signal_during_a_multi_file_write_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    // ingest compose: three files through write_many, one of them private (0600).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stack");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("akto-connect"))
+        .args(["ingest", "compose", "--kafka-ip", "10.0.1.4", "-o"])
+        .arg(&out)
+        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "20000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !out.is_dir() || temp_files(&out).is_empty() {
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the process ended early"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(rustix::process::Signal::TERM.as_raw())
+    );
+    assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
+}
