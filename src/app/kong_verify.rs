@@ -82,7 +82,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         token,
     };
     let checks = run_checks(&admin, &scope, expected.as_ref())?;
-    let report = Report::new(base.as_str(), &scope, checks);
+    let report = Report::new(base.as_str(), &scope, checks, args.strict);
     let text = match args.format {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),

@@ -46,8 +46,14 @@ Examples:
   akto-connect kong verify --admin-url http://localhost:8001 --service orders
   KONG_ADMIN_TOKEN=... akto-connect kong verify --admin-url https://kong-admin.example.com:8444 --global --service-url https://ingest.example.com
   akto-connect kong verify --route orders-api --format json | jq '.checks[] | select(.status == \"fail\")'
+  # In CI: a warning fails too
+  akto-connect kong verify --global --strict
 
-Exit codes: 0 every check holds; 1 a check failed; 2 usage error, or the Admin API could not be reached (the message names the URL and the likely cause).";
+A warning (WARN, JSON status \"warn\") is right in some set-ups and wrong in others: a
+service_url on localhost/127.0.0.1 works when Kong runs on the ingest service's host outside a
+container, and reaches Kong itself when Kong runs in a container or pod.
+
+Exit codes: 0 every check holds (warnings allowed unless --strict); 1 a check failed (or a warning, with --strict); 2 usage error, or the Admin API could not be reached (the message names the URL and the likely cause).";
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("scope").multiple(false).args(["service", "route", "global", "consumer"])))]
@@ -174,6 +180,12 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
+
+    /// Count warnings as failures (exit 1). A warning is a finding that is right in some
+    /// set-ups: a loopback service_url is fine when Kong runs on the ingest host outside a
+    /// container, and wrong when Kong runs in a container or pod.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]

@@ -189,7 +189,8 @@ fn each_failure_is_reported_with_its_fix() {
         "{text}"
     );
 
-    // service_url on loopback.
+    // service_url on loopback: right when Kong and the ingest service share a host without
+    // containers, so a warning (exit 0) that says when it is wrong; --strict fails on it.
     let s = StandIn::start(
         &[],
         Some(&plugin(
@@ -197,9 +198,32 @@ fn each_failure_is_reported_with_its_fix() {
         )),
     );
     let (code, text, report) = verify(&s.url, None, &["--service", "orders"]);
-    assert_eq!(code, 1);
-    assert_eq!(report["checks"][4]["status"], "fail");
-    assert!(text.contains("loopback"), "{text}");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["checks"][4]["status"], "warn", "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert!(
+        text.contains("WARN  service_url http://localhost:9091 is a loopback address")
+            && text.contains("container"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("all checks hold, with 1 warning (--strict makes a warning fail)\n"),
+        "{text}"
+    );
+    let (code, text, report) = verify(&s.url, None, &["--service", "orders", "--strict"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(report["checks"][4]["status"], "warn");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["strict"], true);
+    assert!(
+        text.ends_with("1 warning, which --strict counts as failing\n"),
+        "{text}"
+    );
+    // --strict changes nothing when every check holds.
+    let s = StandIn::start(&[], Some(&plugin(json!({}))));
+    let (code, text, report) = verify(&s.url, None, &["--service", "orders", "--strict"]);
+    assert_eq!(code, 0, "{text}");
+    expect(&report, &ALL_OK);
 
     // The service does not exist.
     let s = StandIn::start(&[], None);
