@@ -225,8 +225,11 @@ struct Context<'a> {
     timeout_ms: u32,
     log_level: &'a str,
     admin_url: &'a str,
-    body_json: String,
     body_json_legacy: String,
+    /// `--instance-name` given: sent even when the plugin found on the scope has another.
+    instance_name_given: bool,
+    /// The `kong enable … --format deck` command for the same plugin, shell-quoted.
+    deck_command: String,
     deck_format_version: &'static str,
     kong_version: String,
     namespace: &'a str,
@@ -262,7 +265,8 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
     }
     let mut instance = String::new();
     let mut plugin_id_text = String::new();
-    let (mut body, mut body_legacy) = (String::new(), String::new());
+    let mut body_legacy = String::new();
+    let mut deck_command = String::new();
     if let Some(p) = plugin {
         if let Some(name) = p.scope.name() {
             if setup.format.is_kubernetes() {
@@ -297,10 +301,9 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             "timeout": p.timeout_ms,
             "log_level": p.log_level,
         });
-        body = serde_json::json!({"name": PLUGIN, "instance_name": instance, "config": config})
-            .to_string();
         body_legacy = serde_json::json!({"name": PLUGIN, "config": config}).to_string();
         plugin_id_text = plugin_id(&p.scope, &instance).to_string();
+        deck_command = deck_command_for(p);
     }
     if setup.format == Format::Compose {
         let ok = !setup.kong_service.is_empty()
@@ -350,8 +353,9 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         timeout_ms: plugin.map_or(0, |p| p.timeout_ms),
         log_level: plugin.map_or("", |p| p.log_level),
         admin_url: setup.admin_url.as_str(),
-        body_json: body,
         body_json_legacy: body_legacy,
+        instance_name_given: plugin.is_some_and(|p| p.instance_name.is_some()),
+        deck_command,
         deck_format_version: setup.kong_version.deck_format_version(),
         kong_version: setup.kong_version.to_string(),
         namespace: &setup.namespace,
@@ -375,6 +379,31 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             .map_err(|p| anyhow::anyhow!("internal error: the generated YAML failed its own check ({p}); nothing was written. Please report this."))?;
     }
     Ok(Rendered { text, warnings })
+}
+
+/// `akto-connect kong enable … --format deck` for the same plugin (every setting that is not
+/// the default), shell-quoted so it runs as printed.
+fn deck_command_for(p: &PluginSetup) -> String {
+    use crate::render::sh_quote;
+    let mut cmd = format!(
+        "akto-connect kong enable --service-url {} {}",
+        sh_quote(p.service_url.as_str()),
+        p.scope.flag()
+    );
+    if let Some(n) = p.scope.name() {
+        cmd.push_str(&format!(" {}", sh_quote(n)));
+    }
+    if p.timeout_ms != 30_000 {
+        cmd.push_str(&format!(" --timeout {}", p.timeout_ms));
+    }
+    if p.log_level != "warn" {
+        cmd.push_str(&format!(" --log-level {}", p.log_level));
+    }
+    if let Some(i) = &p.instance_name {
+        cmd.push_str(&format!(" --instance-name {}", sh_quote(i)));
+    }
+    cmd.push_str(" --format deck");
+    cmd
 }
 
 /// Reads the YAML back: every document parses, the plugin's config is what was asked for,

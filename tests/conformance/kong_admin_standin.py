@@ -26,6 +26,7 @@ What it reproduces:
   (integer, default 30000), log_level (debug|info|warn|error, default warn); other keys are
   unknown fields. No consumer scope. A plugin not installed is a 400 on write.
 - DB-less (database off): every write is 405; GETs work.
+- Answers are written as Kong's lua-cjson writes them: UTF-8 unescaped, `/` as `\/`.
 - --token: requests without the header Kong-Admin-Token: TOKEN get 401.
 """
 import argparse
@@ -234,7 +235,9 @@ class Handler(BaseHTTPRequestHandler):
         requests_log.append({"method": self.command, "path": self.path, "status": status})
         with open(args.state, "w") as f:
             json.dump({"plugins": plugins, "requests": requests_log}, f)
-        data = b"" if body is None else json.dumps(body).encode()
+        # As Kong's lua-cjson writes JSON: non-ASCII as raw UTF-8, `/` escaped as `\/`
+        # (a `/` only occurs inside strings, so the replacement keeps the JSON valid).
+        data = b"" if body is None else json.dumps(body, ensure_ascii=False).replace("/", "\\/").encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
