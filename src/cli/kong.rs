@@ -33,7 +33,8 @@ Examples:
   akto-connect kong enable --service-url http://data-ingestion-service.akto.svc.cluster.local:9091 --service orders --format helm --namespace shop --kong-namespace kong
 
 Flags per format:
-  curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url
+  curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url,
+                  --workspace (Kong Enterprise)
   deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version
   kic, helm       as deck, plus --namespace, --ingress-class; helm also --kong-namespace
   compose         --kong-service, --plugin-dir, --plugins or --base-compose (no scope, no --service-url)
@@ -109,6 +110,12 @@ pub struct EnableArgs {
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
 
+    /// Kong Enterprise workspace holding the service or route (--format curl) [default: the
+    /// default workspace]. Give it here, not in --admin-url: the script asks the Admin API's
+    /// root for the version and prefixes only the plugin paths (/NAME/services/...).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+
     /// Namespace of the KongPlugin and of the Service/Ingress it is attached to (--format kic,
     /// --format helm) [default: default].
     #[arg(long, value_name = "NS")]
@@ -155,6 +162,11 @@ pub struct VerifyArgs {
     /// Kong needs one, is read from KONG_ADMIN_TOKEN.
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
+
+    /// Kong Enterprise workspace holding the service or route [default: the default
+    /// workspace]. Give it here, not in --admin-url (GET / is asked at the Admin API's root).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 
     /// Check the plugin on this Kong service.
     #[arg(long, value_name = "NAME")]

@@ -400,3 +400,45 @@ fn timeouts_and_tls_to_a_plain_port_name_the_url_and_the_cause() {
     );
     server.join().unwrap();
 }
+
+/// `--workspace`: the plugin is looked for in that Kong Enterprise workspace (paging inside
+/// it), not in the default one; a workspace put in the URL is explained.
+#[test]
+#[ignore = "needs python3"]
+fn verify_looks_in_the_workspace_given() {
+    require_standin_tools();
+    let mut preload: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({"name": "cors", "_workspace": "team-a",
+                   "route": {"id": format!("00000000-0000-4000-8000-{i:012}")}})
+        })
+        .collect();
+    preload.push(json!({"name": "akto-api-discovery", "_workspace": "team-a",
+        "id": "11111111-2222-4333-8444-555555555555",
+        "config": {"service_url": INGEST, "timeout": 30000, "log_level": "warn"}}));
+    let s = StandIn::start(&["--workspace", "team-a"], Some(&Value::Array(preload)));
+    let (code, text, report) = verify(&s.url, None, &["--global", "--workspace", "team-a"]);
+    assert_eq!(code, 0, "{text}");
+    expect(&report, &ALL_OK);
+    assert!(
+        text.contains("11111111-2222-4333-8444-555555555555"),
+        "{text}"
+    );
+    // The default workspace has none.
+    let (code, text, _) = verify(&s.url, None, &["--global"]);
+    assert_eq!(code, 1, "{text}");
+    let (code, text, _) = verify(
+        &s.url,
+        None,
+        &["--service", "nosuch", "--workspace", "team-a"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("Kong has no service nosuch in workspace team-a"),
+        "{text}"
+    );
+    let (code, text, report) = verify(&format!("{}/team-a", s.url), None, &["--global"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert!(text.contains("--workspace NAME"), "{text}");
+}
