@@ -157,7 +157,12 @@ fn run_checks(
             return Ok(checks);
         }
     };
-    let instance = verify::instance(found.as_ref(), scope, info.is_dbless());
+    let hint = verify::EnableHint {
+        service_url: expected,
+        workspace,
+        dbless: info.is_dbless().then_some(info.parsed),
+    };
+    let instance = verify::instance(found.as_ref(), scope, &hint);
     checks.push(instance);
     match &found {
         Some(p) => checks.push(verify::service_url(p, expected)),

@@ -214,22 +214,39 @@ pub fn installed(info: &NodeInfo) -> Check {
     }
 }
 
+/// What `instance` needs to write the command that fixes a missing or disabled plugin.
+pub struct EnableHint<'a> {
+    /// `--service-url` given to verify; else a placeholder.
+    pub service_url: Option<&'a BaseUrl>,
+    pub workspace: Option<&'a str>,
+    /// DB-less Kong: the decK command for this Kong version instead of the script.
+    pub dbless: Option<Option<super::KongVersion>>,
+}
+
 /// The instance on the scope: present and enabled.
-pub fn instance(found: Option<&FoundPlugin>, scope: &Scope, dbless: bool) -> Check {
+pub fn instance(found: Option<&FoundPlugin>, scope: &Scope, hint: &EnableHint) -> Check {
+    use crate::render::sh_quote;
     const ID: &str = "instance";
-    let scope_args = match scope.name() {
-        Some(n) => format!("{} {n}", scope.flag()),
-        None => "--global".to_string(),
+    let mut args = match hint.service_url {
+        Some(u) => format!("--service-url {}", sh_quote(u.as_str())),
+        None => "--service-url <ingest URL>".to_string(),
     };
-    let format = if dbless { "deck" } else { "curl" };
-    let enable = format!(
-        "akto-connect kong enable --service-url <ingest URL> {scope_args} --format {format}{}",
-        if dbless {
-            " (DB-less: add it to your declarative configuration)"
-        } else {
-            " | bash"
-        }
-    );
+    match scope.name() {
+        Some(n) => args.push_str(&format!(" {} {}", scope.flag(), sh_quote(n))),
+        None => args.push_str(" --global"),
+    }
+    let enable = match hint.dbless {
+        Some(version) => format!(
+            "akto-connect kong enable {args} --format deck{} > akto.yaml, then merge its plugins entry into the declarative file Kong loads and reload Kong (DB-less: the Admin API refuses writes)",
+            version.map(|v| format!(" --kong-version {v}")).unwrap_or_default()
+        ),
+        None => format!(
+            "akto-connect kong enable {args}{} --format curl | bash",
+            hint.workspace
+                .map(|w| format!(" --workspace {w}"))
+                .unwrap_or_default()
+        ),
+    };
     match found {
         None => Check::fail(
             ID,

@@ -157,7 +157,7 @@ fn each_failure_is_reported_with_its_fix() {
         report["checks"][3]["fix"]
             .as_str()
             .unwrap()
-            .contains("--route orders-api --format curl"),
+            .contains("--service-url <ingest URL> --route 'orders-api' --format curl | bash"),
         "{report:#}"
     );
 
@@ -441,4 +441,69 @@ fn verify_looks_in_the_workspace_given() {
     assert_eq!(code, 1);
     assert_eq!(report["checks"][0]["status"], "fail");
     assert!(text.contains("--workspace NAME"), "{text}");
+}
+
+/// The fix for a missing plugin is a command that runs as printed: with the ingest URL when
+/// `--service-url` is given, the workspace, and for DB-less Kong the decK command for the
+/// version that answered.
+#[test]
+#[ignore = "needs python3"]
+fn the_fix_for_a_missing_plugin_runs_as_printed() {
+    require_standin_tools();
+    let s = StandIn::start(&["--workspace", "team-a"], None);
+    let (code, _, report) = verify(
+        &s.url,
+        None,
+        &[
+            "--service",
+            "orders",
+            "--workspace",
+            "team-a",
+            "--service-url",
+            INGEST,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        report["checks"][3]["fix"],
+        format!("akto-connect kong enable --service-url '{INGEST}' --service 'orders' --workspace team-a --format curl | bash")
+    );
+
+    let s = StandIn::start(&["--version", "2.8.1", "--database", "off"], None);
+    let (code, _, report) = verify(
+        &s.url,
+        None,
+        &["--route", "orders-api", "--service-url", INGEST],
+    );
+    assert_eq!(code, 1);
+    let fix = report["checks"][3]["fix"].as_str().unwrap();
+    let (command, _) = fix.split_once(", then").expect(fix);
+    assert!(
+        command.ends_with("--format deck --kong-version 2.8 > akto.yaml"),
+        "{fix}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_akto-connect"));
+    let path = format!(
+        "{}:{}",
+        exe.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", command])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deck: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("akto.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(deck["_format_version"], "1.1");
+    assert_eq!(deck["plugins"][0]["route"], "orders-api");
+    assert_eq!(deck["plugins"][0]["config"]["service_url"], INGEST);
 }
