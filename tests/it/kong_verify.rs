@@ -507,3 +507,42 @@ fn the_fix_for_a_missing_plugin_runs_as_printed() {
     assert_eq!(deck["plugins"][0]["route"], "orders-api");
     assert_eq!(deck["plugins"][0]["config"]["service_url"], INGEST);
 }
+
+/// Kong older than 2.0 (the seed's floor): the version check fails, in text and JSON, and the
+/// script stops before any write.
+#[test]
+#[ignore = "needs bash, curl and python3"]
+fn kong_before_2_0_is_refused_by_verify_and_the_script() {
+    require_standin_tools();
+    let s = StandIn::start(&["--version", "1.5.1"], Some(&plugin(json!({}))));
+    let (code, text, report) = verify(&s.url, None, &["--service", "orders"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(report["checks"][1]["id"], "kong");
+    assert_eq!(report["checks"][1]["status"], "fail", "{report:#}");
+    assert!(
+        text.contains("FAIL  Kong 1.5.1 is older than 2.0"),
+        "{text}"
+    );
+    let (code, out, err) = crate::kong::enable(&[
+        "--service-url",
+        INGEST,
+        "--service",
+        "orders",
+        "--format",
+        "curl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enable.sh");
+    std::fs::write(&path, out).unwrap();
+    let run = std::process::Command::new("bash")
+        .arg(&path)
+        .env("KONG_ADMIN_URL", &s.url)
+        .env_remove("KONG_ADMIN_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("Kong 1.5.1 is older than 2.0"), "{err}");
+    assert!(s.writes().is_empty());
+}
