@@ -190,7 +190,7 @@ pub const TABLE: &[FormatOnly] = &[
         command: KONG_ENABLE,
         selector: "format",
         flag: "workspace",
-        applies_to: &["curl"],
+        applies_to: &["curl", "deck"],
     },
     FormatOnly {
         command: KONG_ENABLE,

@@ -35,7 +35,8 @@ Examples:
 Flags per format:
   curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url,
                   --workspace (Kong Enterprise)
-  deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version
+  deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
+                  --workspace (Kong Enterprise)
   kic, helm       as deck, plus --namespace, --ingress-class; helm also --kong-namespace
   compose         --kong-service, --plugin-dir, --plugins or --base-compose (no scope, no --service-url)
   A flag the chosen format does not use is refused (exit 2).
@@ -110,9 +111,10 @@ pub struct EnableArgs {
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
 
-    /// Kong Enterprise workspace holding the service or route (--format curl) [default: the
-    /// default workspace]. Give it here, not in --admin-url: the script asks the Admin API's
-    /// root for the version and prefixes only the plugin paths (/NAME/services/...).
+    /// Kong Enterprise workspace holding the service or route (--format curl, --format deck)
+    /// [default: the default workspace]. Give it here, not in --admin-url: the script asks the
+    /// Admin API's root for the version and prefixes only the plugin paths
+    /// (/NAME/services/...); decK gets _workspace: NAME.
     #[arg(long, value_name = "NAME")]
     pub workspace: Option<String>,
 

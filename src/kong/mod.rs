@@ -161,7 +161,8 @@ pub struct Setup {
     /// The Kong the offline formats target (decK format version, `instance_name`).
     pub kong_version: KongVersion,
     pub admin_url: BaseUrl,
-    /// A Kong Enterprise workspace other than `default` (curl): entity paths start `/{ws}`.
+    /// A Kong Enterprise workspace other than `default` (curl: entity paths start `/{ws}`;
+    /// deck: `_workspace`).
     pub workspace: Option<String>,
     /// Where the KongPlugin and the annotated Service live (kic, helm).
     pub namespace: String,
@@ -456,6 +457,10 @@ fn verify_yaml(text: &str, setup: &Setup) -> Result<(), String> {
                 let fv = v.get("_format_version").and_then(|f| f.as_str());
                 if fv != Some(setup.kong_version.deck_format_version()) {
                     return Err(format!("_format_version reads back as {fv:?}"));
+                }
+                let ws = v.get("_workspace").and_then(|w| w.as_str());
+                if ws != setup.workspace.as_deref() {
+                    return Err(format!("_workspace reads back as {ws:?}"));
                 }
             }
         }
