@@ -83,7 +83,13 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         token,
     };
     let checks = run_checks(&admin, &scope, workspace.as_deref(), expected.as_ref())?;
-    let report = Report::new(base.as_str(), &scope, checks, args.strict);
+    let report = Report::new(
+        base.as_str(),
+        &scope,
+        workspace.as_deref(),
+        checks,
+        args.strict,
+    );
     let text = match args.format {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),

@@ -81,10 +81,19 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(admin_url: &str, scope: &Scope, checks: Vec<Check>, strict: bool) -> Report {
+    pub fn new(
+        admin_url: &str,
+        scope: &Scope,
+        workspace: Option<&str>,
+        checks: Vec<Check>,
+        strict: bool,
+    ) -> Report {
         Report {
             admin_url: admin_url.to_string(),
-            scope: scope.label(),
+            scope: match workspace {
+                Some(ws) => format!("{} in workspace {ws}", scope.label()),
+                None => scope.label(),
+            },
             ok: checks
                 .iter()
                 .all(|c| c.status == Status::Ok || (c.status == Status::Warn && !strict)),

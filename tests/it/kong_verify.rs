@@ -424,6 +424,14 @@ fn verify_looks_in_the_workspace_given() {
         text.contains("11111111-2222-4333-8444-555555555555"),
         "{text}"
     );
+    assert!(
+        text.starts_with(&format!(
+            "Kong Admin API {}, akto-api-discovery on all traffic (global) in workspace team-a\n",
+            s.url
+        )),
+        "{text}"
+    );
+    assert_eq!(report["scope"], "all traffic (global) in workspace team-a");
     // The default workspace has none.
     let (code, text, _) = verify(&s.url, None, &["--global"]);
     assert_eq!(code, 1, "{text}");
