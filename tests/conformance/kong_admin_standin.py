@@ -118,7 +118,8 @@ def not_found():
 
 def scope_key(e):
     ref = lambda k: e.get(k) and e[k].get("id")
-    return (e["name"], ref("service"), ref("route"), ref("consumer"))
+    # Kong 3.4+ also scopes plugins by consumer group.
+    return (e["name"], ref("service"), ref("route"), ref("consumer"), ref("consumer_group"))
 
 
 def validate(entity, key_id):

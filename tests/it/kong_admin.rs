@@ -693,14 +693,21 @@ fn decoy(rng: &mut Lcg, scope: &str, n: usize) -> Value {
                 Value::Null,
             ),
         },
-        // The right name and scope, plus a consumer.
+        // The right name and scope, plus a consumer or (Kong 3.4+) a consumer group.
         1 => {
             let (s, r) = match scope {
                 "service" => (service, Value::Null),
                 "route" => (Value::Null, route),
                 _ => (Value::Null, Value::Null),
             };
-            ("akto-api-discovery".to_string(), s, r, consumer)
+            let n = format!("00000000-1111-4222-8333-{n:012}");
+            if rng.next(2) == 0 {
+                ("akto-api-discovery".to_string(), s, r, consumer)
+            } else {
+                return json!({"id": n, "name": "akto-api-discovery", "service": s, "route": r,
+                    "consumer": null, "consumer_group": {"id": "55555555-6666-4777-8888-999999999999"},
+                    "config": {"service_url": "http://decoy:1", "timeout": 1, "log_level": "warn"}});
+            }
         }
         // Near-miss names on the right scope.
         k => {
