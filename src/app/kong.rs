@@ -121,11 +121,13 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
         admin_url("--admin-url", DEFAULT_ADMIN_URL)?
     };
 
+    let workspace = resolve_workspace(args.workspace.as_deref())?;
     let setup = Setup {
         format,
         plugin,
         kong_version,
         admin_url,
+        workspace,
         namespace: args
             .namespace
             .clone()
@@ -151,6 +153,17 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
     }
     output::emit(args.output.as_deref(), &rendered.text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--workspace`: a Kong name; `default` is the same as none (paths without a prefix).
+pub(crate) fn resolve_workspace(value: Option<&str>) -> anyhow::Result<Option<String>> {
+    match value {
+        None | Some("default") => Ok(None),
+        Some(w) => {
+            kong::check_kong_name("--workspace", w)?;
+            Ok(Some(w.to_string()))
+        }
+    }
 }
 
 /// KONG_PLUGINS for the Compose override: `--plugins`, or the base file's, plus Akto's.

@@ -62,6 +62,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "warning: --ca-file is not used: the Admin API URL is http://, so there is no TLS certificate to check"
         );
     }
+    let workspace = super::kong::resolve_workspace(args.workspace.as_deref())?;
     let token = std::env::var("KONG_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
@@ -86,8 +87,14 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         base: base.clone(),
         token,
     };
-    let checks = run_checks(&admin, &scope, expected.as_ref())?;
-    let report = Report::new(base.as_str(), &scope, checks);
+    let checks = run_checks(&admin, &scope, workspace.as_deref(), expected.as_ref())?;
+    let report = Report::new(
+        base.as_str(),
+        &scope,
+        workspace.as_deref(),
+        checks,
+        args.strict,
+    );
     let text = match args.format {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
@@ -103,6 +110,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
 fn run_checks(
     admin: &Admin,
     scope: &Scope,
+    workspace: Option<&str>,
     expected: Option<&BaseUrl>,
 ) -> anyhow::Result<Vec<Check>> {
     let mut checks = Vec::new();
@@ -116,7 +124,12 @@ fn run_checks(
     };
 
     let (status, root) = admin.get("/")?;
-    let reach = verify::admin_api(status, admin.token.is_some());
+    let mut reach = verify::admin_api(status, admin.token.is_some());
+    if status == 404 && !admin.base.path().is_empty() {
+        if let Some(fix) = &mut reach.fix {
+            fix.push_str("; if the path in the URL is a Kong Enterprise workspace, give the Admin API's root with --admin-url and the workspace with --workspace NAME");
+        }
+    }
     let reached = reach.status == verify::Status::Ok;
     checks.push(reach);
     if !reached {
@@ -147,7 +160,7 @@ fn run_checks(
     checks.push(verify::node(&info));
     checks.push(verify::installed(&info));
 
-    let found = match find_plugin(admin, scope)? {
+    let found = match find_plugin(admin, scope, workspace)? {
         Ok(found) => found,
         Err(check) => {
             checks.push(check);
@@ -155,7 +168,12 @@ fn run_checks(
             return Ok(checks);
         }
     };
-    let instance = verify::instance(found.as_ref(), scope, info.is_dbless());
+    let hint = verify::EnableHint {
+        service_url: expected,
+        workspace,
+        dbless: info.is_dbless().then_some(info.parsed),
+    };
+    let instance = verify::instance(found.as_ref(), scope, &hint);
     checks.push(instance);
     match &found {
         Some(p) => checks.push(verify::service_url(p, expected)),
@@ -165,8 +183,17 @@ fn run_checks(
 }
 
 /// The plugin on the scope, following `next` pages; `Err(check)` when the list cannot be read.
-fn find_plugin(admin: &Admin, scope: &Scope) -> anyhow::Result<Result<Option<FoundPlugin>, Check>> {
-    let mut path = format!("{}?size=1000", scope.plugins_path());
+fn find_plugin(
+    admin: &Admin,
+    scope: &Scope,
+    workspace: Option<&str>,
+) -> anyhow::Result<Result<Option<FoundPlugin>, Check>> {
+    let list = format!(
+        "{}{}",
+        crate::kong::workspace_prefix(workspace),
+        scope.plugins_path()
+    );
+    let mut path = format!("{list}?size=1000");
     for _ in 0..MAX_PAGES {
         let (status, body) = admin.get(&path)?;
         match status {
@@ -174,7 +201,10 @@ fn find_plugin(admin: &Admin, scope: &Scope) -> anyhow::Result<Result<Option<Fou
             404 => {
                 return Ok(Err(Check::fail(
                     "instance",
-                    format!("Kong has no {}", scope.label()),
+                    match workspace {
+                        Some(ws) => format!("Kong has no {} in workspace {ws}", scope.label()),
+                        None => format!("Kong has no {}", scope.label()),
+                    },
                     format!(
                         "check the name (`curl $KONG_ADMIN_URL/{}s`), or create it first",
                         scope.kind()
@@ -202,11 +232,23 @@ fn find_plugin(admin: &Admin, scope: &Scope) -> anyhow::Result<Result<Option<Fou
         if found.is_some() {
             return Ok(Ok(found));
         }
-        match next {
-            // Kong's next page link drops the page size.
-            Some(n) if n.contains("size=") => path = n,
-            Some(n) => path = format!("{n}&size=1000"),
-            None => return Ok(Ok(None)),
+        // Only the query (the offset) is taken from Kong's link: its path may name the scope
+        // by id or carry a workspace, and it drops the page size.
+        let query = next
+            .as_deref()
+            .and_then(|n| n.split_once('?'))
+            .map(|(_, q)| q);
+        match (next.as_deref(), query) {
+            (None, _) => return Ok(Ok(None)),
+            (Some(_), Some(q)) if q.contains("size=") => path = format!("{list}?{q}"),
+            (Some(_), Some(q)) => path = format!("{list}?{q}&size=1000"),
+            (Some(n), None) => {
+                return Ok(Err(Check::fail(
+                    "instance",
+                    format!("unexpected next page {n:?} in GET {path}"),
+                    "check the plugin list by hand",
+                )))
+            }
         }
     }
     Ok(Err(Check::fail(

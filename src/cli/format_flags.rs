@@ -209,6 +209,12 @@ pub const TABLE: &[FormatOnly] = &[
     FormatOnly {
         command: KONG_ENABLE,
         selector: "format",
+        flag: "workspace",
+        applies_to: &["curl", "deck"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
         flag: "namespace",
         applies_to: KONG_K8S,
     },

@@ -33,8 +33,10 @@ Examples:
   akto-connect kong enable --service-url http://data-ingestion-service.akto.svc.cluster.local:9091 --service orders --format helm --namespace shop --kong-namespace kong
 
 Flags per format:
-  curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url
-  deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version
+  curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url,
+                  --workspace (Kong Enterprise)
+  deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
+                  --workspace (Kong Enterprise)
   kic, helm       as deck, plus --namespace, --ingress-class; helm also --kong-namespace
   compose         --kong-service, --plugin-dir, --plugins or --base-compose (no scope, no --service-url)
   A flag the chosen format does not use is refused (exit 2).
@@ -46,8 +48,14 @@ Examples:
   akto-connect kong verify --admin-url http://localhost:8001 --service orders
   KONG_ADMIN_TOKEN=... akto-connect kong verify --admin-url https://kong-admin.example.com:8444 --global --service-url https://ingest.example.com
   akto-connect kong verify --route orders-api --format json | jq '.checks[] | select(.status == \"fail\")'
+  # In CI: a warning fails too
+  akto-connect kong verify --global --strict
 
-Exit codes: 0 every check holds; 1 a check failed; 2 usage error, or the Admin API could not be reached (the message names the URL and the likely cause).";
+A warning (WARN, JSON status \"warn\") is right in some set-ups and wrong in others: a
+service_url on localhost/127.0.0.1 works when Kong runs on the ingest service's host outside a
+container, and reaches Kong itself when Kong runs in a container or pod.
+
+Exit codes: 0 every check holds (warnings allowed unless --strict); 1 a check failed (or a warning, with --strict); 2 usage error, or the Admin API could not be reached (the message names the URL and the likely cause).";
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("scope").multiple(false).args(["service", "route", "global", "consumer"])))]
@@ -103,6 +111,13 @@ pub struct EnableArgs {
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
 
+    /// Kong Enterprise workspace holding the service or route (--format curl, --format deck)
+    /// [default: the default workspace]. Give it here, not in --admin-url: the script asks the
+    /// Admin API's root for the version and prefixes only the plugin paths
+    /// (/NAME/services/...); decK gets _workspace: NAME.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+
     /// Namespace of the KongPlugin and of the Service/Ingress it is attached to (--format kic,
     /// --format helm) [default: default].
     #[arg(long, value_name = "NS")]
@@ -150,6 +165,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
 
+    /// Kong Enterprise workspace holding the service or route [default: the default
+    /// workspace]. Give it here, not in --admin-url (GET / is asked at the Admin API's root).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+
     /// Check the plugin on this Kong service.
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
@@ -174,6 +194,12 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
+
+    /// Count warnings as failures (exit 1). A warning is a finding that is right in some
+    /// set-ups: a loopback service_url is fine when Kong runs on the ingest host outside a
+    /// container, and wrong when Kong runs in a container or pod.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]

@@ -64,7 +64,7 @@ pub struct FoundPlugin {
 }
 
 /// One page of `GET …/plugins`: the plugin on exactly `scope` (service, route or none set,
-/// consumer never), and the `next` page's path.
+/// consumer and consumer group (Kong 3.4+) never), and the `next` page's path.
 pub fn find_on_scope(
     page: &Value,
     scope: &Scope,
@@ -79,6 +79,7 @@ pub fn find_on_scope(
             && set(p, "service") == matches!(scope, Scope::Service(_))
             && set(p, "route") == matches!(scope, Scope::Route(_))
             && !set(p, "consumer")
+            && !set(p, "consumer_group")
     });
     let found = found.map(|p| FoundPlugin {
         id: p
@@ -128,6 +129,8 @@ mod tests {
         let page = json!({"data": [
             {"id": "a", "name": "akto-api-discovery", "service": {"id": "s"}, "route": {"id": "r"}, "consumer": null},
             {"id": "b", "name": "cors", "service": {"id": "s"}, "route": null},
+            {"id": "g", "name": "akto-api-discovery", "service": {"id": "s"}, "route": null, "consumer": null,
+             "consumer_group": {"id": "cg"}},
             {"id": "c", "name": "akto-api-discovery", "service": {"id": "s"}, "route": null, "consumer": null, "enabled": false,
              "config": {"service_url": "http://x"}},
         ], "next": "/services/s/plugins?offset=x"});

@@ -87,15 +87,24 @@ impl Scope {
 }
 
 /// The plugin id for a scope and instance name: UUID v5 in [`ID_NAMESPACE`] of
-/// `"{kind}\n{name}\n{instance}"` (`name` empty for global). A PUT to this id upserts on every
-/// Kong since 2.0, so re-runs update the same plugin.
-pub fn plugin_id(scope: &Scope, instance: &str) -> Uuid {
-    let key = format!(
+/// `"{kind}\n{name}\n{instance}"` (`name` empty for global), preceded by `"{workspace}\n"` in a
+/// Kong Enterprise workspace other than `default` (plugin ids are unique across workspaces). A
+/// PUT to this id upserts on every Kong since 2.0, so re-runs update the same plugin.
+pub fn plugin_id(workspace: Option<&str>, scope: &Scope, instance: &str) -> Uuid {
+    let mut key = format!(
         "{}\n{}\n{instance}",
         scope.kind(),
         scope.name().unwrap_or("")
     );
+    if let Some(ws) = workspace {
+        key = format!("{ws}\n{key}");
+    }
     Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
+}
+
+/// `--workspace`: `None` for the default workspace.
+pub fn workspace_prefix(workspace: Option<&str>) -> String {
+    workspace.map(|w| format!("/{w}")).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +161,9 @@ pub struct Setup {
     /// The Kong the offline formats target (decK format version, `instance_name`).
     pub kong_version: KongVersion,
     pub admin_url: BaseUrl,
+    /// A Kong Enterprise workspace other than `default` (curl: entity paths start `/{ws}`;
+    /// deck: `_workspace`).
+    pub workspace: Option<String>,
     /// Where the KongPlugin and the annotated Service live (kic, helm).
     pub namespace: String,
     /// Where Kong, its plugin ConfigMap and its Helm release live (helm).
@@ -225,8 +237,12 @@ struct Context<'a> {
     timeout_ms: u32,
     log_level: &'a str,
     admin_url: &'a str,
-    body_json: String,
+    workspace: Option<&'a str>,
     body_json_legacy: String,
+    /// `--instance-name` given: sent even when the plugin found on the scope has another.
+    instance_name_given: bool,
+    /// The `kong enable … --format deck` command for the same plugin, shell-quoted.
+    deck_command: String,
     deck_format_version: &'static str,
     kong_version: String,
     namespace: &'a str,
@@ -262,7 +278,8 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
     }
     let mut instance = String::new();
     let mut plugin_id_text = String::new();
-    let (mut body, mut body_legacy) = (String::new(), String::new());
+    let mut body_legacy = String::new();
+    let mut deck_command = String::new();
     if let Some(p) = plugin {
         if let Some(name) = p.scope.name() {
             if setup.format.is_kubernetes() {
@@ -297,10 +314,9 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             "timeout": p.timeout_ms,
             "log_level": p.log_level,
         });
-        body = serde_json::json!({"name": PLUGIN, "instance_name": instance, "config": config})
-            .to_string();
         body_legacy = serde_json::json!({"name": PLUGIN, "config": config}).to_string();
-        plugin_id_text = plugin_id(&p.scope, &instance).to_string();
+        plugin_id_text = plugin_id(setup.workspace.as_deref(), &p.scope, &instance).to_string();
+        deck_command = deck_command_for(p);
     }
     if setup.format == Format::Compose {
         // Bounded: a YAML mapping key (the service name is one) may be 1024 characters at most.
@@ -346,14 +362,22 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         scope_flag: scope.map_or("", Scope::flag),
         scope_label: scope.map(Scope::label).unwrap_or_default(),
         scope_path: scope
-            .map(|s| s.plugins_path().trim_end_matches("/plugins").to_string())
+            .map(|s| {
+                format!(
+                    "{}{}",
+                    workspace_prefix(setup.workspace.as_deref()),
+                    s.plugins_path().trim_end_matches("/plugins")
+                )
+            })
             .unwrap_or_default(),
         service_url: plugin.map_or("", |p| p.service_url.as_str()),
         timeout_ms: plugin.map_or(0, |p| p.timeout_ms),
         log_level: plugin.map_or("", |p| p.log_level),
         admin_url: setup.admin_url.as_str(),
-        body_json: body,
+        workspace: setup.workspace.as_deref(),
         body_json_legacy: body_legacy,
+        instance_name_given: plugin.is_some_and(|p| p.instance_name.is_some()),
+        deck_command,
         deck_format_version: setup.kong_version.deck_format_version(),
         kong_version: setup.kong_version.to_string(),
         namespace: &setup.namespace,
@@ -377,6 +401,31 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
             .map_err(|p| anyhow::anyhow!("internal error: the generated YAML failed its own check ({p}); nothing was written. Please report this."))?;
     }
     Ok(Rendered { text, warnings })
+}
+
+/// `akto-connect kong enable … --format deck` for the same plugin (every setting that is not
+/// the default), shell-quoted so it runs as printed.
+fn deck_command_for(p: &PluginSetup) -> String {
+    use crate::render::sh_quote;
+    let mut cmd = format!(
+        "akto-connect kong enable --service-url {} {}",
+        sh_quote(p.service_url.as_str()),
+        p.scope.flag()
+    );
+    if let Some(n) = p.scope.name() {
+        cmd.push_str(&format!(" {}", sh_quote(n)));
+    }
+    if p.timeout_ms != 30_000 {
+        cmd.push_str(&format!(" --timeout {}", p.timeout_ms));
+    }
+    if p.log_level != "warn" {
+        cmd.push_str(&format!(" --log-level {}", p.log_level));
+    }
+    if let Some(i) = &p.instance_name {
+        cmd.push_str(&format!(" --instance-name {}", sh_quote(i)));
+    }
+    cmd.push_str(" --format deck");
+    cmd
 }
 
 /// Reads the YAML back: every document parses, the plugin's config is what was asked for,
@@ -410,6 +459,10 @@ fn verify_yaml(text: &str, setup: &Setup) -> Result<(), String> {
                 let fv = v.get("_format_version").and_then(|f| f.as_str());
                 if fv != Some(setup.kong_version.deck_format_version()) {
                     return Err(format!("_format_version reads back as {fv:?}"));
+                }
+                let ws = v.get("_workspace").and_then(|w| w.as_str());
+                if ws != setup.workspace.as_deref() {
+                    return Err(format!("_workspace reads back as {ws:?}"));
                 }
             }
         }
@@ -450,20 +503,25 @@ mod tests {
     #[test]
     fn plugin_ids_are_fixed_per_scope_and_instance() {
         let s = Scope::Service("orders".into());
-        let a = plugin_id(&s, "akto-api-discovery-service-orders");
-        assert_eq!(a, plugin_id(&s, "akto-api-discovery-service-orders"));
+        let a = plugin_id(None, &s, "akto-api-discovery-service-orders");
+        assert_eq!(a, plugin_id(None, &s, "akto-api-discovery-service-orders"));
+        assert_ne!(
+            a,
+            plugin_id(Some("team-a"), &s, "akto-api-discovery-service-orders")
+        );
         assert_eq!(a.get_version_num(), 5);
         assert_ne!(
             a,
             plugin_id(
+                None,
                 &Scope::Route("orders".into()),
                 "akto-api-discovery-service-orders"
             )
         );
-        assert_ne!(a, plugin_id(&s, "other"));
+        assert_ne!(a, plugin_id(None, &s, "other"));
         assert_ne!(
-            plugin_id(&Scope::Global, "x"),
-            plugin_id(&Scope::Service(String::new()), "x")
+            plugin_id(None, &Scope::Global, "x"),
+            plugin_id(None, &Scope::Service(String::new()), "x")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `kong verify`: the checklist, judged from Admin API answers (the network calls live in
-//! `app::kong_verify`). Each check holds, fails (with the fix), or is skipped because an
-//! earlier one failed.
+//! `app::kong_verify`). Each check holds, fails (with the fix), warns (holds unless
+//! `--strict`: right in some set-ups, wrong in others) or is skipped because an earlier one
+//! failed.
 
 use serde::Serialize;
 
@@ -12,6 +13,8 @@ use crate::http_url::BaseUrl;
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
+    /// Right in some set-ups, wrong in others: exit 0, unless `--strict`.
+    Warn,
     Fail,
     Skip,
 }
@@ -46,6 +49,15 @@ impl Check {
         }
     }
 
+    pub fn warn(id: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            id,
+            status: Status::Warn,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
     pub fn skip(id: &'static str, why: impl Into<String>) -> Check {
         Check {
             id,
@@ -61,18 +73,40 @@ impl Check {
 pub struct Report {
     pub admin_url: String,
     pub scope: String,
+    /// Every check holds; a warning counts as holding unless `strict`.
     pub ok: bool,
+    /// `--strict`: warnings count as failures.
+    pub strict: bool,
     pub checks: Vec<Check>,
 }
 
 impl Report {
-    pub fn new(admin_url: &str, scope: &Scope, checks: Vec<Check>) -> Report {
+    pub fn new(
+        admin_url: &str,
+        scope: &Scope,
+        workspace: Option<&str>,
+        checks: Vec<Check>,
+        strict: bool,
+    ) -> Report {
         Report {
             admin_url: admin_url.to_string(),
-            scope: scope.label(),
-            ok: checks.iter().all(|c| c.status == Status::Ok),
+            scope: match workspace {
+                Some(ws) => format!("{} in workspace {ws}", scope.label()),
+                None => scope.label(),
+            },
+            ok: checks
+                .iter()
+                .all(|c| c.status == Status::Ok || (c.status == Status::Warn && !strict)),
+            strict,
             checks,
         }
+    }
+
+    fn warnings(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Warn)
+            .count()
     }
 
     pub fn to_text(&self) -> String {
@@ -83,6 +117,7 @@ impl Report {
         for c in &self.checks {
             let mark = match c.status {
                 Status::Ok => "ok  ",
+                Status::Warn => "WARN",
                 Status::Fail => "FAIL",
                 Status::Skip => "skip",
             };
@@ -91,10 +126,21 @@ impl Report {
                 out.push_str(&format!("        fix: {fix}\n"));
             }
         }
-        out.push_str(if self.ok {
-            "all checks hold\n"
-        } else {
-            "a check failed\n"
+        let warnings = self.warnings();
+        let plural = if warnings == 1 { "" } else { "s" };
+        out.push_str(&match (self.ok, warnings) {
+            (true, 0) => "all checks hold\n".to_string(),
+            (true, n) => format!(
+                "all checks hold, with {n} warning{plural} (--strict makes a warning fail)\n"
+            ),
+            (false, n)
+                if n > 0
+                    && self.strict
+                    && !self.checks.iter().any(|c| c.status == Status::Fail) =>
+            {
+                format!("{n} warning{plural}, which --strict counts as failing\n")
+            }
+            (false, _) => "a check failed\n".to_string(),
         });
         out
     }
@@ -177,22 +223,39 @@ pub fn installed(info: &NodeInfo) -> Check {
     }
 }
 
+/// What `instance` needs to write the command that fixes a missing or disabled plugin.
+pub struct EnableHint<'a> {
+    /// `--service-url` given to verify; else a placeholder.
+    pub service_url: Option<&'a BaseUrl>,
+    pub workspace: Option<&'a str>,
+    /// DB-less Kong: the decK command for this Kong version instead of the script.
+    pub dbless: Option<Option<super::KongVersion>>,
+}
+
 /// The instance on the scope: present and enabled.
-pub fn instance(found: Option<&FoundPlugin>, scope: &Scope, dbless: bool) -> Check {
+pub fn instance(found: Option<&FoundPlugin>, scope: &Scope, hint: &EnableHint) -> Check {
+    use crate::render::sh_quote;
     const ID: &str = "instance";
-    let scope_args = match scope.name() {
-        Some(n) => format!("{} {n}", scope.flag()),
-        None => "--global".to_string(),
+    let mut args = match hint.service_url {
+        Some(u) => format!("--service-url {}", sh_quote(u.as_str())),
+        None => "--service-url <ingest URL>".to_string(),
     };
-    let format = if dbless { "deck" } else { "curl" };
-    let enable = format!(
-        "akto-connect kong enable --service-url <ingest URL> {scope_args} --format {format}{}",
-        if dbless {
-            " (DB-less: add it to your declarative configuration)"
-        } else {
-            " | bash"
-        }
-    );
+    match scope.name() {
+        Some(n) => args.push_str(&format!(" {} {}", scope.flag(), sh_quote(n))),
+        None => args.push_str(" --global"),
+    }
+    let enable = match hint.dbless {
+        Some(version) => format!(
+            "akto-connect kong enable {args} --format deck{} > akto.yaml, then merge its plugins entry into the declarative file Kong loads and reload Kong (DB-less: the Admin API refuses writes)",
+            version.map(|v| format!(" --kong-version {v}")).unwrap_or_default()
+        ),
+        None => format!(
+            "akto-connect kong enable {args}{} --format curl | bash",
+            hint.workspace
+                .map(|w| format!(" --workspace {w}"))
+                .unwrap_or_default()
+        ),
+    };
     match found {
         None => Check::fail(
             ID,
@@ -242,10 +305,12 @@ pub fn service_url(found: &FoundPlugin, expected: Option<&BaseUrl>) -> Check {
         }
     }
     match BaseUrl::parse("config.service_url", actual) {
-        Ok(url) if url.is_loopback() => Check::fail(
+        // Right when Kong and the ingest service share a host without containers; wrong when
+        // Kong runs in a container or pod. The Admin API cannot tell which, so a warning.
+        Ok(url) if url.is_loopback() => Check::warn(
             ID,
-            format!("service_url {actual} is a loopback address: Kong in a container or pod reaches itself, not the ingest service"),
-            "use an address Kong can reach, such as the ingest host's IP or its cluster DNS name",
+            format!("service_url {actual} is a loopback address: right only if Kong runs on the ingest service's host outside a container; in a container or pod it reaches Kong itself"),
+            "if Kong runs in a container or pod, re-run akto-connect kong enable with an address Kong can reach (the ingest host's IP, its Compose service name or its cluster DNS name)",
         ),
         Ok(_) => Check::ok(ID, format!("service_url {actual}")),
         Err(e) => Check::fail(

@@ -4,10 +4,11 @@ kong/api/routes/kong.lua, kong/db/schema/entities/plugins.lua, CHANGELOG 3.2.0).
 
 usage: kong_admin_standin.py STATE.json [--version 3.4.2] [--database postgres|off]
                              [--role traditional|data_plane] [--not-installed]
-                             [--token TOKEN] [--preload PLUGINS.json]
+                             [--token TOKEN] [--preload PLUGINS.json] [--workspace WS]...
 
 Listens on 127.0.0.1 on a free port (printed on the first line of stdout). After every
-request it writes STATE.json: {"plugins": [...], "requests": [{"method", "path", "status"}]}.
+request it writes STATE.json: {"plugins": [...], "workspaces": {WS: [...]},
+"requests": [{"method", "path", "status"}]} ("plugins" is the default workspace's).
 Exits after 600 requests or 30 seconds without one.
 
 What it reproduces:
@@ -26,7 +27,12 @@ What it reproduces:
   (integer, default 30000), log_level (debug|info|warn|error, default warn); other keys are
   unknown fields. No consumer scope. A plugin not installed is a 400 on write.
 - DB-less (database off): every write is 405; GETs work.
+- Answers are written as Kong's lua-cjson writes them: UTF-8 unescaped, `/` as `\/`.
 - --token: requests without the header Kong-Admin-Token: TOKEN get 401.
+- --workspace WS (Kong Enterprise): entity paths may start with /WS/ (services and routes of the
+  same names exist there); each workspace has its own plugins, and a plugin id is unique across
+  all of them (a PUT creating an id used in another workspace is a 409). Node endpoints such
+  as GET / are at the root only (GET /WS/ is a 404 here). Paging links carry no workspace.
 """
 import argparse
 import base64
@@ -49,6 +55,7 @@ ap.add_argument("--role", default="traditional")
 ap.add_argument("--not-installed", action="store_true")
 ap.add_argument("--token")
 ap.add_argument("--preload")
+ap.add_argument("--workspace", action="append", default=[])
 args = ap.parse_args()
 
 m = re.match(r"^(\d+)\.(\d+)", args.version)
@@ -61,7 +68,10 @@ SERVICES = {"orders": "0b6f7c0e-2f3a-4c5d-8e9f-0a1b2c3d4e5f"}
 ROUTES = {"orders-api": "1c7a8d1f-3a4b-4d6e-9fa0-1b2c3d4e5f60"}
 AVAILABLE = ["cors", "key-auth", "rate-limiting"] + ([] if args.not_installed else [PLUGIN])
 
-plugins = []  # in creation order
+WORKSPACES = {"default": []}
+for ws in args.workspace:
+    WORKSPACES[ws] = []
+plugins = WORKSPACES["default"]  # the current request's workspace, in creation order
 requests_log = []
 
 
@@ -82,10 +92,12 @@ def base_entity(pid, name):
 
 
 if args.preload:
+    # Each entry is a plugin; "_workspace": WS puts it in that workspace.
     for p in json.load(open(args.preload)):
+        ws = p.pop("_workspace", "default")
         e = base_entity(p.get("id") or str(uuid.uuid4()), p["name"])
         e.update(p)
-        plugins.append(e)
+        WORKSPACES[ws].append(e)
 
 
 class Refusal(Exception):
@@ -106,7 +118,8 @@ def not_found():
 
 def scope_key(e):
     ref = lambda k: e.get(k) and e[k].get("id")
-    return (e["name"], ref("service"), ref("route"), ref("consumer"))
+    # Kong 3.4+ also scopes plugins by consumer group.
+    return (e["name"], ref("service"), ref("route"), ref("consumer"), ref("consumer_group"))
 
 
 def validate(entity, key_id):
@@ -233,8 +246,11 @@ class Handler(BaseHTTPRequestHandler):
         # can read the state.
         requests_log.append({"method": self.command, "path": self.path, "status": status})
         with open(args.state, "w") as f:
-            json.dump({"plugins": plugins, "requests": requests_log}, f)
-        data = b"" if body is None else json.dumps(body).encode()
+            json.dump({"plugins": WORKSPACES["default"], "workspaces": WORKSPACES,
+                       "requests": requests_log}, f)
+        # As Kong's lua-cjson writes JSON: non-ASCII as raw UTF-8, `/` escaped as `\/`
+        # (a `/` only occurs inside strings, so the replacement keeps the JSON valid).
+        data = b"" if body is None else json.dumps(body, ensure_ascii=False).replace("/", "\\/").encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -255,7 +271,14 @@ class Handler(BaseHTTPRequestHandler):
             # drain any body
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             return self.reply(401, {"message": "Invalid credentials. Token or User credentials required"})
+        global plugins
         parts = [unquote(p) for p in url.path.split("/") if p]
+        plugins = WORKSPACES["default"]
+        if parts and parts[0] in WORKSPACES:
+            plugins = WORKSPACES[parts[0]]
+            parts = parts[1:]
+            if not parts:
+                raise not_found()
         method = self.command
         body = parse_body(self) if method in ("POST", "PUT", "PATCH") else {}
         if DBLESS and method != "GET":
@@ -318,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
             if existing:
                 plugins[plugins.index(existing)] = e
             else:
-                if any(p["id"] == pid for p in plugins):
+                if any(p["id"] == pid for ws in WORKSPACES.values() for p in ws):
                     # the id belongs to a plugin on another scope: Kong reports the clash
                     raise Refusal(409, {"code": 5, "name": "primary key violation",
                                         "message": "primary key violation on key '{id=\"%s\"}'" % pid})
@@ -375,7 +398,7 @@ class Server(HTTPServer):
 server = Server(("127.0.0.1", 0), Handler)
 server.timeout = 30
 with open(args.state, "w") as f:
-    json.dump({"plugins": plugins, "requests": requests_log}, f)
+    json.dump({"plugins": plugins, "workspaces": WORKSPACES, "requests": requests_log}, f)
 print(server.server_address[1], flush=True)
 for _ in range(600):
     server.handle_request()

@@ -279,6 +279,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "instance_name" => s(&["--instance-name", "other-instance"]),
         "kong_version" => s(&["--kong-version", "2.8"]),
         "admin_url" => s(&["--admin-url", "http://kong-admin.example.com:8001"]),
+        "workspace" => s(&["--workspace", "team-a"]),
         // The ingress class belongs to the global KongClusterPlugin.
         "ingress_class" => Some(Sample {
             baseline: if ["kic", "helm"].contains(&format) {

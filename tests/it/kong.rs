@@ -126,6 +126,29 @@ fn deck_kic_helm_pass_their_schemas_for_each_kong_version_and_scope() {
                 if format == "deck" && scope != "global" {
                     assert_eq!(plugin[scope], args[1], "{ctx}");
                 }
+                if format == "deck" {
+                    assert!(docs[0].get("_workspace").is_none(), "{ctx}");
+                    // A Kong Enterprise workspace: decK's _workspace, still valid.
+                    let (code, out, err) = enable(
+                        &[
+                            &[
+                                "--service-url",
+                                URL,
+                                "--format",
+                                "deck",
+                                "--kong-version",
+                                version,
+                                "--workspace",
+                                "team-a",
+                            ],
+                            args.as_slice(),
+                        ]
+                        .concat(),
+                    );
+                    assert_eq!(code, 0, "{err}");
+                    let docs = validate("deck", &out, deck_version);
+                    assert_eq!(docs[0]["_workspace"], "team-a", "{ctx}");
+                }
                 if format != "deck" {
                     let kind = if scope == "global" {
                         "KongClusterPlugin"
