@@ -30,7 +30,6 @@ const IAM: &[&str] = &["aws", "iam-policy"];
 const APIM_POLICY: &[&str] = &["apim", "policy"];
 const APIM_FRAGMENTS: &[&str] = &["apim", "fragments"];
 const KONG_ENABLE: &[&str] = &["kong", "enable"];
-const LINT: &[&str] = &["lint"];
 /// The Kong formats that configure the plugin (compose only installs its files).
 const KONG_PLUGIN: &[&str] = &["curl", "deck", "kic", "helm"];
 const KONG_K8S: &[&str] = &["kic", "helm"];
@@ -133,12 +132,6 @@ pub const TABLE: &[FormatOnly] = &[
         selector: "format",
         flag: "in_place",
         applies_to: &["rawxml", "xml", ""],
-    },
-    FormatOnly {
-        command: LINT,
-        selector: "format",
-        flag: "color",
-        applies_to: &["text"],
     },
     FormatOnly {
         command: APIM_FRAGMENTS,
