@@ -197,25 +197,9 @@ fn collect(
         })
     };
     for (i, e) in children.iter().enumerate() {
-        let kind = match e.name.as_str() {
-            "set-variable" => match variable_name(doc, src, e).as_deref() {
-                Some("aktoRegexList") => Some(StepKind::RegexList),
-                Some("regexList") if legacy_list(i) => Some(StepKind::RegexList),
-                Some("aktoCapture") => Some(StepKind::Predicate),
-                _ => None,
-            },
-            "choose" => choose_kind(doc, src, e),
-            "include-fragment" => e.attr("fragment-id").and_then(|a| {
-                let id = doc.attr_value(src, a);
-                if id.ends_with(INBOUND_FRAGMENT_SUFFIX) {
-                    Some(StepKind::IncludeInbound(id))
-                } else if id.ends_with(OUTBOUND_FRAGMENT_SUFFIX) {
-                    Some(StepKind::IncludeOutbound(id))
-                } else {
-                    None
-                }
-            }),
-            _ => None,
+        let kind = match variable_name(doc, src, e).as_deref() {
+            Some("regexList") if legacy_list(i) => Some(StepKind::RegexList),
+            _ => step_kind(doc, src, e),
         };
         if let Some(kind) = kind {
             out.push(Step {
@@ -224,6 +208,32 @@ fn collect(
                 span: element_span(e),
             });
         }
+    }
+}
+
+/// What capture step `e` is by itself, without looking at its neighbours: the akto-prefixed
+/// variables, the capture's `<choose>` steps (ours and the seed's), the fragment includes. The
+/// seed's bare `regexList` needs its neighbour and is not counted here. For judging an effective
+/// policy, whose steps come from several files (`apim coverage`).
+pub fn step_kind(doc: &Document, src: &str, e: &Element) -> Option<StepKind> {
+    match e.name.as_str() {
+        "set-variable" => match variable_name(doc, src, e).as_deref() {
+            Some("aktoRegexList") => Some(StepKind::RegexList),
+            Some("aktoCapture") => Some(StepKind::Predicate),
+            _ => None,
+        },
+        "choose" => choose_kind(doc, src, e),
+        "include-fragment" => e.attr("fragment-id").and_then(|a| {
+            let id = doc.attr_value(src, a);
+            if id.ends_with(INBOUND_FRAGMENT_SUFFIX) {
+                Some(StepKind::IncludeInbound(id))
+            } else if id.ends_with(OUTBOUND_FRAGMENT_SUFFIX) {
+                Some(StepKind::IncludeOutbound(id))
+            } else {
+                None
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -7,64 +7,28 @@ use std::collections::BTreeMap;
 
 use super::apiops::{self, ApiUnit, PolicyFile, Shared};
 use super::effective::{self, Effective, FileRef, Section, Step};
-use super::tree::Element;
+use super::capture_detect::{self, StepKind};
 
-/// Fragment ids the capture generator writes.
-pub const CAPTURE_FRAGMENTS: [(&str, &str); 2] = [
-    ("inbound", "akto-capture-inbound"),
-    ("outbound", "akto-capture-outbound"),
-];
-
-/// Whether a section's steps hold Akto's capture for that section. The one place capture is
-/// recognised:
-/// - inbound: a `set-variable` storing the request body, time or capture decision, by the
-///   seed's names (`reqBody`, `requestTime`) or the generator's (`aktoCapture`,
-///   `aktoRequestBody`, `aktoRequestTime`), bare or `akto`-prefixed;
-/// - outbound: a `send-one-way-request` (or `send-request`) whose `set-url` ends with
-///   `/api/ingestData`;
-/// - either: an `<include-fragment>` of `akto-capture-inbound` / `akto-capture-outbound` (a
-///   resolved fragment is already inlined in the steps, so its content counts as well).
+/// Whether a section's effective steps hold Akto's capture for that section, as
+/// [`capture_detect::step_kind`] recognises its steps (the one place that knows what a capture
+/// looks like): inbound, the capture decision, the seed's request-record `<choose>` or the
+/// inbound fragment's include; outbound, the send (ours or the seed's) or the outbound
+/// fragment's include. A resolved fragment is inlined in the steps, so its content counts too,
+/// and so does a step the user wrapped in an element of their own (it still runs there).
 pub fn capture_steps(section: &str, steps: &[Step<'_>]) -> bool {
     steps.iter().any(|s| {
         std::iter::once(s.element)
             .chain(s.element.descendants())
-            .any(|e| is_capture_element(section, e, s.file))
-    })
-}
-
-fn is_capture_element(section: &str, e: &Element, file: FileRef<'_>) -> bool {
-    let attr = |name: &str| e.attr(name).map(|a| file.doc.attr_value(file.src, a));
-    match e.name.as_str() {
-        "include-fragment" => attr("fragment-id").is_some_and(|id| {
-            CAPTURE_FRAGMENTS
-                .iter()
-                .any(|(s, f)| *s == section && id.trim() == *f)
-        }),
-        "set-variable" if section == "inbound" => {
-            attr("name").is_some_and(|n| capture_variable(&n))
-        }
-        "send-one-way-request" | "send-request" if section == "outbound" => {
-            e.descendants().iter().any(|u| {
-                u.name == "set-url" && {
-                    let t = file.doc.text(file.src, u);
-                    t.trim().trim_end_matches('/').ends_with("/api/ingestData")
-                }
+            .filter_map(|e| capture_detect::step_kind(s.file.doc, s.file.src, e))
+            .any(|kind| match section {
+                "inbound" => matches!(
+                    kind,
+                    StepKind::Predicate | StepKind::RequestRecord | StepKind::IncludeInbound(_)
+                ),
+                "outbound" => matches!(kind, StepKind::Send | StepKind::IncludeOutbound(_)),
+                _ => false,
             })
-        }
-        _ => false,
-    }
-}
-
-/// `reqBody`, `aktoRequestBody`, `akto-request-time`, `aktoCapture`… (case and separators
-/// ignored, an `akto` prefix optional).
-fn capture_variable(name: &str) -> bool {
-    let n: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let n = n.strip_prefix("akto").unwrap_or(&n);
-    matches!(n, "reqbody" | "requestbody" | "requesttime" | "capture")
+    })
 }
 
 /// One API × path × operation.
@@ -205,27 +169,6 @@ impl Summary {
             100.0
         } else {
             self.covered as f64 * 100.0 / self.units as f64
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capture_variable_names() {
-        for n in [
-            "reqBody",
-            "requestTime",
-            "aktoCapture",
-            "aktoRequestBody",
-            "akto-request-time",
-        ] {
-            assert!(capture_variable(n), "{n}");
-        }
-        for n in ["regexList", "body", "aktoPayload", "respBody"] {
-            assert!(!capture_variable(n), "{n}");
         }
     }
 }
