@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::apiops::{self, ApiUnit, PolicyFile, Shared};
-use super::effective::{self, Effective, FileRef, Section, Step};
 use super::capture_detect::{self, StepKind};
+use super::effective::{self, Effective, FileRef, Section, Step};
 
 /// Whether a section's effective steps hold Akto's capture for that section, as
 /// [`capture_detect::step_kind`] recognises its steps (the one place that knows what a capture

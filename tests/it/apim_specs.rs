@@ -990,13 +990,7 @@ fn a_token_endpoint_echoing_the_secret_does_not_get_it_printed() {
 
 #[test]
 fn a_fifo_or_device_in_the_out_folder_is_refused_not_read() {
-    let mkfifo = |p: &Path| {
-        assert!(std::process::Command::new("mkfifo")
-            .arg(p)
-            .status()
-            .unwrap()
-            .success());
-    };
+    let mkfifo = crate::common::mkfifo;
     // A definition's file is a FIFO: reading it to compare would block for ever. That API
     // fails (named, exit 1), the others are written, the FIFO stays.
     let s = Standin::start(arm_standin::apis(3, 0), 10);

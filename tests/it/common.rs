@@ -152,3 +152,12 @@ pub fn pipe(cmd: &mut std::process::Command, input: &str) -> std::process::Outpu
         .expect("the program reads its input");
     child.wait_with_output().expect("the program finishes")
 }
+
+/// Makes a FIFO at `path` (mkfifo(3), no external program).
+pub fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in the path");
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(rc, 0, "mkfifo {}", path.display());
+}

@@ -45,11 +45,7 @@ fn is_root() -> bool {
 fn devices_fifos_and_directories_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    crate::common::mkfifo(&fifo);
     let link_to_null = dir.path().join("null-link");
     std::os::unix::fs::symlink("/dev/null", &link_to_null).unwrap();
     for (target, what) in [
@@ -163,17 +159,27 @@ fn lint_fix_through_a_symlink_updates_the_target() {
 fn new_files_honour_the_umask_and_existing_files_keep_their_mode() {
     let dir = tempfile::tempdir().unwrap();
     let binary = assert_cmd::cargo::cargo_bin("akto-connect");
-    for (umask, expected) in [("077", 0o600), ("022", 0o644), ("002", 0o664)] {
-        let path = dir.path().join(format!("new-{umask}.xml"));
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "umask {umask} && exec \"$0\" apim policy --ingest-url https://ingest.example.com:9091 -o \"$1\""
-            ))
-            .arg(&binary)
-            .arg(&path)
-            .status()
-            .unwrap();
+    for (umask, expected) in [(0o077, 0o600), (0o022, 0o644), (0o002, 0o664)] {
+        let path = dir.path().join(format!("new-{umask:03o}.xml"));
+        let mut cmd = std::process::Command::new(&binary);
+        cmd.args([
+            "apim",
+            "policy",
+            "--ingest-url",
+            "https://ingest.example.com:9091",
+            "-o",
+        ])
+        .arg(&path);
+        // The child's umask, set between fork and exec (this process's stays as it is).
+        use std::os::unix::process::CommandExt;
+        // SAFETY: umask(2) is async-signal-safe and touches only the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::umask(umask);
+                Ok(())
+            });
+        }
+        let status = cmd.status().unwrap();
         assert!(status.success());
         assert_eq!(mode(&path), expected, "umask {umask}");
     }
