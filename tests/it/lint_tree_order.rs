@@ -22,6 +22,9 @@ fn a_tree_with_many_apis_is_reported_in_path_order() {
         ("policy.xml".into(), WITH_BASE.into()),
         ("aa/lone.xml".into(), BROKEN.into()),
         ("zz/lone.xml".into(), BROKEN.into()),
+        // Outside the layout, between the shared files in path order.
+        ("policy fragments/notes.xml".into(), BROKEN.into()),
+        ("products/notes.xml".into(), BROKEN.into()),
     ];
     for p in 1..=3 {
         files.push((format!("products/p{p}/policy.xml"), BROKEN.into()));
