@@ -505,17 +505,59 @@ fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
     out
 }
 
-/// Lints the files of the APIOps trees among `paths` (each a folder holding `apis/`,
-/// `products/` or `policy fragments/`): every policy read once, linted on its own, and every
-/// API path and operation judged on its effective policy. Returns the results by index in
-/// `targets`; the other targets are linted alone. `--fix` lints file by file.
-pub(super) fn lint_trees(
+/// The APIOps trees among the command line's folders, planned for `lint`: every policy is read
+/// once, linted on its own, and every API path and operation judged on its effective policy.
+/// The APIs are judged one by one ([`Trees::judge`], on any thread) and their files reported as
+/// soon as their API is; the shared files (global, products, fragments) gather the hits of
+/// every API of their tree, so they are reported once the tree's last API is judged
+/// ([`Trees::judged`]). Nothing is planned with `--fix`, which lints file by file.
+pub(super) struct Trees {
+    trees: Vec<Tree>,
+    /// By index in `targets`: whether a tree reports the file.
+    covered: Vec<bool>,
+}
+
+struct Tree {
+    dir: TreeDir,
+    shared: Shared,
+    /// Target indices of the shared files, by path relative to the root.
+    shared_files: Vec<(String, usize)>,
+    /// The APIs in id order, with the target indices of their files.
+    apis: Vec<(String, Vec<usize>)>,
+    /// Target index of each file of the tree, by path relative to the root.
+    index: HashMap<String, usize>,
+    /// Filled as the APIs are judged.
+    merge: std::sync::Mutex<Merge>,
+}
+
+/// The hits merged so far (in API id order), and the APIs judged but not merged yet.
+#[derive(Default)]
+struct Merge {
+    hits: BTreeMap<tree_rules::HitKey, TreeHit>,
+    waiting: BTreeMap<usize, BTreeMap<tree_rules::HitKey, TreeHit>>,
+    merged: usize,
+}
+
+/// One API of a tree: `(tree, position among the tree's APIs)`.
+pub(super) type ApiJob = (usize, usize);
+
+/// What judging an API gives: its files' results by target index, and the hits on files
+/// outside it (the shared files).
+pub(super) struct ApiDone {
+    pub files: Vec<(usize, FileResult)>,
+    pub hits: BTreeMap<tree_rules::HitKey, TreeHit>,
+}
+
+pub(super) fn plan_trees(
     args: &LintArgs,
     config: &Config,
     paths: &[PathBuf],
     targets: &[Target],
-) -> anyhow::Result<HashMap<usize, FileResult>> {
-    let mut out = HashMap::new();
+) -> anyhow::Result<Trees> {
+    let mut out = Trees {
+        trees: Vec::new(),
+        covered: vec![false; targets.len()],
+    };
     if args.fix {
         return Ok(out);
     }
@@ -524,10 +566,12 @@ pub(super) fn lint_trees(
         .enumerate()
         .filter_map(|(i, t)| t.path.as_deref().map(|p| (p, i)))
         .collect();
+    let mut seen: Vec<&Path> = Vec::new();
     for p in paths {
-        if p.as_os_str() == "-" || !p.is_dir() {
+        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(&p.as_path()) {
             continue;
         }
+        seen.push(p);
         let rel: Vec<String> = targets
             .iter()
             .filter_map(|t| t.path.as_deref()?.strip_prefix(p).ok())
@@ -544,59 +588,172 @@ pub(super) fn lint_trees(
         } else {
             TreeDir::from_policies(p, &rel)?
         };
-        let Some(tree) = tree else {
+        let Some(dir) = tree else {
             continue;
         };
-        let target_of = |rel: &str| index.get(tree.root.join(rel).as_path()).copied();
-        let shared = tree.shared()?;
-        let mut shared_findings: HashMap<usize, Vec<Finding>> = HashMap::new();
+        let target_of = |rel: &str| index.get(dir.root.join(rel).as_path()).copied();
+        let shared = dir.shared()?;
+        let mut tree_index = HashMap::new();
+        let mut shared_files = Vec::new();
         for f in shared.files() {
             if let Some(i) = target_of(&f.path) {
-                shared_findings.insert(i, lint_policy(config, &targets[i], f));
+                shared_files.push((f.path.clone(), i));
+                tree_index.insert(f.path.clone(), i);
+                out.covered[i] = true;
             }
         }
-        let ids: Vec<&String> = tree.layout.apis.keys().collect();
-        let per_api = super::lint::parallel_map(&ids, |id| -> anyhow::Result<_> {
-            let api = tree.api(id)?;
-            let mut hits = BTreeMap::new();
-            tree_rules::judge_api(&shared, &api, &mut hits);
+        let mut apis = Vec::new();
+        for (id, l) in &dir.layout.apis {
+            // The files ApiUnit::load reads.
             let mut files = Vec::new();
-            for f in api.files() {
-                let Some(i) = target_of(&f.path) else {
-                    continue;
-                };
-                let mut findings = lint_policy(config, &targets[i], f);
-                hits.retain(|_, h: &mut TreeHit| {
-                    if h.path != f.path {
-                        return true;
-                    }
-                    findings.extend(tree_finding(config, &targets[i], h));
-                    false
-                });
-                findings.sort_by_key(|x| (x.span.start, x.rule));
-                files.push((i, result(&targets[i], &f.src, findings)));
+            for rel in l.policy.iter().chain(l.operations.values()) {
+                if let Some(i) = target_of(rel) {
+                    files.push(i);
+                    tree_index.insert(rel.clone(), i);
+                    out.covered[i] = true;
+                }
             }
-            Ok((files, hits))
-        });
-        let mut hits = BTreeMap::new();
-        for r in per_api {
-            let (files, more) = r?;
-            out.extend(files);
-            tree_rules::merge(&mut hits, more);
+            apis.push((id.clone(), files));
         }
-        for f in shared.files() {
-            let Some(i) = target_of(&f.path) else {
+        out.trees.push(Tree {
+            dir,
+            shared,
+            shared_files,
+            apis,
+            index: tree_index,
+            merge: Default::default(),
+        });
+    }
+    Ok(out)
+}
+
+impl Trees {
+    /// Whether a tree reports the target at index `i`.
+    pub fn covers(&self, i: usize) -> bool {
+        self.covered.get(i).copied().unwrap_or(false)
+    }
+
+    /// Every API of every tree, with the lowest target index among its files (`usize::MAX`
+    /// for an API without policy files).
+    pub fn jobs(&self) -> Vec<(usize, ApiJob)> {
+        let mut out = Vec::new();
+        for (t, tree) in self.trees.iter().enumerate() {
+            for (a, (_, files)) in tree.apis.iter().enumerate() {
+                let low = files.iter().copied().min().unwrap_or(usize::MAX);
+                out.push((low, (t, a)));
+            }
+        }
+        out
+    }
+
+    /// The lowest target index among the shared files still waiting for their tree's APIs.
+    pub fn lowest_waiting(&self) -> usize {
+        self.trees
+            .iter()
+            .filter(|t| t.lock().merged < t.apis.len())
+            .flat_map(|t| t.shared_files.iter().map(|(_, i)| *i))
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Reads one API, lints its files and judges its paths and operations.
+    pub fn judge(
+        &self,
+        config: &Config,
+        targets: &[Target],
+        (t, a): ApiJob,
+    ) -> anyhow::Result<ApiDone> {
+        let tree = &self.trees[t];
+        let api = tree.dir.api(&tree.apis[a].0)?;
+        let mut hits = BTreeMap::new();
+        tree_rules::judge_api(&tree.shared, &api, &mut hits);
+        let mut files = Vec::new();
+        for f in api.files() {
+            let Some(&i) = tree.index.get(&f.path) else {
                 continue;
             };
-            let mut findings = shared_findings.remove(&i).unwrap_or_default();
+            let mut findings = lint_policy(config, &targets[i], f);
+            hits.retain(|_, h: &mut TreeHit| {
+                if h.path != f.path {
+                    return true;
+                }
+                findings.extend(tree_finding(config, &targets[i], h));
+                false
+            });
+            findings.sort_by_key(|x| (x.span.start, x.rule));
+            files.push((i, result(&targets[i], &f.src, findings)));
+        }
+        Ok(ApiDone { files, hits })
+    }
+
+    /// Takes in the hits of a judged API (its files' results already taken out). Once the
+    /// tree's last API is in, returns the results of the tree's shared files.
+    pub fn judged(
+        &self,
+        config: &Config,
+        targets: &[Target],
+        (t, a): ApiJob,
+        hits: BTreeMap<tree_rules::HitKey, TreeHit>,
+    ) -> Vec<(usize, FileResult)> {
+        let tree = &self.trees[t];
+        let hits = {
+            let mut m = tree.lock();
+            // Merged in API id order, as the first API to show a cause names the path it was
+            // judged on.
+            m.waiting.insert(a, hits);
+            loop {
+                let next = m.merged;
+                let Some(h) = m.waiting.remove(&next) else {
+                    break;
+                };
+                tree_rules::merge(&mut m.hits, h);
+                m.merged += 1;
+            }
+            if m.merged < tree.apis.len() {
+                return Vec::new();
+            }
+            std::mem::take(&mut m.hits)
+        };
+        tree.shared_results(config, targets, &hits)
+    }
+
+    /// The results of the shared files of the trees without APIs (none waits for anything).
+    pub fn without_apis(&self, config: &Config, targets: &[Target]) -> Vec<(usize, FileResult)> {
+        let mut out = Vec::new();
+        for tree in &self.trees {
+            if tree.apis.is_empty() {
+                out.extend(tree.shared_results(config, targets, &BTreeMap::new()));
+            }
+        }
+        out
+    }
+}
+
+impl Tree {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Merge> {
+        self.merge.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn shared_results(
+        &self,
+        config: &Config,
+        targets: &[Target],
+        hits: &BTreeMap<tree_rules::HitKey, TreeHit>,
+    ) -> Vec<(usize, FileResult)> {
+        let mut out = Vec::new();
+        for f in self.shared.files() {
+            let Some(&i) = self.index.get(&f.path) else {
+                continue;
+            };
+            let mut findings = lint_policy(config, &targets[i], f);
             for h in hits.values().filter(|h| h.path == f.path) {
                 findings.extend(tree_finding(config, &targets[i], h));
             }
             findings.sort_by_key(|x| (x.span.start, x.rule));
-            out.insert(i, result(&targets[i], &f.src, findings));
+            out.push((i, result(&targets[i], &f.src, findings)));
         }
+        out
     }
-    Ok(out)
 }
 
 /// Says once that files linted alone are not judged for inherited controls.

@@ -52,15 +52,12 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         );
     }
     // Files of an APIOps tree are read once and judged on the effective policy too; the
-    // others are linted one by one below, and both are reported in the order of `targets`.
-    let mut in_tree: std::collections::BTreeMap<usize, FileResult> =
-        super::apim_tree::lint_trees(args, &config, &paths, &targets)?
-            .into_iter()
-            .collect();
+    // others are linted one by one. Both are reported in the order of `targets`, as they finish.
+    let trees = super::apim_tree::plan_trees(args, &config, &paths, &targets)?;
     let lone: Vec<(usize, &PolicyFile)> = targets
         .iter()
         .enumerate()
-        .filter(|(i, _)| !in_tree.contains_key(i))
+        .filter(|(i, _)| !trees.covers(*i))
         .collect();
     super::apim_tree::note_lone(args, lone.len());
     let cwd = std::env::current_dir().ok();
@@ -100,30 +97,65 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
             write_error = reporter.file(sink, &file).err();
         }
     };
+    // One list of work: the lone files and the trees' APIs, by the lowest target index each
+    // reports (stable, so the APIs without files stay in id order, last).
+    let mut jobs: Vec<(usize, Job)> = lone.iter().map(|&(i, t)| (i, Job::Lone(i, t))).collect();
+    jobs.extend(trees.jobs().into_iter().map(|(i, a)| (i, Job::Api(a))));
+    jobs.sort_by_key(|(i, _)| *i);
+    // lowest[k]: the lowest target index that jobs k.. can still report.
+    let mut lowest = vec![usize::MAX; jobs.len() + 1];
+    for k in (0..jobs.len()).rev() {
+        lowest[k] = lowest[k + 1].min(jobs[k].0);
+    }
+    // Results waiting for a lower index to be reported first (few: an API's files, or files
+    // waiting for a tree's shared files).
+    let mut pending: std::collections::BTreeMap<usize, FileResult> =
+        trees.without_apis(&config, &targets).into_iter().collect();
+    let mut tree_error: Option<anyhow::Error> = None;
+    let mut done = 0;
     for_each_ordered(
-        &lone,
-        |(i, t)| (*i, lint_one(args, &config, t)),
-        |(i, result)| {
-            while let Some(entry) = in_tree.first_entry() {
-                if *entry.key() > i {
+        &jobs,
+        |(_, job)| match job {
+            Job::Lone(_, t) => Done::Lone(lint_one(args, &config, t)),
+            Job::Api(a) => Done::Api(trees.judge(&config, &targets, *a)),
+        },
+        |result| {
+            let job = &jobs[done].1;
+            done += 1;
+            match (job, result) {
+                (Job::Lone(i, _), Done::Lone(result)) => match result {
+                    Ok(linted) => {
+                        for n in &linted.notes {
+                            eprintln!("fixed {}:{n}", crate::error::printable(&linted.file.path));
+                        }
+                        fixed += usize::from(linted.fixed);
+                        pending.insert(*i, linted.file);
+                    }
+                    Err(e) => errors.push(e),
+                },
+                (Job::Api(a), Done::Api(Ok(api))) => {
+                    pending.extend(api.files);
+                    pending.extend(trees.judged(&config, &targets, *a, api.hits));
+                }
+                (Job::Api(_), Done::Api(Err(e))) => {
+                    tree_error.get_or_insert(e);
+                }
+                _ => {}
+            }
+            let below = lowest[done].min(trees.lowest_waiting());
+            while let Some(entry) = pending.first_entry() {
+                if *entry.key() >= below {
                     break;
                 }
                 emit(entry.remove());
             }
-            match result {
-                Ok(done) => {
-                    for n in &done.notes {
-                        eprintln!("fixed {}:{n}", crate::error::printable(&done.file.path));
-                    }
-                    fixed += usize::from(done.fixed);
-                    emit(done.file);
-                }
-                Err(e) => errors.push(e),
-            }
         },
     );
-    while let Some((_, file)) = in_tree.pop_first() {
+    while let Some((_, file)) = pending.pop_first() {
         emit(file);
+    }
+    if let Some(e) = tree_error {
+        return Err(e);
     }
     totals.fixed += fixed;
     let finished = match write_error {
@@ -165,6 +197,18 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A piece of `lint`'s work: a file linted alone (its index in `targets`), or an API of a tree.
+enum Job<'a> {
+    Lone(usize, &'a PolicyFile),
+    Api(super::apim_tree::ApiJob),
+}
+
+/// What a [`Job`] gives.
+enum Done {
+    Lone(anyhow::Result<Linted>),
+    Api(anyhow::Result<super::apim_tree::ApiDone>),
 }
 
 /// One file's outcome: its result, what `--fix` did to it.
@@ -260,13 +304,6 @@ fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
         src: String::new(),
         findings,
     }
-}
-
-/// Maps `f` over `items` on all cores, keeping the order of `items`.
-pub(super) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let mut out = Vec::with_capacity(items.len());
-    for_each_ordered(items, f, |r| out.push(r));
-    out
 }
 
 /// Runs `f` over `items` on all cores and hands the results to `consume` in the order of

@@ -27,6 +27,7 @@ mod lint_corpus;
 mod lint_fuzz;
 mod lint_props;
 mod lint_rules;
+mod lint_tree_order;
 mod readme_examples;
 mod regex_cli;
 mod regex_oracle;
