@@ -34,9 +34,36 @@ pub fn read_at_most(path: &Path, cap: u64) -> io::Result<Option<Vec<u8>>> {
 /// Reads `r` to its end when it yields at most `cap` bytes; `None` when it yields more.
 /// `hint` sizes the buffer.
 pub fn read_reader_at_most(r: impl Read, cap: u64, hint: u64) -> io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0).saturating_add(1));
-    r.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+    let mut r = r.take(cap.saturating_add(1));
+    // Read into buffers that never grow: growing one copies it, and the allocator keeps the
+    // old and new copies both (three times the input at the cap). The first is sized by the
+    // hint, which is exact for a file; more than that comes in chunks joined once at the end.
+    let mut chunks = Vec::new();
+    let mut total = 0usize;
+    let mut size = usize::try_from(hint).unwrap_or(0).saturating_add(1);
+    loop {
+        let mut chunk = Vec::with_capacity(size);
+        // Limited to the capacity, so the read stops when the buffer is full.
+        (&mut r).take(size as u64).read_to_end(&mut chunk)?;
+        let full = chunk.len() == size;
+        total += chunk.len();
+        chunks.push(chunk);
+        if !full {
+            break;
+        }
+        size = total.clamp(64 << 10, 8 << 20);
+    }
+    if total as u64 > cap {
+        return Ok(None);
+    }
+    if chunks.len() == 1 {
+        return Ok(chunks.pop());
+    }
+    let mut bytes = Vec::with_capacity(total);
+    for c in chunks {
+        bytes.extend_from_slice(&c);
+    }
+    Ok(Some(bytes))
 }
 
 fn too_large() -> io::Error {
@@ -48,5 +75,40 @@ fn too_large() -> io::Error {
                 MAX_INPUT_BYTES / (1024 * 1024)
             ),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte comes back, in order, whatever the hint, across the chunk sizes; one byte
+    /// over the cap is refused.
+    #[test]
+    fn reads_whole_inputs_up_to_the_cap_and_refuses_one_byte_more() {
+        for len in [0usize, 1, 2, 100, 65_535, 65_536, 65_537, 300_000, 9 << 20] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            for hint in [0, 1, len as u64 / 2, len as u64, len as u64 + 10] {
+                let got = read_reader_at_most(std::io::Cursor::new(&data), len as u64, hint)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{len} bytes, hint {hint}: refused"));
+                assert!(got == data, "{len} bytes, hint {hint}: different bytes");
+                if len > 0 {
+                    let cap = len as u64 - 1;
+                    let over = read_reader_at_most(std::io::Cursor::new(&data), cap, hint).unwrap();
+                    assert!(
+                        over.is_none(),
+                        "{len} bytes, cap {cap}, hint {hint}: accepted"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A source without end is read only to the cap.
+    #[test]
+    fn an_endless_source_stops_at_the_cap() {
+        let got = read_reader_at_most(std::io::repeat(0), 1 << 20, 0).unwrap();
+        assert!(got.is_none());
     }
 }

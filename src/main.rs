@@ -3,6 +3,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// mimalloc: lint reads tens of thousands of small files on every core, where glibc's
+/// allocator spends a sixth of the time and contends between threads (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut cmd = akto_connect::cli::Cli::command();
     let matches = match cmd.try_get_matches_from_mut(std::env::args_os()) {

@@ -208,7 +208,10 @@ fn skip_markup(src: &str, lt: usize, out: &mut Vec<Expression>) -> Result<usize,
     // A start tag: attribute values may hold expressions.
     let mut pos = lt + 1;
     loop {
-        let Some(i) = (pos..b.len()).find(|&i| matches!(b[i], b'"' | b'\'' | b'>' | b'<')) else {
+        // The next quote or `>`, unless a `<` comes first.
+        let next = memchr::memchr3(b'"', b'\'', b'>', &b[pos..]).map(|k| pos + k);
+        let stop = next.unwrap_or(b.len());
+        let Some(i) = find_byte(&b[..stop], pos, b'<').or(next) else {
             return Err(ScanError::new(lt, "tag is never closed (no `>`)"));
         };
         match b[i] {
@@ -539,18 +542,11 @@ fn is_expr_start(b: &[u8], i: usize) -> bool {
 }
 
 fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
-    b.get(from..)?
-        .iter()
-        .position(|&x| x == c)
-        .map(|i| i + from)
+    memchr::memchr(c, b.get(from..)?).map(|i| i + from)
 }
 
 fn find_str(b: &[u8], from: usize, needle: &str) -> Option<usize> {
-    let n = needle.as_bytes();
-    b.get(from..)?
-        .windows(n.len())
-        .position(|w| w == n)
-        .map(|i| i + from)
+    memchr::memmem::find(b.get(from..)?, needle.as_bytes()).map(|i| i + from)
 }
 
 fn first_non_space(b: &[u8], from: usize, to: usize) -> Option<usize> {

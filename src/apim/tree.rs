@@ -151,7 +151,8 @@ const OUTSIDE_EXPRESSIONS: &str =
 fn check_xml_text(text: &str) -> Result<(), ReadError> {
     let b = text.as_bytes();
     // On bytes: a control character is one ASCII byte; U+FFFE and U+FFFF are EF BF BE/BF.
-    let bad = b.iter().enumerate().find_map(|(i, &c)| {
+    let at = |i: usize| {
+        let c = b[i];
         if c < b' ' && !matches!(c, b'\t' | b'\n' | b'\r') {
             Some((i, char::from(c)))
         } else if c == 0xEF
@@ -162,7 +163,18 @@ fn check_xml_text(text: &str) -> Result<(), ReadError> {
         } else {
             None
         }
-    });
+    };
+    // Blocks without a byte below a space or an 0xEF are passed over whole: the test over a
+    // block has no branch, so it runs on vector instructions.
+    const BLOCK: usize = 32;
+    let bad = (0..b.len())
+        .step_by(BLOCK)
+        .filter(|&s| {
+            b[s..(s + BLOCK).min(b.len())]
+                .iter()
+                .fold(false, |any, &c| any | (c < b' ') | (c == 0xEF))
+        })
+        .find_map(|s| (s..(s + BLOCK).min(b.len())).find_map(at));
     if let Some((i, c)) = bad {
         return Err(err(
             i,
@@ -173,12 +185,11 @@ fn check_xml_text(text: &str) -> Result<(), ReadError> {
         ));
     }
     let skip_past = |from: usize, close: &str| -> Option<usize> {
-        text.get(from..)?
-            .find(close)
-            .map(|i| from + i + close.len())
+        memchr::memmem::find(b.get(from..)?, close.as_bytes()).map(|i| from + i + close.len())
     };
     let mut pos = 0;
-    while pos < b.len() {
+    while let Some(k) = memchr::memchr2(b'&', b'<', &b[pos..]) {
+        pos += k;
         match b[pos] {
             b'&' => {
                 check_reference(text, pos, "text")?;
@@ -402,8 +413,10 @@ fn attributes(
     tag_at: usize,
 ) -> Result<Vec<Attribute>, ReadError> {
     let base = text.as_ptr() as usize;
-    let mut out = Vec::new();
-    // Duplicates are found with a set: quick-xml's own check compares every pair.
+    let mut out: Vec<Attribute> = Vec::new();
+    // Duplicates: a look back over the few attributes a tag has, a set past that (quick-xml's
+    // own check compares every pair, which a hostile tag makes quadratic).
+    const FEW: usize = 16;
     let mut seen = std::collections::HashSet::new();
     for a in start.attributes().with_checks(false) {
         let a = a.map_err(|e| {
@@ -419,7 +432,15 @@ fn attributes(
             // quick-xml borrows from a &str input; an owned value would be a change there.
             std::borrow::Cow::Owned(_) => return Err(err(tag_at, "unreadable attribute value")),
         };
-        if !seen.insert(name.clone()) {
+        let twice = if out.len() < FEW {
+            out.iter().any(|a| a.name == name)
+        } else {
+            if seen.is_empty() {
+                seen.extend(out.iter().map(|a| a.name.clone()));
+            }
+            !seen.insert(name.clone())
+        };
+        if twice {
             return Err(err(name_at, format!("attribute `{name}` appears twice")));
         }
         out.push(Attribute {
@@ -554,6 +575,42 @@ mod tests {
         // Inside expressions the same characters are C#, and entities are fine everywhere.
         let ok = r#"<a v="@(1 < 2 && x)" w="a&amp;b&#160;&lt;">@{ return "<&>"; }</a>"#;
         assert!(read(ok).is_ok(), "{:?}", read(ok).err());
+    }
+
+    #[test]
+    fn the_first_bad_character_is_found_wherever_it_falls_in_the_blocks_scanned() {
+        // The check passes over 32-byte blocks; the first offending character is reported,
+        // at every offset around the block edges, with tabs, line breaks and U+F8FF (an EF
+        // lead byte that is allowed) around it.
+        for lead in 0..70 {
+            for bad in ['\u{1}', '\u{1F}', '\u{FFFE}'] {
+                let filler = "\t\n\u{F8FF}x"
+                    .repeat(lead)
+                    .chars()
+                    .take(lead)
+                    .collect::<String>();
+                let src = format!("<a>{filler}{bad}y\u{2}</a>");
+                let e = read(&src).unwrap_err();
+                assert_eq!(e.offset, 3 + filler.len(), "{src:?}: {}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_attribute_is_found_among_few_and_among_many() {
+        for n in [2, 15, 16, 17, 40] {
+            let attrs: String = (0..n).map(|i| format!(" a{i}=\"1\"")).collect();
+            let src = format!("<p{attrs} a{}=\"2\" />", n - 1);
+            let e = read(&src).unwrap_err();
+            assert!(
+                e.message.contains(&format!("`a{}` appears twice", n - 1)),
+                "{n}: {}",
+                e.message
+            );
+            assert_eq!(e.offset, src.rfind(&format!("a{}=", n - 1)).unwrap());
+            let fine = format!("<p{attrs} />");
+            assert!(read(&fine).is_ok(), "{n}");
+        }
     }
 
     #[test]

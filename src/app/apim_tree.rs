@@ -59,8 +59,8 @@ impl TreeDir {
     /// The tree whose policy files `lint` found below `root` (`rel`: their paths relative to
     /// it, `/`-separated): only the `apis/` and `products/` folders are listed again, for the
     /// APIs and products without a policy; information files are read where APIOps puts them.
-    pub fn from_policies(root: &Path, rel: &[String]) -> anyhow::Result<Option<TreeDir>> {
-        let mut layout = Layout::from_paths(rel.iter().map(String::as_str));
+    pub fn from_policies(root: &Path, rel: &[&str]) -> anyhow::Result<Option<TreeDir>> {
+        let mut layout = Layout::from_paths(rel.iter().copied());
         if !layout.is_tree() {
             return Ok(None);
         }
@@ -561,27 +561,30 @@ pub(super) fn plan_trees(
     if args.fix {
         return Ok(out);
     }
-    let index: HashMap<&Path, usize> = targets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.path.as_deref().map(|p| (p, i)))
-        .collect();
     let mut seen: Vec<&Path> = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" || !p.is_dir() || seen.contains(&p.as_path()) {
             continue;
         }
         seen.push(p);
-        let rel: Vec<String> = targets
+        // The targets below `p`, by their path relative to it, `/`-separated.
+        let below: Vec<(String, usize)> = targets
             .iter()
-            .filter_map(|t| t.path.as_deref()?.strip_prefix(p).ok())
-            .map(|r| {
-                r.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.path.as_deref()?.strip_prefix(p).ok()?, i)))
+            .map(|(r, i)| {
+                let mut rel = String::new();
+                for c in r.components() {
+                    if !rel.is_empty() {
+                        rel.push('/');
+                    }
+                    rel.push_str(&c.as_os_str().to_string_lossy());
+                }
+                (rel, i)
             })
             .collect();
+        let rel: Vec<&str> = below.iter().map(|(r, _)| r.as_str()).collect();
+        let below: HashMap<&str, usize> = below.iter().map(|(r, i)| (r.as_str(), *i)).collect();
         // Ignored files still run in APIM: with ignores, the whole tree is listed.
         let tree = if config.ignores_anything() {
             TreeDir::find(p)?
@@ -591,7 +594,7 @@ pub(super) fn plan_trees(
         let Some(dir) = tree else {
             continue;
         };
-        let target_of = |rel: &str| index.get(dir.root.join(rel).as_path()).copied();
+        let target_of = |rel: &str| below.get(rel).copied();
         let shared = dir.shared()?;
         let mut tree_index = HashMap::new();
         let mut shared_files = Vec::new();
@@ -807,7 +810,7 @@ fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
 /// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
 pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
     let mut starts = vec![0];
-    starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
     let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;
     let mut keep = vec![false; starts.len()];
     for f in findings.iter() {

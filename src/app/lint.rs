@@ -546,8 +546,24 @@ pub(crate) fn discover(
         } else {
             vec![p.clone()]
         };
+        // The walk's files are the folder joined with plain names: their keys are the
+        // folder's key joined with the same names, worked out once.
+        let folder_key = meta
+            .is_dir()
+            .then(|| {
+                let abs = match cwd.as_deref() {
+                    Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
+                    _ => normalize(p),
+                };
+                abs.strip_prefix(base).ok().map(shown)
+            })
+            .flatten();
         for f in files {
-            let key = config_key(&f, base, cwd.as_deref());
+            let key = match (&folder_key, f.strip_prefix(p)) {
+                (Some(k), Ok(rel)) if !k.is_empty() => format!("{k}/{}", shown(rel)),
+                (Some(_), Ok(rel)) => shown(rel),
+                _ => config_key(&f, base, cwd.as_deref()),
+            };
             if config.is_ignored(&key) {
                 continue;
             }
@@ -612,8 +628,21 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         return Err(anyhow::anyhow!("{e}"));
     }
     let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    files.sort();
+    files.sort_unstable_by(|a, b| path_order(a, b));
     Ok(files)
+}
+
+/// The order of `Path`'s comparison (component by component) for the walk's paths, which
+/// have no `.` components or doubled separators, on their bytes: a separator sorts before
+/// every other byte. Several times faster than comparing components.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |c: Option<&u8>| c.map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 });
+    rank(a.get(same)).cmp(&rank(b.get(same)))
 }
 
 /// The path as shown in reports: as given, without a leading `./`, `/`-separated.
@@ -692,4 +721,33 @@ pub fn show_rule(id: &str) -> anyhow::Result<ExitCode> {
     );
     output::emit(None, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The walk's byte order is `Path`'s own order for paths a walk produces: a root
+        /// joined with names, where names share prefixes and hold characters below and above
+        /// the separator (`-`, `.`, ` `, `0`, `~`).
+        #[test]
+        fn path_order_is_the_order_of_paths(
+            names in proptest::collection::vec(
+                // `.` and `..` are not names a walk yields.
+                proptest::collection::vec("[-. 0a~]{1,3}".prop_filter("a name", |n| n != "." && n != ".."), 1..4),
+                2..12,
+            )
+        ) {
+            let mut paths: Vec<PathBuf> = names
+                .iter()
+                .map(|n| Path::new("root/x").join(n.join("/")))
+                .collect();
+            let mut expected = paths.clone();
+            expected.sort();
+            paths.sort_unstable_by(|a, b| path_order(a, b));
+            prop_assert_eq!(paths, expected);
+        }
+    }
 }

@@ -519,21 +519,25 @@ pub const DISALLOWED_SHORT: &[&str] = &[
 pub fn outside_allow_list(parts: &[&str]) -> Option<usize> {
     let root = *parts.first()?;
     if matches!(root, "System" | "Newtonsoft" | "Microsoft") {
-        for k in 1..=parts.len() {
-            let prefix = &parts[..k];
-            let known = ALLOWED_TYPES.iter().any(|t| {
-                let t: Vec<&str> = t.split('.').collect();
-                // A type and its members, or a namespace on the way to a type.
-                (prefix.len() >= t.len() && prefix[..t.len()] == t[..])
-                    || (prefix.len() < t.len() && t[..prefix.len()] == *prefix)
-            });
-            if !known {
-                return Some(k);
+        // `long` is `short` or one of its members (names hold no dots, so compare the text).
+        let within = |long: &str, short: &str| {
+            long.strip_prefix(short)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        let mut prefix = String::new();
+        for (k, part) in parts.iter().enumerate() {
+            if k > 0 {
+                prefix.push('.');
             }
-            if ALLOWED_TYPES
+            prefix.push_str(part);
+            // A type and its members, or a namespace on the way to a type.
+            let known = ALLOWED_TYPES
                 .iter()
-                .any(|t| t.split('.').eq(prefix.iter().copied()))
-            {
+                .any(|t| within(&prefix, t) || within(t, &prefix));
+            if !known {
+                return Some(k + 1);
+            }
+            if ALLOWED_TYPES.contains(&prefix.as_str()) {
                 return None;
             }
         }

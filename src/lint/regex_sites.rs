@@ -167,10 +167,18 @@ fn is_regex_list(src: &str, doc: &Document, e: &Element) -> bool {
 /// Decodes XML entities in `src[range]`, mapping each decoded byte to its source offset.
 pub(crate) fn decode_with_map(src: &str, range: Range<usize>) -> (String, Vec<usize>) {
     let b = src.as_bytes();
-    let mut text = String::new();
-    let mut map = Vec::new();
+    let mut text = String::with_capacity(range.len());
+    let mut map = Vec::with_capacity(range.len() + 1);
     let mut i = range.start;
     while i < range.end {
+        // A run without `&` is copied whole: every byte maps to itself.
+        let run = memchr::memchr(b'&', &b[i..range.end]).map_or(range.end, |k| i + k);
+        if run > i {
+            text.push_str(&src[i..run]);
+            map.extend(i..run);
+            i = run;
+            continue;
+        }
         if b[i] == b'&' {
             if let Some((c, len)) = entity_at(&b[..range.end], i) {
                 let mut buf = [0u8; 4];

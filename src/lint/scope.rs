@@ -66,19 +66,19 @@ impl Scope {
     /// `products/<p>/policy.xml` product; `policy fragments/<id>/policy.xml` fragment;
     /// `workspaces/<w>/policy.xml` workspace. `is_dir` answers whether a sibling folder exists.
     pub fn from_path(path: &Path, is_dir: impl Fn(&Path) -> bool) -> Scope {
-        let names: Vec<String> = path
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-                _ => None,
-            })
-            .collect();
-        let n = names.len();
-        if n == 0 || !names[n - 1].eq_ignore_ascii_case("policy.xml") {
+        // The last five names, last first (this runs for every file lint finds).
+        let mut names: [Option<std::borrow::Cow<'_, str>>; 5] = Default::default();
+        let normal = path.components().rev().filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy()),
+            _ => None,
+        });
+        for (slot, name) in names.iter_mut().zip(normal) {
+            *slot = Some(name);
+        }
+        let at = |back: usize| -> Option<&str> { names[back].as_deref() };
+        if !at(0).is_some_and(|n| n.eq_ignore_ascii_case("policy.xml")) {
             return Scope::Unknown;
         }
-        let at =
-            |back: usize| -> Option<&str> { n.checked_sub(back + 1).map(|i| names[i].as_str()) };
         if at(4) == Some("apis") && at(2) == Some("operations") {
             return Scope::Operation;
         }

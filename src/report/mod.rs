@@ -128,7 +128,7 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     pub fn new(src: &'a str) -> Self {
         let mut starts = vec![0];
-        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
         Self {
             src,
             starts,

@@ -139,7 +139,8 @@ fn find(src: &str, doc: &Document, elements: &[&Element]) -> Vec<(Range<usize>, 
     // client_secret=… in a body or an expression.
     let needle = "client_secret=";
     let mut from = 0;
-    while let Some(i) = src[from..].find(needle) {
+    let finder = memchr::memmem::Finder::new(needle);
+    while let Some(i) = finder.find(&src.as_bytes()[from..]) {
         let at = from + i;
         let rest = &src[at + needle.len()..];
         let value: String = rest

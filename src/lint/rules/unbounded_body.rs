@@ -59,25 +59,22 @@ pub static OUTBOUND: Absence = Absence {
 /// operation.
 fn reads_unguarded(file: FileRef<'_>, step: &Step<'_>, which: &str) -> bool {
     let r = full_span(step.element);
-    let mut reads = false;
-    let mut guarded = false;
-    for x in &file.doc.expressions {
-        if x.span.start < r.start || x.span.end > r.end {
-            continue;
-        }
-        let c = &file.src[x.span.clone()];
-        if c.contains(which) && (c.contains(".As<") || c.contains(".As&lt;")) {
-            reads = true;
-        }
-        if c.contains("Content-Length")
+    let codes = || {
+        file.doc
+            .expressions
+            .iter()
+            .filter(|x| x.span.start >= r.start && x.span.end <= r.end)
+            .map(|x| &file.src[x.span.clone()])
+    };
+    let reads = |c: &str| c.contains(which) && (c.contains(".As<") || c.contains(".As&lt;"));
+    let guards = |c: &str| {
+        c.contains("Content-Length")
             || c.contains("GetByteCount")
             || c.contains(".Length >")
             || c.contains(".Length &gt;")
-        {
-            guarded = true;
-        }
-    }
-    reads && !guarded
+    };
+    // The guards are looked for only when the step reads the body (most do not).
+    codes().any(reads) && !codes().any(guards)
 }
 
 fn unguarded_read(steps: &[Step<'_>], which: &str) -> Option<String> {
