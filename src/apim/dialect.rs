@@ -96,8 +96,9 @@ pub struct Scan {
     pub placeholders: Vec<Range<usize>>,
 }
 
-/// Byte that stands in for every masked byte other than a line break.
-const FILLER: u8 = b'_';
+/// What stands in for every masked byte other than a line break (`_`), a run of it to copy
+/// from.
+const FILLS: &str = "________________________________________________________________";
 
 /// Finds the expressions in `src` and masks them.
 pub fn mask(src: &str) -> Result<Masked, ScanError> {
@@ -105,25 +106,46 @@ pub fn mask(src: &str) -> Result<Masked, ScanError> {
         expressions,
         placeholders,
     } = scan(src)?;
-    let mut bytes = src.as_bytes().to_vec();
-    let spans = expressions.iter().map(|e| e.span.clone());
-    for span in spans.chain(placeholders.iter().cloned()) {
-        for b in &mut bytes[span] {
-            if *b != b'\n' && *b != b'\r' {
-                *b = FILLER;
-            }
-        }
-    }
+    let mut spans: Vec<Range<usize>> = expressions
+        .iter()
+        .map(|e| e.span.clone())
+        .chain(placeholders.iter().cloned())
+        .collect();
+    spans.sort_by_key(|r| r.start);
+    // Built from the source's own slices and ASCII filler, so it is UTF-8 with no check:
+    // every span starts and ends on ASCII (`@`…`)`/`}`, `<`…`>`).
+    let mut text = String::with_capacity(src.len());
+    let mut last = 0;
     // A UTF-8 byte-order mark is not markup; blank it so offsets stay put.
     if src.starts_with('\u{feff}') {
-        bytes[..3].copy_from_slice(b"   ");
+        text.push_str("   ");
+        last = 3;
     }
-    // Every replaced byte belongs to a whole character inside a span that starts and ends on
-    // ASCII, so the result is valid UTF-8; the lossy path below is never taken for real text.
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+    for span in spans {
+        let from = span.start.max(last);
+        if from >= span.end {
+            continue;
+        }
+        text.push_str(&src[last..from]);
+        // Line breaks stay, so lines and columns do not move; the runs between are filled.
+        let b = &src.as_bytes()[from..span.end];
+        let mut at = 0;
+        while at < b.len() {
+            let to = memchr::memchr2(b'\n', b'\r', &b[at..]).map_or(b.len(), |k| at + k);
+            let mut n = to - at;
+            while n > 0 {
+                let k = n.min(FILLS.len());
+                text.push_str(&FILLS[..k]);
+                n -= k;
+            }
+            if let Some(&brk) = b.get(to) {
+                text.push(brk as char);
+            }
+            at = to + 1;
+        }
+        last = span.end;
+    }
+    text.push_str(&src[last..]);
     Ok(Masked {
         text,
         expressions,
@@ -521,17 +543,16 @@ pub fn decode_entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'&' {
-            if let Some((ch, len)) = entity_at(b, i) {
-                out.push_str(&text[last..i]);
-                out.push(ch);
-                i += len;
-                last = i;
-                continue;
-            }
+    while let Some(k) = memchr::memchr(b'&', &b[i..]) {
+        i += k;
+        if let Some((ch, len)) = entity_at(b, i) {
+            out.push_str(&text[last..i]);
+            out.push(ch);
+            i += len;
+            last = i;
+        } else {
+            i += 1;
         }
-        i += 1;
     }
     out.push_str(&text[last..]);
     out
@@ -641,6 +662,34 @@ mod tests {
             "<YOUR_AKTO_INGESTION_SERVICE_URL>"
         );
         assert!(!m.text.contains("<YOUR"));
+    }
+
+    #[test]
+    fn masking_keeps_every_offset_line_break_and_the_text_between() {
+        // Expressions over several lines (LF and CRLF), longer than one run of filler, with
+        // characters of several bytes; a placeholder; a byte-order mark.
+        let expr = format!(
+            "@{{\r\n  var s = \"é€{}\";\n  return s;\r\n}}",
+            "x".repeat(150)
+        );
+        let src =
+            format!("\u{feff}<a v=\"@(1 &lt; 2)\">\n<b>{expr}</b><u>https://<YOUR_URL>/p</u></a>");
+        let m = mask(&src).unwrap();
+        assert_eq!(m.text.len(), src.len());
+        assert!(m.text.starts_with("   <a v=\""), "{}", m.text);
+        for (i, (a, b)) in src.bytes().zip(m.text.bytes()).enumerate() {
+            let masked = m.expressions.iter().any(|e| e.span.contains(&i))
+                || m.placeholders.iter().any(|p| p.contains(&i));
+            if i < 3 {
+                assert_eq!(b, b' ');
+            } else if masked && a != b'\n' && a != b'\r' {
+                assert_eq!(b, b'_', "byte {i}");
+            } else {
+                assert_eq!(a, b, "byte {i}");
+            }
+        }
+        assert_eq!(m.expressions.len(), 2);
+        assert_eq!(m.placeholders.len(), 1);
     }
 
     #[test]

@@ -172,7 +172,9 @@ fn check_xml_text(text: &str) -> Result<(), ReadError> {
         .filter(|&s| {
             b[s..(s + BLOCK).min(b.len())]
                 .iter()
-                .fold(false, |any, &c| any | (c < b' ') | (c == 0xEF))
+                .fold(false, |any, &c| {
+                    any | ((c < b' ') & (c != b'\t') & (c != b'\n') & (c != b'\r')) | (c == 0xEF)
+                })
         })
         .find_map(|s| (s..(s + BLOCK).min(b.len())).find_map(at));
     if let Some((i, c)) = bad {
@@ -241,7 +243,8 @@ fn check_start_tag(text: &str, lt: usize) -> Result<Option<usize>, ReadError> {
                     return Ok(None);
                 };
                 let value = pos + 1..pos + 1 + close;
-                for i in value.clone() {
+                let marks = memchr::memchr2_iter(b'<', b'&', &b[value.clone()]);
+                for i in marks.map(|k| value.start + k) {
                     match b[i] {
                         b'<' => {
                             let placeholder = b[i..value.end].starts_with(b"<YOUR");
@@ -348,7 +351,7 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     ));
                 }
                 let element = Element {
-                    name: String::from_utf8_lossy(s.name().as_ref()).into_owned(),
+                    name: owned_name(s.name().as_ref()),
                     span: before..after,
                     attributes: attributes(text, s, before)?,
                     children: Vec::new(),
@@ -407,6 +410,12 @@ fn build(text: &str) -> Result<Element, ReadError> {
     root.ok_or_else(|| err(0, "no root element: the text holds no policy"))
 }
 
+/// A name from the reader as a `String`: the text is a `str` cut at ASCII, so the bytes are
+/// UTF-8 and the checked conversion, quicker than the lossy one, always succeeds.
+fn owned_name(b: &[u8]) -> String {
+    std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b).into_owned(), str::to_owned)
+}
+
 fn attributes(
     text: &str,
     start: &quick_xml::events::BytesStart<'_>,
@@ -425,7 +434,7 @@ fn attributes(
                 describe_xml_error(&quick_xml::Error::InvalidAttr(e), None),
             )
         })?;
-        let name = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        let name = owned_name(a.key.as_ref());
         let name_at = a.key.as_ref().as_ptr() as usize - base;
         let value_at = match &a.value {
             std::borrow::Cow::Borrowed(v) => v.as_ptr() as usize - base,

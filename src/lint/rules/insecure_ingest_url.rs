@@ -33,10 +33,8 @@ declare_rule! {
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let senders = cx
-        .doc
-        .root
-        .descendants()
-        .into_iter()
+        .elements()
+        .iter()
         .filter(|e| e.name == "send-one-way-request" || e.name == "send-request");
     for sender in senders {
         for url in sender.elements().filter(|e| e.name == "set-url") {

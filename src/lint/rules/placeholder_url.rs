@@ -70,7 +70,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             fix: None,
         });
     };
-    for e in cx.doc.root.descendants() {
+    for &e in cx.elements() {
         if URL_TEXT.contains(&e.name.as_str()) {
             for node in &e.children {
                 if let Node::Text(r) | Node::CData(r) = node {
