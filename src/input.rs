@@ -22,11 +22,18 @@ pub fn read_all_capped(r: impl Read) -> io::Result<Vec<u8>> {
 /// `/dev/zero` included), so nothing is read without bound.
 pub fn read_at_most(path: &Path, cap: u64) -> io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
-    // The size, when the file has one, sizes the buffer: one read instead of a dozen. A
-    // device such as /dev/zero says 0 and is bounded by `take`.
-    let len = file.metadata().map_or(0, |m| m.len());
+    let meta = file.metadata()?;
+    let len = meta.len();
     if len > cap {
         return Ok(None);
+    }
+    // A regular file that gives its size is read in one call, without asking again for the
+    // end it has already told (lint reads tens of thousands of policies). A device such as
+    // /dev/zero, or a file of /proc that says 0, is read to its end, bounded by the cap.
+    if meta.is_file() && len > 0 {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.take(len).read_to_end(&mut bytes)?;
+        return Ok(Some(bytes));
     }
     read_reader_at_most(file, cap, len)
 }
@@ -101,6 +108,25 @@ mod tests {
                         "{len} bytes, cap {cap}, hint {hint}: accepted"
                     );
                 }
+            }
+        }
+    }
+
+    /// A file is read whole in one go, refused past the cap, and an empty one is empty.
+    #[test]
+    fn files_are_read_whole_or_refused_by_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0usize, 1, 4096, 70_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &data).unwrap();
+            let got = read_at_most(&path, len as u64).unwrap();
+            assert!(got.as_deref() == Some(&data[..]), "{len} bytes");
+            if len > 0 {
+                assert!(
+                    read_at_most(&path, len as u64 - 1).unwrap().is_none(),
+                    "{len}"
+                );
             }
         }
     }
