@@ -70,7 +70,10 @@ impl TreeDir {
             };
             for e in entries.flatten() {
                 let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink());
-                let name = e.file_name().to_string_lossy().into_owned();
+                // A name that is not UTF-8 cannot be an APIM id; its files are linted alone.
+                let Ok(name) = e.file_name().into_string() else {
+                    continue;
+                };
                 if !is_dir || name.starts_with('.') {
                     continue;
                 }
@@ -123,7 +126,10 @@ fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::i
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
+        // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
         if name.starts_with('.') {
             continue;
         }
@@ -572,15 +578,17 @@ pub(super) fn plan_trees(
             .iter()
             .enumerate()
             .filter_map(|(i, t)| Some((t.path.as_deref()?.strip_prefix(p).ok()?, i)))
-            .map(|(r, i)| {
+            .filter_map(|(r, i)| {
+                // A file under a name that is not UTF-8 is not part of the tree (an APIM id is
+                // text): it is linted alone.
                 let mut rel = String::new();
                 for c in r.components() {
                     if !rel.is_empty() {
                         rel.push('/');
                     }
-                    rel.push_str(&c.as_os_str().to_string_lossy());
+                    rel.push_str(c.as_os_str().to_str()?);
                 }
-                (rel, i)
+                Some((rel, i))
             })
             .collect();
         let rel: Vec<&str> = below.iter().map(|(r, _)| r.as_str()).collect();

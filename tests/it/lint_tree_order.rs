@@ -96,3 +96,48 @@ fn a_tree_with_many_apis_is_reported_in_path_order() {
         "{out}"
     );
 }
+
+/// An API folder whose name is not UTF-8 (no APIM id can be) does not break the tree: its
+/// file is linted alone and the other APIs are judged on their effective policies.
+#[cfg(unix)]
+#[test]
+fn an_api_folder_named_in_bytes_that_are_not_utf8_is_linted_alone() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", WITH_BASE),
+            ("apis/a/policy.xml", WITH_BASE),
+            ("apis/a/operations/get/policy.xml", WITH_BASE),
+        ],
+    );
+    let odd = dir
+        .path()
+        .join("apis")
+        .join(std::ffi::OsStr::from_bytes(b"b\xfe"));
+    std::fs::create_dir_all(odd.join("operations").join("get")).unwrap();
+    std::fs::write(odd.join("policy.xml"), BROKEN).unwrap();
+    std::fs::write(odd.join("operations/get/policy.xml"), BROKEN).unwrap();
+    let (code, out, err) =
+        run(bin()
+            .current_dir(dir.path())
+            .args(["lint", "--no-config", "--format", "json", "."]));
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    let at = |path: &str, rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"].as_str().unwrap_or("").starts_with(path) && f["rule"] == rule)
+    };
+    // The broken files under the odd name are read and reported, under a lossy path.
+    assert!(at("apis/b\u{fffd}/policy.xml", "parse-error"), "{out}");
+    assert!(
+        at("apis/b\u{fffd}/operations/get/policy.xml", "parse-error"),
+        "{out}"
+    );
+    // The rest is still a tree: API a is judged through global.
+    assert!(at("apis/a/policy.xml", "no-rate-limit"), "{out}");
+}
