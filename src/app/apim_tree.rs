@@ -516,7 +516,7 @@ fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
 /// The APIs are judged one by one ([`Trees::judge`], on any thread) and their files reported as
 /// soon as their API is; the shared files (global, products, fragments) gather the hits of
 /// every API of their tree, so they are reported once the tree's last API is judged
-/// ([`Trees::judged`]). Nothing is planned with `--fix`, which lints file by file.
+/// ([`Trees::judged`]). With `--fix` the files are fixed first, then planned as they stand.
 pub(super) struct Trees {
     trees: Vec<Tree>,
     /// By index in `targets`: whether a tree reports the file.
@@ -555,7 +555,6 @@ pub(super) struct ApiDone {
 }
 
 pub(super) fn plan_trees(
-    args: &LintArgs,
     config: &Config,
     paths: &[PathBuf],
     targets: &[Target],
@@ -564,9 +563,6 @@ pub(super) fn plan_trees(
         trees: Vec::new(),
         covered: vec![false; targets.len()],
     };
-    if args.fix {
-        return Ok(out);
-    }
     let mut seen: Vec<&Path> = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" || !p.is_dir() || seen.contains(&p.as_path()) {

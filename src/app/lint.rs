@@ -53,7 +53,32 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     }
     // Files of an APIOps tree are read once and judged on the effective policy too; the
     // others are linted one by one. Both are reported in the order of `targets`, as they finish.
-    let trees = super::apim_tree::plan_trees(args, &config, &paths, &targets)?;
+    // `--fix` first edits the files one by one, so the report reads them as they now stand and
+    // a tree's files are judged on their effective policies too.
+    let mut fixed = 0;
+    let mut errors: Vec<anyhow::Error> = Vec::new();
+    // The files the fix pass could not read: their error is reported once.
+    let mut failed = std::collections::HashSet::new();
+    if args.fix {
+        let all: Vec<(usize, &PolicyFile)> = targets.iter().enumerate().collect();
+        for_each_ordered(
+            &all,
+            |&(i, t)| (i, t, lint_one(args, &config, t, true)),
+            |(i, t, result)| match result {
+                Ok(linted) => {
+                    for n in &linted.notes {
+                        eprintln!("fixed {}:{n}", crate::error::printable(&t.shown));
+                    }
+                    fixed += usize::from(linted.fixed);
+                }
+                Err(e) => {
+                    failed.insert(i);
+                    errors.push(e);
+                }
+            },
+        );
+    }
+    let trees = super::apim_tree::plan_trees(&config, &paths, &targets)?;
     let lone: Vec<(usize, &PolicyFile)> = targets
         .iter()
         .enumerate()
@@ -84,9 +109,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         None => config.fail_on.unwrap_or(Severity::Error),
     };
     let mut totals = report::Totals::default();
-    let mut fixed = 0;
     let mut failing = false;
-    let mut errors: Vec<anyhow::Error> = Vec::new();
     let mut write_error: Option<std::io::Error> = None;
     // One file's result into the report; tree results come in order between lone files.
     let mut emit = |mut file: FileResult| {
@@ -116,7 +139,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     for_each_ordered(
         &jobs,
         |(_, job)| match job {
-            Job::Lone(_, t) => Done::Lone(lint_one(args, &config, t)),
+            Job::Lone(_, t) => Done::Lone(lint_one(args, &config, t, false)),
             Job::Api(a) => Done::Api(trees.judge(&config, &targets, *a)),
         },
         |result| {
@@ -125,13 +148,13 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
             match (job, result) {
                 (Job::Lone(i, _), Done::Lone(result)) => match result {
                     Ok(linted) => {
-                        for n in &linted.notes {
-                            eprintln!("fixed {}:{n}", crate::error::printable(&linted.file.path));
-                        }
-                        fixed += usize::from(linted.fixed);
                         pending.insert(*i, linted.file);
                     }
-                    Err(e) => errors.push(e),
+                    Err(e) => {
+                        if !failed.contains(i) {
+                            errors.push(e);
+                        }
+                    }
                 },
                 (Job::Api(a), Done::Api(Ok(api))) => {
                     pending.extend(api.files);
@@ -219,8 +242,8 @@ struct Linted {
     fixed: bool,
 }
 
-/// Lints one file (and fixes it with `--fix`).
-fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<Linted> {
+/// Lints one file (and fixes it with `fix`).
+fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyhow::Result<Linted> {
     let cap = args.max_file_size.saturating_mul(1 << 20);
     let bytes = match &t.path {
         None => read_stdin_bytes(cap)?,
@@ -243,7 +266,7 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile) -> anyhow::Result<
     let unreadable = findings.iter().any(|f| f.rule == "parse-error");
     let mut fixed = false;
     let mut notes = Vec::new();
-    if args.fix && !unreadable {
+    if fix && !unreadable {
         if let Some((new_src, new_findings, done)) = try_fix(&src, &findings, scope, config, t)? {
             notes = done;
             src = new_src;

@@ -1,6 +1,6 @@
 //! `lint` as a CI step: an empty tree is an error, reports come in a fixed order in every
 //! format, SARIF paths have a base, the walk honours .gitignore and hidden files, and `--fix`
-//! over many files says what it fixed even when one file fails.
+//! over many files says what it fixed even when one file fails and judges a tree once fixed.
 
 use std::path::Path;
 use std::process::Command;
@@ -302,4 +302,69 @@ fn a_standalone_file_that_looks_global_gets_a_hint() {
         "policies/global.xml",
     ]));
     assert_eq!(code, 0, "{out}");
+}
+
+/// `--fix` on an APIOps tree: the files are fixed first and the tree is then judged as it
+/// now stands. Before the fix, the operation's inbound without `<base />` cuts off the global
+/// rate limit; after it, the rate limit reaches the operation and only what is still true
+/// (no authentication anywhere on an open API) is reported.
+#[test]
+fn fix_on_a_tree_judges_the_fixed_effective_policies() {
+    let with_base = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <backend>\n        <base />\n    </backend>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
+    let global = "<policies>\n    <inbound>\n        <rate-limit calls=\"10\" renewal-period=\"60\" />\n    </inbound>\n    <backend>\n        <forward-request />\n    </backend>\n    <outbound />\n    <on-error />\n</policies>\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policy.xml", global);
+    write(dir.path(), "apis/a/policy.xml", with_base);
+    write(
+        dir.path(),
+        "apis/a/apiInformation.json",
+        r#"{"properties": {"subscriptionRequired": false}}"#,
+    );
+    write(dir.path(), "apis/a/operations/get/policy.xml", NO_BASE);
+    let rules = |args: &[&str]| -> (i32, Vec<(String, String)>, String) {
+        let (code, out, err) = run(bin()
+            .current_dir(dir.path())
+            .args(["lint", "--no-config", "--format", "json"])
+            .args(args)
+            .arg("."));
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        let found = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (code, found, err)
+    };
+    let op = "apis/a/operations/get/policy.xml".to_string();
+    let (_, before, _) = rules(&[]);
+    assert!(
+        before.contains(&(op.clone(), "missing-base".into())),
+        "{before:?}"
+    );
+    assert!(
+        before.contains(&(op.clone(), "no-rate-limit".into())),
+        "{before:?}"
+    );
+
+    let (code, after, err) = rules(&["--fix"]);
+    assert!(
+        err.contains("fixed apis/a/operations/get/policy.xml"),
+        "{err}"
+    );
+    assert!(!after.iter().any(|(p, _)| *p == op), "{after:?}");
+    assert!(
+        after.contains(&("apis/a/policy.xml".into(), "no-authentication".into())),
+        "{after:?}"
+    );
+    assert!(
+        !after.iter().any(|(_, r)| r == "no-rate-limit"),
+        "{after:?}"
+    );
+    assert_eq!(code, 1, "{err}");
 }
