@@ -72,6 +72,7 @@ impl TreeDir {
                 let is_dir = e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink());
                 // A name that is not UTF-8 cannot be an APIM id; its files are linted alone.
                 let Ok(name) = e.file_name().into_string() else {
+                    not_utf8(&e.path());
                     continue;
                 };
                 if !is_dir || name.starts_with('.') {
@@ -120,6 +121,14 @@ impl TreeDir {
     }
 }
 
+/// Says that an entry of an APIOps tree is left out of it for its name.
+fn not_utf8(path: &Path) {
+    eprintln!(
+        "warning: {}: the name is not UTF-8, so it is no API, product or fragment id; left out of the tree (its policies are linted alone)",
+        crate::error::printable(&path.to_string_lossy())
+    );
+}
+
 /// Files below `dir` down to `depth` levels of folders, as `/`-separated paths prefixed with
 /// `prefix`, sorted.
 fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::io::Result<()> {
@@ -128,6 +137,7 @@ fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::i
     for e in entries {
         // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
         let Ok(name) = e.file_name().into_string() else {
+            not_utf8(&e.path());
             continue;
         };
         if name.starts_with('.') {

@@ -140,4 +140,10 @@ fn an_api_folder_named_in_bytes_that_are_not_utf8_is_linted_alone() {
     );
     // The rest is still a tree: API a is judged through global.
     assert!(at("apis/a/policy.xml", "no-rate-limit"), "{out}");
+    assert!(err.contains("name is not UTF-8"), "{err}");
+    // `apim coverage` says it too rather than leaving the API out silently.
+    let (code, out, err) = run(bin().args(["apim", "coverage"]).arg(dir.path()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("API a"), "{out}");
+    assert!(err.contains("name is not UTF-8"), "{err}");
 }
