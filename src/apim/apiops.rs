@@ -229,6 +229,8 @@ pub struct Shared {
     pub global: Option<PolicyFile>,
     pub products: Vec<Product>,
     pub fragments: BTreeMap<String, PolicyFile>,
+    /// Problems with information files that did not stop the reading (see `subscription_in`).
+    pub notes: Vec<TreeError>,
 }
 
 /// One API with its operations' policies.
@@ -239,6 +241,8 @@ pub struct ApiUnit {
     /// From apiInformation.json; missing file or field means required (APIM's default).
     pub subscription_required: bool,
     pub operations: Vec<PolicyFile>,
+    /// Problems with its information file that did not stop the reading.
+    pub notes: Vec<TreeError>,
 }
 
 fn read_policy(
@@ -276,14 +280,39 @@ fn read_json(read: &Reader<'_>, path: &str) -> Result<Option<serde_json::Value>,
         })
 }
 
-/// `subscriptionRequired` of an optional information file (absent: required).
-fn subscription_in(read: &Reader<'_>, path: Option<&String>) -> Result<bool, TreeError> {
-    match path {
-        None => Ok(true),
-        Some(p) => match read_json(read, p)? {
-            None => Ok(true),
-            Some(v) => subscription_required(&v, p),
-        },
+/// `subscriptionRequired` of an optional information file (absent: required). An
+/// information file that is not valid JSON, or whose `subscriptionRequired` is no boolean, is
+/// read as APIM's default (required) and told in `notes`: real estates carry such files
+/// (placeholders like `"serviceUrl": [url goes here]`), and the policies are still worth
+/// judging.
+fn subscription_in(
+    read: &Reader<'_>,
+    path: Option<&String>,
+    notes: &mut Vec<TreeError>,
+) -> Result<bool, TreeError> {
+    let Some(p) = path else {
+        return Ok(true);
+    };
+    let Some(bytes) = read(p).map_err(|message| TreeError {
+        path: p.clone(),
+        message,
+    })?
+    else {
+        return Ok(true);
+    };
+    let read_as_required = |e: String| TreeError {
+        path: p.clone(),
+        message: format!("{e}; read as subscriptionRequired: true (APIM's default)"),
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(v) => Ok(subscription_required(&v, p).unwrap_or_else(|e| {
+            notes.push(read_as_required(e.message));
+            true
+        })),
+        Err(e) => {
+            notes.push(read_as_required(format!("not valid JSON ({e})")));
+            Ok(true)
+        }
     }
 }
 
@@ -313,6 +342,7 @@ impl Shared {
             None => None,
         };
         let mut products = Vec::new();
+        let mut notes = Vec::new();
         for (id, pl) in &layout.products {
             let policy = match &pl.policy {
                 Some(p) => Some(read_policy(read, p, Level::Product, id)?),
@@ -325,7 +355,7 @@ impl Shared {
                     Some(v) => api_names(&v, p)?,
                 },
             };
-            let subscription_required = subscription_in(read, pl.info_json.as_ref())?;
+            let subscription_required = subscription_in(read, pl.info_json.as_ref(), &mut notes)?;
             products.push(Product {
                 id: id.clone(),
                 policy,
@@ -341,6 +371,7 @@ impl Shared {
             global,
             products,
             fragments,
+            notes,
         })
     }
 
@@ -387,7 +418,8 @@ impl ApiUnit {
             Some(p) => Some(read_policy(read, p, Level::Api, id)?),
             None => None,
         };
-        let subscription_required = subscription_in(read, layout.info_json.as_ref())?;
+        let mut notes = Vec::new();
+        let subscription_required = subscription_in(read, layout.info_json.as_ref(), &mut notes)?;
         let mut operations = Vec::new();
         for (op, p) in &layout.operations {
             operations.push(read_policy(read, p, Level::Operation, op)?);
@@ -397,6 +429,7 @@ impl ApiUnit {
             policy,
             subscription_required,
             operations,
+            notes,
         })
     }
 

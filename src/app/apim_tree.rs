@@ -108,12 +108,27 @@ impl TreeDir {
 
     pub fn shared(&self) -> anyhow::Result<Shared> {
         let read = |p: &str| self.read(p);
-        Shared::load(&self.layout, &read).map_err(|e| self.error(e))
+        let shared = Shared::load(&self.layout, &read).map_err(|e| self.error(e))?;
+        self.warn(&shared.notes);
+        Ok(shared)
     }
 
     pub fn api(&self, id: &str) -> anyhow::Result<ApiUnit> {
         let read = |p: &str| self.read(p);
-        ApiUnit::load(id, &self.layout.apis[id], &read).map_err(|e| self.error(e))
+        let api = ApiUnit::load(id, &self.layout.apis[id], &read).map_err(|e| self.error(e))?;
+        self.warn(&api.notes);
+        Ok(api)
+    }
+
+    /// Tells the problems that did not stop the reading, naming their files.
+    fn warn(&self, notes: &[apiops::TreeError]) {
+        for n in notes {
+            eprintln!(
+                "warning: {}: {}",
+                self.root.join(&n.path).display(),
+                n.message
+            );
+        }
     }
 
     fn error(&self, e: apiops::TreeError) -> anyhow::Error {

@@ -425,6 +425,41 @@ fn bad_json_in_the_tree_is_an_input_error() {
     );
 }
 
+/// Shape from Azure/apiops's sample artifacts (as forked by Jeroen-VdB/apiops): an
+/// apiInformation.json left with a placeholder that is no JSON. Only `subscriptionRequired`
+/// is read from it, so the estate is still judged, with a warning naming the file.
+#[test]
+fn an_information_file_that_is_no_json_is_a_warning_not_an_input_error() {
+    let t = tree();
+    let info = t.path().join("apis/orders/apiInformation.json");
+    std::fs::write(&info, "{\"properties\": {\"serviceUrl\": [url here]}}").unwrap();
+    std::fs::write(
+        t.path().join("products/unlimited/productInformation.json"),
+        r#"{"properties": {"subscriptionRequired": "yes"}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = effective(t.path(), &["--api", "orders", "--product", "starter"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("<policies"), "{out}");
+    assert!(
+        err.contains("orders/apiInformation.json: not valid JSON")
+            && err.contains("read as subscriptionRequired: true"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unlimited/productInformation.json: subscriptionRequired is \"yes\""),
+        "{err}"
+    );
+    for sub in [&["apim", "coverage"][..], &["lint", "--no-config"][..]] {
+        let (code, _, err) = run(bin().args(sub).arg(t.path()));
+        assert_ne!(code, 2, "{sub:?}: {err}");
+        assert!(
+            err.contains("orders/apiInformation.json: not valid JSON"),
+            "{sub:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn literal_secrets_are_masked_in_the_printed_policy() {
     let t = tree();
