@@ -3,7 +3,8 @@
 //!
 //! Layout (as Microsoft's APIOps extractor writes it): `policy.xml` at the root (global),
 //! `products/<p>/policy.xml` with `products/<p>/apis.json` (a JSON array of API names) and
-//! `products/<p>/productInformation.json`, `apis/<api>/policy.xml`,
+//! `products/<p>/productInformation.json` (newer extractors name a product's APIs by folders,
+//! `products/<p>/apis/<api>/productApiInformation.json`), `apis/<api>/policy.xml`,
 //! `apis/<api>/apiInformation.json` (`properties.subscriptionRequired`; missing means APIM's
 //! default, required), `apis/<api>/operations/<op>/policy.xml`, and
 //! `policy fragments/<id>/policy.xml`.
@@ -112,6 +113,9 @@ pub struct ProductLayout {
     pub policy: Option<String>,
     pub apis_json: Option<String>,
     pub info_json: Option<String>,
+    /// The APIs named by `products/<p>/apis/<api>/` folders (newer APIOps extractors write
+    /// `productApiInformation.json` there instead of `apis.json`).
+    pub api_dirs: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -143,6 +147,12 @@ impl Layout {
                         e.apis_json = Some(p.to_string());
                     } else if file == "productInformation.json" {
                         e.info_json = Some(p.to_string());
+                    }
+                }
+                ["products", id, "apis", api, _] => {
+                    let e = l.products.entry((*id).to_string()).or_default();
+                    if !e.api_dirs.iter().any(|a| a == api) {
+                        e.api_dirs.push((*api).to_string());
                     }
                 }
                 ["apis", id, _] => {
@@ -348,13 +358,18 @@ impl Shared {
                 Some(p) => Some(read_policy(read, p, Level::Product, id)?),
                 None => None,
             };
-            let apis = match &pl.apis_json {
+            let mut apis = match &pl.apis_json {
                 None => Vec::new(),
                 Some(p) => match read_json(read, p)? {
                     None => Vec::new(),
                     Some(v) => api_names(&v, p)?,
                 },
             };
+            for a in &pl.api_dirs {
+                if !apis.contains(a) {
+                    apis.push(a.clone());
+                }
+            }
             let subscription_required = subscription_in(read, pl.info_json.as_ref(), &mut notes)?;
             products.push(Product {
                 id: id.clone(),

@@ -29,7 +29,7 @@ pub(crate) struct TreeDir {
 /// Folders of the layout below the root, and how deep their files sit.
 const TREE_DIRS: [(&str, usize); 4] = [
     ("apis", 4),
-    ("products", 2),
+    ("products", 4),
     ("policy fragments", 2),
     ("fragments", 2),
 ];
@@ -79,7 +79,13 @@ impl TreeDir {
                     continue;
                 }
                 if products {
-                    layout.products.entry(name).or_default();
+                    let api_dirs = api_folders(&e.path().join("apis"));
+                    let p = layout.products.entry(name).or_default();
+                    for a in api_dirs {
+                        if !p.api_dirs.contains(&a) {
+                            p.api_dirs.push(a);
+                        }
+                    }
                 } else {
                     layout.apis.entry(name).or_default();
                 }
@@ -134,6 +140,22 @@ impl TreeDir {
     fn error(&self, e: apiops::TreeError) -> anyhow::Error {
         anyhow::anyhow!("{}: {}", self.root.join(&e.path).display(), e.message)
     }
+}
+
+/// The API folders of a product's `apis/` folder (newer APIOps extractors name a product's
+/// APIs this way); none when there is no such folder.
+fn api_folders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Says that an entry of an APIOps tree is left out of it for its name.
