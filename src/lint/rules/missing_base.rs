@@ -11,8 +11,8 @@ declare_rule! {
     /// altogether. A commented-out `<base />` does not count. Not reported for policy
     /// fragments or at global scope, which has no parent, nor for a `<backend>` that forwards
     /// or answers the request itself (`<forward-request>`, `<return-response>`,
-    /// `<mock-response>`): that backend replaces the inherited one on purpose and gets the
-    /// `backend-override` note instead.
+    /// `<mock-response>`) or takes it from a fragment (`<include-fragment>`): that backend
+    /// replaces the inherited one on purpose and gets the `backend-override` note instead.
     ///
     /// ## Why is this bad?
     /// `<base />` runs the policies of the broader scopes (global, workspace, product, API) for
