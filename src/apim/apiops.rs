@@ -126,8 +126,8 @@ pub struct ApiLayout {
 }
 
 /// The folder fragments live in; APIOps writes `policy fragments`, some repositories
-/// `fragments`.
-const FRAGMENT_DIRS: [&str; 2] = ["policy fragments", "fragments"];
+/// `policy_fragments` (Azure-Samples/apiops-apim) or `fragments`.
+pub const FRAGMENT_DIRS: [&str; 3] = ["policy fragments", "policy_fragments", "fragments"];
 
 impl Layout {
     /// Classifies relative, `/`-separated file paths. Paths outside the layout are ignored.

@@ -27,10 +27,11 @@ pub(crate) struct TreeDir {
 }
 
 /// Folders of the layout below the root, and how deep their files sit.
-const TREE_DIRS: [(&str, usize); 4] = [
+const TREE_DIRS: [(&str, usize); 5] = [
     ("apis", 4),
     ("products", 4),
     ("policy fragments", 2),
+    ("policy_fragments", 2),
     ("fragments", 2),
 ];
 

@@ -479,3 +479,35 @@ fn literal_secrets_are_masked_in_the_printed_policy() {
         );
     }
 }
+
+/// Shape from Azure-Samples/apiops-apim: the fragments sit in `policy_fragments/`, not
+/// `policy fragments/`. They are the tree's fragments: inlined, and not unknown to lint.
+#[test]
+fn fragments_in_a_policy_underscore_fragments_folder_are_the_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "apis/chat/policy.xml",
+                "<policies><inbound><base /><include-fragment fragment-id=\"headers\" /></inbound>\
+                 <backend><base /></backend><outbound><base /></outbound>\
+                 <on-error><base /></on-error></policies>",
+            ),
+            (
+                "policy_fragments/headers/policy.xml",
+                "<fragment><set-header name=\"x-from-fragment\" exists-action=\"override\">\
+                 <value>1</value></set-header></fragment>",
+            ),
+        ],
+    );
+    let (code, out, err) = effective(dir.path(), &["--api", "chat"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("x-from-fragment"), "{out}");
+    assert!(!err.contains("not in the tree"), "{err}");
+    let (_, out, err) = run(bin()
+        .args(["lint", "--no-config", "--format", "json"])
+        .arg(dir.path()));
+    assert!(!out.contains("unknown-fragment"), "{out}");
+    assert!(!err.contains("outside an APIOps tree"), "{err}");
+}
