@@ -390,11 +390,13 @@ impl Shared {
         })
     }
 
-    /// The products that carry `api`.
+    /// The products that carry `api`. A revision (`echo;rev=2`) is carried by the products of
+    /// its API: APIM links products to the API, whatever its revision.
     pub fn products_of<'s>(&'s self, api: &'s str) -> impl Iterator<Item = &'s Product> + 's {
+        let base = api.split_once(";rev=").map_or(api, |(b, _)| b);
         self.products
             .iter()
-            .filter(move |p| p.apis.iter().any(|a| a == api))
+            .filter(move |p| p.apis.iter().any(|a| a == api || a == base))
     }
 
     /// Every policy file held here.

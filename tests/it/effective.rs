@@ -511,3 +511,31 @@ fn fragments_in_a_policy_underscore_fragments_folder_are_the_trees() {
     assert!(!out.contains("unknown-fragment"), "{out}");
     assert!(!err.contains("outside an APIOps tree"), "{err}");
 }
+
+/// Shape from Azure/apiops's sample artifacts: `apis/revisioned-api;rev=2/` beside
+/// `apis/revisioned-api/`, the product naming only `revisioned-api`. APIM links a product to
+/// the API, so every revision is reached through it.
+#[test]
+fn a_revision_is_carried_by_the_products_of_its_api() {
+    let t = tree();
+    write_tree(
+        t.path(),
+        &[(
+            "apis/echo;rev=2/policy.xml",
+            "<policies><inbound><base /></inbound><backend><base /></backend>\
+             <outbound><base /></outbound><on-error><base /></on-error></policies>",
+        )],
+    );
+    let (code, out, err) = effective(t.path(), &["--api", "echo;rev=2", "--product", "starter"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("product starter"), "{out}");
+    let (_, out, _) = run(bin().args(["apim", "coverage"]).arg(t.path()));
+    assert!(
+        out.contains("API echo;rev=2, other operations, product starter"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("API echo;rev=2, other operations, no product"),
+        "{out}"
+    );
+}
