@@ -139,7 +139,7 @@ impl Layout {
             let policy = file.eq_ignore_ascii_case("policy.xml");
             match parts.as_slice() {
                 [_] if policy => l.global = Some(p.to_string()),
-                ["products", id, _] => {
+                ["products", id, _] if policy || file.ends_with(".json") => {
                     let e = l.products.entry((*id).to_string()).or_default();
                     if policy {
                         e.policy = Some(p.to_string());
@@ -155,7 +155,7 @@ impl Layout {
                         e.api_dirs.push((*api).to_string());
                     }
                 }
-                ["apis", id, _] => {
+                ["apis", id, _] if policy || file == "apiInformation.json" => {
                     let e = l.apis.entry((*id).to_string()).or_default();
                     if policy {
                         e.policy = Some(p.to_string());

@@ -611,12 +611,15 @@ pub(super) fn plan_trees(
         trees: Vec::new(),
         covered: vec![false; targets.len()],
     };
-    let mut seen: Vec<&Path> = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(&p.as_path()) {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    // The command line's folders, then the trees found below one that is no tree itself.
+    let mut work: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
+    while let Some((p, given)) = work.pop() {
+        let p = &p;
+        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(p) {
             continue;
         }
-        seen.push(p);
+        seen.push(p.clone());
         // The targets below `p`, by their path relative to it, `/`-separated.
         let below: Vec<(String, usize)> = targets
             .iter()
@@ -644,6 +647,13 @@ pub(super) fn plan_trees(
             TreeDir::from_policies(p, &rel)?
         };
         let Some(dir) = tree else {
+            if given {
+                // A repository whose tree sits in a folder (`apimartifacts/`, as the APIOps
+                // extractor names it): its trees are judged as trees.
+                let mut roots = nested_roots(&rel);
+                roots.reverse();
+                work.extend(roots.into_iter().map(|r| (p.join(r), false)));
+            }
             continue;
         };
         let target_of = |rel: &str| below.get(rel).copied();
@@ -680,6 +690,40 @@ pub(super) fn plan_trees(
         });
     }
     Ok(out)
+}
+
+/// The folders below a lint path that hold an APIOps layout, from the policy files found
+/// there (`rel`, `/`-separated): the folder before `apis/<api>/policy.xml`,
+/// `apis/<api>/operations/<op>/policy.xml`, `products/<p>/policy.xml` or
+/// `policy fragments/<id>/policy.xml`; sorted, none twice, none inside another.
+fn nested_roots(rel: &[&str]) -> Vec<String> {
+    let mut roots: Vec<String> = Vec::new();
+    for r in rel {
+        let parts: Vec<&str> = r.split('/').collect();
+        let n = parts.len();
+        if n < 4 || !parts[n - 1].eq_ignore_ascii_case("policy.xml") {
+            continue;
+        }
+        let at = match parts[..n - 1] {
+            [.., "apis", _, "operations", _] => n - 5,
+            [.., d, _] if d == "apis" || d == "products" || apiops::FRAGMENT_DIRS.contains(&d) => {
+                n - 3
+            }
+            _ => continue,
+        };
+        if at > 0 {
+            roots.push(parts[..at].join("/"));
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for r in roots {
+        if !out.iter().any(|o| r.starts_with(&format!("{o}/"))) {
+            out.push(r);
+        }
+    }
+    out
 }
 
 impl Trees {

@@ -539,3 +539,37 @@ fn a_revision_is_carried_by_the_products_of_its_api() {
         "{out}"
     );
 }
+
+/// Shape from Azure/apiops and anotherRedbeard/apiops-demo: the repository's root holds the
+/// tree in a folder (`SampleArtifacts/`, `apimartifacts/`), beside an `apis/` folder of
+/// application code with an XML file that is no policy (damayantiazure/apiops-devops).
+/// `lint` on the root judges that tree as a tree.
+#[test]
+fn lint_on_a_repository_root_finds_the_tree_in_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = "<policies><inbound><base /></inbound><backend><base /></backend>\
+                <outbound><base /></outbound><on-error><base /></on-error></policies>";
+    write_tree(
+        dir.path(),
+        &[
+            ("apimartifacts/policy.xml", "<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>"),
+            ("apimartifacts/apis/echo/policy.xml", open),
+            ("apimartifacts/apis/echo/operations/get/policy.xml", open),
+            ("apimartifacts/products/starter/policy.xml", open),
+            ("apimartifacts/products/starter/apis.json", r#"["echo"]"#),
+            ("apis/service-java/pom.xml", "<project><modelVersion>4.0.0</modelVersion></project>"),
+        ],
+    );
+    let (_, out, err) = run(bin()
+        .args(["lint", "--no-config", "--color", "never"])
+        .arg(dir.path()));
+    // Only the application's pom.xml is outside the tree.
+    assert!(
+        err.contains("1 file linted outside an APIOps tree"),
+        "{err}"
+    );
+    assert!(
+        out.contains("global → product starter → API echo"),
+        "the tree's APIs are judged on their effective policy: {out}"
+    );
+}
