@@ -208,12 +208,48 @@ fn open(dir: &Path) -> anyhow::Result<TreeDir> {
             dir.display()
         );
     }
-    TreeDir::find(dir)?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: no APIOps tree here (no apis/, products/ or policy fragments/ folder); give the folder that holds them",
-            dir.display()
-        )
-    })
+    if let Some(tree) = TreeDir::find(dir)? {
+        return Ok(tree);
+    }
+    let below = trees_below(dir, 2);
+    let hint = if below.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
+        format!(" (one is in {})", names.join(", "))
+    };
+    bail!(
+        "{}: no APIOps tree here (no apis/, products/ or policy fragments/ folder); give the folder that holds them{hint}",
+        dir.display()
+    )
+}
+
+/// The folders at most `depth` levels below `dir` that hold an APIOps tree (hidden folders
+/// skipped, at most three named), for a hint when `dir` itself holds none.
+fn trees_below(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut subs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subs.sort();
+    for sub in subs {
+        if out.len() >= 3 {
+            break;
+        }
+        if matches!(TreeDir::find(&sub), Ok(Some(_))) {
+            out.push(sub);
+        } else if depth > 1 {
+            out.extend(trees_below(&sub, depth - 1));
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {

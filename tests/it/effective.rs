@@ -412,6 +412,29 @@ fn wrong_api_product_or_operation_is_a_usage_error() {
     assert!(err.contains("no APIOps tree here"), "{err}");
 }
 
+/// Shape from anotherRedbeard/apiops-demo: `apim coverage .` on the repository's root, whose
+/// tree is in `apimartifacts/`. The error names the folder to give.
+#[test]
+fn no_tree_at_a_repository_root_names_the_folder_that_holds_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "apimartifacts/apis/echo/policy.xml",
+            "<policies><inbound><base /></inbound></policies>",
+        )],
+    );
+    for (sub, extra) in [("coverage", &[][..]), ("effective", &["--api", "echo"][..])] {
+        let (code, _, err) = run(bin().args(["apim", sub]).arg(dir.path()).args(extra));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("no APIOps tree here"), "{err}");
+        assert!(
+            err.contains("(one is in ") && err.contains("apimartifacts)"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn bad_json_in_the_tree_is_an_input_error() {
     let t = tree();
