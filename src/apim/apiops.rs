@@ -3,7 +3,8 @@
 //!
 //! Layout (as Microsoft's APIOps extractor writes it): `policy.xml` at the root (global),
 //! `products/<p>/policy.xml` with `products/<p>/apis.json` (a JSON array of API names) and
-//! `products/<p>/productInformation.json`, `apis/<api>/policy.xml`,
+//! `products/<p>/productInformation.json` (newer extractors name a product's APIs by folders,
+//! `products/<p>/apis/<api>/productApiInformation.json`), `apis/<api>/policy.xml`,
 //! `apis/<api>/apiInformation.json` (`properties.subscriptionRequired`; missing means APIM's
 //! default, required), `apis/<api>/operations/<op>/policy.xml`, and
 //! `policy fragments/<id>/policy.xml`.
@@ -112,6 +113,9 @@ pub struct ProductLayout {
     pub policy: Option<String>,
     pub apis_json: Option<String>,
     pub info_json: Option<String>,
+    /// The APIs named by `products/<p>/apis/<api>/` folders (newer APIOps extractors write
+    /// `productApiInformation.json` there instead of `apis.json`).
+    pub api_dirs: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -122,8 +126,8 @@ pub struct ApiLayout {
 }
 
 /// The folder fragments live in; APIOps writes `policy fragments`, some repositories
-/// `fragments`.
-const FRAGMENT_DIRS: [&str; 2] = ["policy fragments", "fragments"];
+/// `policy_fragments` (Azure-Samples/apiops-apim) or `fragments`.
+pub const FRAGMENT_DIRS: [&str; 3] = ["policy fragments", "policy_fragments", "fragments"];
 
 impl Layout {
     /// Classifies relative, `/`-separated file paths. Paths outside the layout are ignored.
@@ -135,7 +139,7 @@ impl Layout {
             let policy = file.eq_ignore_ascii_case("policy.xml");
             match parts.as_slice() {
                 [_] if policy => l.global = Some(p.to_string()),
-                ["products", id, _] => {
+                ["products", id, _] if policy || file.ends_with(".json") => {
                     let e = l.products.entry((*id).to_string()).or_default();
                     if policy {
                         e.policy = Some(p.to_string());
@@ -145,7 +149,13 @@ impl Layout {
                         e.info_json = Some(p.to_string());
                     }
                 }
-                ["apis", id, _] => {
+                ["products", id, "apis", api, _] => {
+                    let e = l.products.entry((*id).to_string()).or_default();
+                    if !e.api_dirs.iter().any(|a| a == api) {
+                        e.api_dirs.push((*api).to_string());
+                    }
+                }
+                ["apis", id, _] if policy || file == "apiInformation.json" => {
                     let e = l.apis.entry((*id).to_string()).or_default();
                     if policy {
                         e.policy = Some(p.to_string());
@@ -229,6 +239,8 @@ pub struct Shared {
     pub global: Option<PolicyFile>,
     pub products: Vec<Product>,
     pub fragments: BTreeMap<String, PolicyFile>,
+    /// Problems with information files that did not stop the reading (see `subscription_in`).
+    pub notes: Vec<TreeError>,
 }
 
 /// One API with its operations' policies.
@@ -239,6 +251,8 @@ pub struct ApiUnit {
     /// From apiInformation.json; missing file or field means required (APIM's default).
     pub subscription_required: bool,
     pub operations: Vec<PolicyFile>,
+    /// Problems with its information file that did not stop the reading.
+    pub notes: Vec<TreeError>,
 }
 
 fn read_policy(
@@ -276,14 +290,39 @@ fn read_json(read: &Reader<'_>, path: &str) -> Result<Option<serde_json::Value>,
         })
 }
 
-/// `subscriptionRequired` of an optional information file (absent: required).
-fn subscription_in(read: &Reader<'_>, path: Option<&String>) -> Result<bool, TreeError> {
-    match path {
-        None => Ok(true),
-        Some(p) => match read_json(read, p)? {
-            None => Ok(true),
-            Some(v) => subscription_required(&v, p),
-        },
+/// `subscriptionRequired` of an optional information file (absent: required). An
+/// information file that is not valid JSON, or whose `subscriptionRequired` is no boolean, is
+/// read as APIM's default (required) and told in `notes`: real estates carry such files
+/// (placeholders like `"serviceUrl": [url goes here]`), and the policies are still worth
+/// judging.
+fn subscription_in(
+    read: &Reader<'_>,
+    path: Option<&String>,
+    notes: &mut Vec<TreeError>,
+) -> Result<bool, TreeError> {
+    let Some(p) = path else {
+        return Ok(true);
+    };
+    let Some(bytes) = read(p).map_err(|message| TreeError {
+        path: p.clone(),
+        message,
+    })?
+    else {
+        return Ok(true);
+    };
+    let read_as_required = |e: String| TreeError {
+        path: p.clone(),
+        message: format!("{e}; read as subscriptionRequired: true (APIM's default)"),
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(v) => Ok(subscription_required(&v, p).unwrap_or_else(|e| {
+            notes.push(read_as_required(e.message));
+            true
+        })),
+        Err(e) => {
+            notes.push(read_as_required(format!("not valid JSON ({e})")));
+            Ok(true)
+        }
     }
 }
 
@@ -313,19 +352,25 @@ impl Shared {
             None => None,
         };
         let mut products = Vec::new();
+        let mut notes = Vec::new();
         for (id, pl) in &layout.products {
             let policy = match &pl.policy {
                 Some(p) => Some(read_policy(read, p, Level::Product, id)?),
                 None => None,
             };
-            let apis = match &pl.apis_json {
+            let mut apis = match &pl.apis_json {
                 None => Vec::new(),
                 Some(p) => match read_json(read, p)? {
                     None => Vec::new(),
                     Some(v) => api_names(&v, p)?,
                 },
             };
-            let subscription_required = subscription_in(read, pl.info_json.as_ref())?;
+            for a in &pl.api_dirs {
+                if !apis.contains(a) {
+                    apis.push(a.clone());
+                }
+            }
+            let subscription_required = subscription_in(read, pl.info_json.as_ref(), &mut notes)?;
             products.push(Product {
                 id: id.clone(),
                 policy,
@@ -341,14 +386,17 @@ impl Shared {
             global,
             products,
             fragments,
+            notes,
         })
     }
 
-    /// The products that carry `api`.
+    /// The products that carry `api`. A revision (`echo;rev=2`) is carried by the products of
+    /// its API: APIM links products to the API, whatever its revision.
     pub fn products_of<'s>(&'s self, api: &'s str) -> impl Iterator<Item = &'s Product> + 's {
+        let base = api.split_once(";rev=").map_or(api, |(b, _)| b);
         self.products
             .iter()
-            .filter(move |p| p.apis.iter().any(|a| a == api))
+            .filter(move |p| p.apis.iter().any(|a| a == api || a == base))
     }
 
     /// Every policy file held here.
@@ -387,7 +435,8 @@ impl ApiUnit {
             Some(p) => Some(read_policy(read, p, Level::Api, id)?),
             None => None,
         };
-        let subscription_required = subscription_in(read, layout.info_json.as_ref())?;
+        let mut notes = Vec::new();
+        let subscription_required = subscription_in(read, layout.info_json.as_ref(), &mut notes)?;
         let mut operations = Vec::new();
         for (op, p) in &layout.operations {
             operations.push(read_policy(read, p, Level::Operation, op)?);
@@ -397,6 +446,7 @@ impl ApiUnit {
             policy,
             subscription_required,
             operations,
+            notes,
         })
     }
 

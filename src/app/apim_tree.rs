@@ -27,10 +27,11 @@ pub(crate) struct TreeDir {
 }
 
 /// Folders of the layout below the root, and how deep their files sit.
-const TREE_DIRS: [(&str, usize); 4] = [
+const TREE_DIRS: [(&str, usize); 5] = [
     ("apis", 4),
-    ("products", 2),
+    ("products", 4),
     ("policy fragments", 2),
+    ("policy_fragments", 2),
     ("fragments", 2),
 ];
 
@@ -79,7 +80,13 @@ impl TreeDir {
                     continue;
                 }
                 if products {
-                    layout.products.entry(name).or_default();
+                    let api_dirs = api_folders(&e.path().join("apis"));
+                    let p = layout.products.entry(name).or_default();
+                    for a in api_dirs {
+                        if !p.api_dirs.contains(&a) {
+                            p.api_dirs.push(a);
+                        }
+                    }
                 } else {
                     layout.apis.entry(name).or_default();
                 }
@@ -108,17 +115,48 @@ impl TreeDir {
 
     pub fn shared(&self) -> anyhow::Result<Shared> {
         let read = |p: &str| self.read(p);
-        Shared::load(&self.layout, &read).map_err(|e| self.error(e))
+        let shared = Shared::load(&self.layout, &read).map_err(|e| self.error(e))?;
+        self.warn(&shared.notes);
+        Ok(shared)
     }
 
     pub fn api(&self, id: &str) -> anyhow::Result<ApiUnit> {
         let read = |p: &str| self.read(p);
-        ApiUnit::load(id, &self.layout.apis[id], &read).map_err(|e| self.error(e))
+        let api = ApiUnit::load(id, &self.layout.apis[id], &read).map_err(|e| self.error(e))?;
+        self.warn(&api.notes);
+        Ok(api)
+    }
+
+    /// Tells the problems that did not stop the reading, naming their files.
+    fn warn(&self, notes: &[apiops::TreeError]) {
+        for n in notes {
+            eprintln!(
+                "warning: {}: {}",
+                self.root.join(&n.path).display(),
+                n.message
+            );
+        }
     }
 
     fn error(&self, e: apiops::TreeError) -> anyhow::Error {
         anyhow::anyhow!("{}: {}", self.root.join(&e.path).display(), e.message)
     }
+}
+
+/// The API folders of a product's `apis/` folder (newer APIOps extractors name a product's
+/// APIs this way); none when there is no such folder.
+fn api_folders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Says that an entry of an APIOps tree is left out of it for its name.
@@ -170,12 +208,48 @@ fn open(dir: &Path) -> anyhow::Result<TreeDir> {
             dir.display()
         );
     }
-    TreeDir::find(dir)?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: no APIOps tree here (no apis/, products/ or policy fragments/ folder); give the folder that holds them",
-            dir.display()
-        )
-    })
+    if let Some(tree) = TreeDir::find(dir)? {
+        return Ok(tree);
+    }
+    let below = trees_below(dir, 2);
+    let hint = if below.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
+        format!(" (one is in {})", names.join(", "))
+    };
+    bail!(
+        "{}: no APIOps tree here (no apis/, products/ or policy fragments/ folder); give the folder that holds them{hint}",
+        dir.display()
+    )
+}
+
+/// The folders at most `depth` levels below `dir` that hold an APIOps tree (hidden folders
+/// skipped, at most three named), for a hint when `dir` itself holds none.
+fn trees_below(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut subs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subs.sort();
+    for sub in subs {
+        if out.len() >= 3 {
+            break;
+        }
+        if matches!(TreeDir::find(&sub), Ok(Some(_))) {
+            out.push(sub);
+        } else if depth > 1 {
+            out.extend(trees_below(&sub, depth - 1));
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
@@ -573,12 +647,15 @@ pub(super) fn plan_trees(
         trees: Vec::new(),
         covered: vec![false; targets.len()],
     };
-    let mut seen: Vec<&Path> = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(&p.as_path()) {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    // The command line's folders, then the trees found below one that is no tree itself.
+    let mut work: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
+    while let Some((p, given)) = work.pop() {
+        let p = &p;
+        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(p) {
             continue;
         }
-        seen.push(p);
+        seen.push(p.clone());
         // The targets below `p`, by their path relative to it, `/`-separated.
         let below: Vec<(String, usize)> = targets
             .iter()
@@ -606,6 +683,13 @@ pub(super) fn plan_trees(
             TreeDir::from_policies(p, &rel)?
         };
         let Some(dir) = tree else {
+            if given {
+                // A repository whose tree sits in a folder (`apimartifacts/`, as the APIOps
+                // extractor names it): its trees are judged as trees.
+                let mut roots = nested_roots(&rel);
+                roots.reverse();
+                work.extend(roots.into_iter().map(|r| (p.join(r), false)));
+            }
             continue;
         };
         let target_of = |rel: &str| below.get(rel).copied();
@@ -642,6 +726,40 @@ pub(super) fn plan_trees(
         });
     }
     Ok(out)
+}
+
+/// The folders below a lint path that hold an APIOps layout, from the policy files found
+/// there (`rel`, `/`-separated): the folder before `apis/<api>/policy.xml`,
+/// `apis/<api>/operations/<op>/policy.xml`, `products/<p>/policy.xml` or
+/// `policy fragments/<id>/policy.xml`; sorted, none twice, none inside another.
+fn nested_roots(rel: &[&str]) -> Vec<String> {
+    let mut roots: Vec<String> = Vec::new();
+    for r in rel {
+        let parts: Vec<&str> = r.split('/').collect();
+        let n = parts.len();
+        if n < 4 || !parts[n - 1].eq_ignore_ascii_case("policy.xml") {
+            continue;
+        }
+        let at = match parts[..n - 1] {
+            [.., "apis", _, "operations", _] => n - 5,
+            [.., d, _] if d == "apis" || d == "products" || apiops::FRAGMENT_DIRS.contains(&d) => {
+                n - 3
+            }
+            _ => continue,
+        };
+        if at > 0 {
+            roots.push(parts[..at].join("/"));
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for r in roots {
+        if !out.iter().any(|o| r.starts_with(&format!("{o}/"))) {
+            out.push(r);
+        }
+    }
+    out
 }
 
 impl Trees {

@@ -8,6 +8,7 @@ pub const APIOPS_FOLDERS: &[&str] = &[
     "apis",
     "products",
     "policy fragments",
+    "policy_fragments",
     "groups",
     "named values",
     "backends",
@@ -85,7 +86,7 @@ impl Scope {
         match at(2) {
             Some("apis") => return Scope::Api,
             Some("products") => return Scope::Product,
-            Some("policy fragments") | Some("fragments") => return Scope::Fragment,
+            Some(d) if crate::apim::apiops::FRAGMENT_DIRS.contains(&d) => return Scope::Fragment,
             Some("workspaces") => return Scope::Workspace,
             _ => {}
         }

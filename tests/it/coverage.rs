@@ -242,3 +242,41 @@ fn the_original_policy_of_akto_docs_counts_as_capture() {
     );
     assert!(out.contains("NOT covered  API other"), "{out}");
 }
+
+/// Shape from Azure/apiops's current sample artifacts: a product names its APIs by folders,
+/// `products/<p>/apis/<api>/productApiInformation.json`, with no `apis.json`. The API is
+/// reached through that product, and the product's capture covers it.
+#[test]
+fn a_product_names_its_apis_by_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("products/starter/policy.xml", &capture()),
+            (
+                "products/starter/productInformation.json",
+                r#"{"properties": {"subscriptionRequired": true}}"#,
+            ),
+            (
+                "products/starter/apis/echo/productApiInformation.json",
+                "{}",
+            ),
+            ("apis/echo/policy.xml", WITH_BASE),
+            (
+                "apis/echo/apiInformation.json",
+                r#"{"properties": {"subscriptionRequired": true}}"#,
+            ),
+        ],
+    );
+    let (code, out, err) = coverage(dir.path(), &["--min-coverage", "100"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Akto capture runs on 1 of 1"), "{out}");
+    assert!(out.contains("product starter"), "{out}");
+    assert!(!out.contains("no product"), "{out}");
+    // lint finds the tree from its policy files: the same product path is judged.
+    let (_, out, err) = run(bin().args(["lint", "--no-config"]).arg(dir.path()));
+    assert!(
+        out.contains("judged on global (no policy) → product starter → API echo"),
+        "{out}{err}"
+    );
+}

@@ -412,6 +412,29 @@ fn wrong_api_product_or_operation_is_a_usage_error() {
     assert!(err.contains("no APIOps tree here"), "{err}");
 }
 
+/// Shape from anotherRedbeard/apiops-demo: `apim coverage .` on the repository's root, whose
+/// tree is in `apimartifacts/`. The error names the folder to give.
+#[test]
+fn no_tree_at_a_repository_root_names_the_folder_that_holds_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "apimartifacts/apis/echo/policy.xml",
+            "<policies><inbound><base /></inbound></policies>",
+        )],
+    );
+    for (sub, extra) in [("coverage", &[][..]), ("effective", &["--api", "echo"][..])] {
+        let (code, _, err) = run(bin().args(["apim", sub]).arg(dir.path()).args(extra));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("no APIOps tree here"), "{err}");
+        assert!(
+            err.contains("(one is in ") && err.contains("apimartifacts)"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn bad_json_in_the_tree_is_an_input_error() {
     let t = tree();
@@ -423,6 +446,41 @@ fn bad_json_in_the_tree_is_an_input_error() {
         err.contains("products/starter/apis.json: not valid JSON"),
         "{err}"
     );
+}
+
+/// Shape from Azure/apiops's sample artifacts (as forked by Jeroen-VdB/apiops): an
+/// apiInformation.json left with a placeholder that is no JSON. Only `subscriptionRequired`
+/// is read from it, so the estate is still judged, with a warning naming the file.
+#[test]
+fn an_information_file_that_is_no_json_is_a_warning_not_an_input_error() {
+    let t = tree();
+    let info = t.path().join("apis/orders/apiInformation.json");
+    std::fs::write(&info, "{\"properties\": {\"serviceUrl\": [url here]}}").unwrap();
+    std::fs::write(
+        t.path().join("products/unlimited/productInformation.json"),
+        r#"{"properties": {"subscriptionRequired": "yes"}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = effective(t.path(), &["--api", "orders", "--product", "starter"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("<policies"), "{out}");
+    assert!(
+        err.contains("orders/apiInformation.json: not valid JSON")
+            && err.contains("read as subscriptionRequired: true"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unlimited/productInformation.json: subscriptionRequired is \"yes\""),
+        "{err}"
+    );
+    for sub in [&["apim", "coverage"][..], &["lint", "--no-config"][..]] {
+        let (code, _, err) = run(bin().args(sub).arg(t.path()));
+        assert_ne!(code, 2, "{sub:?}: {err}");
+        assert!(
+            err.contains("orders/apiInformation.json: not valid JSON"),
+            "{sub:?}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -443,4 +501,98 @@ fn literal_secrets_are_masked_in_the_printed_policy() {
             "{out}"
         );
     }
+}
+
+/// Shape from Azure-Samples/apiops-apim: the fragments sit in `policy_fragments/`, not
+/// `policy fragments/`. They are the tree's fragments: inlined, and not unknown to lint.
+#[test]
+fn fragments_in_a_policy_underscore_fragments_folder_are_the_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "apis/chat/policy.xml",
+                "<policies><inbound><base /><include-fragment fragment-id=\"headers\" /></inbound>\
+                 <backend><base /></backend><outbound><base /></outbound>\
+                 <on-error><base /></on-error></policies>",
+            ),
+            (
+                "policy_fragments/headers/policy.xml",
+                "<fragment><set-header name=\"x-from-fragment\" exists-action=\"override\">\
+                 <value>1</value></set-header></fragment>",
+            ),
+        ],
+    );
+    let (code, out, err) = effective(dir.path(), &["--api", "chat"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("x-from-fragment"), "{out}");
+    assert!(!err.contains("not in the tree"), "{err}");
+    let (_, out, err) = run(bin()
+        .args(["lint", "--no-config", "--format", "json"])
+        .arg(dir.path()));
+    assert!(!out.contains("unknown-fragment"), "{out}");
+    assert!(!err.contains("outside an APIOps tree"), "{err}");
+}
+
+/// Shape from Azure/apiops's sample artifacts: `apis/revisioned-api;rev=2/` beside
+/// `apis/revisioned-api/`, the product naming only `revisioned-api`. APIM links a product to
+/// the API, so every revision is reached through it.
+#[test]
+fn a_revision_is_carried_by_the_products_of_its_api() {
+    let t = tree();
+    write_tree(
+        t.path(),
+        &[(
+            "apis/echo;rev=2/policy.xml",
+            "<policies><inbound><base /></inbound><backend><base /></backend>\
+             <outbound><base /></outbound><on-error><base /></on-error></policies>",
+        )],
+    );
+    let (code, out, err) = effective(t.path(), &["--api", "echo;rev=2", "--product", "starter"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("product starter"), "{out}");
+    let (_, out, _) = run(bin().args(["apim", "coverage"]).arg(t.path()));
+    assert!(
+        out.contains("API echo;rev=2, other operations, product starter"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("API echo;rev=2, other operations, no product"),
+        "{out}"
+    );
+}
+
+/// Shape from Azure/apiops and anotherRedbeard/apiops-demo: the repository's root holds the
+/// tree in a folder (`SampleArtifacts/`, `apimartifacts/`), beside an `apis/` folder of
+/// application code with an XML file that is no policy (damayantiazure/apiops-devops).
+/// `lint` on the root judges that tree as a tree.
+#[test]
+fn lint_on_a_repository_root_finds_the_tree_in_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = "<policies><inbound><base /></inbound><backend><base /></backend>\
+                <outbound><base /></outbound><on-error><base /></on-error></policies>";
+    write_tree(
+        dir.path(),
+        &[
+            ("apimartifacts/policy.xml", "<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>"),
+            ("apimartifacts/apis/echo/policy.xml", open),
+            ("apimartifacts/apis/echo/operations/get/policy.xml", open),
+            ("apimartifacts/products/starter/policy.xml", open),
+            ("apimartifacts/products/starter/apis.json", r#"["echo"]"#),
+            ("apis/service-java/pom.xml", "<project><modelVersion>4.0.0</modelVersion></project>"),
+        ],
+    );
+    let (_, out, err) = run(bin()
+        .args(["lint", "--no-config", "--color", "never"])
+        .arg(dir.path()));
+    // Only the application's pom.xml is outside the tree.
+    assert!(
+        err.contains("1 file linted outside an APIOps tree"),
+        "{err}"
+    );
+    assert!(
+        out.contains("global → product starter → API echo"),
+        "the tree's APIs are judged on their effective policy: {out}"
+    );
 }

@@ -5,7 +5,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a `<backend>` section that has no `<base />` because it sends the request on
     /// itself (`<forward-request>`, directly or inside `<retry>`, `<choose>` or
-    /// `<limit-concurrency>`) or answers it itself (`<return-response>`, `<mock-response>`).
+    /// `<limit-concurrency>`), answers it itself (`<return-response>`, `<mock-response>`), or
+    /// takes its backend from a policy fragment (`<include-fragment>`: AI-gateway estates keep
+    /// their retry-and-forward logic in one, and a file alone cannot see what it holds).
     /// Such a backend *replaces* the inherited one on purpose; Microsoft's own examples do it.
     /// `missing-base` leaves these backends alone, and `--fix` never adds `<base />` to one:
     /// the inherited `<forward-request>` would run as well as this one. Not reported at global
@@ -40,8 +42,14 @@ declare_rule! {
     };
 }
 
-/// Policies that send the request to a backend or answer it.
-const OWN_BACKEND: &[&str] = &["forward-request", "return-response", "mock-response"];
+/// Policies that send the request to a backend or answer it, and the fragment that stands for
+/// such policies.
+const OWN_BACKEND: &[&str] = &[
+    "forward-request",
+    "return-response",
+    "mock-response",
+    "include-fragment",
+];
 
 /// Elements that only decide whether or how often their content runs.
 const FLOW: &[&str] = &["retry", "choose", "when", "otherwise", "limit-concurrency"];
@@ -77,10 +85,10 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
         let Some(own) = own_backend(backend) else {
             continue;
         };
-        let what = if own.name == "forward-request" {
-            "forwards the request itself"
-        } else {
-            "answers the request itself"
+        let what = match own.name.as_str() {
+            "forward-request" => "forwards the request itself",
+            "include-fragment" => "takes its backend from a fragment",
+            _ => "answers the request itself",
         };
         out.push(Diagnostic {
             span: backend.span.clone(),

@@ -11,8 +11,10 @@ declare_rule! {
     /// altogether. A commented-out `<base />` does not count. Not reported for policy
     /// fragments or at global scope, which has no parent, nor for a `<backend>` that forwards
     /// or answers the request itself (`<forward-request>`, `<return-response>`,
-    /// `<mock-response>`): that backend replaces the inherited one on purpose and gets the
-    /// `backend-override` note instead.
+    /// `<mock-response>`) or takes it from a fragment (`<include-fragment>`): that backend
+    /// replaces the inherited one on purpose and gets the `backend-override` note instead.
+    /// Nor for a `<backend>` that never runs because `<inbound>` always answers the request
+    /// (a `<return-response>` or `<mock-response>` directly in it).
     ///
     /// ## Why is this bad?
     /// `<base />` runs the policies of the broader scopes (global, workspace, product, API) for
@@ -66,7 +68,7 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             }
             // A backend that forwards or answers itself replaces the inherited one on purpose;
             // `<base />` in front of it would forward twice (see `backend-override`).
-            if el.name == "backend" && own_backend(el).is_some() {
+            if el.name == "backend" && (own_backend(el).is_some() || inbound_answers(root)) {
                 continue;
             }
             let commented = el.children.iter().any(|n| match n {
@@ -88,6 +90,15 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Whether `<inbound>` always answers the request itself (a `<return-response>` or
+/// `<mock-response>` as its direct child): the backend then never runs.
+fn inbound_answers(root: &Element) -> bool {
+    root.elements()
+        .filter(|s| s.name == "inbound")
+        .flat_map(Element::elements)
+        .any(|e| e.name == "return-response" || e.name == "mock-response")
 }
 
 /// Inserts `<base />` as the first child of `el`, on its own line when the file is laid out
