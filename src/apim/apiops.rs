@@ -16,7 +16,7 @@
 //!
 //! Not for: computing what runs (see [`super::effective`]) or judging it (lint).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::tree::{self, Document, ReadError};
 
@@ -115,7 +115,7 @@ pub struct ProductLayout {
     pub info_json: Option<String>,
     /// The APIs named by `products/<p>/apis/<api>/` folders (newer APIOps extractors write
     /// `productApiInformation.json` there instead of `apis.json`).
-    pub api_dirs: Vec<String>,
+    pub api_dirs: BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -151,9 +151,7 @@ impl Layout {
                 }
                 ["products", id, "apis", api, _] => {
                     let e = l.products.entry((*id).to_string()).or_default();
-                    if !e.api_dirs.iter().any(|a| a == api) {
-                        e.api_dirs.push((*api).to_string());
-                    }
+                    e.api_dirs.insert((*api).to_string());
                 }
                 ["apis", id, _] if policy || file == "apiInformation.json" => {
                     let e = l.apis.entry((*id).to_string()).or_default();

@@ -27,13 +27,11 @@ pub(crate) struct TreeDir {
 }
 
 /// Folders of the layout below the root, and how deep their files sit.
-const TREE_DIRS: [(&str, usize); 5] = [
-    ("apis", 4),
-    ("products", 4),
-    ("policy fragments", 2),
-    ("policy_fragments", 2),
-    ("fragments", 2),
-];
+fn tree_dirs() -> impl Iterator<Item = (&'static str, usize)> {
+    [("apis", 4), ("products", 4)]
+        .into_iter()
+        .chain(apiops::FRAGMENT_DIRS.iter().map(|d| (*d, 2)))
+}
 
 impl TreeDir {
     /// Lists the layout's files below `root` (only the layout's folders are visited; hidden
@@ -43,7 +41,7 @@ impl TreeDir {
         if root.join("policy.xml").is_file() {
             rel.push("policy.xml".to_string());
         }
-        for (dir, depth) in TREE_DIRS {
+        for (dir, depth) in tree_dirs() {
             let d = root.join(dir);
             if d.is_dir() {
                 list(&d, dir, depth, &mut rel)
@@ -81,12 +79,12 @@ impl TreeDir {
                 }
                 if products {
                     let api_dirs = api_folders(&e.path().join("apis"));
-                    let p = layout.products.entry(name).or_default();
-                    for a in api_dirs {
-                        if !p.api_dirs.contains(&a) {
-                            p.api_dirs.push(a);
-                        }
-                    }
+                    layout
+                        .products
+                        .entry(name)
+                        .or_default()
+                        .api_dirs
+                        .extend(api_dirs);
                 } else {
                     layout.apis.entry(name).or_default();
                 }
@@ -144,19 +142,17 @@ impl TreeDir {
 }
 
 /// The API folders of a product's `apis/` folder (newer APIOps extractors name a product's
-/// APIs this way); none when there is no such folder.
+/// APIs this way), in no order; none when there is no such folder.
 fn api_folders(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = entries
+    entries
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| !n.starts_with('.'))
-        .collect();
-    out.sort();
-    out
+        .collect()
 }
 
 /// Says that an entry of an APIOps tree is left out of it for its name.

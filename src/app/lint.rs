@@ -573,13 +573,7 @@ pub(crate) fn discover(
         // folder's key joined with the same names, worked out once.
         let folder_key = meta
             .is_dir()
-            .then(|| {
-                let abs = match cwd.as_deref() {
-                    Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
-                    _ => normalize(p),
-                };
-                abs.strip_prefix(base).ok().map(shown)
-            })
+            .then(|| key_within(p, base, cwd.as_deref()))
             .flatten();
         for f in files {
             let key = match (&folder_key, f.strip_prefix(p)) {
@@ -677,11 +671,16 @@ fn shown(p: &Path) -> String {
 /// The path relative to the config's folder, `/`-separated; the shown path when outside it.
 /// `cwd` is the current folder, asked for once per run rather than once per file.
 fn config_key(p: &Path, base: &Path, cwd: Option<&Path>) -> String {
+    key_within(p, base, cwd).unwrap_or_else(|| shown(p))
+}
+
+/// The path relative to the config's folder, `/`-separated; `None` when outside it.
+fn key_within(p: &Path, base: &Path, cwd: Option<&Path>) -> Option<String> {
     let abs = match cwd {
         Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
         _ => normalize(p),
     };
-    abs.strip_prefix(base).map_or_else(|_| shown(p), shown)
+    abs.strip_prefix(base).ok().map(shown)
 }
 
 /// An absolute path with `.` and `..` resolved lexically (symbolic links are left alone, so
