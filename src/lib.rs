@@ -4,6 +4,7 @@
 pub mod apim;
 pub mod app;
 pub mod aws;
+pub mod check;
 pub mod cli;
 pub mod dotnet_regex;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod kong;
 pub mod lint;
 pub mod net;
 pub mod output;
+pub mod redact_url;
 pub mod render;
 pub mod report;
 pub mod text;

@@ -5,8 +5,8 @@
 //! reported in seconds), TLS with certificate checks always on (the system trust store, plus a
 //! private CA file when given), retries with backoff on 429/5xx that honour `Retry-After`, a
 //! bound on response size, no credentials forwarded across redirects, and error messages that
-//! name the URL and the likely cause. URLs in messages never show a query string or user
-//! info, so a SAS token or a password in a URL cannot leak into a log.
+//! name the URL and the likely cause. URLs in messages pass through [`crate::redact_url`], so
+//! a SAS token or a password in a URL cannot leak into a log.
 //!
 //! Domain modules build requests and read responses as plain data; they never call this.
 
@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+use crate::redact_url::redact_url;
 
 /// How a [`Client`] behaves. `Default` suits an interactive command.
 #[derive(Debug, Clone)]
@@ -235,20 +237,6 @@ impl fmt::Display for NetError {
 }
 
 impl std::error::Error for NetError {}
-
-/// A URL fit for a message: no user info, no query, no fragment.
-pub fn redact_url(url: &str) -> String {
-    let cut = url.find(['?', '#']).unwrap_or(url.len());
-    let url = &url[..cut];
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{path}")
-        }
-        None => url.to_string(),
-    }
-}
 
 /// Status, headers and body of one attempt.
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
@@ -900,16 +888,12 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_dates_and_redaction_drops_secrets() {
+    fn retry_after_reads_seconds_and_dates() {
         let h = |v: &str| vec![("Retry-After".to_string(), v.to_string())];
         assert_eq!(retry_after(&h("7")), Some(Duration::from_secs(7)));
         let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
         assert_eq!(retry_after(&h(&past)), Some(Duration::ZERO));
         assert_eq!(retry_after(&h("soon")), None);
-        assert_eq!(
-            redact_url("https://u:p@blob.example.net/c/f.json?sv=1&sig=abc#x"),
-            "https://blob.example.net/c/f.json"
-        );
         assert_eq!(backoff(1), Duration::from_millis(500));
         assert_eq!(backoff(40), Duration::from_secs(30));
     }

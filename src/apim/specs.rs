@@ -252,7 +252,7 @@ pub fn check_next_link(management: &str, link: &str) -> Result<(), String> {
         Err(format!(
             "the API list's nextLink points away from {} ({}); not following it with the token",
             management.trim_end_matches('/'),
-            crate::net::redact_url(link)
+            crate::redact_url::redact_url(link)
         ))
     }
 }
@@ -279,7 +279,7 @@ pub fn check_export_link(management: &str, link: &str) -> Result<(), String> {
     if link.starts_with("http://") && !management.starts_with("http://") {
         return Err(format!(
             "the export link is plain http:// ({}); not fetching a signed link in clear",
-            crate::net::redact_url(link)
+            crate::redact_url::redact_url(link)
         ));
     }
     Ok(())

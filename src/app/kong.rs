@@ -1,19 +1,13 @@
-//! `akto-connect kong enable` and `kong verify`.
+//! `akto-connect kong enable`, and the Admin API URL and workspace resolution that
+//! `kong verify` (`app::kong_verify`, dispatched from `app::run`) shares with it.
 
 use std::process::ExitCode;
 
-use crate::cli::kong::{EnableArgs, KongCommand, KongFormatArg, LogLevelArg};
+use crate::cli::kong::{EnableArgs, KongFormatArg, LogLevelArg};
 use crate::error::{refuse, InputError};
 use crate::http_url::BaseUrl;
 use crate::kong::{self, compose, flags, Format, KongVersion, PluginSetup, Scope, Setup};
 use crate::output;
-
-pub fn run(cmd: &KongCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
-        KongCommand::Enable(args) => enable(args),
-        KongCommand::Verify(args) => super::kong_verify::verify(args),
-    }
-}
 
 /// The Admin API default when neither `--admin-url` nor `KONG_ADMIN_URL` is given.
 pub(crate) const DEFAULT_ADMIN_URL: &str = "http://localhost:8001";
@@ -173,7 +167,7 @@ fn compose_plugins(
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<String>> {
     if let Some(list) = &args.plugins {
-        crate::text::check_line(
+        crate::error::check_line(
             "--plugins",
             list,
             4096,

@@ -227,7 +227,10 @@ fn find_plugin(
             )));
         };
         let (found, next) = find_on_scope(&body, scope).map_err(|e| {
-            anyhow::anyhow!("{}: {e}", crate::net::redact_url(&admin.base.join(&path)))
+            anyhow::anyhow!(
+                "{}: {e}",
+                crate::redact_url::redact_url(&admin.base.join(&path))
+            )
         })?;
         if found.is_some() {
             return Ok(Ok(found));

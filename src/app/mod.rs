@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::CommandFactory;
 
 use crate::cli::apim::ApimCommand;
+use crate::cli::kong::KongCommand;
 use crate::cli::{Cli, Command};
 use crate::output;
 
@@ -32,7 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apim(ApimCommand::Effective(args)) => apim_tree::effective(&args),
         Command::Apim(ApimCommand::Coverage(args)) => apim_tree::coverage(&args),
         Command::Aws(cmd) => aws::run(&cmd),
-        Command::Kong(cmd) => kong::run(&cmd),
+        Command::Kong(KongCommand::Enable(args)) => kong::enable(&args),
+        Command::Kong(KongCommand::Verify(args)) => kong_verify::verify(&args),
         Command::Ingest(cmd) => ingest::run(&cmd),
         Command::Verify(args) => verify::run(&args),
         Command::Lint(args) => lint::run(&args),

@@ -74,7 +74,7 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
         ApimInstance::parse(&args.subscription, &args.resource_group, &args.apim_service)?;
     for api in &args.api {
         // APIM's API ids are at most 256 characters; `;rev=N` may follow.
-        crate::text::check_line(
+        crate::error::check_line(
             "--api",
             api,
             300,
@@ -441,7 +441,7 @@ impl Ctx<'_> {
             return Err(format!(
                 "download: HTTP {} from {} (the link is valid 5 minutes; run again)",
                 download.status,
-                crate::net::redact_url(&link)
+                crate::redact_url::redact_url(&link)
             ));
         }
         let bytes = download.body;

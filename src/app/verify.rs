@@ -553,7 +553,7 @@ fn judge(p: &Probe, auth: Option<&Auth>, base: &BaseUrl, timeout: Duration) -> R
             r.fix = "the URL reaches a server that is not the data-ingestion service (the dashboard, a proxy without the route, a wrong path prefix); give the service's base URL, e.g. http://HOST:9091".into();
         }
         300..=399 => {
-            let location = resp.header("location").map(net::redact_url);
+            let location = resp.header("location").map(crate::redact_url::redact_url);
             r.summary = format!(
                 "HTTP {}: redirected{}; the record was not delivered (gateways do not follow redirects)",
                 resp.status,

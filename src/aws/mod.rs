@@ -249,7 +249,7 @@ struct ManifestContext<'a> {
 /// Renders the connector's Kubernetes manifests or Compose file.
 pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String> {
     let image_help = "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
-    crate::text::check_line("--image", &c.image, 1024, image_help)?;
+    crate::error::check_line("--image", &c.image, 1024, image_help)?;
     if c.image.chars().any(char::is_whitespace) {
         return Err(refuse(
             "--image",
