@@ -1,13 +1,14 @@
 //! `akto-connect kong verify`: asks a running Kong's Admin API (through `net`) and prints the
-//! checklist judged by `kong::verify`.
+//! checklist judged by `kong::verify`, through the one check model (`crate::check`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::check::{Check, Status};
 use crate::cli::kong::{VerifyArgs, VerifyFormatArg};
 use crate::http_url::BaseUrl;
 use crate::kong::admin::{find_on_scope, FoundPlugin, NodeInfo};
-use crate::kong::verify::{self, Check, Report};
+use crate::kong::verify;
 use crate::kong::{check_kong_name, Scope};
 use crate::net::{Client, NetConfig, NetErrorKind, Request};
 use crate::output;
@@ -88,7 +89,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         token,
     };
     let checks = run_checks(&admin, &scope, workspace.as_deref(), expected.as_ref())?;
-    let report = Report::new(
+    let report = verify::report(
         base.as_str(),
         &scope,
         workspace.as_deref(),
@@ -97,14 +98,10 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     );
     let text = match args.format {
         VerifyFormatArg::Text => report.to_text(),
-        VerifyFormatArg::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        VerifyFormatArg::Json => report.to_json_text(),
     };
     output::emit(None, &text)?;
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(report.exit_code())
 }
 
 fn run_checks(
@@ -115,10 +112,7 @@ fn run_checks(
 ) -> anyhow::Result<Vec<Check>> {
     let mut checks = Vec::new();
     let skip_rest = |checks: &mut Vec<Check>, from: usize, why: &str| {
-        for id in ["kong", "plugin-installed", "instance", "service-url"]
-            .iter()
-            .skip(from)
-        {
+        for id in verify::CHECK_IDS.iter().skip(1 + from) {
             checks.push(Check::skip(id, format!("not checked: {why}")));
         }
     };
@@ -130,7 +124,7 @@ fn run_checks(
             fix.push_str("; if the path in the URL is a Kong Enterprise workspace, give the Admin API's root with --admin-url and the workspace with --workspace NAME");
         }
     }
-    let reached = reach.status == verify::Status::Ok;
+    let reached = reach.status == Status::Ok;
     checks.push(reach);
     if !reached {
         skip_rest(&mut checks, 0, "the Admin API did not answer GET /");

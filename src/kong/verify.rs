@@ -1,148 +1,46 @@
 //! `kong verify`: the checklist, judged from Admin API answers (the network calls live in
-//! `app::kong_verify`). Each check holds, fails (with the fix), warns (holds unless
-//! `--strict`: right in some set-ups, wrong in others) or is skipped because an earlier one
-//! failed.
+//! `app::kong_verify`), in the one check model (`crate::check`). Each check holds, fails (with
+//! the fix), warns (holds unless `--strict`: right in some set-ups, wrong in others) or is
+//! skipped because an earlier one failed. Check ids: `admin-api`, `kong`, `plugin-installed`,
+//! `instance`, `service-url`.
 
-use serde::Serialize;
+use serde_json::json;
 
 use super::admin::{FoundPlugin, NodeInfo};
 use super::{Scope, PLUGIN, PLUGIN_PATH};
+use crate::check::{Check, Report};
 use crate::http_url::BaseUrl;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    /// Right in some set-ups, wrong in others: exit 0, unless `--strict`.
-    Warn,
-    Fail,
-    Skip,
-}
+/// The ids of the checks, in the order they run.
+pub const CHECK_IDS: [&str; 5] = [
+    "admin-api",
+    "kong",
+    "plugin-installed",
+    "instance",
+    "service-url",
+];
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// Stable identifier for pipelines: `admin-api`, `kong`, `plugin-installed`, `instance`,
-    /// `service-url`.
-    pub id: &'static str,
-    pub status: Status,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-impl Check {
-    pub fn ok(id: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            id,
-            status: Status::Ok,
-            detail: detail.into(),
-            fix: None,
-        }
-    }
-
-    pub fn fail(id: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            id,
-            status: Status::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
-    }
-
-    pub fn warn(id: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            id,
-            status: Status::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
-    }
-
-    pub fn skip(id: &'static str, why: impl Into<String>) -> Check {
-        Check {
-            id,
-            status: Status::Skip,
-            detail: why.into(),
-            fix: None,
-        }
-    }
-}
-
-/// The whole checklist.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub admin_url: String,
-    pub scope: String,
-    /// Every check holds; a warning counts as holding unless `strict`.
-    pub ok: bool,
-    /// `--strict`: warnings count as failures.
-    pub strict: bool,
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    pub fn new(
-        admin_url: &str,
-        scope: &Scope,
-        workspace: Option<&str>,
-        checks: Vec<Check>,
-        strict: bool,
-    ) -> Report {
-        Report {
-            admin_url: admin_url.to_string(),
-            scope: match workspace {
-                Some(ws) => format!("{} in workspace {ws}", scope.label()),
-                None => scope.label(),
-            },
-            ok: checks
-                .iter()
-                .all(|c| c.status == Status::Ok || (c.status == Status::Warn && !strict)),
-            strict,
-            checks,
-        }
-    }
-
-    fn warnings(&self) -> usize {
-        self.checks
-            .iter()
-            .filter(|c| c.status == Status::Warn)
-            .count()
-    }
-
-    pub fn to_text(&self) -> String {
-        let mut out = format!(
-            "Kong Admin API {}, {PLUGIN} on {}\n",
-            self.admin_url, self.scope
-        );
-        for c in &self.checks {
-            let mark = match c.status {
-                Status::Ok => "ok  ",
-                Status::Warn => "WARN",
-                Status::Fail => "FAIL",
-                Status::Skip => "skip",
-            };
-            out.push_str(&format!("  {mark}  {}\n", c.detail));
-            if let Some(fix) = &c.fix {
-                out.push_str(&format!("        fix: {fix}\n"));
-            }
-        }
-        let warnings = self.warnings();
-        let plural = if warnings == 1 { "" } else { "s" };
-        out.push_str(&match (self.ok, warnings) {
-            (true, 0) => "all checks hold\n".to_string(),
-            (true, n) => format!(
-                "all checks hold, with {n} warning{plural} (--strict makes a warning fail)\n"
-            ),
-            (false, n)
-                if n > 0
-                    && self.strict
-                    && !self.checks.iter().any(|c| c.status == Status::Fail) =>
-            {
-                format!("{n} warning{plural}, which --strict counts as failing\n")
-            }
-            (false, _) => "a check failed\n".to_string(),
-        });
-        out
+/// The whole checklist as a report: its title names the Admin API and the scope.
+pub fn report(
+    admin_url: &str,
+    scope: &Scope,
+    workspace: Option<&str>,
+    checks: Vec<Check>,
+    strict: bool,
+) -> Report {
+    let scope = match workspace {
+        Some(ws) => format!("{} in workspace {ws}", scope.label()),
+        None => scope.label(),
+    };
+    let mut context = serde_json::Map::new();
+    context.insert("admin_url".into(), json!(admin_url));
+    context.insert("scope".into(), json!(scope));
+    Report {
+        title: format!("Kong Admin API {admin_url}, {PLUGIN} on {scope}"),
+        checks,
+        strict,
+        context,
+        ..Report::default()
     }
 }
 

@@ -55,6 +55,8 @@ fn sha256(bytes: &[u8]) -> String {
 fn index(out: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(out.join("index.json")).expect("index.json");
     let v: serde_json::Value = serde_json::from_str(&text).expect("index.json is JSON");
+    // Every JSON output of the tool is versioned, index.json included.
+    assert_eq!(v["version"], 1, "{text}");
     v["apis"].as_array().expect("apis").clone()
 }
 

@@ -26,7 +26,11 @@ fn verify(url: &str, token: Option<&str>, args: &[&str]) -> (i32, String, Value)
         "text and JSON agree on the exit code: {err} {jerr}"
     );
     assert!(err.is_empty() && jerr.is_empty(), "{err} {jerr}");
-    (code, text, serde_json::from_str(&json).expect(&json))
+    let report: Value = serde_json::from_str(&json).expect(&json);
+    // The one check model's JSON: versioned, and its exit code follows `ok`.
+    assert_eq!(report["version"], 1, "{json}");
+    assert_eq!(report["ok"], code == 0, "{json}");
+    (code, text, report)
 }
 
 /// The status of each check, in order.

@@ -92,12 +92,14 @@ fn verify_json(args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
     (code, v)
 }
 
+/// The check of a phase, by its label in the text report (`TCP connect` is `tcp-connect`).
 fn phase<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["phases"]
+    let id = name.to_ascii_lowercase().replace(' ', "-");
+    report["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["phase"] == name)
+        .find(|p| p["id"] == id.as_str())
         .unwrap_or_else(|| panic!("no phase {name}: {report}"))
 }
 
@@ -255,8 +257,8 @@ fn accepted_record_has_every_contract_field_as_a_string() {
     let url = s.url("http", "127.0.0.1");
     let (code, out, err) = verify(&["--ingest-url", &url], &[]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("result: ACCEPTED"), "{out}");
-    assert!(out.contains("HTTP         ok       200 OK"), "{out}");
+    assert!(out.contains("result: PASS"), "{out}");
+    assert!(out.contains("HTTP        ok    200 OK"), "{out}");
     let got = s.received();
     assert_eq!(got.len(), 1);
     let req = &got[0];
@@ -302,7 +304,7 @@ fn json_report_and_base_url_with_the_ingest_path() {
     assert_eq!(v["http_status"], 200);
     assert_eq!(phase(&v, "DNS")["status"], "ok");
     assert_eq!(phase(&v, "TCP connect")["status"], "ok");
-    assert_eq!(phase(&v, "TLS")["status"], "skipped");
+    assert_eq!(phase(&v, "TLS")["status"], "skip");
     assert_eq!(phase(&v, "HTTP")["status"], "ok");
     assert!(v["latency_ms"].is_u64());
     assert_eq!(v["url"], url, "posted once to /api/ingestData, not twice");
@@ -448,7 +450,7 @@ fn refused_record_reports_422_with_action_errors() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("HTTP 422"), "{out}");
     assert!(
-        out.contains("actionError  batchData[0].destIp: required"),
+        out.contains("actionError: batchData[0].destIp: required"),
         "{out}"
     );
     assert!(
@@ -494,7 +496,7 @@ fn connection_refused_names_the_port_and_the_service() {
         .port();
     let (code, out, _) = verify(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("TCP connect  FAILED"), "{out}");
+    assert!(out.contains("TCP connect FAIL"), "{out}");
     assert!(out.contains("connection refused"), "{out}");
     assert!(out.contains("fix: ") && out.contains("9091"), "{out}");
 }
@@ -530,7 +532,7 @@ fn a_silent_server_is_reported_within_the_timeout() {
         started.elapsed()
     );
     assert_eq!(phase(&v, "TCP connect")["status"], "ok");
-    assert_eq!(phase(&v, "HTTP")["status"], "failed");
+    assert_eq!(phase(&v, "HTTP")["status"], "fail");
     let summary = v["summary"].as_str().unwrap();
     assert!(summary.contains("no answer within 1.0 s"), "{summary}");
     assert!(
@@ -546,7 +548,7 @@ fn https_to_the_plain_http_port_is_named_as_such() {
     let s = StandIn::start(&[]);
     let (code, out, _) = verify(&["--ingest-url", &s.url("https", "127.0.0.1")], &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("TLS          FAILED"), "{out}");
+    assert!(out.contains("TLS         FAIL"), "{out}");
     assert!(
         out.contains("https:// to a port that speaks plain HTTP"),
         "{out}"
@@ -605,7 +607,7 @@ fn https_with_a_private_ca_then_expired_wrong_host_and_untrusted() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("TLS          FAILED") && out.contains("has expired") && out.contains("renew"),
+        out.contains("TLS         FAIL") && out.contains("has expired") && out.contains("renew"),
         "expired: {out}"
     );
     drop(s);
@@ -920,7 +922,7 @@ fn the_readme_example_matches_a_real_run() {
     );
     for (doc, got) in block.iter().zip(&real) {
         // The label and status columns, or the sentence before the first variable part.
-        let fixed = |l: &str| -> String { l.chars().take(23).collect() };
+        let fixed = |l: &str| -> String { l.chars().take(20).collect() };
         assert_eq!(fixed(doc), fixed(got), "README line {doc:?} vs {got:?}");
     }
 }
@@ -1041,43 +1043,55 @@ fn json_report_has_one_shape_on_every_outcome() {
     for url in &outcomes {
         let (code, v) = verify_json(&["--ingest-url", url], &[]);
         assert_eq!(code, 1, "{v}");
-        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        keys.sort_unstable();
+        // The order is part of the shape: `version` first, then verify's own keys, then the
+        // keys of every live check's report.
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
             [
-                "accepted",
-                "action_errors",
-                "answer",
-                "credential",
-                "fix",
-                "http_status",
-                "latency_ms",
-                "notes",
-                "phases",
-                "record_path",
-                "summary",
+                "version",
                 "url",
-                "version"
+                "accepted",
+                "http_status",
+                "answer",
+                "action_errors",
+                "latency_ms",
+                "record_path",
+                "credential",
+                "ok",
+                "strict",
+                "summary",
+                "fix",
+                "notes",
+                "checks"
             ],
             "{url}"
         );
         assert_eq!(v["version"], 1);
-        let phases = v["phases"].as_array().unwrap();
-        let names: Vec<&str> = phases
-            .iter()
-            .map(|p| p["phase"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, ["DNS", "TCP connect", "TLS", "HTTP"], "{url}");
-        for p in phases {
-            let mut k: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
-            k.sort_unstable();
-            assert_eq!(k, ["detail", "ms", "phase", "status"], "{url}");
+        assert_eq!(v["ok"], false);
+        let checks = v["checks"].as_array().unwrap();
+        let ids: Vec<&str> = checks.iter().map(|p| p["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["dns", "tcp-connect", "tls", "http"], "{url}");
+        for p in checks {
+            let k: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(
+                k,
+                ["id", "status", "message", "fix", "detail", "ms"],
+                "{url}"
+            );
             assert!(
-                ["ok", "failed", "skipped"].contains(&p["status"].as_str().unwrap()),
+                ["ok", "fail", "skip"].contains(&p["status"].as_str().unwrap()),
                 "{p}"
             );
         }
+        // Exit 1 means a check failed, and that check carries the fix.
+        assert_eq!(
+            checks.iter().filter(|c| c["status"] == "fail").count(),
+            1,
+            "{v}"
+        );
+        let failed = checks.iter().find(|c| c["status"] == "fail").unwrap();
+        assert_eq!(failed["fix"], v["fix"], "{v}");
         assert!(v["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
         assert!(v["fix"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
     }
