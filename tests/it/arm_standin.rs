@@ -4,15 +4,14 @@
 //! answer 401/400 (bad credentials), 403, 404, 429 with `Retry-After`, and 500, and it records
 //! every request so tests can check what the binary sent.
 //!
-//! Loopback only, port 0, one thread per connection, bounded reads and lifetime.
+//! The transport (loopback, port 0, one thread per connection, bounded reads and lifetime) is
+//! the tests' one HTTP stand-in, `standin.rs`; this file is the routing.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use crate::standin::{HttpStandIn, Reply, Request};
 
 pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 pub const CLIENT_ID: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -81,17 +80,8 @@ pub struct State {
 pub struct Standin {
     pub url: String,
     pub state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Drop for Standin {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
+    /// The transport: the tests' one HTTP stand-in, answering through [`answer`].
+    _server: HttpStandIn,
 }
 
 /// `n` current APIs `api-01`…, plus `extra` non-current revisions of the first ones.
@@ -147,9 +137,6 @@ pub fn definition(api: &Api, format: &str) -> Vec<u8> {
 
 impl Standin {
     pub fn start(apis: Vec<Api>, page_size: usize) -> Standin {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             apis,
             page_size,
@@ -166,29 +153,14 @@ impl Standin {
             max_in_flight: 0,
             requests: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let handle = {
-            let (state, stop, url) = (state.clone(), stop.clone(), url.clone());
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(300) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (state, url) = (state.clone(), url.clone());
-                            std::thread::spawn(move || {
-                                let _ = serve(stream, &state, &url);
-                            });
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
+        let server = {
+            let state = state.clone();
+            HttpStandIn::start(move |r| answer(r, &state))
         };
         Standin {
-            url,
+            url: server.url().to_string(),
             state,
-            stop,
-            handle: Some(handle),
+            _server: server,
         }
     }
 
@@ -201,43 +173,16 @@ impl Standin {
     }
 }
 
-fn serve(mut stream: TcpStream, state: &Mutex<State>, base: &str) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() > 64 * 1024 || stream.read(&mut byte)? == 0 {
-            return Ok(());
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let method = first.next().unwrap_or("").to_string();
-    let target = first.next().unwrap_or("").to_string();
-    let mut headers = HashMap::new();
-    for l in lines {
-        if let Some((k, v)) = l.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        .min(1024 * 1024);
-    let mut body = vec![0u8; len];
-    stream.read_exact(&mut body)?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+/// One request, as Resource Manager and Entra ID would answer it.
+fn answer(r: &Request, state: &Mutex<State>) -> Reply {
+    let (path, query) = r.path_and_query();
     let seen = Seen {
-        method: method.clone(),
+        method: r.method.clone(),
         path: path.to_string(),
         query: query.to_string(),
-        authorization: headers.get("authorization").cloned(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        at: Instant::now(),
+        authorization: r.header("authorization").map(str::to_string),
+        body: String::from_utf8_lossy(&r.body).into_owned(),
+        at: r.at,
     };
     let export = seen.query.contains("export=true");
     if export {
@@ -249,34 +194,19 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, base: &str) -> std::io::Re
         };
         std::thread::sleep(delay);
     }
-    let (status, extra, answer) = {
+    let (status, extra, body) = {
         let mut st = state.lock().unwrap();
         if export {
             st.in_flight -= 1;
         }
         st.requests.push(seen.clone());
-        route(&mut st, &seen, base)
+        route(&mut st, &seen, &r.local)
     };
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        _ => "Error",
-    };
-    let mut out = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        answer.len()
-    );
+    let mut reply = Reply::status(status);
     for (k, v) in extra {
-        out.push_str(&format!("{k}: {v}\r\n"));
+        reply = reply.header(&k, v);
     }
-    out.push_str("\r\n");
-    stream.write_all(out.as_bytes())?;
-    stream.write_all(&answer)?;
-    stream.flush()
+    reply.with_body(body)
 }
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);

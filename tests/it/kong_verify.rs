@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::common::{bin, run};
 use crate::kong_admin::{list_pages, long_list, require_standin_tools, StandIn, INGEST, VERSIONS};
+use crate::standin::{HttpStandIn, Reply};
 
 /// Runs `kong verify ARGS` against `url` in both formats: (code, text, json).
 fn verify(url: &str, token: Option<&str>, args: &[&str]) -> (i32, String, Value) {
@@ -349,7 +350,6 @@ fn verify_follows_kongs_paging() {
 
 #[test]
 fn timeouts_and_tls_to_a_plain_port_name_the_url_and_the_cause() {
-    use std::io::{Read, Write};
     // A port that accepts and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
@@ -371,21 +371,8 @@ fn timeouts_and_tls_to_a_plain_port_name_the_url_and_the_cause() {
     drop(silent);
 
     // https:// to a port that speaks plain HTTP.
-    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = plain.local_addr().unwrap();
-    // One connection: a TLS failure is not retried.
-    let server = std::thread::spawn(move || {
-        let Ok((mut s, _)) = plain.accept() else {
-            return;
-        };
-        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
-        let mut buf = [0u8; 512];
-        let _ = s.read(&mut buf);
-        let _ = s.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    });
+    let plain = HttpStandIn::start(|_| Reply::status(400));
+    let addr = plain.url().trim_start_matches("http://").to_string();
     let (code, _, err) = run(bin().env_remove("KONG_ADMIN_TOKEN").args([
         "kong",
         "verify",
@@ -402,7 +389,8 @@ fn timeouts_and_tls_to_a_plain_port_name_the_url_and_the_cause() {
         )) && err.contains("8001"),
         "{err}"
     );
-    server.join().unwrap();
+    // One connection, the TLS ClientHello: a TLS failure is not retried.
+    assert_eq!(plain.lines(), ["TLS  HTTP/1.1"]);
 }
 
 /// `--workspace`: the plugin is looked for in that Kong Enterprise workspace (paging inside

@@ -34,5 +34,6 @@ mod regex_oracle;
 mod regex_props;
 mod regex_redos;
 mod security_rules;
+mod standin;
 mod verify;
 mod write_path;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use akto_connect::ingest::contract::{self, FIELDS};
 
 use crate::common::{bin, require_tool, run, test_file};
+use crate::standin::{HttpStandIn, Reply};
 
 /// A running stand-in; killed when dropped.
 struct StandIn {
@@ -503,18 +504,9 @@ fn connection_refused_names_the_port_and_the_service() {
 
 #[test]
 fn a_silent_server_is_reported_within_the_timeout() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let holder = std::thread::spawn(move || {
-        // Accept and hold each connection without a word, until the client gives up (the
-        // first is verify's TCP probe, the second its request).
-        for _ in 0..2 {
-            let (mut c, _) = listener.accept().unwrap();
-            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            let mut buf = [0u8; 4096];
-            while matches!(c.read(&mut buf), Ok(n) if n > 0) {}
-        }
-    });
+    // Accepts and holds each connection without a word, until the client gives up.
+    let holder = HttpStandIn::start(|_| Reply::silent());
+    let port = holder.port();
     let started = std::time::Instant::now();
     let (code, v) = verify_json(
         &[
@@ -539,7 +531,7 @@ fn a_silent_server_is_reported_within_the_timeout() {
         v["fix"].as_str().unwrap().contains("data-ingestion port"),
         "{v}"
     );
-    holder.join().unwrap();
+    assert_eq!(holder.lines(), ["POST /api/ingestData HTTP/1.1"]);
 }
 
 #[test]
@@ -869,33 +861,16 @@ fn from_policy_reads_the_seed_policy_as_published() {
 #[test]
 fn a_200_that_is_not_json_is_not_taken_for_the_ingest_service() {
     // A web server that answers any path with a page: the classic wrong-URL silence.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        for _ in 0..2 {
-            let (mut c, _) = listener.accept().unwrap();
-            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let mut buf = [0u8; 16 * 1024];
-            let mut seen = Vec::new();
-            while let Ok(n) = c.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.extend_from_slice(&buf[..n]);
-                if seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n<html>welcome</html>\n");
-                    break;
-                }
-            }
-        }
-    });
+    let server =
+        HttpStandIn::start(|_| Reply::status(200).body("text/html", "<html>welcome</html>\n"));
+    let port = server.port();
     let (code, out, _) = verify(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("not JSON") && out.contains("data-ingestion service itself"),
         "{out}"
     );
-    server.join().unwrap();
+    assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
 }
 
 #[test]
@@ -927,56 +902,19 @@ fn the_readme_example_matches_a_real_run() {
     }
 }
 
-/// A server that answers a POST with `redirect` (status line and Location) and anything else
-/// with a 200 `{"success":true}`, as a load balancer in front of a working service might; it
-/// returns the request lines it saw. It stops after `conns` connections (verify makes two: its
-/// TCP probe and the request) or 5 s.
-fn redirecting_server(
-    status: &'static str,
-    location: String,
-    conns: usize,
-) -> (u16, std::thread::JoinHandle<Vec<String>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let handle = std::thread::spawn(move || {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        let mut seen = Vec::new();
-        let mut accepted = 0;
-        while accepted < conns && std::time::Instant::now() < deadline {
-            let Ok((mut c, _)) = listener.accept() else {
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
-            };
-            accepted += 1;
-            c.set_nonblocking(false).unwrap();
-            c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = c.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                head.extend_from_slice(&buf[..n]);
-                if head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
-                }
-            }
-            let text = String::from_utf8_lossy(&head).to_string();
-            let Some(line) = text.lines().next().filter(|l| !l.is_empty()) else {
-                continue; // verify's TCP probe: connect and close
-            };
-            seen.push(line.to_string());
-            let answer = if line.starts_with("POST") {
-                format!("HTTP/1.1 {status}\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            } else {
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"success\":true}".to_string()
-            };
-            let _ = c.write_all(answer.as_bytes());
+/// A server that answers a POST with `status` (code and reason) and `Location`, and anything
+/// else with a 200 `{"success":true}`, as a load balancer in front of a working service might;
+/// its `lines()` are the requests it saw.
+fn redirecting_server(status: &'static str, location: String) -> (u16, HttpStandIn) {
+    let code: u16 = status[..3].parse().expect("a status code");
+    let s = HttpStandIn::start(move |r| {
+        if r.method == "POST" {
+            Reply::status(code).header("Location", location.clone())
+        } else {
+            Reply::json("{\"success\":true}")
         }
-        seen
     });
-    (port, handle)
+    (s.port(), s)
 }
 
 #[test]
@@ -990,7 +928,6 @@ fn a_redirected_post_is_reported_not_followed() {
     let (port, server) = redirecting_server(
         "301 Moved Permanently",
         format!("https://ingest.example.test:{port}/api/ingestData?sig=s3cret"),
-        2,
     );
     let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
     assert_eq!(code, 1, "{v}");
@@ -1002,26 +939,26 @@ fn a_redirected_post_is_reported_not_followed() {
     );
     assert!(!v.to_string().contains("s3cret"), "{v}");
     assert!(v["fix"].as_str().unwrap().contains("https://"), "{v}");
-    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+    assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
 
     // A 302 to a path where a GET happens to succeed: following it would report a record
     // accepted that no gateway could deliver.
-    let (port, server) = redirecting_server("302 Found", "/v2/api/ingestData".into(), 2);
+    let (port, server) = redirecting_server("302 Found", "/v2/api/ingestData".into());
     let (code, out, _) = verify(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("HTTP 302: redirected to /v2/api/ingestData") && out.contains("do not follow"),
         "{out}"
     );
-    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+    assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
 
     // 307 and 308 keep the method, but gateways do not follow them either.
     for status in ["307 Temporary Redirect", "308 Permanent Redirect"] {
-        let (port, server) = redirecting_server(status, "/other".into(), 2);
+        let (port, server) = redirecting_server(status, "/other".into());
         let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
         assert_eq!(code, 1, "{v}");
         assert_eq!(v["http_status"].as_u64(), status[..3].parse().ok(), "{v}");
-        assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+        assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
     }
 }
 
@@ -1034,7 +971,7 @@ fn json_report_has_one_shape_on_every_outcome() {
         .local_addr()
         .unwrap()
         .port();
-    let (port, server) = redirecting_server("308 Permanent Redirect", "/x".into(), 2);
+    let (port, server) = redirecting_server("308 Permanent Redirect", "/x".into());
     let outcomes = [
         format!("http://127.0.0.1:{closed}"),
         "http://no-such-host.invalid:9091".to_string(),
@@ -1095,7 +1032,7 @@ fn json_report_has_one_shape_on_every_outcome() {
         assert!(v["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
         assert!(v["fix"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
     }
-    assert_eq!(server.join().unwrap(), ["POST /api/ingestData HTTP/1.1"]);
+    assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
 }
 
 /// Akto's service answers `{"success":false}` to every batch it publishes (its Struts result
@@ -1130,27 +1067,11 @@ fn the_real_services_success_false_answer_is_an_accepted_record() {
 #[test]
 fn http_to_a_tls_port_answered_400_names_https() {
     // What nginx (and most TLS proxies) answer when plain HTTP reaches their HTTPS port.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        for _ in 0..2 {
-            let (mut c, _) = listener.accept().unwrap();
-            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let mut buf = [0u8; 16 * 1024];
-            let mut seen = Vec::new();
-            while let Ok(n) = c.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.extend_from_slice(&buf[..n]);
-                if seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let body = "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\n";
-                    let _ = c.write_all(format!("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
-                    break;
-                }
-            }
-        }
+    let server = HttpStandIn::start(|_| {
+        let body = "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\n";
+        Reply::status(400).body("text/html", body)
     });
+    let port = server.port();
     let (code, v) = verify_json(&["--ingest-url", &format!("http://127.0.0.1:{port}")], &[]);
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["http_status"], 400);
@@ -1165,7 +1086,7 @@ fn http_to_a_tls_port_answered_400_names_https() {
             .contains(&format!("https://127.0.0.1:{port}")),
         "{v}"
     );
-    server.join().unwrap();
+    assert_eq!(server.lines(), ["POST /api/ingestData HTTP/1.1"]);
 }
 
 #[test]
