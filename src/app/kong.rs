@@ -6,7 +6,7 @@ use crate::cli::kong::{EnableArgs, KongCommand, KongFormatArg, LogLevelArg};
 use crate::error::{refuse, InputError};
 use crate::http_url::BaseUrl;
 use crate::kong::{self, compose, flags, Format, KongVersion, PluginSetup, Scope, Setup};
-use crate::output;
+use crate::output::{self, Destination};
 
 pub fn run(cmd: &KongCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -151,7 +151,10 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
     for w in warnings.iter().chain(&rendered.warnings) {
         eprintln!("warning: {w}");
     }
-    output::emit(args.output.as_deref(), &rendered.text)?;
+    output::deliver(
+        &[rendered.artifact],
+        Destination::file_or_stdout(args.output.as_deref()),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
