@@ -1,5 +1,8 @@
 //! Where rendered text goes: standard output, or files written atomically. This is the one
 //! write path of the program: `-o`, `lint --fix` and every multi-file output come through here.
+//! Generators hand [`deliver`] their artifacts and a [`Destination`]; it reads every artifact
+//! back (`render::artifact::read_back`), then prints them, writes the one file, or writes the
+//! set into a folder ([`write_many`]).
 //!
 //! What a write promises:
 //! - only regular files are written: a device (`/dev/null`), a FIFO, a socket or a directory is
@@ -11,6 +14,10 @@
 //!   `0666` less the umask, like a shell redirection;
 //! - a file the user could not write is not replaced, and root, whom the kernel lets write
 //!   anything, leaves a file or folder alone whose mode grants write to nobody (`0444`);
+//! - a set of files is written as a set: every target is checked, then every temporary file is
+//!   written and synced, and only then are they renamed into place, so a failure before the
+//!   renames leaves every file (and every folder: those made for the set are removed again) as
+//!   it was;
 //! - SIGINT, SIGTERM and SIGHUP remove the temporary files of writes in progress, then end the
 //!   process by the same signal (SIGKILL cannot be caught: nothing can clean up after it).
 
@@ -20,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
 
 use anyhow::{bail, Context};
+
+use crate::render::Artifact;
 
 /// Writes `text` to `path`, or to standard output when `path` is `None` or `-`.
 pub fn emit(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
@@ -51,31 +60,154 @@ pub fn write_atomic_private(path: &Path, text: &str) -> anyhow::Result<()> {
     write_resolved(path, &target, text, true)
 }
 
-/// One file of a [`write_many`] set.
-#[derive(Debug, Clone)]
-pub struct OutFile {
-    pub path: PathBuf,
-    pub text: String,
-    /// Mode 0600 (it holds a secret), as [`write_atomic_private`].
-    pub private: bool,
+/// Where [`deliver`] puts a set of artifacts.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    /// Standard output: one artifact as it is; several each after a `# ==> name <==` line.
+    Stdout,
+    /// `-o FILE` (`-` is standard output): the one artifact of the set.
+    File(&'a Path),
+    /// `-o DIR`, `--apiops DIR`: every artifact at its path below the folder, which is made
+    /// when missing.
+    Dir(&'a Path),
 }
 
-impl OutFile {
-    pub fn new(path: PathBuf, text: String) -> Self {
-        Self {
-            path,
-            text,
-            private: false,
+impl<'a> Destination<'a> {
+    /// `-o PATH` for a single artifact: a file, or standard output when absent.
+    pub fn file_or_stdout(path: Option<&'a Path>) -> Self {
+        match path {
+            Some(p) => Destination::File(p),
+            None => Destination::Stdout,
         }
     }
+}
 
-    pub fn private(path: PathBuf, text: String) -> Self {
-        Self {
-            path,
-            text,
-            private: true,
+/// Reads every artifact back, then puts the set where `dest` says; nothing is written or printed
+/// when one fails its check. Returns the files written (none for standard output).
+pub fn deliver(artifacts: &[Artifact], dest: Destination<'_>) -> anyhow::Result<Vec<PathBuf>> {
+    for a in artifacts {
+        crate::render::artifact::read_back(a).map_err(|problem| {
+            anyhow::anyhow!(
+                "internal error: the generated {} failed its own check ({problem}); nothing was written. Please report this with the command line you used.",
+                crate::error::printable(&a.name())
+            )
+        })?;
+    }
+    match dest {
+        Destination::Stdout => {
+            write_stdout(&listing(artifacts))?;
+            Ok(Vec::new())
+        }
+        Destination::File(path) => {
+            let [one] = artifacts else {
+                bail!(
+                    "internal error: {} files for one output file; nothing was written. Please report this with the command line you used.",
+                    artifacts.len()
+                );
+            };
+            emit(Some(path), &one.text)?;
+            Ok(if path.as_os_str() == "-" {
+                Vec::new()
+            } else {
+                vec![path.to_path_buf()]
+            })
+        }
+        Destination::Dir(dir) => write_into(dir, artifacts),
+    }
+}
+
+/// The text of a set for standard output: one artifact as it is; several each after a line
+/// naming it (and saying so when it is private).
+fn listing(artifacts: &[Artifact]) -> String {
+    if let [one] = artifacts {
+        return one.text.clone();
+    }
+    let mut out = String::new();
+    for (i, a) in artifacts.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let note = if a.private {
+            " (keep private: chmod 600)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("# ==> {}{note} <==\n", a.name()));
+        out.push_str(&a.text);
+    }
+    out
+}
+
+/// The one folder writer: `dir` (made when missing, with the folders below it the artifacts'
+/// paths need), then the set through [`write_many`]. On failure the folders it made are
+/// removed again (when still empty).
+fn write_into(dir: &Path, artifacts: &[Artifact]) -> anyhow::Result<Vec<PathBuf>> {
+    // A file, a device or a FIFO where the folder should be: say so, not "File exists".
+    if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        bail!(
+            "cannot write into {}: it exists and is not a folder; nothing was written. Give a folder (it is created if missing)",
+            crate::error::printable(&dir.display().to_string())
+        );
+    }
+    for a in artifacts {
+        if a.path.is_absolute()
+            || a.path
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            bail!(
+                "internal error: the artifact path {} leaves the output folder; nothing was written. Please report this with the command line you used.",
+                crate::error::printable(&a.name())
+            );
         }
     }
+    let mut made: Vec<PathBuf> = Vec::new();
+    let result = (|| -> anyhow::Result<Vec<PathBuf>> {
+        for a in artifacts {
+            let path = dir.join(&a.path);
+            make_folders(parent_of(&path).as_path(), &mut made)?;
+        }
+        let set: Vec<Artifact> = artifacts
+            .iter()
+            .map(|a| Artifact {
+                path: dir.join(&a.path),
+                ..a.clone()
+            })
+            .collect();
+        Ok(write_many(&set)?)
+    })();
+    if result.is_err() {
+        for d in made.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
+    }
+    result
+}
+
+/// `create_dir_all` that records each folder it made, outermost first.
+fn make_folders(dir: &Path, made: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || fs::symlink_metadata(d).is_ok() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.into_iter().rev() {
+        match fs::create_dir(&d) {
+            Ok(()) => made.push(d),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => {
+                bail!(
+                    "cannot create the folder {}: {e}; nothing was written",
+                    crate::error::printable(&d.display().to_string())
+                )
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A checked destination: the regular file (or the place for a new one) that a write replaces,
@@ -189,25 +321,36 @@ impl std::fmt::Display for PartialWrite {
 
 impl std::error::Error for PartialWrite {}
 
-/// Writes several files: every target is checked first, so a bad one means nothing is written;
-/// then each is written atomically in order. An error after the first write names the files
-/// already written.
-pub fn write_many(files: &[OutFile]) -> Result<Vec<PathBuf>, PartialWrite> {
+/// Writes several files as a set: every target is checked first, so a bad one means nothing is
+/// written; then every temporary file is written and synced; only then is each renamed into
+/// place. An error in a rename (the last step, which the kernel makes atomic per file) names
+/// the files already replaced.
+pub fn write_many(files: &[Artifact]) -> Result<Vec<PathBuf>, PartialWrite> {
+    let nothing = |error| PartialWrite {
+        written: Vec::new(),
+        error,
+    };
     let mut targets = Vec::with_capacity(files.len());
     for f in files {
-        match check_target(&f.path) {
-            Ok(t) => targets.push(t),
+        targets.push(check_target(&f.path).map_err(nothing)?);
+    }
+    let mut staged = Vec::with_capacity(files.len());
+    for (f, target) in files.iter().zip(&targets) {
+        match stage(&f.path, target, &f.text, f.private) {
+            Ok(s) => staged.push(s),
             Err(error) => {
-                return Err(PartialWrite {
-                    written: Vec::new(),
-                    error,
-                })
+                // Nothing was replaced: the temporary files go, every target stays as it was.
+                discard(staged);
+                return Err(nothing(error));
             }
         }
     }
     let mut written = Vec::with_capacity(files.len());
+    let mut staged = staged.into_iter();
     for (f, target) in files.iter().zip(&targets) {
-        if let Err(error) = write_resolved(&f.path, target, &f.text, f.private) {
+        let Some(tmp) = staged.next() else { break };
+        if let Err(error) = commit(&f.path, target, tmp) {
+            discard(staged);
             return Err(PartialWrite { written, error });
         }
         written.push(f.path.clone());
@@ -216,6 +359,27 @@ pub fn write_many(files: &[OutFile]) -> Result<Vec<PathBuf>, PartialWrite> {
 }
 
 fn write_resolved(path: &Path, target: &Target, text: &str, private: bool) -> anyhow::Result<()> {
+    let tmp = stage(path, target, text, private)?;
+    commit(path, target, tmp)
+}
+
+/// A complete, synced temporary file beside its target, registered for removal on a signal.
+/// Hand it to [`commit`] or [`discard`].
+struct Staged {
+    file: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+/// Removes staged files that will not be renamed.
+fn discard(staged: impl IntoIterator<Item = Staged>) {
+    let mut pending = cleanup::pending();
+    for s in staged {
+        pending.retain(|p| p != &s.path);
+        drop(s.file);
+    }
+}
+
+fn stage(path: &Path, target: &Target, text: &str, private: bool) -> anyhow::Result<Staged> {
     let shown = crate::error::printable(&path.display().to_string());
     let dir = parent_of(&target.resolved);
     cleanup::install();
@@ -229,20 +393,21 @@ fn write_resolved(path: &Path, target: &Target, text: &str, private: bool) -> an
             builder.permissions(p);
         }
     }
-    let mut tmp = {
+    let mut staged = {
         // Created and registered under the lock, so a signal sees every temporary file.
         let mut pending = cleanup::pending();
-        let tmp = builder.tempfile_in(&dir).with_context(|| {
+        let file = builder.tempfile_in(&dir).with_context(|| {
             format!(
                 "cannot write {shown}: cannot create a file in {}",
                 crate::error::printable(&dir.display().to_string())
             )
         })?;
-        pending.push(tmp.path().to_path_buf());
-        tmp
+        let path = file.path().to_path_buf();
+        pending.push(path.clone());
+        Staged { file, path }
     };
-    let tmp_path = tmp.path().to_path_buf();
     let result = (|| -> anyhow::Result<()> {
+        let tmp = &mut staged.file;
         tmp.write_all(text.as_bytes())
             .with_context(|| format!("cannot write {shown}"))?;
         if let Some(m) = &target.existing {
@@ -258,19 +423,27 @@ fn write_resolved(path: &Path, target: &Target, text: &str, private: bool) -> an
         test_pause();
         Ok(())
     })();
-    let mut pending = cleanup::pending();
-    let outcome = match result {
-        Ok(()) => tmp
-            .persist(&target.resolved)
-            .map(drop)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {shown}")),
+    match result {
+        Ok(()) => Ok(staged),
         Err(e) => {
-            drop(tmp);
+            discard([staged]);
             Err(e)
         }
-    };
-    pending.retain(|p| p != &tmp_path);
+    }
+}
+
+/// Renames a staged file over its target.
+fn commit(path: &Path, target: &Target, staged: Staged) -> anyhow::Result<()> {
+    let shown = crate::error::printable(&path.display().to_string());
+    // Under the lock, so a signal never removes a temporary file while it is renamed.
+    let mut pending = cleanup::pending();
+    let outcome = staged
+        .file
+        .persist(&target.resolved)
+        .map(drop)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {shown}"));
+    pending.retain(|p| p != &staged.path);
     outcome
 }
 

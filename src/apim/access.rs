@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::azure::{ApimInstance, READER_ROLE_ID, READER_ROLE_NAME};
 use crate::error::InputError;
-use crate::render;
+use crate::render::{self, Artifact};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessFormat {
@@ -71,7 +71,7 @@ struct Ctx<'a> {
 }
 
 /// Renders the set-up, and checks the result holds the role id and the exact scope.
-pub fn render(a: &Access, format: AccessFormat) -> anyhow::Result<String> {
+pub fn render(a: &Access, format: AccessFormat) -> anyhow::Result<Artifact> {
     let ctx = Ctx {
         subscription: &a.instance.subscription,
         resource_group: &a.instance.resource_group,
@@ -83,9 +83,10 @@ pub fn render(a: &Access, format: AccessFormat) -> anyhow::Result<String> {
         role_id: READER_ROLE_ID,
         role_name: READER_ROLE_NAME,
     };
-    let (template, must_hold) = match format {
+    let (template, file, must_hold) = match format {
         AccessFormat::Cli => (
             "apim/access.sh.j2",
+            "apim-access.sh",
             vec![
                 format!("role_id='{READER_ROLE_ID}'"),
                 format!("scope='{}'", ctx.scope),
@@ -94,6 +95,7 @@ pub fn render(a: &Access, format: AccessFormat) -> anyhow::Result<String> {
         ),
         AccessFormat::Bicep => (
             "apim/access.bicep.j2",
+            "apim-access.bicep",
             vec![
                 format!("var readerRoleId = '{READER_ROLE_ID}'"),
                 format!("  name: '{}'", a.instance.service),
@@ -105,7 +107,7 @@ pub fn render(a: &Access, format: AccessFormat) -> anyhow::Result<String> {
     if let Some(missing) = must_hold.iter().find(|m| !text.contains(m.as_str())) {
         anyhow::bail!("internal error: the rendered set-up lacks {missing:?}; nothing written");
     }
-    Ok(text)
+    Ok(Artifact::new(file, text))
 }
 
 #[cfg(test)]
@@ -142,9 +144,9 @@ mod tests {
             app_name: "akto reader".into(),
             secret_days: 90,
         };
-        let sh = render(&a, AccessFormat::Cli).unwrap();
+        let sh = render(&a, AccessFormat::Cli).unwrap().text;
         assert!(sh.contains("secret_days=90\n"));
-        let bicep = render(&a, AccessFormat::Bicep).unwrap();
+        let bicep = render(&a, AccessFormat::Bicep).unwrap().text;
         assert!(bicep.contains("var appUniqueName = 'akto-reader'"));
         assert!(bicep.contains("displayName: 'akto reader'"));
     }

@@ -16,7 +16,7 @@ use super::patterns::RegexList;
 use super::{tree, SECTIONS};
 use crate::error::InputError;
 use crate::http_url::BaseUrl;
-use crate::render;
+use crate::render::{self, Artifact, Rendered, Syntax};
 
 /// Path of the ingest API below the service's base URL.
 pub const INGEST_PATH: &str = "/api/ingestData";
@@ -191,13 +191,6 @@ pub struct Fragment {
     pub text: String,
 }
 
-/// A rendered, self-checked policy and what the user should hear about it.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub text: String,
-    pub warnings: Vec<String>,
-}
-
 /// Upper bound of `match_timeout_ms`: beyond a minute a timeout bounds nothing useful.
 pub const MAX_MATCH_TIMEOUT_MS: u32 = 60_000;
 
@@ -318,6 +311,9 @@ struct DocumentContext {
     outbound_steps: String,
 }
 
+/// The file name of the whole policy document when it goes into a folder.
+pub const POLICY_FILE: &str = "akto-capture-policy.xml";
+
 /// Renders the whole policy document for `opts.scope` and reads it back; a policy that fails
 /// its own check is never returned.
 pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
@@ -333,7 +329,10 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
     )?;
     check_size(&text)?;
     verify(&text, opts, &ctx.regex_list, &ctx.endpoint).map_err(internal)?;
-    Ok(Rendered { text, warnings })
+    Ok(Rendered {
+        artifact: policy_artifact(POLICY_FILE, text, opts.format),
+        warnings,
+    })
 }
 
 /// Renders the two capture fragments (ids from `opts.fragments`, or the default prefix), each
@@ -376,7 +375,7 @@ pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>,
 /// APIM refuses a policy document or fragment over 256 KiB; only the path patterns can make the
 /// capture that long.
 fn check_size(text: &str) -> Result<(), InputError> {
-    let limit = super::inject::MAX_POLICY_BYTES;
+    let limit = super::MAX_POLICY_BYTES;
     if text.len() > limit {
         return Err(InputError::new(
             "--regex/--regex-file",
@@ -476,40 +475,61 @@ fn verify(
     Ok(())
 }
 
-/// Whether `text` is well-formed XML as it stands (the `xml` form; a policy with raw
-/// expressions is not).
-pub fn is_well_formed_xml(text: &str) -> bool {
-    check_well_formed(text).is_ok()
+use crate::render::artifact::check_well_formed;
+pub use crate::render::artifact::is_well_formed_xml;
+
+/// A policy document or fragment as an artifact: read back as well-formed XML in the `xml` form,
+/// as APIM's dialect in the `rawxml` form.
+pub fn policy_artifact(path: &str, text: String, format: PolicyFormat) -> Artifact {
+    let syntax = match format {
+        PolicyFormat::Xml => Syntax::Xml,
+        PolicyFormat::RawXml => Syntax::Policy,
+    };
+    Artifact::new(path, text).read_as(syntax)
 }
 
-/// Reads `text` with a plain XML reader: the `xml` form must be well-formed as it stands.
-fn check_well_formed(text: &str) -> Result<(), String> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().check_comments = true;
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => return Ok(()),
-            Ok(quick_xml::events::Event::Start(s) | quick_xml::events::Event::Empty(s)) => {
-                for a in s.attributes().with_checks(true) {
-                    let a = a.map_err(|e| format!("not well-formed XML: {e}"))?;
-                    // XML forbids a raw `<` in an attribute value (the reader lets it through);
-                    // it is how a rawxml expression such as `@(a < b)` shows.
-                    if a.value.contains(&b'<') {
-                        return Err(format!(
-                            "not well-formed XML: a raw '<' in the value of {}",
-                            String::from_utf8_lossy(a.key.as_ref())
-                        ));
-                    }
-                    a.unescape_value()
-                        .map_err(|e| format!("not well-formed XML: {e}"))?;
-                }
+/// Where `apim fragments` puts the fragment files in a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FragmentLayout {
+    /// `<id>.xml` for each.
+    Files,
+    /// As the APIOps extractor writes them: `policy fragments/<id>/policy.xml` and
+    /// `policyFragmentInformation.json` (the name and the properties besides the text).
+    ApiOps,
+}
+
+/// The fragments as files in `layout`.
+pub fn fragment_files(
+    fragments: &[Fragment],
+    format: PolicyFormat,
+    layout: FragmentLayout,
+) -> Vec<Artifact> {
+    let mut out = Vec::new();
+    for f in fragments {
+        match layout {
+            FragmentLayout::Files => {
+                out.push(policy_artifact(
+                    &format!("{}.xml", f.id),
+                    f.text.clone(),
+                    format,
+                ));
             }
-            Ok(quick_xml::events::Event::Text(t)) => {
-                t.unescape()
-                    .map_err(|e| format!("not well-formed XML: {e}"))?;
+            FragmentLayout::ApiOps => {
+                let dir = std::path::Path::new("policy fragments").join(&f.id);
+                let info = serde_json::json!({
+                    "name": f.id,
+                    "properties": { "description": f.description },
+                });
+                let info = serde_json::to_string_pretty(&info).unwrap_or_default() + "\n";
+                let mut policy = policy_artifact("", f.text.clone(), format);
+                policy.path = dir.join("policy.xml");
+                out.push(policy);
+                out.push(
+                    Artifact::new(dir.join("policyFragmentInformation.json"), info)
+                        .read_as(Syntax::Json),
+                );
             }
-            Ok(_) => {}
-            Err(e) => return Err(format!("not well-formed XML: {e}")),
         }
     }
+    out
 }

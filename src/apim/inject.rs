@@ -14,9 +14,7 @@ use std::ops::Range;
 use super::capture::{indent, Steps};
 use super::capture_detect::{self, element_span};
 use super::tree::{self, Element};
-
-/// APIM's limit on one policy document.
-pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+pub use super::MAX_POLICY_BYTES;
 
 /// Why a policy cannot take the capture; `offset` points into the input where it applies.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,5 +14,9 @@ pub mod patterns;
 pub mod specs;
 pub mod tree;
 
+/// APIM's limit on one policy document or fragment: 256 KiB. Here, not in `capture` or `inject`,
+/// so both read it without importing each other.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
 /// The sections of a `<policies>` document, in order.
 pub const SECTIONS: [&str; 4] = ["inbound", "backend", "outbound", "on-error"];

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::apim::access::{self, Access, AccessFormat};
 use crate::apim::azure::ApimInstance;
 use crate::cli::access::{AccessArgs, AccessFormatArg};
-use crate::output;
+use crate::output::{self, Destination};
 
 pub fn run(args: &AccessArgs) -> anyhow::Result<ExitCode> {
     let a = Access {
@@ -21,7 +21,10 @@ pub fn run(args: &AccessArgs) -> anyhow::Result<ExitCode> {
         AccessFormatArg::Cli => AccessFormat::Cli,
         AccessFormatArg::Bicep => AccessFormat::Bicep,
     };
-    let text = access::render(&a, format)?;
-    output::emit(args.output.as_deref(), &text)?;
+    let artifact = access::render(&a, format)?;
+    output::deliver(
+        &[artifact],
+        Destination::file_or_stdout(args.output.as_deref()),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

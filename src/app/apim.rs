@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::apim::capture::{
-    self, CaptureOptions, Digits, FragmentIds, NamedValueName, PolicyFormat, Scope,
+    self, CaptureOptions, Digits, FragmentIds, FragmentLayout, NamedValueName, PolicyFormat, Scope,
 };
 use crate::apim::inject::{self, InjectError, MAX_POLICY_BYTES};
 use crate::apim::patterns::{self, PatternSource, RegexList};
 use crate::cli::apim::{CaptureArgs, FormatArg, FragmentsArgs, PolicyArgs, ScopeArg};
 use crate::error::refuse;
 use crate::http_url::BaseUrl;
-use crate::output;
+use crate::output::{self, Destination};
 use crate::report::LineIndex;
 
 use super::read_input;
@@ -69,12 +69,12 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
             &args.capture.fragment_prefix,
         )?);
     }
-    let text = match &args.into {
+    let policy = match &args.into {
         None => {
             opts.format = text_format(args.format);
             let rendered = capture::render(&opts)?;
             warnings.extend(rendered.warnings);
-            rendered.text
+            rendered.artifact
         }
         Some(file) => {
             let (name, original) = read_input(file, "--into")?;
@@ -115,16 +115,20 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
                 let (line, col) = LineIndex::new(&original).line_col(*offset);
                 eprintln!("note: --into {name}:{line}:{col}: a capture step in <{section}> was left as it is (--into replaces the capture in <inbound> and <outbound> only); update it by hand if the options changed");
             }
-            injected.text
+            capture::policy_artifact(capture::POLICY_FILE, injected.text, opts.format)
         }
     };
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    match (iac, names) {
+    let (files, dest) = match (iac, names) {
         (Some(kind), Some(names)) => {
-            let files = crate::apim::iac::policy_files(kind, &names, &text)?;
-            write_files(output_dir.as_deref(), args.output.as_deref(), &files)?;
+            let files = crate::apim::iac::policy_files(kind, &names, &policy.text)?;
+            let dest = match output_dir.as_deref() {
+                Some(dir) => Destination::Dir(dir),
+                None => Destination::file_or_stdout(args.output.as_deref()),
+            };
+            (files, dest)
         }
         _ => {
             let target = if args.in_place {
@@ -132,9 +136,10 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
             } else {
                 args.output.as_deref()
             };
-            output::emit(target, &text)?;
+            (vec![policy], Destination::file_or_stdout(target))
         }
-    }
+    };
+    output::deliver(&files, dest)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -168,29 +173,28 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let files: Vec<(PathBuf, String)> = match (iac, service, &args.apiops) {
+    let format = text_format(Some(args.format));
+    let (files, dest) = match (iac, service, &args.apiops) {
         (Some(kind), Some(names), _) => {
             check_output(Some(kind), args.output.as_deref())?;
-            crate::apim::iac::fragment_files(kind, &names, &fragments)?
+            let files = crate::apim::iac::fragment_files(kind, &names, &fragments)?;
+            let dest = match (kind, args.output.as_deref()) {
+                (crate::apim::iac::Kind::Arm, out) => Destination::file_or_stdout(out),
+                (_, Some(dir)) => Destination::Dir(dir),
+                (_, None) => Destination::Stdout,
+            };
+            (files, dest)
         }
-        (_, _, Some(_)) => fragments
-            .iter()
-            .flat_map(|f| {
-                let dir = Path::new("policy fragments").join(&f.id);
-                // As the APIOps extractor writes it: the name and the properties besides the text.
-                let info = serde_json::json!({
-                    "name": f.id,
-                    "properties": { "description": f.description },
-                });
-                let info = serde_json::to_string_pretty(&info).unwrap_or_default() + "\n";
-                [
-                    (dir.join("policy.xml"), f.text.clone()),
-                    (dir.join("policyFragmentInformation.json"), info),
-                ]
-            })
-            .collect(),
-        _ => {
-            if args.output.as_deref().is_none_or(|o| o.as_os_str() == "-") {
+        (_, _, Some(dir)) => (
+            capture::fragment_files(&fragments, format, FragmentLayout::ApiOps),
+            Destination::Dir(dir),
+        ),
+        _ => match args.output.as_deref() {
+            Some(dir) if dir.as_os_str() != "-" => (
+                capture::fragment_files(&fragments, format, FragmentLayout::Files),
+                Destination::Dir(dir),
+            ),
+            _ => {
                 return Err(refuse(
                     "-o",
                     &args
@@ -200,20 +204,11 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_default(),
                     "two fragments are written as two files, so a folder is needed",
                     "give -o DIR (writes <id>.xml for each) or --apiops DIR",
-                ));
+                ))
             }
-            fragments
-                .iter()
-                .map(|f| (PathBuf::from(format!("{}.xml", f.id)), f.text.clone()))
-                .collect()
-        }
+        },
     };
-    let dir = args.apiops.as_deref().or(args.output.as_deref());
-    if iac == Some(crate::apim::iac::Kind::Arm) {
-        write_files(None, args.output.as_deref(), &files)?;
-    } else {
-        write_files(dir, None, &files)?;
-    }
+    output::deliver(&files, dest)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -262,40 +257,6 @@ fn check_output(
         },
         _ => Ok(None),
     }
-}
-
-/// Writes `files` (paths relative to `dir`), or the single file to `single` / standard output.
-/// Everything is rendered before the first write.
-fn write_files(
-    dir: Option<&Path>,
-    single: Option<&Path>,
-    files: &[(PathBuf, String)],
-) -> anyhow::Result<()> {
-    let Some(dir) = dir else {
-        for (_, text) in files {
-            output::emit(single, text)?;
-        }
-        return Ok(());
-    };
-    // A file, a device or a FIFO where the folder should be: say so, not "File exists".
-    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
-        anyhow::bail!(
-            "cannot write into {}: it exists and is not a folder; nothing was written. Give a folder (it is created if missing)",
-            crate::error::printable(&dir.display().to_string())
-        );
-    }
-    for (rel, _) in files {
-        let parent = dir.join(rel);
-        let parent = parent.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent)
-            .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", parent.display()))?;
-    }
-    let set: Vec<output::OutFile> = files
-        .iter()
-        .map(|(rel, text)| output::OutFile::new(dir.join(rel), text.to_string()))
-        .collect();
-    output::write_many(&set)?;
-    Ok(())
 }
 
 fn inject_error(name: &str, src: &str, e: InjectError) -> anyhow::Error {

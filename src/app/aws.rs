@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use crate::aws::{self, Connector, Credentials, LogSettingsFormat, ManifestFormat, Region};
 use crate::cli::aws::{AwsCommand, LogFormatArg, ManifestFormatArg, PolicyKind};
 use crate::error::InputError;
-use crate::output;
+use crate::output::{self, Destination};
 
 pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
-    let (text, path) = match cmd {
+    let (artifact, path) = match cmd {
         AwsCommand::Manifest(a) => {
             let credentials = match (&a.irsa_role_arn, a.static_keys) {
                 (Some(arn), _) => Credentials::Irsa(aws::parse_role_arn("--irsa-role-arn", arn)?),
@@ -48,7 +48,7 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
         AwsCommand::IamPolicy(a) => {
             let region = Region::parse("--region", &a.region)?;
             let account = aws::parse_account("--account-id", &a.account_id)?;
-            let text = match a.kind {
+            let artifact = match a.kind {
                 PolicyKind::Permissions => {
                     let Some(log_group) = a.log_group.as_deref() else {
                         anyhow::bail!(
@@ -80,7 +80,7 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                     aws::trust_policy(&region, &account, &provider, &ns, &name)
                 }
             };
-            (text, &a.output)
+            (artifact, &a.output)
         }
         AwsCommand::LogSettings(a) => {
             let id = aws::parse_rest_api_id("--rest-api-id", &a.rest_api_id)?;
@@ -93,6 +93,6 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             (aws::log_settings(&id, &stage, &region, format)?, &a.output)
         }
     };
-    output::emit(path.as_deref(), &text)?;
+    output::deliver(&[artifact], Destination::file_or_stdout(path.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `akto-connect ingest compose|helm`: checks the arguments, renders every file, and only then
-//! writes them (each atomically; the env file with the token mode 0600) or prints them.
+//! hands them to `output::deliver` (a folder written as a set, the env file with the token
+//! mode 0600; or standard output).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,8 +10,8 @@ use crate::error::refuse;
 use crate::http_url::BaseUrl;
 use crate::ingest::compose::{self, Images, Stack};
 use crate::ingest::helm::{self, HelmSetup};
-use crate::ingest::File;
-use crate::{net, output};
+use crate::net;
+use crate::output::{self, Destination};
 
 pub fn run(cmd: &IngestCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -90,9 +91,12 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
             // Keep a filled-in env file when no token was given to replace it.
             let keep_existing =
                 stack.token.is_none() && dir.join(compose::RUNTIME_ENV_FILE).exists();
-            write_all(dir, &files, |f| {
-                keep_existing && f.name == compose::RUNTIME_ENV_FILE
-            })?;
+            let kept: Vec<_> = files
+                .iter()
+                .filter(|f| !(keep_existing && f.path == Path::new(compose::RUNTIME_ENV_FILE)))
+                .cloned()
+                .collect();
+            output::deliver(&kept, Destination::Dir(dir))?;
             if keep_existing {
                 eprintln!(
                     "note: kept the existing {} (it may hold your token); give --token-env VAR to replace it",
@@ -112,7 +116,9 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
                 dir.display()
             );
         }
-        None => print_all(&files)?,
+        None => {
+            output::deliver(&files, Destination::Stdout)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -133,7 +139,7 @@ fn helm_cmd(a: &HelmArgs) -> anyhow::Result<ExitCode> {
     let files = helm::render(&setup)?;
     match &a.output {
         Some(dir) => {
-            write_all(dir, &files, |_| false)?;
+            output::deliver(&files, Destination::Dir(dir))?;
             eprintln!(
                 "wrote {} files to {}; run: {}=… bash {}",
                 files.len(),
@@ -142,53 +148,9 @@ fn helm_cmd(a: &HelmArgs) -> anyhow::Result<ExitCode> {
                 dir.join(helm::SCRIPT_FILE).display()
             );
         }
-        None => print_all(&files)?,
+        None => {
+            output::deliver(&files, Destination::Stdout)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes every rendered file into `dir` (created when missing), skipping those `skip` names.
-fn write_all(dir: &Path, files: &[File], skip: impl Fn(&File) -> bool) -> anyhow::Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(refuse(
-            "-o",
-            &dir.display().to_string(),
-            "exists and is not a directory",
-            "give a directory: the command writes several files",
-        ));
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("-o {}: cannot create the directory: {e}", dir.display()))?;
-    let set: Vec<output::OutFile> = files
-        .iter()
-        .filter(|f| !skip(f))
-        .map(|f| {
-            let path = dir.join(f.name);
-            if f.private {
-                output::OutFile::private(path, f.text.clone())
-            } else {
-                output::OutFile::new(path, f.text.clone())
-            }
-        })
-        .collect();
-    output::write_many(&set)?;
-    Ok(())
-}
-
-/// Prints every file after a separator line naming it.
-fn print_all(files: &[File]) -> anyhow::Result<()> {
-    let mut out = String::new();
-    for (i, f) in files.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let note = if f.private {
-            " (keep private: chmod 600)"
-        } else {
-            ""
-        };
-        out.push_str(&format!("# ==> {}{note} <==\n", f.name));
-        out.push_str(&f.text);
-    }
-    output::emit(None, &out)
 }

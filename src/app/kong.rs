@@ -7,7 +7,7 @@ use crate::cli::kong::{EnableArgs, KongFormatArg, LogLevelArg};
 use crate::error::{refuse, InputError};
 use crate::http_url::BaseUrl;
 use crate::kong::{self, compose, flags, Format, KongVersion, PluginSetup, Scope, Setup};
-use crate::output;
+use crate::output::{self, Destination};
 
 /// The Admin API default when neither `--admin-url` nor `KONG_ADMIN_URL` is given.
 pub(crate) const DEFAULT_ADMIN_URL: &str = "http://localhost:8001";
@@ -145,7 +145,10 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
     for w in warnings.iter().chain(&rendered.warnings) {
         eprintln!("warning: {w}");
     }
-    output::emit(args.output.as_deref(), &rendered.text)?;
+    output::deliver(
+        &[rendered.artifact],
+        Destination::file_or_stdout(args.output.as_deref()),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::error::{check_path_arg, refuse};
-use crate::render;
+use crate::render::{self, Artifact, Syntax};
 
 /// The connector image of seed 001.
 pub const DEFAULT_IMAGE: &str = "aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
@@ -247,7 +247,7 @@ struct ManifestContext<'a> {
 }
 
 /// Renders the connector's Kubernetes manifests or Compose file.
-pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String> {
+pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifact> {
     let image_help = "e.g. aktosecurity/mirror-api-logging:api-gateway-logging-openapi";
     crate::error::check_line("--image", &c.image, 1024, image_help)?;
     if c.image.chars().any(char::is_whitespace) {
@@ -319,18 +319,19 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<String>
         watchtower: c.watchtower,
         log_groups: c.log_groups.join(", "),
     };
-    let template = match format {
-        ManifestFormat::K8s => "aws/k8s.yaml.j2",
-        ManifestFormat::Compose => "aws/compose.yaml.j2",
+    let (template, file) = match format {
+        ManifestFormat::K8s => ("aws/k8s.yaml.j2", "api-gateway-logging.yaml"),
+        ManifestFormat::Compose => ("aws/compose.yaml.j2", "docker-compose.yml"),
     };
     let text = render::render(template, &ctx)?;
     check_yaml(&text).map_err(|e| anyhow::anyhow!("internal error: the generated YAML failed its own check ({e}); nothing was written. Please report this."))?;
-    Ok(text)
+    Ok(Artifact::new(file, text).read_as(Syntax::Yaml))
 }
 
 /// The env file template for Compose: keys, comments, empty values.
-pub fn env_file(static_keys: bool) -> anyhow::Result<String> {
-    render::render("aws/env-file.j2", minijinja::context! { static_keys })
+pub fn env_file(static_keys: bool) -> anyhow::Result<Artifact> {
+    let text = render::render("aws/env-file.j2", minijinja::context! { static_keys })?;
+    Ok(Artifact::new("api-gateway-logging.env", text).read_as(Syntax::Env))
 }
 
 /// Variables that hold secrets: only ever from a Secret or an env file.
@@ -392,7 +393,7 @@ pub fn iam_policy(
     region: &Region,
     account: &str,
     openapi_discovery: bool,
-) -> String {
+) -> Artifact {
     let p = region.partition;
     let r = &region.code;
     let groups: Vec<String> = log_groups
@@ -423,7 +424,10 @@ pub fn iam_policy(
             "Resource": apigateway,
         }));
     }
-    pretty(&serde_json::json!({ "Version": "2012-10-17", "Statement": statements }))
+    pretty(
+        "akto-connector-policy.json",
+        &serde_json::json!({ "Version": "2012-10-17", "Statement": statements }),
+    )
 }
 
 /// The IRSA trust policy: the cluster's OIDC provider may assume the role for one service
@@ -434,21 +438,24 @@ pub fn trust_policy(
     oidc_provider: &str,
     namespace: &str,
     service_account: &str,
-) -> String {
+) -> Artifact {
     let provider = oidc_provider.trim_start_matches("https://");
     let p = region.partition;
-    pretty(&serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Federated": format!("arn:{p}:iam::{account}:oidc-provider/{provider}") },
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": { "StringEquals": {
-                format!("{provider}:sub"): format!("system:serviceaccount:{namespace}:{service_account}"),
-                format!("{provider}:aud"): "sts.amazonaws.com",
-            }}
-        }]
-    }))
+    pretty(
+        "akto-connector-trust-policy.json",
+        &serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Federated": format!("arn:{p}:iam::{account}:oidc-provider/{provider}") },
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": { "StringEquals": {
+                    format!("{provider}:sub"): format!("system:serviceaccount:{namespace}:{service_account}"),
+                    format!("{provider}:aud"): "sts.amazonaws.com",
+                }}
+            }]
+        }),
+    )
 }
 
 /// An EKS OIDC provider, `oidc.eks.REGION.amazonaws.com/id/ID` (an `https://` prefix is dropped).
@@ -465,10 +472,10 @@ pub fn parse_oidc_provider(input: &str, value: &str) -> anyhow::Result<String> {
     Ok(v.to_string())
 }
 
-fn pretty(v: &serde_json::Value) -> String {
+fn pretty(file: &str, v: &serde_json::Value) -> Artifact {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
-    s
+    Artifact::new(file, s).read_as(Syntax::Json)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,16 +525,23 @@ pub fn log_settings(
     stage: &str,
     region: &Region,
     format: LogSettingsFormat,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Artifact> {
     let ctx = minijinja::context! {
         rest_api_id, stage, region => &region.code,
         log_group => format!("API-Gateway-Execution-Logs_{rest_api_id}/{stage}"),
     };
-    let template = match format {
-        LogSettingsFormat::Cli => "aws/log-settings.sh.j2",
-        LogSettingsFormat::CloudFormation => "aws/log-settings.cfn.yaml.j2",
+    let artifact = match format {
+        LogSettingsFormat::Cli => Artifact::new(
+            "api-gateway-log-settings.sh",
+            render::render("aws/log-settings.sh.j2", ctx)?,
+        ),
+        LogSettingsFormat::CloudFormation => Artifact::new(
+            "api-gateway-log-settings.yaml",
+            render::render("aws/log-settings.cfn.yaml.j2", ctx)?,
+        )
+        .read_as(Syntax::Yaml),
     };
-    render::render(template, ctx)
+    Ok(artifact)
 }
 
 #[cfg(test)]

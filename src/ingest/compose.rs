@@ -18,10 +18,10 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_yaml::Value;
 
-use super::File;
 use crate::error::refuse;
 use crate::http_url::BaseUrl;
 use crate::render;
+use crate::render::{Artifact, Syntax};
 
 /// The Compose file's name (read by `docker compose` and `docker-compose` without `-f`).
 pub const COMPOSE_FILE: &str = "docker-compose.yml";
@@ -209,7 +209,7 @@ struct Context<'a> {
 }
 
 /// Renders the Compose file and both env files, and reads each back.
-pub fn render(stack: &Stack) -> anyhow::Result<Vec<File>> {
+pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
     let ctx = Context {
         images: &stack.images,
         kafka_advertised: format!("{}:9092", stack.kafka_host),
@@ -225,21 +225,21 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<File>> {
             .collect(),
     };
     let files = vec![
-        File {
-            name: COMPOSE_FILE,
-            text: render::render("ingest/compose.yaml.j2", &ctx)?,
-            private: false,
-        },
-        File {
-            name: INGESTION_ENV_FILE,
-            text: render::render("ingest/data-ingestion.env.j2", &ctx)?,
-            private: false,
-        },
-        File {
-            name: RUNTIME_ENV_FILE,
-            text: render::render("ingest/mini-runtime.env.j2", &ctx)?,
-            private: true,
-        },
+        Artifact::new(
+            COMPOSE_FILE,
+            render::render("ingest/compose.yaml.j2", &ctx)?,
+        )
+        .read_as(Syntax::Yaml),
+        Artifact::new(
+            INGESTION_ENV_FILE,
+            render::render("ingest/data-ingestion.env.j2", &ctx)?,
+        )
+        .read_as(Syntax::Env),
+        Artifact::private(
+            RUNTIME_ENV_FILE,
+            render::render("ingest/mini-runtime.env.j2", &ctx)?,
+        )
+        .read_as(Syntax::Env),
     ];
     check(stack, &files).map_err(|problem| {
         anyhow::anyhow!("internal error: the generated Compose files failed their own check ({problem}); nothing was written. Please report this with the command line you used.")
@@ -261,31 +261,9 @@ pub fn service_names(watchtower: bool) -> Vec<&'static str> {
     s
 }
 
-/// Reads an env file: `KEY=VALUE` lines and comments, nothing else.
-pub fn read_env(text: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(format!("line {} is not KEY=VALUE", i + 1));
-        };
-        let key_ok = !k.is_empty()
-            && k.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-        if !key_ok
-            || v.chars()
-                .any(|c| c.is_control() || c == '"' || c == '\'' || c == '$')
-        {
-            return Err(format!("line {} has an unsafe key or value", i + 1));
-        }
-        out.push((k.to_string(), v.to_string()));
-    }
-    Ok(out)
-}
+pub use crate::render::artifact::read_env;
 
-fn check(stack: &Stack, files: &[File]) -> Result<(), String> {
+fn check(stack: &Stack, files: &[Artifact]) -> Result<(), String> {
     let compose = &files[0].text;
     let doc: Value = serde_yaml::from_str(compose).map_err(|e| e.to_string())?;
     if doc.get("version").is_some() {

@@ -9,11 +9,11 @@
 
 use serde::Serialize;
 
-use super::File;
 use crate::error::refuse;
 use crate::http_url::BaseUrl;
 use crate::k8s::check_k8s_name;
 use crate::render;
+use crate::render::{Artifact, Syntax};
 
 pub const SCRIPT_FILE: &str = "install.sh";
 pub const RUNTIME_VALUES_FILE: &str = "mini-runtime-values.yaml";
@@ -114,7 +114,7 @@ struct Context<'a> {
 }
 
 /// Renders the script and both values files, and reads the values back.
-pub fn render(setup: &HelmSetup) -> anyhow::Result<Vec<File>> {
+pub fn render(setup: &HelmSetup) -> anyhow::Result<Vec<Artifact>> {
     setup.check()?;
     let ctx = Context {
         namespace: &setup.namespace,
@@ -136,21 +136,20 @@ pub fn render(setup: &HelmSetup) -> anyhow::Result<Vec<File>> {
         ingestion_values: INGESTION_VALUES_FILE,
     };
     let files = vec![
-        File {
-            name: SCRIPT_FILE,
-            text: render::render("ingest/helm-install.sh.j2", &ctx)?,
-            private: false,
-        },
-        File {
-            name: RUNTIME_VALUES_FILE,
-            text: render::render("ingest/helm-mini-runtime-values.yaml.j2", &ctx)?,
-            private: false,
-        },
-        File {
-            name: INGESTION_VALUES_FILE,
-            text: render::render("ingest/helm-data-ingestion-values.yaml.j2", &ctx)?,
-            private: false,
-        },
+        Artifact::new(
+            SCRIPT_FILE,
+            render::render("ingest/helm-install.sh.j2", &ctx)?,
+        ),
+        Artifact::new(
+            RUNTIME_VALUES_FILE,
+            render::render("ingest/helm-mini-runtime-values.yaml.j2", &ctx)?,
+        )
+        .read_as(Syntax::Yaml),
+        Artifact::new(
+            INGESTION_VALUES_FILE,
+            render::render("ingest/helm-data-ingestion-values.yaml.j2", &ctx)?,
+        )
+        .read_as(Syntax::Yaml),
     ];
     check(setup, &files).map_err(|problem| {
         anyhow::anyhow!("internal error: the generated Helm files failed their own check ({problem}); nothing was written. Please report this with the command line you used.")
@@ -158,7 +157,7 @@ pub fn render(setup: &HelmSetup) -> anyhow::Result<Vec<File>> {
     Ok(files)
 }
 
-fn check(setup: &HelmSetup, files: &[File]) -> Result<(), String> {
+fn check(setup: &HelmSetup, files: &[Artifact]) -> Result<(), String> {
     use serde_yaml::Value;
     let runtime: Value = serde_yaml::from_str(&files[1].text).map_err(|e| e.to_string())?;
     let env = &runtime["mini_runtime"]["aktoApiSecurityRuntime"]["env"];

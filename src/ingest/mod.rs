@@ -11,12 +11,3 @@ pub mod contract;
 pub mod helm;
 pub mod target;
 pub mod verify;
-
-/// A rendered file of a multi-file artifact.
-#[derive(Debug, Clone)]
-pub struct File {
-    pub name: &'static str,
-    pub text: String,
-    /// Holds a secret: written mode 0600, never printed with a real secret in it.
-    pub private: bool,
-}

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::error::{check_path_arg, refuse};
 use crate::http_url::BaseUrl;
 use crate::k8s::check_k8s_name;
-use crate::render;
+use crate::render::{self, Artifact, Rendered, Syntax};
 
 pub mod admin;
 pub mod compose;
@@ -173,13 +173,6 @@ pub struct Setup {
     pub plugin_dir: String,
     /// `KONG_PLUGINS` for the Compose override, Akto's plugin included.
     pub plugins: Vec<String>,
-}
-
-/// A rendered artifact and what the user should hear about it.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub text: String,
-    pub warnings: Vec<String>,
 }
 
 /// A Kong entity name: letters, digits, `.`, `-`, `_`, `~` (Kong's `utf8_name`, ASCII only so
@@ -388,19 +381,21 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         kong_plugins: setup.plugins.join(","),
         configmap: format!("kong-plugin-{PLUGIN}"),
     };
-    let template = match setup.format {
-        Format::Curl => "kong/curl.sh.j2",
-        Format::Deck => "kong/deck.yaml.j2",
-        Format::Kic => "kong/kic.yaml.j2",
-        Format::Compose => "kong/compose.yaml.j2",
-        Format::Helm => "kong/helm.yaml.j2",
+    let (template, file) = match setup.format {
+        Format::Curl => ("kong/curl.sh.j2", "akto-kong-enable.sh"),
+        Format::Deck => ("kong/deck.yaml.j2", "akto-kong-deck.yaml"),
+        Format::Kic => ("kong/kic.yaml.j2", "akto-kong-plugin.yaml"),
+        Format::Compose => ("kong/compose.yaml.j2", "docker-compose.override.yml"),
+        Format::Helm => ("kong/helm.yaml.j2", "akto-kong-helm.yaml"),
     };
     let text = render::render(template, &ctx)?;
+    let mut artifact = Artifact::new(file, text);
     if template.ends_with(".yaml.j2") {
-        verify_yaml(&text, setup)
+        verify_yaml(&artifact.text, setup)
             .map_err(|p| anyhow::anyhow!("internal error: the generated YAML failed its own check ({p}); nothing was written. Please report this."))?;
+        artifact = artifact.read_as(Syntax::Yaml);
     }
-    Ok(Rendered { text, warnings })
+    Ok(Rendered { artifact, warnings })
 }
 
 /// `akto-connect kong enable … --format deck` for the same plugin (every setting that is not

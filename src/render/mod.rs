@@ -7,6 +7,10 @@
 //!
 //! Not for: validating values (the models do that before rendering).
 
+pub mod artifact;
+
+pub use artifact::{Artifact, Rendered, Syntax};
+
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
@@ -100,6 +104,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "apim/access.bicep.j2",
         include_str!("../../templates/apim/access.bicep.j2"),
     ),
+    (
+        "apim/policy.bicep.j2",
+        include_str!("../../templates/apim/policy.bicep.j2"),
+    ),
+    (
+        "apim/policy.tf.j2",
+        include_str!("../../templates/apim/policy.tf.j2"),
+    ),
+    (
+        "apim/fragments.bicep.j2",
+        include_str!("../../templates/apim/fragments.bicep.j2"),
+    ),
+    (
+        "apim/fragments.tf.j2",
+        include_str!("../../templates/apim/fragments.tf.j2"),
+    ),
 ];
 
 /// Renders template `name` with `ctx`.
@@ -120,6 +140,7 @@ fn environment() -> anyhow::Result<Environment<'static>> {
     env.add_filter("sh", sh_quote);
     env.add_filter("yaml", yaml_str);
     env.add_filter("bicep", bicep_str);
+    env.add_filter("hcl", hcl_str);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -194,8 +215,11 @@ pub fn policy_expr(code: &str, format: &str) -> Result<String, minijinja::Error>
     }
 }
 
-/// Writes a value as a single-quoted Bicep string: `\`, `'` and `${` are escaped, line breaks
-/// and tabs written as escapes.
+/// Writes a value as a single-quoted Bicep string, the one Bicep escape of the program. Per
+/// Bicep's string grammar (its language specification, "Strings"): `\\` and `\'` are escaped,
+/// `$` only where it would open an interpolation (`${` becomes `\${`; a lone `$` is literal),
+/// line feed, carriage return and tab as `\n`, `\r`, `\t`, any other control character as
+/// `\u{X}`.
 pub fn bicep_str(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
@@ -208,10 +232,38 @@ pub fn bicep_str(value: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('\'');
+    out
+}
+
+/// Writes a value as a double-quoted Terraform (HCL) string, the one HCL escape of the program:
+/// `\\` and `"` are escaped, `${` and `%{` (which open an interpolation or a template
+/// directive) are written `$${` and `%%{`, line feed, carriage return and tab as `\n`, `\r`,
+/// `\t`, any other control character as `\uNNNN` (HCL's native syntax, "Template literals").
+pub fn hcl_str(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -277,6 +329,17 @@ mod tests {
     fn bicep_quoting() {
         assert_eq!(bicep_str("it's"), "'it\\'s'");
         assert_eq!(bicep_str("a\\b ${x} $y\n"), "'a\\\\b \\${x} $y\\n'");
+        assert_eq!(bicep_str("a'b\\c${d}$"), "'a\\'b\\\\c\\${d}$'");
+        assert_eq!(bicep_str("\r\t\u{1}"), "'\\r\\t\\u{1}'");
+    }
+
+    #[test]
+    fn hcl_quoting() {
+        assert_eq!(
+            hcl_str("a\"b\\c${d}%{e}$f%g"),
+            "\"a\\\"b\\\\c$${d}%%{e}$f%g\""
+        );
+        assert_eq!(hcl_str("x\ny\u{7f}"), "\"x\\ny\\u007F\"");
     }
 
     #[test]

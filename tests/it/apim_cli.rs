@@ -445,3 +445,92 @@ fn completions_for_every_shell() {
 fn cli_definition_is_consistent() {
     akto_connect::cli::Cli::command().debug_assert();
 }
+
+#[test]
+fn a_folder_set_that_cannot_be_written_leaves_no_file_and_no_folder_behind() {
+    // The second fragment's folder is taken by a file: the set fails before any rename, and the
+    // folders made for the first fragment are taken away again.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("apim-artifacts");
+    std::fs::create_dir_all(root.join("policy fragments")).unwrap();
+    let blocker = root.join("policy fragments/akto-capture-outbound");
+    std::fs::write(&blocker, "mine\n").unwrap();
+    let (code, out, err) = crate::common::run(bin().args([
+        "apim",
+        "fragments",
+        "--ingest-url",
+        "https://ingest.example.com",
+        "--apiops",
+        root.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("akto-capture-outbound"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(root.join("policy fragments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["akto-capture-outbound"], "only the blocking file");
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "mine\n");
+}
+
+#[test]
+fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
+    // Bicep and Terraform for each scope: the file that loads the policy and the policy beside
+    // it, nothing else; the loaded name is the file written.
+    let dir = tempfile::tempdir().unwrap();
+    for (format, main) in [
+        ("bicep", "akto-capture.bicep"),
+        ("terraform", "akto-capture.tf"),
+    ] {
+        for scope in [
+            &["--scope", "global"][..],
+            &["--scope", "product", "--product-id", "starter"],
+            &["--scope", "api", "--api-id", "orders"],
+            &[
+                "--scope",
+                "operation",
+                "--api-id",
+                "orders",
+                "--operation-id",
+                "get",
+            ],
+        ] {
+            let out = dir.path().join(format!("{format}-{}", scope[1]));
+            let (code, stdout, err) = crate::common::run(
+                bin()
+                    .args([
+                        "apim",
+                        "policy",
+                        "--ingest-url",
+                        "https://ingest.example.com",
+                        "--apim-service",
+                        "contoso",
+                        "--format",
+                        format,
+                        "-o",
+                    ])
+                    .arg(&out)
+                    .args(scope),
+            );
+            assert_eq!(code, 0, "{err}");
+            assert!(stdout.is_empty());
+            let mut names: Vec<_> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let mut want = vec![main.to_string(), "akto-capture-policy.xml".to_string()];
+            want.sort();
+            assert_eq!(names, want, "{format} {scope:?}");
+            let text = std::fs::read_to_string(out.join(main)).unwrap();
+            assert!(
+                text.contains("/akto-capture-policy.xml\")")
+                    || text.contains("loadTextContent('akto-capture-policy.xml')"),
+                "{text}"
+            );
+            assert!(text.contains(&format!("{} scope.", scope[1])), "{text}");
+        }
+    }
+}

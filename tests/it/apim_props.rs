@@ -103,7 +103,7 @@ proptest! {
         let Some(xml_opts) = build(&url, &patterns, PolicyFormat::Xml) else {
             return Ok(());
         };
-        let xml = capture::render(&xml_opts).expect("accepted input renders").text;
+        let xml = capture::render(&xml_opts).expect("accepted input renders").artifact.text;
         let (list, set_url) = read_back(&xml);
         let joined = patterns.join(";");
         prop_assert_eq!(list.as_deref(), Some(joined.as_str()));
@@ -112,7 +112,7 @@ proptest! {
         prop_assert_eq!(&set_url, &expected);
 
         let raw_opts = build(&url, &patterns, PolicyFormat::RawXml).expect("same input");
-        let raw = capture::render(&raw_opts).expect("accepted input renders").text;
+        let raw = capture::render(&raw_opts).expect("accepted input renders").artifact.text;
         let doc = tree::read(&raw).expect("rawxml reads in the dialect");
         let var = doc.root.descendants().into_iter()
             .find(|e| e.name == "set-variable" && e.attr("name").is_some_and(|a| doc.attr_value(&raw, a) == "aktoRegexList"))

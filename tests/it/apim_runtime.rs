@@ -653,7 +653,7 @@ fn every_scope_and_form_executes_and_sends_the_contract() {
             for token in [false, true] {
                 let mut o = capture_opts(format, token);
                 o.scope = scope;
-                let text = capture::render(&o).unwrap().text;
+                let text = capture::render(&o).unwrap().artifact.text;
                 policies.push(Policy {
                     name: format!(
                         "{}-{}-{}",
@@ -680,7 +680,7 @@ fn a_global_policy_with_base_in_its_backend_would_not_forward() {
     require_tool("mono");
     let mut o = capture_opts(PolicyFormat::RawXml, false);
     o.scope = Scope::Api;
-    let text = capture::render(&o).unwrap().text;
+    let text = capture::render(&o).unwrap().artifact.text;
     let policies = vec![Policy {
         name: "api-doc-at-global".into(),
         text,

@@ -79,7 +79,7 @@ fn infrastructure_as_code() {
         let files = iac::policy_files(kind, &names, "<policies />").unwrap();
         snapshot!(
             format!("apim-iac-operation-{}", kind.name()),
-            files[0].1.clone()
+            files[0].text.clone()
         );
     }
     let mut opts = options(
@@ -95,7 +95,7 @@ fn infrastructure_as_code() {
         let files = iac::fragment_files(kind, &names, &fragments).unwrap();
         snapshot!(
             format!("apim-iac-fragments-{}", kind.name()),
-            files[0].1.clone()
+            files[0].text.clone()
         );
     }
 }

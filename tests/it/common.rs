@@ -121,7 +121,7 @@ pub fn option_sets() -> Vec<(String, CaptureOptions)> {
 
 /// Renders, expecting success.
 pub fn render(opts: &CaptureOptions) -> String {
-    capture::render(opts).expect("renders").text
+    capture::render(opts).expect("renders").artifact.text
 }
 
 /// Runs the binary and returns (exit code, stdout, stderr).

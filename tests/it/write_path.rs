@@ -319,14 +319,15 @@ fn sigint_mid_write_leaves_no_temporary_file() {
 #[test]
 fn several_files_are_all_checked_before_the_first_is_written() {
     use akto_connect::output;
+    use akto_connect::render::Artifact;
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.txt");
     let ro = dir.path().join("ro.txt");
     std::fs::write(&ro, "ro").unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
     let err = output::write_many(&[
-        output::OutFile::new(a.clone(), "a".into()),
-        output::OutFile::new(ro.clone(), "new".into()),
+        Artifact::new(a.clone(), "a"),
+        Artifact::new(ro.clone(), "new"),
     ])
     .expect_err("a read-only target");
     assert!(err.written.is_empty());
@@ -334,13 +335,40 @@ fn several_files_are_all_checked_before_the_first_is_written() {
     assert!(!a.exists(), "the first file was not written");
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), "ro");
     let b = dir.path().join("b.txt");
-    let done = output::write_many(&[
-        output::OutFile::new(a.clone(), "a".into()),
-        output::OutFile::new(b.clone(), "b".into()),
-    ])
-    .unwrap();
+    let done = output::write_many(&[Artifact::new(a.clone(), "a"), Artifact::new(b.clone(), "b")])
+        .unwrap();
     assert_eq!(done, vec![a.clone(), b.clone()]);
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "b");
+}
+
+#[test]
+fn a_set_whose_artifact_fails_its_read_back_writes_nothing() {
+    use akto_connect::output::{self, Destination};
+    use akto_connect::render::{Artifact, Syntax};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new-folder");
+    let set = [
+        Artifact::new("good.yaml", "a: 1\n").read_as(Syntax::Yaml),
+        Artifact::private("x.env", "A=1\n").read_as(Syntax::Env),
+        Artifact::new("sub/bad.json", "{\"a\": }\n").read_as(Syntax::Json),
+    ];
+    let err = output::deliver(&set, Destination::Dir(&out)).expect_err("bad JSON");
+    let err = format!("{err:#}");
+    assert!(err.contains("sub/bad.json"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!out.exists(), "the folder was made");
+    // The same set without the bad file: written, the private one 0600.
+    let written = output::deliver(&set[..2], Destination::Dir(&out)).unwrap();
+    assert_eq!(written, vec![out.join("good.yaml"), out.join("x.env")]);
+    let mode = std::fs::metadata(out.join("x.env"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // An artifact path leaving the folder is refused.
+    let escape = [Artifact::new("../escaped", "x\n")];
+    assert!(output::deliver(&escape, Destination::Dir(&out)).is_err());
+    assert!(!dir.path().join("escaped").exists());
 }
 
 #[test]
