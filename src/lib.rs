@@ -2,6 +2,7 @@
 //! traffic ingestion. The binary is a thin shell over [`app::run`].
 
 pub mod apim;
+pub mod azure_identity;
 pub mod app;
 pub mod aws;
 pub mod cli;

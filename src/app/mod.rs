@@ -13,6 +13,8 @@ use crate::output;
 
 mod access;
 mod apim;
+mod apim_live;
+mod arm;
 mod apim_tree;
 mod aws;
 mod ingest;
