@@ -80,7 +80,9 @@ pub enum Source {
         host: String,
         client_id: Option<String>,
     },
-    AzureCli { program: String },
+    AzureCli {
+        program: String,
+    },
 }
 
 impl Source {
@@ -257,8 +259,8 @@ fn local_or_https(url: &str, imds: bool) -> Result<(), String> {
     };
     let host = rest.split(['/', '?']).next().unwrap_or("");
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    let ok = matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-        || (imds && host == "169.254.169.254");
+    let ok =
+        matches!(host, "localhost" | "127.0.0.1" | "[::1]") || (imds && host == "169.254.169.254");
     if ok {
         Ok(())
     } else {
@@ -292,7 +294,10 @@ pub fn assertion_form(client_id: &str, assertion: &str, management: &str) -> Str
 }
 
 /// The managed-identity token request: URL and the one header it needs.
-pub fn managed_identity_request(source: &Source, management: &str) -> Option<(String, String, String)> {
+pub fn managed_identity_request(
+    source: &Source,
+    management: &str,
+) -> Option<(String, String, String)> {
     let resource = format!("{}/", management.trim_end_matches('/'));
     let client = |c: &Option<String>| {
         c.as_ref()
@@ -369,7 +374,10 @@ pub fn cli_failure(stderr: &str) -> String {
     } else if lower.contains("aadsts") || lower.contains("refresh token") {
         "the signed-in session needs to be renewed: run `az login` again".to_string()
     } else {
-        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let first = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         crate::error::printable(first).chars().take(200).collect()
     }
 }

@@ -2,9 +2,9 @@
 //! traffic ingestion. The binary is a thin shell over [`app::run`].
 
 pub mod apim;
-pub mod azure_identity;
 pub mod app;
 pub mod aws;
+pub mod azure_identity;
 pub mod cli;
 pub mod dotnet_regex;
 pub mod error;

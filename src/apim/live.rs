@@ -90,7 +90,9 @@ pub fn safe_id(id: &str) -> bool {
         && id.len() <= 300
         && id != "."
         && id != ".."
-        && !id.chars().any(|c| c.is_control() || matches!(c, '/' | '\\'))
+        && !id
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\'))
 }
 
 /// A policy as Resource Manager answered it.
@@ -172,7 +174,10 @@ impl Change {
     pub fn precondition(&self) -> (&'static str, String) {
         match &self.before {
             None => ("if-none-match", "*".to_string()),
-            Some(c) => ("if-match", c.etag.clone().unwrap_or_else(|| "*".to_string())),
+            Some(c) => (
+                "if-match",
+                c.etag.clone().unwrap_or_else(|| "*".to_string()),
+            ),
         }
     }
 
@@ -304,7 +309,11 @@ pub struct Refusal {
 pub fn parse_refusal(body: &[u8]) -> Option<Refusal> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let e = v.get("error")?;
-    let code = e.get("code").and_then(|c| c.as_str()).unwrap_or("").to_string();
+    let code = e
+        .get("code")
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .to_string();
     let mut messages: Vec<String> = e
         .get("details")
         .and_then(|d| d.as_array())
@@ -405,7 +414,10 @@ mod tests {
         );
         assert_eq!(unified_diff(old, old, "a", "b", 3), "");
         let d = unified_diff("", "x", "/dev/null", "b/p", 3);
-        assert_eq!(d, "--- /dev/null\n+++ b/p\n@@ -0,0 +1 @@\n+x\n\\ No newline at end of file\n");
+        assert_eq!(
+            d,
+            "--- /dev/null\n+++ b/p\n@@ -0,0 +1 @@\n+x\n\\ No newline at end of file\n"
+        );
     }
 
     #[test]
@@ -427,10 +439,7 @@ mod tests {
         };
         assert_eq!(c.action(), Action::Update);
         assert_eq!(c.precondition(), ("if-match", "\"e1\"".to_string()));
-        let c = Change {
-            before: None,
-            ..c
-        };
+        let c = Change { before: None, ..c };
         assert_eq!(c.action(), Action::Create);
         assert_eq!(c.precondition(), ("if-none-match", "*".to_string()));
     }
@@ -450,7 +459,10 @@ mod tests {
             s.arm_path(),
             "/apis/orders/operations/get%20order/policies/policy"
         );
-        assert_eq!(s.apiops_path(), "apis/orders/operations/get order/policy.xml");
+        assert_eq!(
+            s.apiops_path(),
+            "apis/orders/operations/get order/policy.xml"
+        );
         assert_eq!(
             backup_folder_name("contoso", 1_700_000_000),
             "akto-apim-backup/contoso-20231114T221320Z"

@@ -64,6 +64,29 @@ pub fn remove(src: &str) -> Result<Removed, RemoveError> {
         at = r.end;
     }
     text.push_str(&src[at..]);
+    // A section the capture had opened up (`<inbound />` became `<inbound>…</inbound>`) and that
+    // is empty again closes again, as it was.
+    if !cuts.is_empty() {
+        if let Ok(d) = tree::read(&text) {
+            let mut closes: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+            for section in d.root.elements() {
+                let Some(end) = &section.end_span else {
+                    continue;
+                };
+                let inner = &text[section.span.end..end.start];
+                let emptied = found
+                    .steps
+                    .iter()
+                    .any(|s| s.section.as_deref() == Some(section.name.as_str()));
+                if emptied && section.attributes.is_empty() && inner.trim().is_empty() {
+                    closes.push((section.span.start..end.end, format!("<{} />", section.name)));
+                }
+            }
+            for (r, with) in closes.into_iter().rev() {
+                text.replace_range(r, &with);
+            }
+        }
+    }
     let only_defaults = match tree::read(&text) {
         Ok(d) if d.root.name == "policies" => d.root.elements().all(|section| {
             section.elements().all(|e| {
@@ -78,6 +101,27 @@ pub fn remove(src: &str) -> Result<Removed, RemoveError> {
         steps: found.steps.len(),
         only_defaults,
     })
+}
+
+/// What `apim apply` leaves at a scope that had no policy once the capture is taken out again:
+/// the generator's whole policy for that scope without its capture steps. A remainder equal to
+/// this was created by apply, so a live remove deletes it (the scope had no policy before).
+pub fn created_skeleton(scope: super::capture::Scope) -> Option<String> {
+    use super::capture::{CaptureOptions, Digits, PolicyFormat};
+    let opts = CaptureOptions {
+        ingest_url: crate::http_url::BaseUrl::parse("-", "https://ingest.invalid").ok()?,
+        patterns: super::patterns::RegexList::new(&[]).ok()?,
+        account_id: Digits::parse("-", "0").ok()?,
+        vxlan_id: Digits::parse("-", "0").ok()?,
+        match_timeout_ms: 50,
+        max_body_bytes: 0,
+        token_named_value: None,
+        format: PolicyFormat::RawXml,
+        scope,
+        fragments: None,
+    };
+    let whole = super::capture::render(&opts).ok()?.text;
+    remove(&whole).ok().map(|r| r.text)
 }
 
 /// `span` widened to its whole lines (line break included) when only whitespace shares them.

@@ -7,7 +7,7 @@
 use std::sync::RwLock;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 
 use crate::azure_identity::{self, Candidate, Env, Source};
 use crate::error::printable;
@@ -55,9 +55,7 @@ impl Arm {
                     return Ok(arm);
                 }
                 Err(Fetch::Refused(why)) => bail!("{why}"),
-                Err(Fetch::Unavailable(why)) => {
-                    tried.push(format!("{}: {why}", arm.source.name()))
-                }
+                Err(Fetch::Unavailable(why)) => tried.push(format!("{}: {why}", arm.source.name())),
             }
         }
         bail!(
@@ -180,7 +178,12 @@ impl Arm {
         Ok(())
     }
 
-    fn entra_token(&self, tenant: &str, form: String, note: &dyn Fn(&str)) -> Result<String, Fetch> {
+    fn entra_token(
+        &self,
+        tenant: &str,
+        form: String,
+        note: &dyn Fn(&str),
+    ) -> Result<String, Fetch> {
         let url = azure_identity::token_url(&self.authority, tenant);
         let mut req = Request::new(Method::Post, url, Some(form.into_bytes()))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -190,7 +193,10 @@ impl Arm {
         let resp = self
             .client
             .send_with(&req, |why, wait| {
-                note(&format!("token: {why}, retrying in {:.1} s", wait.as_secs_f64()))
+                note(&format!(
+                    "token: {why}, retrying in {:.1} s",
+                    wait.as_secs_f64()
+                ))
             })
             .map_err(|e| Fetch::Refused(format!("cannot get a token: {e}")))?;
         if !resp.is_success() {
@@ -217,7 +223,10 @@ impl Arm {
             let resp = self
                 .client
                 .send_with(&r, |why, wait| {
-                    note(&format!("{what}: {why}, retrying in {:.1} s", wait.as_secs_f64()))
+                    note(&format!(
+                        "{what}: {why}, retrying in {:.1} s",
+                        wait.as_secs_f64()
+                    ))
                 })
                 .map_err(|e| e.to_string())?;
             if resp.status == 401 && !refreshed {
@@ -274,7 +283,13 @@ fn mi_error(resp: &Response) -> String {
     let e = v
         .get("error_description")
         .or_else(|| v.get("error"))
-        .and_then(|e| e.as_str().map(str::to_string).or_else(|| e.get("message").and_then(|m| m.as_str()).map(str::to_string)));
+        .and_then(|e| {
+            e.as_str().map(str::to_string).or_else(|| {
+                e.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+        });
     e.map(|e| format!(", {}", printable(&e).chars().take(200).collect::<String>()))
         .unwrap_or_default()
 }
@@ -295,10 +310,4 @@ pub(crate) fn arm_error(resp: &Response) -> String {
         (None, Some(m)) => format!(", {m}"),
         (None, None) => String::new(),
     }
-}
-
-/// Checks a Resource Manager answer that should be JSON.
-pub(crate) fn json(resp: &Response, what: &str) -> anyhow::Result<serde_json::Value> {
-    resp.json()
-        .map_err(|e| anyhow!("{what}: Resource Manager answered HTTP {} with no JSON ({e})", resp.status))
 }

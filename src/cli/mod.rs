@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod access;
 pub mod apim;
+pub mod apim_live;
 pub mod apim_tree;
 pub mod aws;
 pub mod format_flags;
