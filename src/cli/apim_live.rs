@@ -31,7 +31,7 @@ Credentials, in the order azure-identity uses: AZURE_TENANT_ID + AZURE_CLIENT_ID
 AZURE_CLIENT_SECRET; AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_FEDERATED_TOKEN_FILE (workload
 identity, GitHub Actions OIDC); a managed identity (IDENTITY_ENDPOINT, else the instance metadata
 service); the signed-in Azure CLI (`az account get-access-token`). The identity needs the policy
-and fragment write actions on the instance (`akto-connect apim access --role writer`).
+and fragment read and write actions on the instance (README: portal-managed estates).
 
 Exit codes: 0 every scope applied (or unchanged); 1 some scopes failed (named; the others are
 applied); 2 bad input, no credential, or the backup could not be written (nothing changed).";

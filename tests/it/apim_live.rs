@@ -367,7 +367,8 @@ fn apims_refusals_are_named_with_scope_line_and_fix() {
     assert!(err.contains("apis/api-01/policy.xml:4:10: "), "{err}");
     assert!(err.contains("the app registration aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee may not change API api-02 (HTTP 403"), "{err}");
     assert!(
-        err.contains("akto-connect apim access --role writer"),
+        err.contains("Microsoft.ApiManagement/service/policies/write")
+            && err.contains("API Management Service Contributor"),
         "{err}"
     );
     assert!(err.contains("HTTP 429, retrying in 1.0 s"), "{err}");

@@ -758,7 +758,7 @@ fn live_route(st: &mut State, req: &Seen, q: &HashMap<String, String>) -> Option
             if current.is_none() {
                 return Some(json(200, serde_json::json!({})));
             }
-            if req.headers.get("if-match").is_none() || !precondition_ok(&current) {
+            if !req.headers.contains_key("if-match") || !precondition_ok(&current) {
                 return Some(arm_error(
                     412,
                     "PreconditionFailed",
