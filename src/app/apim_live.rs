@@ -338,7 +338,7 @@ pub fn apply(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
                 }
                 Some(c) => crate::apim::inject::inject(&c.text, &steps, scope.has_parent())
                     .map(|i| Some(i.text))
-                    .map_err(|e| format!("cannot add the capture: {e:?}")),
+                    .map_err(|e| inject_failure(scope, &c.text, e)),
             }
         },
         &fragment_texts,
@@ -398,6 +398,22 @@ pub fn remove(args: &RemoveArgs) -> anyhow::Result<ExitCode> {
         },
         &[],
     )
+}
+
+/// Why the capture could not be added to a scope's policy, with the place in its text.
+fn inject_failure(scope: &ScopeRef, src: &str, e: crate::apim::inject::InjectError) -> String {
+    use crate::apim::inject::InjectError as E;
+    let at = |o: usize| {
+        let (l, c) = LineIndex::new(src).line_col(o);
+        format!("{}:{l}:{c}", scope.apiops_path())
+    };
+    match e {
+        E::Unreadable { offset, message } => format!("{}: cannot read the policy: {message}; nothing was changed there", at(offset)),
+        E::Fragment | E::NotPolicies { .. } => "the policy's root is not <policies>; nothing was changed there".to_string(),
+        E::Nested { offset, within, .. } => format!("{}: a capture step stands inside <{within}>; move it back into its section or delete it; nothing was changed there", at(offset)),
+        E::TooLarge { bytes } => format!("with the capture the policy would be {bytes} bytes, over APIM's 256 KiB; use --with-fragments; nothing was changed there"),
+        E::Internal(p) => format!("internal error: the result failed its own check ({p}); nothing was changed there"),
+    }
 }
 
 fn remove_error(name: &str, src: &str, e: RemoveError) -> anyhow::Error {
