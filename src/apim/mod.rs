@@ -10,7 +10,9 @@ pub mod dialect;
 pub mod effective;
 pub mod iac;
 pub mod inject;
+pub mod live;
 pub mod patterns;
+pub mod remove;
 pub mod specs;
 pub mod tree;
 

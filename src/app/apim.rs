@@ -296,7 +296,7 @@ fn inject_error(name: &str, src: &str, e: InjectError) -> anyhow::Error {
     }
 }
 
-fn capture_options(
+pub(super) fn capture_options(
     args: &CaptureArgs,
     format: PolicyFormat,
 ) -> anyhow::Result<(CaptureOptions, Vec<String>)> {

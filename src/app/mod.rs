@@ -14,7 +14,9 @@ use crate::output;
 
 mod access;
 mod apim;
+mod apim_live;
 mod apim_tree;
+mod arm;
 mod aws;
 mod ingest;
 mod kong;
@@ -32,6 +34,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apim(ApimCommand::Access(args)) => access::run(&args),
         Command::Apim(ApimCommand::Effective(args)) => apim_tree::effective(&args),
         Command::Apim(ApimCommand::Coverage(args)) => apim_tree::coverage(&args),
+        Command::Apim(ApimCommand::Apply(args)) => apim_live::apply(&args),
+        Command::Apim(ApimCommand::Remove(args)) => apim_live::remove(&args),
+        Command::Apim(ApimCommand::Pull(args)) => apim_live::pull(&args),
+        Command::Apim(ApimCommand::LiveCoverage(args)) => apim_live::live_coverage(&args),
         Command::Aws(cmd) => aws::run(&cmd),
         Command::Kong(KongCommand::Enable(args)) => kong::enable(&args),
         Command::Kong(KongCommand::Verify(args)) => kong_verify::verify(&args),

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
@@ -15,49 +15,17 @@ use crate::apim::azure::{self, ApimInstance, Cloud, READER_ROLE_ID, READER_ROLE_
 use crate::apim::specs::{self, ApiEntry, IndexEntry, SpecFormat};
 use crate::cli::specs::{CloudArg, SpecArg, SpecsArgs};
 use crate::error::printable;
-use crate::net::{Client, Method, NetConfig, Request, Response};
+use crate::net::{Client, NetConfig, Request, Response};
+
+use super::arm::{arm_error, Arm};
 use crate::output;
 
 const INDEX: &str = "index.json";
 
-/// The client credentials, from the variables azure-identity reads.
-struct Credentials {
-    tenant: String,
-    client_id: String,
-    secret: String,
-}
-
-impl Credentials {
-    fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| -> anyhow::Result<String> {
-            match std::env::var(name) {
-                Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-                _ => Err(anyhow!(
-                    "{name} is not set: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to the app registration's tenant id, client id and secret (`akto-connect apim access` sets one up)"
-                )),
-            }
-        };
-        let c = Self {
-            tenant: var("AZURE_TENANT_ID")?,
-            client_id: var("AZURE_CLIENT_ID")?,
-            secret: var("AZURE_CLIENT_SECRET")?,
-        };
-        specs::check_tenant(&c.tenant).map_err(|e| anyhow!(e))?;
-        if !azure::is_guid(&c.client_id) {
-            bail!("AZURE_CLIENT_ID is not a GUID: give the app registration's Application (client) ID");
-        }
-        Ok(c)
-    }
-}
-
 /// What every export needs; shared by the worker threads.
 struct Ctx<'a> {
-    client: Client,
+    arm: Arm,
     instance: ApimInstance,
-    management: String,
-    authority: String,
-    creds: Credentials,
-    token: RwLock<String>,
     format: SpecFormat,
     out: &'a Path,
     progress: Progress,
@@ -109,34 +77,21 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
     }
-    let creds = Credentials::from_env()?;
-    if authority
-        .to_ascii_lowercase()
-        .contains(&format!("/{}", creds.tenant.to_ascii_lowercase()))
-    {
-        bail!(
-            "--authority-url (or AZURE_AUTHORITY_HOST) {authority}: give the host only, such as https://login.microsoftonline.com; the tenant from AZURE_TENANT_ID and /oauth2/v2.0/token are appended"
-        );
-    }
     let client = Client::new(NetConfig {
         timeout: Duration::from_secs(args.timeout),
         retries: args.retries,
         ca_file: args.ca_file.clone(),
         ..NetConfig::default()
     })?;
+    let progress = Progress::new(std::io::stderr().is_terminal());
+    let arm = Arm::connect(client, management, authority, &|m| progress.note(m))?;
     let ctx = Ctx {
-        client,
+        arm,
         instance,
-        management,
-        authority,
-        creds,
-        token: RwLock::new(String::new()),
         format,
         out: &args.out,
-        progress: Progress::new(std::io::stderr().is_terminal()),
+        progress,
     };
-    let token = ctx.fetch_token()?;
-    *ctx.token.write().unwrap_or_else(|e| e.into_inner()) = token;
 
     let all = ctx.list_apis()?;
     let (chosen, missing) = specs::select(&all, &args.api, args.include_revisions);
@@ -293,66 +248,15 @@ fn export_all(ctx: &Ctx, apis: &[ApiEntry], jobs: usize) -> Vec<Result<Outcome, 
 }
 
 impl Ctx<'_> {
-    fn fetch_token(&self) -> anyhow::Result<String> {
-        let url = specs::token_url(&self.authority, &self.creds.tenant);
-        let body = specs::token_body(&self.creds.client_id, &self.creds.secret, &self.management);
-        let mut req = Request::new(Method::Post, url, Some(body.into_bytes()))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json");
-        // Asking for a token twice is harmless: retry it on 5xx too.
-        req.idempotent = true;
-        let resp = self
-            .client
-            .send_with(&req, |why, wait| {
-                self.progress.note(&format!(
-                    "token: {why}, retrying in {:.1} s",
-                    wait.as_secs_f64()
-                ))
-            })
-            .map_err(|e| anyhow!("cannot get a token: {e}"))?;
-        if !resp.is_success() {
-            let why = specs::token_failure(resp.status, &resp.body);
-            // Never the secret, whatever the endpoint answered.
-            bail!(
-                "{}",
-                why.replace(&self.creds.secret, "[AZURE_CLIENT_SECRET]")
-            );
-        }
-        specs::parse_token(&resp.body).map_err(|e| anyhow!(e))
-    }
-
-    /// A GET to Resource Manager with the bearer token; a 401 (token expired during a long
-    /// run) gets a fresh token and one more try.
     fn arm_get(&self, url: &str, what: &str) -> Result<Response, String> {
-        let mut refreshed = false;
-        loop {
-            let token = self.token.read().unwrap_or_else(|e| e.into_inner()).clone();
-            let req = Request::get(url)
-                .header("authorization", format!("Bearer {token}"))
-                .header("accept", "application/json");
-            let resp = self
-                .client
-                .send_with(&req, |why, wait| {
-                    self.progress.note(&format!(
-                        "{what}: {why}, retrying in {:.1} s",
-                        wait.as_secs_f64()
-                    ))
-                })
-                .map_err(|e| e.to_string())?;
-            if resp.status == 401 && !refreshed {
-                refreshed = true;
-                let fresh = self.fetch_token().map_err(|e| e.to_string())?;
-                *self.token.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-                continue;
-            }
-            return Ok(resp);
-        }
+        self.arm
+            .send(Request::get(url), what, &|m| self.progress.note(m))
     }
 
     fn role_missing(&self, resp: &Response) -> String {
         format!(
-            "the app registration {} may not read {} (HTTP 403{}): the role \"{READER_ROLE_NAME}\" ({READER_ROLE_ID}) is missing on the instance; assign it with the script from `akto-connect apim access --subscription {} --resource-group {} --apim-service {}` (a new assignment can take a few minutes to apply)",
-            self.creds.client_id,
+            "{} may not read {} (HTTP 403{}): the role \"{READER_ROLE_NAME}\" ({READER_ROLE_ID}) is missing on the instance; assign it with the script from `akto-connect apim access --subscription {} --resource-group {} --apim-service {}` (a new assignment can take a few minutes to apply)",
+            self.arm.identity(),
             self.instance.scope(),
             arm_error(resp),
             self.instance.subscription,
@@ -362,7 +266,7 @@ impl Ctx<'_> {
     }
 
     fn list_apis(&self) -> anyhow::Result<Vec<ApiEntry>> {
-        let mut url = specs::list_url(&self.management, &self.instance);
+        let mut url = specs::list_url(&self.arm.management, &self.instance);
         let mut seen = std::collections::HashSet::new();
         let mut names = std::collections::HashSet::new();
         let mut all = Vec::new();
@@ -402,7 +306,7 @@ impl Ctx<'_> {
             all.extend(apis);
             match next {
                 Some(n) => {
-                    specs::check_next_link(&self.management, &n).map_err(|e| anyhow!(e))?;
+                    specs::check_next_link(&self.arm.management, &n).map_err(|e| anyhow!(e))?;
                     url = n;
                 }
                 None => return Ok(all),
@@ -411,7 +315,7 @@ impl Ctx<'_> {
     }
 
     fn export_one(&self, api: &ApiEntry) -> Result<Outcome, String> {
-        let url = specs::export_url(&self.management, &self.instance, &api.name, self.format);
+        let url = specs::export_url(&self.arm.management, &self.instance, &api.name, self.format);
         let resp = self.arm_get(&url, &api.name)?;
         match resp.status {
             200 => {}
@@ -425,9 +329,10 @@ impl Ctx<'_> {
             s => return Err(format!("export: HTTP {s}{}", arm_error(&resp))),
         }
         let link = specs::parse_export(&resp.body)?;
-        specs::check_export_link(&self.management, &link)?;
+        specs::check_export_link(&self.arm.management, &link)?;
         // The link carries its own SAS signature: no bearer token goes with it.
         let download = self
+            .arm
             .client
             .send_with(&Request::get(&link), |why, wait| {
                 self.progress.note(&format!(
@@ -466,24 +371,6 @@ fn shorten<'a>(names: impl Iterator<Item = &'a str>) -> String {
         text.push_str(&format!(" and {} more", names.len() - 10));
     }
     text
-}
-
-/// ARM's `error.code: error.message`, as `, CODE: message`, for a status line.
-fn arm_error(resp: &Response) -> String {
-    let Ok(v) = resp.json() else {
-        return String::new();
-    };
-    let field = |k: &str| {
-        v.pointer(&format!("/error/{k}"))
-            .and_then(|x| x.as_str())
-            .map(|s| printable(s).chars().take(300).collect::<String>())
-    };
-    match (field("code"), field("message")) {
-        (Some(c), Some(m)) => format!(", {c}: {m}"),
-        (Some(c), None) => format!(", {c}"),
-        (None, Some(m)) => format!(", {m}"),
-        (None, None) => String::new(),
-    }
 }
 
 /// Writes `bytes` to `path` atomically unless the file already holds exactly them; returns

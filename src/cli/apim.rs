@@ -25,6 +25,18 @@ pub enum ApimCommand {
     /// Report which APIs, operations and product paths of an APIOps tree run Akto's capture.
     #[command(after_long_help = super::apim_tree::COVERAGE_HELP)]
     Coverage(super::apim_tree::CoverageArgs),
+    /// Add or replace the capture in live policies through Resource Manager (diff, ETags, backups).
+    #[command(after_long_help = super::apim_live::APPLY_HELP)]
+    Apply(super::apim_live::ApplyArgs),
+    /// Take the capture out of a policy file, or of live policies.
+    #[command(after_long_help = super::apim_live::REMOVE_HELP)]
+    Remove(super::apim_live::RemoveArgs),
+    /// Export a live instance's policies, fragments and products into an APIOps tree.
+    #[command(after_long_help = super::apim_live::PULL_HELP)]
+    Pull(super::apim_live::PullArgs),
+    /// `apim coverage` of a live instance (pulled to a temporary folder).
+    #[command(after_long_help = super::apim_live::LIVE_COVERAGE_HELP)]
+    LiveCoverage(super::apim_live::LiveCoverageArgs),
 }
 
 const POLICY_HELP: &str = "\

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod access;
 pub mod apim;
+pub mod apim_live;
 pub mod apim_tree;
 pub mod aws;
 pub mod format_flags;
@@ -21,7 +22,8 @@ macro_rules! exit_codes {
   0  success
   1  lint: findings at or above --fail-on; verify: the service refused the record or could not
      be reached; kong verify: a check failed; apim specs: some APIs were not exported (the
-     others are written); apim coverage: coverage below --min-coverage
+     others are written); apim coverage, apim live-coverage: coverage below --min-coverage;
+     apim apply, apim remove: some scopes failed (the others are changed)
   2  usage, input or I/O error; a generator then writes nothing"
     };
 }

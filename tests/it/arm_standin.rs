@@ -50,6 +50,8 @@ pub struct Seen {
     pub authorization: Option<String>,
     pub body: String,
     pub at: Instant,
+    /// Every header, names in lower case.
+    pub headers: HashMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -75,6 +77,42 @@ pub struct State {
     pub in_flight: usize,
     pub max_in_flight: usize,
     pub requests: Vec<Seen>,
+    /// Live APIM: policies and fragments by their path below the instance
+    /// (`/policies/policy`, `/apis/a/policies/policy`, `/policyFragments/f`), with their ETag.
+    pub policies: std::collections::BTreeMap<String, (String, u64)>,
+    pub etag_counter: u64,
+    /// Products and the APIs they carry.
+    pub products: Vec<(String, Vec<String>)>,
+    /// Operations of each API.
+    pub operations: HashMap<String, Vec<String>>,
+    /// How a policy path misbehaves.
+    pub policy_faults: HashMap<String, PolicyFault>,
+    /// Tokens a managed identity or the Azure CLI handed out, accepted by Resource Manager.
+    pub accepted_tokens: Vec<String>,
+}
+
+/// How one policy resource misbehaves.
+#[derive(Debug, Clone)]
+pub enum PolicyFault {
+    /// Someone saves the policy between our read and our write: the write answers 412.
+    ConcurrentChange,
+    /// The save is refused as APIM refuses a policy: 400 ValidationError naming a line.
+    Refuse(String),
+    /// Always this status.
+    Status(u16),
+    /// 429 with `Retry-After: N` the first time, then normal.
+    ThrottleOnce(u64),
+}
+
+/// The assertion a federated token file holds, as the stand-in's Entra ID accepts it.
+pub const FEDERATED_ASSERTION: &str = "eyJhbGciOiJSUzI1NiJ9.federated.signature";
+/// The App Service identity header value the stand-in accepts.
+pub const IDENTITY_HEADER: &str = "app-service-identity-header-value";
+
+pub fn service_root() -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ApiManagement/service/{SVC}"
+    )
 }
 
 pub struct Standin {
@@ -152,6 +190,12 @@ impl Standin {
             in_flight: 0,
             max_in_flight: 0,
             requests: Vec::new(),
+            policies: std::collections::BTreeMap::new(),
+            etag_counter: 0,
+            products: Vec::new(),
+            operations: HashMap::new(),
+            policy_faults: HashMap::new(),
+            accepted_tokens: Vec::new(),
         }));
         let server = {
             let state = state.clone();
@@ -183,6 +227,7 @@ fn answer(r: &Request, state: &Mutex<State>) -> Reply {
         authorization: r.header("authorization").map(str::to_string),
         body: String::from_utf8_lossy(&r.body).into_owned(),
         at: r.at,
+        headers: r.headers.iter().cloned().collect(),
     };
     let export = seen.query.contains("export=true");
     if export {
@@ -285,6 +330,19 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         if form.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
             return aad(400, "unauthorized_client", 700016);
         }
+        if let Some(assertion) = form.get("client_assertion") {
+            if form.get("client_assertion_type").map(String::as_str)
+                != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                || assertion != FEDERATED_ASSERTION
+            {
+                return aad(400, "invalid_client", 700211);
+            }
+            st.tokens_issued += 1;
+            return json(
+                200,
+                serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": format!("token-{}", st.tokens_issued)}),
+            );
+        }
         if form.get("client_secret").map(String::as_str) != Some(SECRET) {
             return aad(401, "invalid_client", 7000215);
         }
@@ -292,6 +350,31 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         return json(
             200,
             serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": format!("token-{}", st.tokens_issued)}),
+        );
+    }
+    // Managed identity: the instance metadata service and App Service's local endpoint.
+    if req.method == "GET"
+        && (req.path == "/metadata/identity/oauth2/token" || req.path == "/msi/token")
+    {
+        let imds = req.path.starts_with("/metadata");
+        let ok = if imds {
+            req.headers.get("metadata").map(String::as_str) == Some("true")
+                && q.get("api-version").map(String::as_str) == Some("2018-02-01")
+        } else {
+            req.headers.get("x-identity-header").map(String::as_str) == Some(IDENTITY_HEADER)
+                && q.get("api-version").map(String::as_str) == Some("2019-08-01")
+        };
+        if !ok || !q.get("resource").is_some_and(|r| r.ends_with('/')) {
+            return json(
+                400,
+                serde_json::json!({"error": "invalid_request", "error_description": "Required metadata header not specified or resource missing"}),
+            );
+        }
+        let token = format!("mi-token-{}", if imds { "imds" } else { "appservice" });
+        st.accepted_tokens.push(token.clone());
+        return json(
+            200,
+            serde_json::json!({"access_token": token, "expires_on": "1900000000", "resource": q["resource"], "token_type": "Bearer"}),
         );
     }
     // Blob downloads: the SAS signature is the credential; no bearer token expected.
@@ -325,7 +408,12 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
             "The access token expiry UTC time is earlier than current UTC time.",
         );
     }
-    if token_ok.is_none() {
+    let other_ok = req
+        .authorization
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .is_some_and(|t| st.accepted_tokens.iter().any(|a| a == t));
+    if token_ok.is_none() && !other_ok {
         return arm_error(
             401,
             "InvalidAuthenticationToken",
@@ -334,6 +422,9 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
     }
     if q.get("api-version").map(String::as_str) != Some("2022-08-01") {
         return arm_error(400, "MissingApiVersionParameter", "api-version");
+    }
+    if let Some(answer) = live_route(st, req, &q) {
+        return answer;
     }
     let service = format!(
         "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ApiManagement/service/{SVC}/apis"
@@ -416,4 +507,195 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         200,
         serde_json::json!({"format": format, "value": {"link": link}}),
     )
+}
+
+/// Policies, fragments, products and operations of a live instance; `None` for what the export
+/// routes above answer (the API list, exports).
+fn live_route(st: &mut State, req: &Seen, q: &HashMap<String, String>) -> Option<Answer> {
+    let root = service_root();
+    let rest = decode(req.path.strip_prefix(&root)?);
+    let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let api_exists = |st: &State, a: &str| st.apis.iter().any(|x| x.name == a);
+    let list = |names: Vec<serde_json::Value>| json(200, serde_json::json!({ "value": names }));
+    let is_policy = rest.ends_with("/policies/policy")
+        || parts.first() == Some(&"policyFragments") && parts.len() == 2;
+    if !is_policy {
+        if req.method != "GET" {
+            return None;
+        }
+        return match parts.as_slice() {
+            ["products"] => Some(list(
+                st.products
+                    .iter()
+                    .map(|(p, _)| serde_json::json!({"id": format!("{root}/products/{p}"), "name": p, "type": "Microsoft.ApiManagement/service/products", "properties": {"displayName": p, "subscriptionRequired": true, "state": "published"}}))
+                    .collect(),
+            )),
+            ["products", p] => Some(match st.products.iter().find(|(x, _)| x == p) {
+                Some(_) => json(200, serde_json::json!({"name": p})),
+                None => arm_error(404, "ResourceNotFound", "Product not found."),
+            }),
+            ["products", p, "apis"] => Some(match st.products.iter().find(|(x, _)| x == p) {
+                Some((_, apis)) => list(apis.iter().map(|a| serde_json::json!({"name": a, "properties": {"path": a}})).collect()),
+                None => arm_error(404, "ResourceNotFound", "Product not found."),
+            }),
+            ["apis", a] if q.get("export").is_none() => Some(if api_exists(st, a) {
+                json(200, serde_json::json!({"name": a}))
+            } else {
+                arm_error(404, "ResourceNotFound", "Api not found.")
+            }),
+            ["apis", a, "operations"] => Some(if api_exists(st, a) {
+                list(st.operations.get(*a).cloned().unwrap_or_default().iter().map(|o| serde_json::json!({"name": o, "properties": {"method": "GET", "urlTemplate": format!("/{o}")}})).collect())
+            } else {
+                arm_error(404, "ResourceNotFound", "Api not found.")
+            }),
+            ["apis", a, "operations", o] => Some(if st.operations.get(*a).is_some_and(|v| v.iter().any(|x| x == o)) {
+                json(200, serde_json::json!({"name": o}))
+            } else {
+                arm_error(404, "ResourceNotFound", "Operation not found.")
+            }),
+            ["policyFragments"] => Some(list(
+                st.policies
+                    .keys()
+                    .filter_map(|k| k.strip_prefix("/policyFragments/"))
+                    .map(|f| serde_json::json!({"name": f}))
+                    .collect(),
+            )),
+            _ => None,
+        };
+    }
+    // The scope must exist before its policy does.
+    let scope_exists = match parts.as_slice() {
+        ["policies", "policy"] | ["policyFragments", _] => true,
+        ["apis", a, "policies", "policy"] => api_exists(st, a),
+        ["apis", a, "operations", o, "policies", "policy"] => st
+            .operations
+            .get(*a)
+            .is_some_and(|v| v.iter().any(|x| x == o)),
+        ["products", p, "policies", "policy"] => st.products.iter().any(|(x, _)| x == p),
+        _ => false,
+    };
+    if !scope_exists {
+        return Some(arm_error(
+            404,
+            "ResourceNotFound",
+            "The scope of the policy was not found.",
+        ));
+    }
+    if req.method != "GET" {
+        match st.policy_faults.get(&rest).cloned() {
+            Some(PolicyFault::Status(s)) => {
+                return Some(arm_error(s, if s == 403 { "AuthorizationFailed" } else { "Error" }, "The client does not have authorization to perform action 'Microsoft.ApiManagement/service/apis/policies/write'."))
+            }
+            Some(PolicyFault::ThrottleOnce(secs)) if !st.throttled.contains(&rest) => {
+                st.throttled.push(rest.clone());
+                let mut a = arm_error(429, "TooManyRequests", "Rate limit exceeded.");
+                a.1.push(("Retry-After".into(), secs.to_string()));
+                return Some(a);
+            }
+            Some(PolicyFault::ConcurrentChange) => {
+                // Someone else saves it first: the ETag we hand out moves on.
+                st.etag_counter += 1;
+                let n = st.etag_counter;
+                let entry = st.policies.entry(rest.clone()).or_insert_with(|| (String::new(), 0));
+                entry.0.push_str("<!-- saved by someone else -->");
+                entry.1 = n;
+                st.policy_faults.remove(&rest);
+            }
+            Some(PolicyFault::Refuse(msg)) => {
+                return Some(json(400, serde_json::json!({"error": {"code": "ValidationError", "message": "One or more fields contain incorrect values:", "details": [{"code": "ValidationError", "target": "representation", "message": msg}]}})));
+            }
+            _ => {}
+        }
+    }
+    let current = st.policies.get(&rest).cloned();
+    let etag = |n: u64| format!("\"{n}\"");
+    let precondition_ok = |current: &Option<(String, u64)>| {
+        let if_match = req.headers.get("if-match");
+        let if_none = req.headers.get("if-none-match");
+        match (current, if_match, if_none) {
+            // If-None-Match: * creates only where there is nothing.
+            (Some(_), _, Some(n)) => n != "*",
+            // Updating needs the ETag (APIM: "required when updating an entity").
+            (Some((_, e)), Some(m), _) => m == "*" || *m == etag(*e),
+            (Some(_), None, None) => false,
+            (None, Some(_), _) => false,
+            (None, None, _) => true,
+        }
+    };
+    match req.method.as_str() {
+        "GET" => Some(match current {
+            Some((text, e)) => {
+                if q.get("format").map(String::as_str) != Some("rawxml") {
+                    return Some(arm_error(
+                        400,
+                        "ValidationError",
+                        "format=rawxml expected in this stand-in",
+                    ));
+                }
+                let mut a = json(
+                    200,
+                    serde_json::json!({"id": format!("{root}{rest}"), "name": parts.last(), "properties": {"format": "rawxml", "value": text, "description": if rest.starts_with("/policyFragments/") { Some("fragment") } else { None } }}),
+                );
+                a.1.push(("ETag".into(), etag(e)));
+                a
+            }
+            None => arm_error(404, "ResourceNotFound", "Policy not found."),
+        }),
+        "PUT" => {
+            if !precondition_ok(&current) {
+                return Some(arm_error(
+                    412,
+                    "PreconditionFailed",
+                    "The entity's ETag does not match the If-Match header.",
+                ));
+            }
+            let v: serde_json::Value = serde_json::from_str(&req.body).unwrap_or_default();
+            let Some(text) = v.pointer("/properties/value").and_then(|x| x.as_str()) else {
+                return Some(arm_error(
+                    400,
+                    "ValidationError",
+                    "properties.value is required",
+                ));
+            };
+            if v.pointer("/properties/format").and_then(|x| x.as_str()) != Some("rawxml") {
+                return Some(arm_error(400, "ValidationError", "format"));
+            }
+            // As APIM does: rate-limit is not allowed at global scope.
+            if rest == "/policies/policy" {
+                if let Some(at) = text.find("<rate-limit ") {
+                    let line = text[..at].matches('\n').count() + 1;
+                    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    return Some(json(
+                        400,
+                        serde_json::json!({"error": {"code": "ValidationError", "message": "One or more fields contain incorrect values:", "details": [{"code": "ValidationError", "target": "rate-limit", "message": format!("Error in element 'rate-limit' on line {line}, column {col}: Policy is not allowed in this scope")}]}}),
+                    ));
+                }
+            }
+            st.etag_counter += 1;
+            let n = st.etag_counter;
+            let created = current.is_none();
+            st.policies.insert(rest.clone(), (text.to_string(), n));
+            let mut a = json(
+                if created { 201 } else { 200 },
+                serde_json::json!({"properties": {"format": "rawxml", "value": text}}),
+            );
+            a.1.push(("ETag".into(), etag(n)));
+            Some(a)
+        }
+        "DELETE" => {
+            if current.is_none() {
+                return Some(json(200, serde_json::json!({})));
+            }
+            if !req.headers.contains_key("if-match") || !precondition_ok(&current) {
+                return Some(arm_error(
+                    412,
+                    "PreconditionFailed",
+                    "The entity's ETag does not match the If-Match header.",
+                ));
+            }
+            st.policies.remove(&rest);
+            Some(json(200, serde_json::json!({})))
+        }
+        _ => Some(arm_error(405, "MethodNotAllowed", "method")),
+    }
 }

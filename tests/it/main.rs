@@ -6,6 +6,7 @@ mod apim_cli;
 mod apim_conformance;
 mod apim_estate;
 mod apim_inject_props;
+mod apim_live;
 mod apim_props;
 mod apim_runtime;
 mod apim_snapshots;
