@@ -82,6 +82,7 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             };
             (text, &a.output)
         }
+        AwsCommand::Verify(a) => return super::aws_verify::run(a),
         AwsCommand::LogSettings(a) => {
             let id = aws::parse_rest_api_id("--rest-api-id", &a.rest_api_id)?;
             let stage = aws::parse_stage("--stage", &a.stage)?;

@@ -15,6 +15,7 @@ mod access;
 mod apim;
 mod apim_tree;
 mod aws;
+mod aws_verify;
 mod ingest;
 mod kong;
 mod kong_verify;

@@ -7,6 +7,13 @@
 
 use serde::Serialize;
 
+pub mod api;
+pub mod credentials;
+pub mod iam;
+pub mod kafka;
+pub mod sigv4;
+pub mod verify;
+
 use crate::error::{check_path_arg, refuse};
 use crate::render;
 
