@@ -4,6 +4,7 @@
 pub mod apim;
 pub mod app;
 pub mod aws;
+pub mod check;
 pub mod cli;
 pub mod dotnet_regex;
 pub mod error;

@@ -15,7 +15,7 @@ use crate::aws::verify::{self, Answer, Failure, KafkaFailure};
 use crate::aws::{self as domain, kafka, sigv4, Region};
 use crate::cli::aws::{AwsVerifyArgs, ConnectorArg};
 use crate::cli::verify::VerifyFormatArg;
-use crate::kong::verify::{Check, Status};
+use crate::check::{Check, Report};
 use crate::net::{Client, Method, NetConfig, Request};
 use crate::output;
 
@@ -329,41 +329,21 @@ pub fn run(a: &AwsVerifyArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn finish(a: &AwsVerifyArgs, region: &Region, g: Generation, checks: Vec<Check>) -> anyhow::Result<ExitCode> {
-    let ok = checks.iter().all(|c| matches!(c.status, Status::Ok | Status::Warn | Status::Skip))
-        && checks.iter().any(|c| c.status == Status::Ok);
     let generation = match g {
         Generation::V1 => "v1",
         Generation::V2 => "v2",
     };
+    let mut report = Report {
+        title: format!("AWS API Gateway connector ({generation}) in {}", region.code),
+        checks,
+        ..Report::default()
+    };
+    report.context.insert("region".into(), Value::from(region.code.clone()));
+    report.context.insert("connector".into(), Value::from(generation));
     let text = match a.format {
-        VerifyFormatArg::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "version": 1,
-                "region": region.code,
-                "connector": generation,
-                "ok": ok,
-                "checks": checks,
-            }))?
-        ),
-        VerifyFormatArg::Text => {
-            let mut out = format!("AWS API Gateway connector ({generation}) in {}\n", region.code);
-            for c in &checks {
-                let mark = match c.status {
-                    Status::Ok => "ok  ",
-                    Status::Warn => "WARN",
-                    Status::Fail => "FAIL",
-                    Status::Skip => "skip",
-                };
-                out.push_str(&format!("  {mark}  {}\n", crate::error::printable(&c.detail)));
-                if let Some(fix) = &c.fix {
-                    out.push_str(&format!("        fix: {}\n", crate::error::printable(fix)));
-                }
-            }
-            out.push_str(if ok { "all checks hold\n" } else { "a check failed\n" });
-            out
-        }
+        VerifyFormatArg::Json => report.to_json_text(),
+        VerifyFormatArg::Text => report.to_text(),
     };
     output::emit(None, &text)?;
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(report.exit_code())
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::api::AwsError;
 use super::iam::Generation;
 use super::kafka::ApiVersions;
-use crate::kong::verify::Check;
+use crate::check::Check;
 
 /// What a call answered, when it did not answer with what was asked for.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ fn gen_flag(g: Generation) -> &'static str {
 }
 
 /// The check for a failed call: a denial names the IAM action to grant.
-pub fn failed_call(id: &'static str, what: &str, action: &str, f: &Failure, g: Generation) -> Check {
+pub fn failed_call(id: &str, what: &str, action: &str, f: &Failure, g: Generation) -> Check {
     match f {
         Failure::Aws(e) if e.is_denied() => Check::fail(
             id,
@@ -163,13 +163,13 @@ pub fn read_events(group: &str, stream: &str, a: &Answer<usize>, g: Generation) 
 }
 
 /// One call the chosen connector makes at start-up, tried with these credentials.
-pub fn connector_call(id: &'static str, what: &str, action: &str, a: &Answer<usize>, g: Generation) -> Check {
+pub fn connector_call(id: &str, what: &str, action: &str, a: &Answer<usize>, g: Generation) -> Check {
     match a {
         Ok(n) => Check::ok(id, format!("{what}: allowed ({n} found)")),
         Err(f) => {
             let mut c = failed_call(id, what, action, f, g);
             if g == Generation::V2 {
-                c.detail.push_str(": the v2 connector stops at start-up when this call fails");
+                c.message.push_str(": the v2 connector stops at start-up when this call fails");
             }
             c
         }
