@@ -219,9 +219,19 @@ pub struct EnvFileArgs {
 
 #[derive(Debug, Args)]
 pub struct IamPolicyArgs {
-    /// Which policy: the permissions, or the IRSA trust policy.
+    /// Which policy: the permissions, the IRSA trust policy, or (cross-account, v2) the member
+    /// account's AktoLogReaderRole as CloudFormation.
     #[arg(long, value_enum, default_value_t = PolicyKind::Permissions)]
     pub kind: PolicyKind,
+    /// The connector generation the permissions are for.
+    #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
+    pub connector: ConnectorArg,
+    /// Cross-account mode (v2): a member account whose AktoLogReaderRole the connector assumes (repeatable).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub member_account: Vec<String>,
+    /// The connector's own role, trusted by AktoLogReaderRole (--kind member-role).
+    #[arg(long, value_name = "ARN", required_if_eq("kind", "member-role"))]
+    pub connector_role_arn: Option<String>,
     /// CloudWatch log group(s), comma-separated (--kind permissions, where it is required).
     #[arg(long, value_name = "NAME[,NAME…]")]
     pub log_group: Option<String>,
@@ -248,6 +258,7 @@ pub struct IamPolicyArgs {
 pub enum PolicyKind {
     Permissions,
     Trust,
+    MemberRole,
 }
 
 #[derive(Debug, Args)]
