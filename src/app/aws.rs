@@ -54,7 +54,8 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                         "--connector-role-arn",
                         a.connector_role_arn.as_deref().unwrap_or(""),
                     )?;
-                    let mut t = serde_json::to_string_pretty(&aws::iam::member_role_cloudformation(&arn))?;
+                    let mut t =
+                        serde_json::to_string_pretty(&aws::iam::member_role_cloudformation(&arn))?;
                     t.push('\n');
                     t
                 }
@@ -78,7 +79,13 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 }
                 PolicyKind::Permissions => {
                     if !a.member_account.is_empty() {
-                        return Err(InputError::new("--member-account", &a.member_account[0], "cross-account mode is a feature of the newer connector only", "add --connector v2").into());
+                        return Err(InputError::new(
+                            "--member-account",
+                            &a.member_account[0],
+                            "cross-account mode is a feature of the newer connector only",
+                            "add --connector v2",
+                        )
+                        .into());
                     }
                     let Some(log_group) = a.log_group.as_deref() else {
                         anyhow::bail!(

@@ -199,10 +199,7 @@ fn logs(op: &'static str, action: &'static str, body: Value) -> Call {
         method: "POST",
         path: "/".into(),
         headers: vec![
-            (
-                "content-type".into(),
-                "application/x-amz-json-1.1".into(),
-            ),
+            ("content-type".into(), "application/x-amz-json-1.1".into()),
             ("x-amz-target".into(), format!("Logs_20140328.{op}")),
         ],
         body: body.to_string().into_bytes(),
@@ -295,21 +292,36 @@ mod tests {
             endpoint(Service::Logs, &r, &none).unwrap(),
             "https://logs.eu-west-1.amazonaws.com"
         );
-        let local = |k: &str| (k == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:4566/".to_string());
-        assert_eq!(endpoint(Service::Sts, &r, &local).unwrap(), "http://127.0.0.1:4566");
-        let own = |k: &str| (k == "AWS_ENDPOINT_URL_STS").then(|| "http://sts.example.com".to_string());
-        assert!(endpoint(Service::Sts, &r, &own).unwrap_err().contains("https://"));
+        let local =
+            |k: &str| (k == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:4566/".to_string());
+        assert_eq!(
+            endpoint(Service::Sts, &r, &local).unwrap(),
+            "http://127.0.0.1:4566"
+        );
+        let own =
+            |k: &str| (k == "AWS_ENDPOINT_URL_STS").then(|| "http://sts.example.com".to_string());
+        assert!(endpoint(Service::Sts, &r, &own)
+            .unwrap_err()
+            .contains("https://"));
         assert!(endpoint(Service::Logs, &r, &own).is_ok());
     }
 
     #[test]
     fn error_shapes() {
-        let e = parse_error(400, None, r#"{"__type":"com.amazonaws.logs#AccessDeniedException","message":"no"}"#);
+        let e = parse_error(
+            400,
+            None,
+            r#"{"__type":"com.amazonaws.logs#AccessDeniedException","message":"no"}"#,
+        );
         assert!(e.is_denied());
         assert_eq!(e.message, "no");
         let e = parse_error(403, None, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>bad</Message></Error></ErrorResponse>");
         assert_eq!(e.code, "SignatureDoesNotMatch");
-        let e = parse_error(403, Some("AccessDeniedException:http://internal"), "{\"message\":\"x\"}");
+        let e = parse_error(
+            403,
+            Some("AccessDeniedException:http://internal"),
+            "{\"message\":\"x\"}",
+        );
         assert_eq!(e.code, "AccessDeniedException");
     }
 }

@@ -28,7 +28,9 @@ impl fmt::Display for Source {
         match self {
             Source::Environment => write!(f, "environment variables (AWS_ACCESS_KEY_ID)"),
             Source::Profile(p) => write!(f, "shared credentials, profile {p}"),
-            Source::AssumeRole { role_arn, via } => write!(f, "role {role_arn}, assumed with {via}"),
+            Source::AssumeRole { role_arn, via } => {
+                write!(f, "role {role_arn}, assumed with {via}")
+            }
             Source::WebIdentity { role_arn } => {
                 write!(f, "web identity token (IRSA), role {role_arn}")
             }
@@ -108,7 +110,8 @@ pub fn parse_ini(text: &str) -> Ini {
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             out.push((name.trim().to_string(), Vec::new()));
         } else if let (Some((k, v)), Some(last)) = (line.split_once('='), out.last_mut()) {
-            last.1.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            last.1
+                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
     out
@@ -279,7 +282,9 @@ fn ecs_host_allowed(url: &str) -> bool {
         || host == "169.254.170.2"
         || host == "169.254.170.23"
         || host == "fd00:ec2::23"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn ecs(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Provider>, String> {
@@ -421,7 +426,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -434,7 +444,9 @@ mod tests {
         let p = resolve(&env, None, None).unwrap();
         assert!(matches!(p, Provider::Static(c) if c.source == Source::Environment));
         let half = env_of(&[("AWS_ACCESS_KEY_ID", "AKID")]);
-        assert!(resolve(&half, None, None).unwrap_err().contains("AWS_SECRET_ACCESS_KEY"));
+        assert!(resolve(&half, None, None)
+            .unwrap_err()
+            .contains("AWS_SECRET_ACCESS_KEY"));
     }
 
     #[test]
@@ -451,16 +463,25 @@ mod tests {
             } => {
                 assert_eq!(role_arn, "arn:aws:iam::123456789012:role/r");
                 assert_eq!(external_id.as_deref(), Some("x"));
-                assert!(matches!(*source, Provider::Static(c) if c.source == Source::Profile("base".into())));
+                assert!(
+                    matches!(*source, Provider::Static(c) if c.source == Source::Profile("base".into()))
+                );
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(profile_region("default", &parse_ini(config)).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            profile_region("default", &parse_ini(config)).as_deref(),
+            Some("eu-west-1")
+        );
         let looped = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = a\n";
         let env = env_of(&[("AWS_PROFILE", "a")]);
-        assert!(resolve(&env, Some(looped), None).unwrap_err().contains("loops"));
+        assert!(resolve(&env, Some(looped), None)
+            .unwrap_err()
+            .contains("loops"));
         let env = env_of(&[("AWS_PROFILE", "missing")]);
-        assert!(resolve(&env, Some(config), Some(creds)).unwrap_err().contains("no such profile"));
+        assert!(resolve(&env, Some(config), Some(creds))
+            .unwrap_err()
+            .contains("no such profile"));
     }
 
     #[test]
@@ -469,7 +490,10 @@ mod tests {
             ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
             ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa"),
         ]);
-        assert!(matches!(resolve(&env, None, None).unwrap(), Provider::WebIdentity { .. }));
+        assert!(matches!(
+            resolve(&env, None, None).unwrap(),
+            Provider::WebIdentity { .. }
+        ));
         let env = env_of(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds")]);
         assert_eq!(
             resolve(&env, None, None).unwrap(),
@@ -478,7 +502,10 @@ mod tests {
                 token: None
             }
         );
-        let env = env_of(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://evil.example.com/c")]);
+        let env = env_of(&[(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://evil.example.com/c",
+        )]);
         assert!(resolve(&env, None, None).is_err());
         let env = env_of(&[]);
         assert_eq!(
@@ -497,7 +524,11 @@ mod tests {
         let c = from_sts_xml(xml, Source::Ecs).unwrap();
         assert_eq!(c.secret_access_key, "s&t");
         assert_eq!(c.session_token.as_deref(), Some("tok"));
-        let c = from_json(r#"{"AccessKeyId":"A","SecretAccessKey":"B","Token":"C"}"#, Source::Ecs).unwrap();
+        let c = from_json(
+            r#"{"AccessKeyId":"A","SecretAccessKey":"B","Token":"C"}"#,
+            Source::Ecs,
+        )
+        .unwrap();
         assert_eq!(c.session_token.as_deref(), Some("C"));
         assert!(!format!("{c:?}").contains('B'));
     }

@@ -73,7 +73,10 @@ fn group_arn(region: &Region, account: &str, group: &str) -> String {
 }
 
 fn apigw_arn(region: &Region, path: &str) -> String {
-    format!("arn:{}:apigateway:{}::{path}", region.partition, region.code)
+    format!(
+        "arn:{}:apigateway:{}::{path}",
+        region.partition, region.code
+    )
 }
 
 /// The statements that read execution logs in `account` as the newer connector does.
@@ -205,7 +208,11 @@ pub fn actions(generation: Generation, openapi_discovery: bool) -> Vec<&'static 
             Generation::V1 => c.v1,
             Generation::V2 => c.v2,
         })
-        .filter(|c| openapi_discovery || !c.discovery_only || (generation == Generation::V2 && c.api == "GetRestApis"))
+        .filter(|c| {
+            openapi_discovery
+                || !c.discovery_only
+                || (generation == Generation::V2 && c.api == "GetRestApis")
+        })
         .map(|c| c.action)
         .collect()
 }

@@ -31,7 +31,11 @@ pub fn parse_api_versions(frame: &[u8], correlation_id: i32) -> Result<ApiVersio
             .get(i..i + 4)
             .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
-    let i16_at = |i: usize| frame.get(i..i + 2).map(|b| i16::from_be_bytes([b[0], b[1]]));
+    let i16_at = |i: usize| {
+        frame
+            .get(i..i + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+    };
     let id = i32_at(0).ok_or("the answer is shorter than a Kafka response header")?;
     if id != correlation_id {
         return Err(format!(

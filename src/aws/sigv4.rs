@@ -79,7 +79,10 @@ pub fn canonical_uri(path: &str) -> String {
     if path.is_empty() {
         return "/".to_string();
     }
-    path.split('/').map(uri_encode).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(uri_encode)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The canonical query: names and values decoded, encoded again, sorted by name then value.
@@ -89,7 +92,10 @@ pub fn canonical_query(query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (uri_encode(&percent_decode(k)), uri_encode(&percent_decode(v)))
+            (
+                uri_encode(&percent_decode(k)),
+                uri_encode(&percent_decode(v)),
+            )
         })
         .collect();
     pairs.sort();
@@ -116,7 +122,11 @@ pub fn split_url(url: &str) -> Option<(String, String, String)> {
         _ => authority.to_string(),
     };
     let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    Some((host.to_ascii_lowercase(), path.to_string(), query.to_string()))
+    Some((
+        host.to_ascii_lowercase(),
+        path.to_string(),
+        query.to_string(),
+    ))
 }
 
 /// The canonical request for `method url` with `headers` (the `host` header is added from the
@@ -311,7 +321,9 @@ mod tests {
         let (mut c, s) = suite();
         c.session_token = Some("TOKEN".into());
         let h = sign(&c, &s, "GET", "https://example.amazonaws.com/", &[], b"").unwrap();
-        assert!(h.iter().any(|(k, v)| k == "x-amz-security-token" && v == "TOKEN"));
+        assert!(h
+            .iter()
+            .any(|(k, v)| k == "x-amz-security-token" && v == "TOKEN"));
         let auth = &h.iter().find(|(k, _)| k == "authorization").unwrap().1;
         assert!(auth.contains("SignedHeaders=host;x-amz-date;x-amz-security-token"));
     }

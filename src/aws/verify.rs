@@ -57,8 +57,17 @@ pub fn failed_call(id: &str, what: &str, action: &str, f: &Failure, g: Generatio
 
 pub fn identity(a: &Answer<(String, String)>, g: Generation) -> Check {
     match a {
-        Ok((arn, account)) => Check::ok("identity", format!("signed in as {arn} (account {account})")),
-        Err(f) => failed_call("identity", "sts:GetCallerIdentity", "sts:GetCallerIdentity", f, g),
+        Ok((arn, account)) => Check::ok(
+            "identity",
+            format!("signed in as {arn} (account {account})"),
+        ),
+        Err(f) => failed_call(
+            "identity",
+            "sts:GetCallerIdentity",
+            "sts:GetCallerIdentity",
+            f,
+            g,
+        ),
     }
 }
 
@@ -71,7 +80,7 @@ pub fn cloudwatch_role(a: &Answer<Value>, region: &str, g: Generation) -> Check 
             None => Check::fail(
                 ID,
                 format!("the account has no CloudWatch role for API Gateway in {region}: no stage writes execution logs"),
-                format!("akto-connect aws log-settings --create-cloudwatch-role --region {region} ... sets it (a role with AmazonAPIGatewayPushToCloudWatchLogs, then update-account cloudwatchRoleArn)"),
+                format!("create a role that apigateway.amazonaws.com may assume, with the managed policy AmazonAPIGatewayPushToCloudWatchLogs, then: aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=ROLE_ARN"),
             ),
         },
         Err(f) => failed_call(ID, "apigateway GetAccount", "apigateway:GET on /account", f, g),
@@ -93,8 +102,14 @@ pub fn stage(api: &str, stage: &str, region: &str, a: &Answer<Value>, g: Generat
         Err(f) => return vec![failed_call("stage-logging", &format!("stage {api}/{stage}"), "apigateway:GET on /restapis/*", f, g)],
     };
     let all = v.get("methodSettings").and_then(|m| m.get("*/*"));
-    let level = all.and_then(|s| s.get("loggingLevel")).and_then(Value::as_str).unwrap_or("OFF");
-    let trace = all.and_then(|s| s.get("dataTraceEnabled")).and_then(Value::as_bool).unwrap_or(false);
+    let level = all
+        .and_then(|s| s.get("loggingLevel"))
+        .and_then(Value::as_str)
+        .unwrap_or("OFF");
+    let trace = all
+        .and_then(|s| s.get("dataTraceEnabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let logging = match level {
         "INFO" => Check::ok("stage-logging", format!("stage {api}/{stage}: execution logging at INFO")),
         "ERROR" => Check::fail(
@@ -109,7 +124,12 @@ pub fn stage(api: &str, stage: &str, region: &str, a: &Answer<Value>, g: Generat
         ),
     };
     let tracing = if trace {
-        Check::ok("stage-data-trace", format!("stage {api}/{stage}: data tracing on (request and response bodies are logged)"))
+        Check::ok(
+            "stage-data-trace",
+            format!(
+                "stage {api}/{stage}: data tracing on (request and response bodies are logged)"
+            ),
+        )
     } else {
         Check::fail(
             "stage-data-trace",
@@ -121,7 +141,12 @@ pub fn stage(api: &str, stage: &str, region: &str, a: &Answer<Value>, g: Generat
 }
 
 /// The log group exists (`DescribeLogStreams` answered, or said ResourceNotFound).
-pub fn log_group(group: &str, a: &Answer<Vec<(String, Option<i64>)>>, nearby: &[String], g: Generation) -> Check {
+pub fn log_group(
+    group: &str,
+    a: &Answer<Vec<(String, Option<i64>)>>,
+    nearby: &[String],
+    g: Generation,
+) -> Check {
     const ID: &str = "log-group";
     match a {
         Ok(_) => Check::ok(ID, format!("log group {group} exists")),
@@ -129,11 +154,24 @@ pub fn log_group(group: &str, a: &Answer<Vec<(String, Option<i64>)>>, nearby: &[
             let hint = if nearby.is_empty() {
                 "copy the name from the stage's Logs and tracing settings (API-Gateway-Execution-Logs_<rest-api-id>/<stage>)".to_string()
             } else {
-                format!("did you mean {}? give that to --log-group (and LOG_GROUP_NAME)", nearby.join(", "))
+                format!(
+                    "did you mean {}? give that to --log-group (and LOG_GROUP_NAME)",
+                    nearby.join(", ")
+                )
             };
-            Check::fail(ID, format!("log group {group} does not exist in this account and region"), hint)
+            Check::fail(
+                ID,
+                format!("log group {group} does not exist in this account and region"),
+                hint,
+            )
         }
-        Err(f) => failed_call(ID, &format!("log group {group}"), "logs:DescribeLogStreams", f, g),
+        Err(f) => failed_call(
+            ID,
+            &format!("log group {group}"),
+            "logs:DescribeLogStreams",
+            f,
+            g,
+        ),
     }
 }
 
@@ -144,32 +182,58 @@ pub fn recent_events(group: &str, newest_ms: Option<i64>, now_ms: i64, minutes: 
     match newest_ms {
         Some(t) if now_ms - t <= minutes as i64 * 60_000 => Check::ok(
             ID,
-            format!("log group {group}: last event {} min ago", (now_ms - t).max(0) / 60_000),
+            format!(
+                "log group {group}: last event {} min ago",
+                (now_ms - t).max(0) / 60_000
+            ),
         ),
         Some(t) => Check::fail(
             ID,
-            format!("log group {group}: no event in the last {minutes} min (the newest is {} min old)", (now_ms - t) / 60_000),
+            format!(
+                "log group {group}: no event in the last {minutes} min (the newest is {} min old)",
+                (now_ms - t) / 60_000
+            ),
             fix,
         ),
-        None => Check::fail(ID, format!("log group {group}: no log stream holds any event"), fix),
+        None => Check::fail(
+            ID,
+            format!("log group {group}: no log stream holds any event"),
+            fix,
+        ),
     }
 }
 
 pub fn read_events(group: &str, stream: &str, a: &Answer<usize>, g: Generation) -> Check {
     match a {
-        Ok(n) => Check::ok("read-events", format!("log group {group}: GetLogEvents on stream {stream} read {n} event(s)")),
-        Err(f) => failed_call("read-events", &format!("log group {group}, stream {stream}"), "logs:GetLogEvents", f, g),
+        Ok(n) => Check::ok(
+            "read-events",
+            format!("log group {group}: GetLogEvents on stream {stream} read {n} event(s)"),
+        ),
+        Err(f) => failed_call(
+            "read-events",
+            &format!("log group {group}, stream {stream}"),
+            "logs:GetLogEvents",
+            f,
+            g,
+        ),
     }
 }
 
 /// One call the chosen connector makes at start-up, tried with these credentials.
-pub fn connector_call(id: &str, what: &str, action: &str, a: &Answer<usize>, g: Generation) -> Check {
+pub fn connector_call(
+    id: &str,
+    what: &str,
+    action: &str,
+    a: &Answer<usize>,
+    g: Generation,
+) -> Check {
     match a {
         Ok(n) => Check::ok(id, format!("{what}: allowed ({n} found)")),
         Err(f) => {
             let mut c = failed_call(id, what, action, f, g);
             if g == Generation::V2 {
-                c.message.push_str(": the v2 connector stops at start-up when this call fails");
+                c.message
+                    .push_str(": the v2 connector stops at start-up when this call fails");
             }
             c
         }

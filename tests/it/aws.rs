@@ -874,20 +874,42 @@ fn actions(p: &Value) -> Vec<String> {
 
 #[test]
 fn v2_policy_grants_its_discovery_calls_even_without_openapi_discovery() {
-    let base = ["iam-policy", "--connector", "v2", "--region", "eu-west-1", "--account-id", "123456789012"];
+    let base = [
+        "iam-policy",
+        "--connector",
+        "v2",
+        "--region",
+        "eu-west-1",
+        "--account-id",
+        "123456789012",
+    ];
     for extra in [&[][..], &["--no-openapi-discovery"][..]] {
         let (code, out, err) = aws(&[&base[..], extra].concat());
         assert_eq!(code, 0, "{err}");
         let p: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(
             actions(&p),
-            ["apigateway:GET", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+            [
+                "apigateway:GET",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents"
+            ],
             "{extra:?}"
         );
         // GetRestApis, the start-up call, is always granted: without it the connector exits.
-        assert!(out.contains("\"arn:aws:apigateway:eu-west-1::/restapis\""), "{out}");
-        assert!(out.contains("arn:aws:logs:eu-west-1:123456789012:log-group:*\""), "{out}");
-        assert!(out.contains("log-group:API-Gateway-Execution-Logs_*:*"), "{out}");
+        assert!(
+            out.contains("\"arn:aws:apigateway:eu-west-1::/restapis\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("arn:aws:logs:eu-west-1:123456789012:log-group:*\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("log-group:API-Gateway-Execution-Logs_*:*"),
+            "{out}"
+        );
     }
     let (_, out, _) = aws(&[&base[..], &["--no-openapi-discovery"]].concat());
     assert!(!out.contains("/apis"), "{out}");
@@ -896,8 +918,18 @@ fn v2_policy_grants_its_discovery_calls_even_without_openapi_discovery() {
 #[test]
 fn v2_cross_account_policy_and_member_role() {
     let (code, out, err) = aws(&[
-        "iam-policy", "--connector", "v2", "--region", "us-east-1", "--account-id", "123456789012",
-        "--member-account", "210987654321", "--member-account", "310987654321", "--no-openapi-discovery",
+        "iam-policy",
+        "--connector",
+        "v2",
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+        "--member-account",
+        "210987654321",
+        "--member-account",
+        "310987654321",
+        "--no-openapi-discovery",
     ]);
     assert_eq!(code, 0, "{err}");
     let p: Value = serde_json::from_str(&out).unwrap();
@@ -910,8 +942,15 @@ fn v2_cross_account_policy_and_member_role() {
         ])
     );
     let (code, out, err) = aws(&[
-        "iam-policy", "--kind", "member-role", "--connector-role-arn", "arn:aws:iam::123456789012:role/akto",
-        "--region", "us-east-1", "--account-id", "123456789012",
+        "iam-policy",
+        "--kind",
+        "member-role",
+        "--connector-role-arn",
+        "arn:aws:iam::123456789012:role/akto",
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
     ]);
     assert_eq!(code, 0, "{err}");
     let t: Value = serde_json::from_str(&out).unwrap();
@@ -923,8 +962,15 @@ fn v2_cross_account_policy_and_member_role() {
     );
     // v1 has no cross-account mode.
     let (code, _, err) = aws(&[
-        "iam-policy", "--log-group", GROUP, "--region", "us-east-1", "--account-id", "123456789012",
-        "--member-account", "210987654321",
+        "iam-policy",
+        "--log-group",
+        GROUP,
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+        "--member-account",
+        "210987654321",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--connector v2"), "{err}");
@@ -933,14 +979,49 @@ fn v2_cross_account_policy_and_member_role() {
 #[test]
 #[ignore = "needs cfn-lint"]
 fn cfn_lint_accepts_every_cloudformation_output() {
-    let lint = ["/tmp/akto-connect-ci-venv/bin/cfn-lint", "/tmp/venv-aws/bin/cfn-lint", "cfn-lint"]
-        .into_iter()
-        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()))
-        .expect("cfn-lint: pip install cfn-lint");
+    let lint = [
+        "/tmp/akto-connect-ci-venv/bin/cfn-lint",
+        "/tmp/venv-aws/bin/cfn-lint",
+        "cfn-lint",
+    ]
+    .into_iter()
+    .find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+    .expect("cfn-lint: pip install cfn-lint");
     let dir = tempfile::tempdir().unwrap();
     let outputs = [
-        ("member-role.json", vec!["iam-policy", "--kind", "member-role", "--connector-role-arn", "arn:aws:iam::123456789012:role/akto", "--region", "us-east-1", "--account-id", "123456789012"]),
-        ("log-settings.yaml", vec!["log-settings", "--rest-api-id", "a1b2c3d4e5", "--stage", "prod", "--region", "us-east-1", "--format", "cloudformation"]),
+        (
+            "member-role.json",
+            vec![
+                "iam-policy",
+                "--kind",
+                "member-role",
+                "--connector-role-arn",
+                "arn:aws:iam::123456789012:role/akto",
+                "--region",
+                "us-east-1",
+                "--account-id",
+                "123456789012",
+            ],
+        ),
+        (
+            "log-settings.yaml",
+            vec![
+                "log-settings",
+                "--rest-api-id",
+                "a1b2c3d4e5",
+                "--stage",
+                "prod",
+                "--region",
+                "us-east-1",
+                "--format",
+                "cloudformation",
+            ],
+        ),
     ];
     for (name, args) in outputs {
         let (code, out, err) = aws(&args);
@@ -948,6 +1029,11 @@ fn cfn_lint_accepts_every_cloudformation_output() {
         let path = dir.path().join(name);
         std::fs::write(&path, out).unwrap();
         let o = Command::new(lint).arg(&path).output().unwrap();
-        assert!(o.status.success(), "{name}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{name}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
