@@ -35,8 +35,8 @@ metadata (IMDSv2). Run it with the credentials the connector will have. Endpoint
 AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_STS / _API_GATEWAY / _CLOUDWATCH_LOGS.
 
 Examples:
-  akto-connect aws verify --region us-east-1 --stage a1b2c3d4e5/prod --kafka-broker akto-nlb.example.com:9092
-  akto-connect aws verify --region us-east-1 --connector v2 --member-account 210987654321 --format json
+  akto-connect aws verify --region us-east-1 --stage a1b2c3d4e5/prod --kafka-broker akto-nlb.example.com:9092 # needs network
+  akto-connect aws verify --region us-east-1 --connector v2 --member-account 210987654321 --format json # needs network
 
 Exit codes: 0 every check holds; 1 a check failed (each names its fix); 2 bad input.";
 
