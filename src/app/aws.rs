@@ -49,16 +49,6 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             let region = Region::parse("--region", &a.region)?;
             let account = aws::parse_account("--account-id", &a.account_id)?;
             let text = match a.kind {
-                PolicyKind::MemberRole => {
-                    let arn = aws::parse_role_arn(
-                        "--connector-role-arn",
-                        a.connector_role_arn.as_deref().unwrap_or(""),
-                    )?;
-                    let mut t =
-                        serde_json::to_string_pretty(&aws::iam::member_role_cloudformation(&arn))?;
-                    t.push('\n');
-                    t
-                }
                 PolicyKind::Permissions if a.connector == crate::cli::aws::ConnectorArg::V2 => {
                     let members: Vec<String> = a
                         .member_account
@@ -120,6 +110,12 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             (text, &a.output)
         }
         AwsCommand::Verify(a) => return super::aws_verify::run(a),
+        AwsCommand::MemberRole(a) => {
+            let arn = aws::parse_role_arn("--connector-role-arn", &a.connector_role_arn)?;
+            let mut t = serde_json::to_string_pretty(&aws::iam::member_role_cloudformation(&arn))?;
+            t.push('\n');
+            (t, &a.output)
+        }
         AwsCommand::LogSettings(a) => {
             let id = aws::parse_rest_api_id("--rest-api-id", &a.rest_api_id)?;
             let stage = aws::parse_stage("--stage", &a.stage)?;

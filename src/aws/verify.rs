@@ -247,7 +247,7 @@ pub fn assume_member(member: &str, a: &Answer<()>, g: Generation) -> Check {
         Err(Failure::Aws(e)) if e.is_denied() => Check::fail(
             "cross-account-role",
             format!("cannot assume {arn}: {}", e.message),
-            format!("create the role in account {member} (akto-connect aws iam-policy --kind member-role --connector-role-arn <the connector's role>), and give the connector sts:AssumeRole on it (akto-connect aws iam-policy --connector v2 --member-account {member})"),
+            format!("create the role in account {member} (akto-connect aws member-role --connector-role-arn <the connector's role>), and give the connector sts:AssumeRole on it (akto-connect aws iam-policy --connector v2 --member-account {member})"),
         ),
         Err(f) => failed_call("cross-account-role", &format!("assume {arn}"), "sts:AssumeRole", f, g),
     }

@@ -24,6 +24,11 @@ pub enum AwsCommand {
     /// logging, log groups and recent events, the connector's calls, cross-account roles, Kafka.
     #[command(after_long_help = VERIFY_HELP)]
     Verify(AwsVerifyArgs),
+    /// Cross-account (v2 connector): CloudFormation for AktoLogReaderRole in a member account.
+    #[command(
+        after_long_help = "Examples:\n  akto-connect aws member-role --connector-role-arn arn:aws:iam::123456789012:role/akto-connector -o akto-log-reader-role.json"
+    )]
+    MemberRole(MemberRoleArgs),
 }
 
 const VERIFY_HELP: &str = "\
@@ -219,19 +224,16 @@ pub struct EnvFileArgs {
 
 #[derive(Debug, Args)]
 pub struct IamPolicyArgs {
-    /// Which policy: the permissions, the IRSA trust policy, or (cross-account, v2) the member
-    /// account's AktoLogReaderRole as CloudFormation.
+    /// Which policy: the permissions, or the IRSA trust policy.
     #[arg(long, value_enum, default_value_t = PolicyKind::Permissions)]
     pub kind: PolicyKind,
-    /// The connector generation the permissions are for.
+    /// The connector generation the permissions are for (--kind permissions).
     #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
     pub connector: ConnectorArg,
-    /// Cross-account mode (v2): a member account whose AktoLogReaderRole the connector assumes (repeatable).
+    /// Cross-account mode of the v2 connector: a member account whose AktoLogReaderRole it
+    /// assumes (repeatable; --kind permissions).
     #[arg(long, value_name = "ACCOUNT_ID")]
     pub member_account: Vec<String>,
-    /// The connector's own role, trusted by AktoLogReaderRole (--kind member-role).
-    #[arg(long, value_name = "ARN", required_if_eq("kind", "member-role"))]
-    pub connector_role_arn: Option<String>,
     /// CloudWatch log group(s), comma-separated (--kind permissions, where it is required).
     #[arg(long, value_name = "NAME[,NAME…]")]
     pub log_group: Option<String>,
@@ -258,7 +260,16 @@ pub struct IamPolicyArgs {
 pub enum PolicyKind {
     Permissions,
     Trust,
-    MemberRole,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberRoleArgs {
+    /// The connector's own role: the only principal AktoLogReaderRole trusts.
+    #[arg(long, value_name = "ARN")]
+    pub connector_role_arn: String,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -942,15 +942,9 @@ fn v2_cross_account_policy_and_member_role() {
         ])
     );
     let (code, out, err) = aws(&[
-        "iam-policy",
-        "--kind",
         "member-role",
         "--connector-role-arn",
         "arn:aws:iam::123456789012:role/akto",
-        "--region",
-        "us-east-1",
-        "--account-id",
-        "123456789012",
     ]);
     assert_eq!(code, 0, "{err}");
     let t: Value = serde_json::from_str(&out).unwrap();
@@ -997,15 +991,9 @@ fn cfn_lint_accepts_every_cloudformation_output() {
         (
             "member-role.json",
             vec![
-                "iam-policy",
-                "--kind",
                 "member-role",
                 "--connector-role-arn",
                 "arn:aws:iam::123456789012:role/akto",
-                "--region",
-                "us-east-1",
-                "--account-id",
-                "123456789012",
             ],
         ),
         (
