@@ -183,7 +183,14 @@ impl Report {
             (false, n) if n > 0 && self.count(Status::Fail) == 0 => {
                 format!("{n} warning{plural}, which --strict counts as failing")
             }
-            (false, _) => "a check failed".to_string(),
+            (false, _) => {
+                let n = self.count(Status::Fail);
+                if n == 1 {
+                    "a check failed".to_string()
+                } else {
+                    format!("{n} checks failed")
+                }
+            }
         }
     }
 

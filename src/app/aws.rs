@@ -49,7 +49,32 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             let region = Region::parse("--region", &a.region)?;
             let account = aws::parse_account("--account-id", &a.account_id)?;
             let artifact = match a.kind {
+                PolicyKind::Permissions if a.connector == crate::cli::aws::ConnectorArg::V2 => {
+                    let members: Vec<String> = a
+                        .member_account
+                        .iter()
+                        .map(|m| aws::parse_account("--member-account", m))
+                        .collect::<anyhow::Result<_>>()?;
+                    let spec = aws::iam::PolicySpec {
+                        generation: aws::iam::Generation::V2,
+                        region: &region,
+                        account: &account,
+                        log_groups: &[],
+                        openapi_discovery: a.discovery.enabled(),
+                        member_accounts: &members,
+                    };
+                    aws::pretty("akto-connector-policy.json", &aws::iam::permissions(&spec))
+                }
                 PolicyKind::Permissions => {
+                    if !a.member_account.is_empty() {
+                        return Err(InputError::new(
+                            "--member-account",
+                            &a.member_account[0],
+                            "cross-account mode is a feature of the newer connector only",
+                            "add --connector v2",
+                        )
+                        .into());
+                    }
                     let Some(log_group) = a.log_group.as_deref() else {
                         anyhow::bail!(
                             "--log-group is required for the permissions policy (--kind permissions, the default): \
@@ -80,6 +105,15 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                     aws::trust_policy(&region, &account, &provider, &ns, &name)
                 }
             };
+            (artifact, &a.output)
+        }
+        AwsCommand::Verify(a) => return super::aws_verify::run(a),
+        AwsCommand::MemberRole(a) => {
+            let arn = aws::parse_role_arn("--connector-role-arn", &a.connector_role_arn)?;
+            let artifact = aws::pretty(
+                "akto-member-role.json",
+                &aws::iam::member_role_cloudformation(&arn),
+            );
             (artifact, &a.output)
         }
         AwsCommand::LogSettings(a) => {

@@ -18,6 +18,7 @@ mod apim_live;
 mod apim_tree;
 mod arm;
 mod aws;
+mod aws_verify;
 mod ingest;
 mod kong;
 mod kong_verify;

@@ -7,6 +7,13 @@
 
 use serde::Serialize;
 
+pub mod api;
+pub mod credentials;
+pub mod iam;
+pub mod kafka;
+pub mod sigv4;
+pub mod verify;
+
 use crate::error::{check_path_arg, refuse};
 use crate::render::{self, Artifact, Syntax};
 
@@ -387,47 +394,21 @@ fn check_yaml(text: &str) -> Result<(), String> {
 /// The API Gateway resources OpenAPI discovery reads with `apigateway:GET`.
 pub const DISCOVERY_PATHS: [&str; 4] = ["/restapis", "/restapis/*", "/apis", "/apis/*"];
 
-/// The least-privilege permissions policy for the connector.
+/// The least-privilege permissions policy for the v1 connector (see [`iam::permissions`]).
 pub fn iam_policy(
     log_groups: &[String],
     region: &Region,
     account: &str,
     openapi_discovery: bool,
 ) -> Artifact {
-    let p = region.partition;
-    let r = &region.code;
-    let groups: Vec<String> = log_groups
-        .iter()
-        .map(|g| format!("arn:{p}:logs:{r}:{account}:log-group:{g}:*"))
-        .collect();
-    let mut statements = vec![
-        serde_json::json!({
-            "Sid": "ReadApiGatewayLogGroups",
-            "Effect": "Allow",
-            "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
-            "Resource": groups,
-        }),
-        serde_json::json!({
-            "Sid": "ListLogGroups",
-            "Effect": "Allow",
-            "Action": "logs:DescribeLogGroups",
-            "Resource": "*",
-        }),
-    ];
-    if openapi_discovery {
-        // GetRestApis, GetStages, GetExport (v1) and GetApis, ExportApi (v2): DESIGN §6.
-        let apigateway = DISCOVERY_PATHS.map(|path| format!("arn:{p}:apigateway:{r}::{path}"));
-        statements.push(serde_json::json!({
-            "Sid": "DiscoverOpenApiSpecs",
-            "Effect": "Allow",
-            "Action": "apigateway:GET",
-            "Resource": apigateway,
-        }));
-    }
-    pretty(
-        "akto-connector-policy.json",
-        &serde_json::json!({ "Version": "2012-10-17", "Statement": statements }),
-    )
+    pretty("akto-connector-policy.json", &iam::permissions(&iam::PolicySpec {
+        generation: iam::Generation::V1,
+        region,
+        account,
+        log_groups,
+        openapi_discovery,
+        member_accounts: &[],
+    }))
 }
 
 /// The IRSA trust policy: the cluster's OIDC provider may assume the role for one service
@@ -472,7 +453,7 @@ pub fn parse_oidc_provider(input: &str, value: &str) -> anyhow::Result<String> {
     Ok(v.to_string())
 }
 
-fn pretty(file: &str, v: &serde_json::Value) -> Artifact {
+pub fn pretty(file: &str, v: &serde_json::Value) -> Artifact {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     Artifact::new(file, s).read_as(Syntax::Json)

@@ -20,6 +20,71 @@ pub enum AwsCommand {
     /// Turn on the stage logging the connector reads: AWS CLI command or CloudFormation.
     #[command(after_long_help = LOG_HELP)]
     LogSettings(LogSettingsArgs),
+    /// Check the whole path before waiting for traffic: credentials, CloudWatch role, stage
+    /// logging, log groups and recent events, the connector's calls, cross-account roles, Kafka.
+    #[command(after_long_help = VERIFY_HELP)]
+    Verify(AwsVerifyArgs),
+    /// Cross-account (v2 connector): CloudFormation for AktoLogReaderRole in a member account.
+    #[command(
+        after_long_help = "Examples:\n  akto-connect aws member-role --connector-role-arn arn:aws:iam::123456789012:role/akto-connector -o akto-log-reader-role.json"
+    )]
+    MemberRole(MemberRoleArgs),
+}
+
+const VERIFY_HELP: &str = "\
+Credentials come from the AWS default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+(+ AWS_SESSION_TOKEN); AWS_PROFILE in ~/.aws/config and ~/.aws/credentials (static keys,
+role_arn with source_profile or credential_source, credential_process, web_identity_token_file);
+AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (EKS IRSA); ECS container credentials; EC2 instance
+metadata (IMDSv2). Run it with the credentials the connector will have. Endpoints follow
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_STS / _API_GATEWAY / _CLOUDWATCH_LOGS.
+
+Examples:
+  akto-connect aws verify --region us-east-1 --stage a1b2c3d4e5/prod --kafka-broker akto-nlb.example.com:9092 # needs network
+  akto-connect aws verify --region us-east-1 --connector v2 --member-account 210987654321 --format json # needs network
+
+Exit codes: 0 every check holds; 1 a check failed (each names its fix); 2 bad input.";
+
+/// Which connector generation a manifest, policy or check is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConnectorArg {
+    /// The connector of seed 001: reads the groups in LOG_GROUP_NAME.
+    V1,
+    /// Log reader v2: discovers API-Gateway-Execution-Logs_* groups, exits when discovery fails.
+    V2,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsVerifyArgs {
+    /// AWS region of the APIs and log groups.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub region: String,
+    /// The connector generation the checks are for.
+    #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
+    pub connector: ConnectorArg,
+    /// A REST API stage to check, API_ID/STAGE (repeatable); its execution log group is checked too.
+    #[arg(long, value_name = "API_ID/STAGE")]
+    pub stage: Vec<String>,
+    /// Log group(s) the connector reads, comma-separated (LOG_GROUP_NAME).
+    #[arg(long, value_name = "NAME[,NAME…]")]
+    pub log_group: Option<String>,
+    /// The mini-runtime Kafka, HOST:PORT: checked with a Kafka ApiVersions request.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub kafka_broker: Option<String>,
+    /// Events must be this recent.
+    #[arg(long, value_name = "MIN", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=43_200))]
+    pub recent_minutes: u64,
+    /// Cross-account mode (v2): a member account whose AktoLogReaderRole the connector assumes (repeatable).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub member_account: Vec<String>,
+    #[command(flatten)]
+    pub discovery: OpenApiDiscoveryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::cli::verify::VerifyFormatArg::Text)]
+    pub format: crate::cli::verify::VerifyFormatArg,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
 }
 
 const MANIFEST_HELP: &str = "\
@@ -162,6 +227,13 @@ pub struct IamPolicyArgs {
     /// Which policy: the permissions, or the IRSA trust policy.
     #[arg(long, value_enum, default_value_t = PolicyKind::Permissions)]
     pub kind: PolicyKind,
+    /// The connector generation the permissions are for (--kind permissions).
+    #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
+    pub connector: ConnectorArg,
+    /// Cross-account mode of the v2 connector: a member account whose AktoLogReaderRole it
+    /// assumes (repeatable; --kind permissions).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub member_account: Vec<String>,
     /// CloudWatch log group(s), comma-separated (--kind permissions, where it is required).
     #[arg(long, value_name = "NAME[,NAME…]")]
     pub log_group: Option<String>,
@@ -188,6 +260,16 @@ pub struct IamPolicyArgs {
 pub enum PolicyKind {
     Permissions,
     Trust,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberRoleArgs {
+    /// The connector's own role: the only principal AktoLogReaderRole trusts.
+    #[arg(long, value_name = "ARN")]
+    pub connector_role_arn: String,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,18 @@ pub const TABLE: &[FormatOnly] = &[
     FormatOnly {
         command: IAM,
         selector: "kind",
+        flag: "connector",
+        applies_to: &["permissions"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
+        flag: "member_account",
+        applies_to: &["permissions"],
+    },
+    FormatOnly {
+        command: IAM,
+        selector: "kind",
         flag: "oidc_provider",
         applies_to: &["trust"],
     },

@@ -21,9 +21,9 @@ macro_rules! exit_codes {
         "Exit codes:
   0  success
   1  lint: findings at or above --fail-on; verify: the service refused the record or could not
-     be reached; kong verify: a check failed; apim specs: some APIs were not exported (the
-     others are written); apim coverage, apim live-coverage: coverage below --min-coverage;
-     apim apply, apim remove: some scopes failed (the others are changed)
+     be reached; kong verify, aws verify: a check failed; apim specs: some APIs were not
+     exported (the others are written); apim coverage, apim live-coverage: coverage below
+     --min-coverage; apim apply, apim remove: some scopes failed (the others are changed)
   2  usage, input or I/O error; a generator then writes nothing"
     };
 }

@@ -230,6 +230,17 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         ]),
         "service_account" => s(&["--service-account", "other/sa"]),
         "rest_api_id" => s(&["--rest-api-id", "z9y8x7w6v5"]),
+        "connector" => s(&["--connector", "v2"]),
+        "member_account" => Some(Sample {
+            // Cross-account mode is the v2 connector's (and only the permissions have it).
+            baseline: if format == "permissions" {
+                vec!["--connector".into(), "v2".into()]
+            } else {
+                Vec::new()
+            },
+            args: vec!["--member-account".into(), "210987654321".into()],
+            drop: Vec::new(),
+        }),
         "stage" => s(&["--stage", "staging"]),
         "ingest_url" => s(&["--ingest-url", "https://other.example.com"]),
         "regex" => s(&["--regex", "^/other/"]),

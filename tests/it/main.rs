@@ -13,6 +13,7 @@ mod apim_snapshots;
 mod apim_specs;
 mod arm_standin;
 mod aws;
+mod aws_standin;
 mod cli_contract;
 mod common;
 mod coverage;
