@@ -29,6 +29,7 @@ mod lint_props;
 mod lint_rules;
 mod lint_tree_order;
 mod readme_examples;
+mod report_formats;
 mod regex_cli;
 mod regex_oracle;
 mod regex_props;
