@@ -4,8 +4,8 @@
 //! list; the JUnit report validates against the Ant JUnit schema. Each is run on the same hostile
 //! tree: a folder name with `;`, `]`, `%0A` and a line break, a message with `%`.
 
-use std::path::Path;
 use serde_json::Value;
+use std::path::Path;
 
 use crate::common::{bin, run};
 
@@ -76,7 +76,10 @@ fn every_registered_format_is_a_format_value_with_help() {
     }
     let (code, _, err) = run(bin().args(["lint", "--format", "xunit", "."]));
     assert_eq!(code, 2);
-    assert!(err.contains("possible values") && err.contains("junit"), "{err}");
+    assert!(
+        err.contains("possible values") && err.contains("junit"),
+        "{err}"
+    );
 }
 
 /// `partialFingerprints` of a SARIF report, in result order, with each result's rule.
@@ -97,7 +100,11 @@ fn sarif_fingerprints(out: &str) -> Vec<(String, String, u64)> {
             let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 .as_u64()
                 .unwrap();
-            (r["ruleId"].as_str().unwrap().to_string(), fp.to_string(), line)
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                fp.to_string(),
+                line,
+            )
         })
         .collect()
 }
@@ -111,7 +118,11 @@ fn sarif_fingerprints_survive_lines_inserted_above_and_differ_between_findings()
     let mut distinct: Vec<&String> = before.iter().map(|(_, fp, _)| fp).collect();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), before.len(), "a fingerprint is shared: {before:?}");
+    assert_eq!(
+        distinct.len(),
+        before.len(),
+        "a fingerprint is shared: {before:?}"
+    );
 
     // Lines inserted above every finding, in both files; the clean file changes too.
     let orders = dir.path().join("apis/orders/policy.xml");
@@ -126,7 +137,13 @@ fn sarif_fingerprints_survive_lines_inserted_above_and_differ_between_findings()
     let after = sarif_fingerprints(&after);
     assert_eq!(after.len(), before.len());
     for (b, a) in before.iter().zip(&after) {
-        assert_eq!((&b.0, &b.1), (&a.0, &a.1), "moved from line {} to {}", b.2, a.2);
+        assert_eq!(
+            (&b.0, &b.1),
+            (&a.0, &a.1),
+            "moved from line {} to {}",
+            b.2,
+            a.2
+        );
         assert!(a.2 > b.2, "the finding did not move: {b:?} {a:?}");
     }
 
@@ -135,4 +152,77 @@ fn sarif_fingerprints_survive_lines_inserted_above_and_differ_between_findings()
     let (_, changed) = lint(dir.path(), "sarif");
     let changed = sarif_fingerprints(&changed);
     assert_ne!(changed, after);
+}
+
+/// The JSON report's findings: what every other format must carry.
+fn findings(dir: &Path) -> Vec<Value> {
+    let (_, out) = lint(dir, "json");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// The Azure Pipelines agent's unescaping of a property value or message (`%AZP25` last).
+fn azure_unescape(s: &str) -> String {
+    s.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%5D", "]")
+        .replace("%3B", ";")
+        .replace("%AZP25", "%")
+}
+
+#[test]
+fn azure_lines_follow_the_logging_command_grammar_and_round_trip() {
+    let dir = tree();
+    let expected = findings(dir.path());
+    let (code, out) = lint(dir.path(), "azure");
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{out}");
+    for (line, f) in lines.iter().zip(&expected) {
+        assert!(!line.contains('\r'), "raw CR: {line:?}");
+        let rest = line
+            .strip_prefix("##vso[task.logissue ")
+            .unwrap_or_else(|| panic!("not a logissue command: {line}"));
+        // The property list ends at the first `]`: none may be inside a value.
+        let (props, message) = rest.split_once(']').unwrap();
+        let mut seen = std::collections::BTreeMap::new();
+        for prop in props.split(';') {
+            let (k, v) = prop
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{prop} in {line}"));
+            assert!(
+                ["type", "sourcepath", "linenumber", "columnnumber", "code"].contains(&k),
+                "unknown property {k}"
+            );
+            seen.insert(k, azure_unescape(v));
+        }
+        let kind = match f["severity"].as_str().unwrap() {
+            "error" => "error",
+            _ => "warning",
+        };
+        assert_eq!(seen["type"], kind, "{line}");
+        assert_eq!(seen["sourcepath"], f["path"].as_str().unwrap(), "{line}");
+        assert_eq!(seen["linenumber"], f["line"].to_string());
+        assert_eq!(seen["columnnumber"], f["column"].to_string());
+        assert_eq!(seen["code"], f["rule"].as_str().unwrap());
+        let prefix = if f["severity"] == "info" {
+            "info: "
+        } else {
+            ""
+        };
+        assert_eq!(
+            azure_unescape(message),
+            format!(
+                "{prefix}{}\nhelp: {}",
+                f["message"].as_str().unwrap(),
+                f["help"].as_str().unwrap()
+            )
+        );
+    }
+    // The hostile path and message hold every escaped character.
+    assert!(
+        out.contains("sourcepath=apis/we%3Bird%5D%AZP250A%0Adir/policy.xml;"),
+        "{out}"
+    );
+    assert!(out.contains("(%AZP25` is not a valid"), "{out}");
 }
