@@ -7,7 +7,7 @@
 use serde_json::Value;
 use std::path::Path;
 
-use crate::common::{bin, run};
+use crate::common::{bin, require_python, require_tool, run};
 
 /// A policy with findings of two rules whose messages and path hold every character the
 /// formats escape.
@@ -225,4 +225,69 @@ fn azure_lines_follow_the_logging_command_grammar_and_round_trip() {
         "{out}"
     );
     assert!(out.contains("(%AZP25` is not a valid"), "{out}");
+}
+
+#[test]
+#[ignore = "needs python3 with jsonschema"]
+fn gitlab_report_passes_gitlabs_code_quality_field_list() {
+    require_python(&["jsonschema"]);
+    let dir = tree();
+    let expected = findings(dir.path());
+    let (code, out) = lint(dir.path(), "gitlab");
+    assert_eq!(code, 1);
+    assert!(
+        !out.starts_with('\u{feff}'),
+        "GitLab refuses a byte order mark"
+    );
+    let report = dir.path().join("gl-code-quality-report.json");
+    std::fs::write(&report, &out).unwrap();
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance/gitlab-codequality.schema.json");
+    let check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')",
+        ])
+        .arg(&report)
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let issues: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(issues.len(), expected.len());
+    let mut fingerprints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    fingerprints.sort();
+    fingerprints.dedup();
+    assert_eq!(
+        fingerprints.len(),
+        issues.len(),
+        "GitLab shows equal fingerprints as one: {out}"
+    );
+    for (i, f) in issues.iter().zip(&expected) {
+        assert_eq!(i["check_name"], f["rule"]);
+        assert_eq!(i["location"]["path"], f["path"]);
+        assert_eq!(i["location"]["lines"]["begin"], f["line"]);
+        assert!(i["description"]
+            .as_str()
+            .unwrap()
+            .contains(f["message"].as_str().unwrap()));
+        let severity = match f["severity"].as_str().unwrap() {
+            "error" => "major",
+            "warning" => "minor",
+            _ => "info",
+        };
+        assert_eq!(i["severity"], severity);
+    }
+    // No finding is an empty array, still valid.
+    let clean = tempfile::tempdir().unwrap();
+    write(clean.path(), "apis/clean/policy.xml", CLEAN);
+    let (code, out) = lint(clean.path(), "gitlab");
+    assert_eq!((code, out.as_str()), (0, "[]\n"));
 }
