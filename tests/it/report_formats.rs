@@ -291,3 +291,62 @@ fn gitlab_report_passes_gitlabs_code_quality_field_list() {
     let (code, out) = lint(clean.path(), "gitlab");
     assert_eq!((code, out.as_str()), (0, "[]\n"));
 }
+
+#[test]
+#[ignore = "needs xmllint (libxml2-utils)"]
+fn junit_report_validates_against_the_ant_junit_schema() {
+    require_tool("xmllint");
+    let dir = tree();
+    let expected = findings(dir.path());
+    let (code, out) = lint(dir.path(), "junit");
+    assert_eq!(code, 1);
+    let report = dir.path().join("akto-connect.junit.xml");
+    std::fs::write(&report, &out).unwrap();
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/junit.xsd");
+    let check = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}\n{out}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // One failure per finding, a passed test case for the clean file; the hostile values come
+    // back as they were.
+    let xpath = |expr: &str| {
+        let o = std::process::Command::new("xmllint")
+            .args(["--xpath", expr])
+            .arg(&report)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        text.strip_suffix('\n').unwrap_or(&text).to_string()
+    };
+    assert_eq!(
+        xpath("count(//testcase/failure)"),
+        expected.len().to_string()
+    );
+    assert_eq!(xpath("count(//testsuite)"), "3");
+    assert_eq!(xpath("count(//testcase[not(failure)])"), "1");
+    assert_eq!(
+        xpath("sum(//testsuite/@failures)"),
+        expected.len().to_string()
+    );
+    let hostile = expected
+        .iter()
+        .find(|f| f["rule"] == "regex-invalid")
+        .unwrap();
+    assert_eq!(
+        xpath("string(//failure[@type='regex-invalid']/@message)"),
+        hostile["message"].as_str().unwrap()
+    );
+    assert_eq!(
+        xpath("string(//failure[@type='regex-invalid']/../@classname)"),
+        hostile["path"].as_str().unwrap(),
+        "the line break is kept as a character reference"
+    );
+}
