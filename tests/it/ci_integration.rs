@@ -487,3 +487,115 @@ fn action_steps_run_against_a_stand_in_release() {
         "{cargo}"
     );
 }
+
+#[test]
+#[ignore = "needs check-jsonschema (PyPI)"]
+fn workflows_and_action_pass_the_github_schemas() {
+    require_tool("check-jsonschema");
+    let workflows: Vec<std::path::PathBuf> = std::fs::read_dir(root().join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(workflows.len() >= 2, "{workflows:?}");
+    for (schema, files) in [
+        ("vendor.github-workflows", workflows.clone()),
+        ("vendor.github-actions", vec![root().join("action.yml")]),
+    ] {
+        let out = Command::new("check-jsonschema")
+            .args(["--builtin-schema", schema])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{schema}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // actionlint also checks expressions and the shell scripts; it runs wherever installed.
+    if crate::common::on_path("actionlint") {
+        let out = Command::new("actionlint").args(&workflows).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    // The release matrix builds every platform the install script and binstall expect.
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&release).unwrap();
+    let targets: Vec<&str> = doc["jobs"]["binaries"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    for t in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&t), "{t} missing from the release matrix: {targets:?}");
+    }
+    let install = std::fs::read_to_string(root().join("install.sh")).unwrap();
+    assert!(install.contains("akto-connect-$target.$ext") && release.contains("archive: $bin-$target"));
+    let cargo = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("{ name }-{ target }.tgz") || cargo.contains("{ name }-{ target }{ archive-suffix }"), "binstall metadata");
+}
+
+/// A git repository holding one policy, as a user's APIOps repository would.
+fn policy_repo(dir: &Path, policy: &str) {
+    let p = dir.join("apis/orders/policy.xml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, policy).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "policy"],
+    ] {
+        assert!(Command::new("git").args(args).current_dir(dir).status().unwrap().success());
+    }
+}
+
+#[test]
+#[ignore = "needs pre-commit (PyPI) and git; builds the crate once"]
+fn pre_commit_try_repo_fails_on_a_missing_base_and_passes_a_clean_policy() {
+    require_tool("pre-commit");
+    require_tool("git");
+    // pre-commit's environments and the hook's cargo build are kept under target/, so the
+    // crate is built once, not on every run.
+    let cache = root().join("target/pre-commit");
+    let try_repo = |dir: &Path, hook: &str, path: Option<&Path>| {
+        let mut cmd = Command::new("pre-commit");
+        cmd.args(["try-repo"])
+            .arg(root())
+            .args([hook, "--files", "apis/orders/policy.xml"])
+            .current_dir(dir)
+            .env("PRE_COMMIT_HOME", cache.join("home"))
+            .env("CARGO_TARGET_DIR", cache.join("cargo-target"));
+        if let Some(p) = path {
+            cmd.env("PATH", format!("{}:{}", p.display(), std::env::var("PATH").unwrap()));
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (bad, good) = (tmp.path().join("bad"), tmp.path().join("good"));
+    policy_repo(&bad, NO_BASE);
+    policy_repo(&good, CLEAN);
+
+    let (code, out) = try_repo(&bad, "akto-connect-lint", None);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("missing-base") && out.contains("Failed"), "{out}");
+    let (code, out) = try_repo(&good, "akto-connect-lint", None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Passed"), "{out}");
+
+    // The system hook runs the akto-connect on PATH.
+    let built = assert_cmd::cargo::cargo_bin("akto-connect");
+    let bin_dir = built.parent().unwrap();
+    let (code, out) = try_repo(&bad, "akto-connect-lint-system", Some(bin_dir));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("missing-base"), "{out}");
+    let (code, out) = try_repo(&good, "akto-connect-lint-system", Some(bin_dir));
+    assert_eq!(code, Some(0), "{out}");
+}
