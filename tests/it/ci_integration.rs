@@ -587,7 +587,7 @@ fn policy_repo(dir: &Path, policy: &str) {
 }
 
 #[test]
-#[ignore = "needs pre-commit (PyPI) and git; builds the crate once"]
+#[ignore = "needs pre-commit (PyPI) and git"]
 fn pre_commit_try_repo_fails_on_a_missing_base_and_passes_a_clean_policy() {
     require_tool("pre-commit");
     require_tool("git");
