@@ -12,7 +12,7 @@ use crate::apim::apiops::{self, ApiUnit, Layout, Shared};
 use crate::apim::coverage::{self, Summary, Unit};
 use crate::apim::effective::{self, Effective, FileRef, Step};
 use crate::cli::apim_tree::{CoverageArgs, CoverageFormat, EffectiveArgs, TreeFormat};
-use crate::cli::lint::{LintArgs, LintFormat};
+use crate::cli::lint::LintArgs;
 use crate::lint::tree_rules::{self, TreeHit};
 use crate::lint::{self, Config, Finding};
 use crate::output;
@@ -889,7 +889,7 @@ impl Tree {
 
 /// Says once that files linted alone are not judged for inherited controls.
 pub(super) fn note_lone(args: &LintArgs, lone: usize) {
-    if lone > 0 && args.format == LintFormat::Text {
+    if lone > 0 && args.format == crate::report::text::FORMAT {
         eprintln!(
             "note: {lone} file{} linted outside an APIOps tree: authentication, rate limits and other controls a policy inherits through <base /> are judged only on a tree's effective policy (lint the tree's root folder)",
             if lone == 1 { "" } else { "s" }

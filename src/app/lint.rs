@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use crate::cli::lint::{ColorArg, FailOn, LintArgs, LintFormat, ScopeArg};
+use crate::cli::lint::{ColorArg, FailOn, LintArgs, ScopeArg};
 use crate::lint::{self, fix, Config, Finding, Scope, Severity};
 use crate::output;
 use crate::report::{self, FileResult};
@@ -86,14 +86,11 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         .collect();
     super::apim_tree::note_lone(args, lone.len());
     let cwd = std::env::current_dir().ok();
-    let mut reporter: Box<dyn report::Reporter> = match args.format {
-        LintFormat::Text => Box::new(report::text::Text {
-            color: use_color(args),
-        }),
-        LintFormat::Json => Box::new(report::json::Json::default()),
-        LintFormat::Sarif => Box::new(report::sarif::Sarif::new(cwd.as_deref())),
-        LintFormat::Github => Box::new(report::github::Github),
+    let settings = report::Settings {
+        color: use_color(args),
+        root: cwd.as_deref(),
     };
+    let mut reporter = (args.format.reporter)(&settings);
     // Standard output is written as files finish, in order; `-o FILE` is collected (the report
     // only: no file's text is kept) and written atomically at the end.
     let mut buffer: Vec<u8> = Vec::new();

@@ -23,6 +23,7 @@ mod ingest;
 mod kong;
 mod kong_verify;
 mod lint;
+mod man;
 mod specs;
 mod verify;
 
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::emit(None, &String::from_utf8_lossy(&buf))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Man { output } => man::run(output.as_deref()),
     }
 }
 

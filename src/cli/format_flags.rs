@@ -261,6 +261,17 @@ pub const TABLE: &[FormatOnly] = &[
     },
 ];
 
+/// `lint --format`: the values are the report formats' registry, each with its own help line.
+impl clap::ValueEnum for crate::report::Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        crate::report::FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name).help(self.help))
+    }
+}
+
 /// The rows of one command (`["aws", "manifest"]`).
 pub fn rows_for<'a>(command: &'a [&'a str]) -> impl Iterator<Item = &'static FormatOnly> + 'a {
     TABLE.iter().filter(move |r| r.command == command)

@@ -48,7 +48,7 @@ pub struct LintArgs {
     pub paths: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
 
     /// Exit 1 when a finding is at or above this severity (default: the config's fail-on, else error).
@@ -90,13 +90,8 @@ pub struct LintArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LintFormat {
-    Text,
-    Json,
-    Sarif,
-    Github,
-}
+/// The report formats: `src/report/formats/`, one file each (see `format_flags`).
+pub use crate::report::Format as LintFormat;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {

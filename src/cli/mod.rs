@@ -97,4 +97,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff) to stdout, or write one page per command into a folder.
+    #[command(after_long_help = "Examples:\n  \
+        akto-connect man | man -l -\n  \
+        akto-connect man -o ~/.local/share/man/man1   # then: man akto-connect, man akto-connect-lint")]
+    Man {
+        /// Write akto-connect.1 and one page per command (akto-connect-lint.1, …) into DIR.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<std::path::PathBuf>,
+    },
 }

@@ -1,15 +1,56 @@
-//! Printing findings: text for people, JSON for scripts, SARIF for code scanning, GitHub
-//! workflow commands for pull-request annotations.
+//! Printing findings: text for people, JSON for scripts, SARIF for code scanning, and the
+//! formats CI systems read (GitHub and Azure Pipelines annotations, GitLab Code Quality, JUnit).
 //!
 //! Findings carry byte spans; lines and columns (1-based, columns in characters, ends
 //! exclusive) are computed here, once, when printed.
+//!
+//! The formats are the files of `formats/`: each declares itself with `pub const FORMAT:
+//! Format` (name, help, reporter), and the build script lists them in [`FORMATS`], which
+//! `--format`'s values and the dispatch are made from.
 
 use crate::lint::{Finding, Severity};
 
-pub mod github;
-pub mod json;
-pub mod sarif;
-pub mod text;
+include!(concat!(env!("OUT_DIR"), "/report_formats.rs"));
+
+/// What a reporter may need to know about the run, beyond the findings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings<'a> {
+    /// Colour the text report.
+    pub color: bool,
+    /// The absolute folder the reported paths are relative to, when known.
+    pub root: Option<&'a std::path::Path>,
+}
+
+/// One report format, as its file in `formats/` declares it.
+#[derive(Clone, Copy)]
+pub struct Format {
+    /// The `--format` value.
+    pub name: &'static str,
+    /// One line for `--help`: what it is and what reads it.
+    pub help: &'static str,
+    /// Makes the reporter for one run.
+    pub reporter: fn(&Settings<'_>) -> Box<dyn Reporter>,
+}
+
+impl Format {
+    /// The format called `name`.
+    pub fn named(name: &str) -> Option<&'static Format> {
+        FORMATS.iter().find(|f| f.name == name)
+    }
+}
+
+impl PartialEq for Format {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Format {}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
 
 /// One linted file: its path as shown, its text, its findings.
 pub struct FileResult {
@@ -97,6 +138,48 @@ pub fn render_with(reporter: &mut dyn Reporter, run: &Run<'_>) -> String {
     }
     let _ = reporter.finish(&mut out, &run.totals());
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Fingerprints of a file's findings, in order, for tools that follow an alert from commit to
+/// commit (SARIF `partialFingerprints`, GitLab `fingerprint`): a SHA-256 of the rule, the path,
+/// the text of the finding's first line without the span itself (so a secret the span covers
+/// is not hashed) and with whitespace runs collapsed, and the finding's rank among the file's
+/// findings with that same key. Inserting or removing lines elsewhere, or re-indenting,
+/// leaves them equal; two findings never share one.
+pub fn fingerprints(file: &FileResult) -> Vec<String> {
+    let idx = LineIndex::new(&file.src);
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    file.findings
+        .iter()
+        .map(|f| {
+            let start = f.span.start.min(file.src.len());
+            let (line, _) = idx.line_col(start);
+            let text = idx.line_text(line);
+            let line_start = idx.starts[line - 1];
+            let from = (start - line_start).min(text.len());
+            let to = (f.span.end.max(start) - line_start).min(text.len());
+            let (before, after) = match (text.get(..from), text.get(to..)) {
+                (Some(b), Some(a)) => (b, a),
+                _ => (text, ""),
+            };
+            let context: Vec<&str> = before
+                .split_whitespace()
+                .chain(["\u{0}"])
+                .chain(after.split_whitespace())
+                .collect();
+            let key = format!("{}\u{0}{}\u{0}{}", f.rule, file.path, context.join(" "));
+            let rank = seen.entry(key.clone()).or_insert(0);
+            *rank += 1;
+            let digest = ring::digest::digest(
+                &ring::digest::SHA256,
+                format!("{key}\u{0}{rank}").as_bytes(),
+            );
+            digest.as_ref()[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
 }
 
 /// `value` pretty-printed as JSON, every line after the first indented by `indent` spaces

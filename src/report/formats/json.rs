@@ -7,6 +7,12 @@ use serde::Serialize;
 use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::Severity;
 
+pub const FORMAT: super::Format = super::Format {
+    name: "json",
+    help: "versioned JSON for scripts: {\"version\": 1, \"findings\": […], \"summary\": {…}}",
+    reporter: |_| Box::new(Json::default()),
+};
+
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     rule: &'a str,

@@ -1,10 +1,19 @@
 //! SARIF 2.1.0 for code scanning: one run, the rules with their documentation, one result per
-//! finding with its region (columns in Unicode code points).
+//! finding with its region (columns in Unicode code points) and a `partialFingerprints` entry
+//! that stays the same when lines move ([`super::fingerprints`]), so code scanning follows an
+//! alert across commits. `automationDetails.id` names the run's category
+//! (`akto-connect/lint/`); upload-sarif's `category` input replaces it.
 
 use serde_json::{json, Value};
 
 use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::{all_rules, Severity};
+
+pub const FORMAT: super::Format = super::Format {
+    name: "sarif",
+    help: "SARIF 2.1.0 for code scanning (GitHub upload-sarif, Azure DevOps, IDEs)",
+    reporter: |s| Box::new(Sarif::new(s.root)),
+};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -36,6 +45,13 @@ pub fn uri(path: &str) -> String {
 pub fn render(run: &Run<'_>) -> String {
     super::render_with(&mut Sarif::new(None), run)
 }
+
+/// The run's category for code scanning: `category/` with no run id, so each analysis of the
+/// same category replaces the previous one.
+pub const AUTOMATION_ID: &str = "akto-connect/lint/";
+
+/// The `partialFingerprints` key (versioned: a change of the hash gets a new key).
+pub const FINGERPRINT_KEY: &str = "akto-connect/v1";
 
 /// Marks where the results go in the document's head and tail.
 const RESULTS: &str = "@@results@@";
@@ -89,6 +105,7 @@ impl Sarif {
                     "rules": rules,
                 }},
                 "originalUriBaseIds": { "%SRCROOT%": srcroot },
+                "automationDetails": { "id": AUTOMATION_ID },
                 "columnKind": "unicodeCodePoints",
                 "results": RESULTS,
             }]
@@ -117,7 +134,8 @@ impl Reporter for Sarif {
             json!({ "uri": file_uri, "uriBaseId": "%SRCROOT%" })
         };
         let mut text = String::new();
-        for f in &file.findings {
+        let fingerprints = super::fingerprints(file);
+        for (f, fingerprint) in file.findings.iter().zip(&fingerprints) {
             let p = idx.position(&f.span);
             let rule_index = all_rules().iter().position(|r| r.id == f.rule).unwrap_or(0);
             let result = json!({
@@ -135,7 +153,8 @@ impl Reporter for Sarif {
                             "endColumn": p.end_column,
                         }
                     }
-                }]
+                }],
+                "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
             });
             text.push_str(if self.written == 0 {
                 self.head.as_str()

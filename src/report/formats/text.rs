@@ -6,6 +6,12 @@ use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::error::printable;
 use crate::lint::Severity;
 
+pub const FORMAT: super::Format = super::Format {
+    name: "text",
+    help: "for people: file:line:col, the line and a marker under the span, a summary",
+    reporter: |s| Box::new(Text { color: s.color }),
+};
+
 /// A source character as the report shows it: a tab stays (carets line up under it); control
 /// characters (ANSI escapes), line separators and the like are escaped (`\u{1b}`), so a policy
 /// cannot drive the terminal.

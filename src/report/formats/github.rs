@@ -6,6 +6,12 @@ use std::fmt::Write;
 use super::{FileResult, LineIndex, Reporter, Run, Totals};
 use crate::lint::Severity;
 
+pub const FORMAT: super::Format = super::Format {
+    name: "github",
+    help: "GitHub Actions workflow commands: annotations on the pull request's diff",
+    reporter: |_| Box::new(Github),
+};
+
 /// Escapes a message: `%`, CR and LF.
 fn data(s: &str) -> String {
     s.replace('%', "%25")
