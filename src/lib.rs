@@ -18,3 +18,4 @@ pub mod output;
 pub mod render;
 pub mod report;
 pub mod text;
+pub mod walk;

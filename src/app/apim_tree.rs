@@ -44,7 +44,7 @@ impl TreeDir {
         for (dir, depth) in tree_dirs() {
             let d = root.join(dir);
             if d.is_dir() {
-                list(&d, dir, depth, &mut rel)
+                list(root, &d, dir, depth, &mut rel)
                     .with_context(|| format!("cannot read the folder {}", d.display()))?;
             }
         }
@@ -163,36 +163,39 @@ fn not_utf8(path: &Path) {
     );
 }
 
-/// Files below `dir` down to `depth` levels of folders, as `/`-separated paths prefixed with
-/// `prefix`, sorted.
-fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
-        let Ok(name) = e.file_name().into_string() else {
-            not_utf8(&e.path());
+/// Files below `dir` (a folder of the tree at `root`) down to `depth` levels of folders, as
+/// `/`-separated paths prefixed with `prefix`, sorted. Links: see [`crate::walk`].
+fn list(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let opts = crate::walk::Options {
+        ignore_files: false,
+        max_depth: Some(depth),
+        threads: 1,
+    };
+    let found = crate::walk::files_within(dir, root, opts, |_| true)?;
+    for w in &found.warnings {
+        eprintln!("warning: {}", crate::error::printable(w));
+    }
+    'files: for f in found.files {
+        let Ok(rel) = f.strip_prefix(dir) else {
             continue;
         };
-        if name.starts_with('.') {
-            continue;
+        let mut s = prefix.to_string();
+        for c in rel.components() {
+            // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
+            let Some(name) = c.as_os_str().to_str() else {
+                not_utf8(&f);
+                continue 'files;
+            };
+            s.push('/');
+            s.push_str(name);
         }
-        let rel = format!("{prefix}/{name}");
-        let path = e.path();
-        // The entry's type needs no extra system call; a symbolic link is followed.
-        let ft = e.file_type()?;
-        let (is_dir, is_file) = if ft.is_symlink() {
-            (path.is_dir(), path.is_file())
-        } else {
-            (ft.is_dir(), ft.is_file())
-        };
-        if is_dir {
-            if depth > 1 {
-                list(&path, &rel, depth - 1, out)?;
-            }
-        } else if is_file {
-            out.push(rel);
-        }
+        out.push(s);
     }
     Ok(())
 }

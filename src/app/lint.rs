@@ -598,68 +598,20 @@ pub(crate) fn discover(
     Ok(out)
 }
 
-/// `*.xml` files below `dir`, sorted by path, walked in parallel.
+/// `*.xml` files below `dir`, sorted by path, walked in parallel (links: see [`crate::walk`]).
 fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    use std::sync::Mutex;
-    let found: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    let failed: Mutex<Option<ignore::Error>> = Mutex::new(None);
-    ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .ignore(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(false)
-        .parents(true)
-        .follow_links(false)
-        .threads(2)
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                use ignore::WalkState;
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
-                        f.get_or_insert(e);
-                        return WalkState::Quit;
-                    }
-                };
-                let is_xml = entry
-                    .file_name()
-                    .to_string_lossy()
-                    .to_ascii_lowercase()
-                    .ends_with(".xml");
-                let is_file = entry
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
-                if is_xml && is_file && entry.depth() > 0 {
-                    found
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(entry.into_path());
-                }
-                WalkState::Continue
-            })
-        });
-    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(anyhow::anyhow!("{e}"));
+    let opts = crate::walk::Options {
+        ignore_files: true,
+        max_depth: None,
+        threads: 2,
+    };
+    let found = crate::walk::files(dir, opts, |name| {
+        name.to_ascii_lowercase().ends_with(".xml")
+    })?;
+    for w in &found.warnings {
+        eprintln!("warning: {}", crate::error::printable(w));
     }
-    let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    files.sort_unstable_by(|a, b| path_order(a, b));
-    Ok(files)
-}
-
-/// The order of `Path`'s comparison (component by component) for the walk's paths, which
-/// have no `.` components or doubled separators, on their bytes: a separator sorts before
-/// every other byte. Several times faster than comparing components.
-fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
-    let (a, b) = (
-        a.as_os_str().as_encoded_bytes(),
-        b.as_os_str().as_encoded_bytes(),
-    );
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let rank = |c: Option<&u8>| c.map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 });
-    rank(a.get(same)).cmp(&rank(b.get(same)))
+    Ok(found.files)
 }
 
 /// The path as shown in reports: as given, without a leading `./`, `/`-separated.
@@ -743,33 +695,4 @@ pub fn show_rule(id: &str) -> anyhow::Result<ExitCode> {
     );
     output::emit(None, &text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The walk's byte order is `Path`'s own order for paths a walk produces: a root
-        /// joined with names, where names share prefixes and hold characters below and above
-        /// the separator (`-`, `.`, ` `, `0`, `~`).
-        #[test]
-        fn path_order_is_the_order_of_paths(
-            names in proptest::collection::vec(
-                // `.` and `..` are not names a walk yields.
-                proptest::collection::vec("[-. 0a~]{1,3}".prop_filter("a name", |n| n != "." && n != ".."), 1..4),
-                2..12,
-            )
-        ) {
-            let mut paths: Vec<PathBuf> = names
-                .iter()
-                .map(|n| Path::new("root/x").join(n.join("/")))
-                .collect();
-            let mut expected = paths.clone();
-            expected.sort();
-            paths.sort_unstable_by(|a, b| path_order(a, b));
-            prop_assert_eq!(paths, expected);
-        }
-    }
 }
