@@ -11,6 +11,7 @@ pub mod effective;
 pub mod iac;
 pub mod inject;
 pub mod patterns;
+pub mod secrets;
 pub mod specs;
 pub mod tree;
 

@@ -335,8 +335,9 @@ fn origin(step: &Step<'_>) -> String {
 /// The element's text as written (literal secrets masked), its first line's indentation
 /// removed from every line.
 fn element_text(step: &Step<'_>) -> String {
-    let masked = mask_secrets(step.file);
-    let src = masked.as_deref().unwrap_or(step.file.src);
+    let secrets = crate::apim::secrets::find(step.file.src, step.file.doc);
+    let masked = crate::apim::secrets::mask(step.file.src, secrets.into_iter().map(|s| s.span));
+    let src: &str = &masked;
     let el = step.element;
     let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
     let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -363,24 +364,6 @@ fn element_text(step: &Step<'_>) -> String {
         }
     }
     out
-}
-
-/// The file's text with its literal secrets masked (`None`: it has none).
-fn mask_secrets(file: FileRef<'_>) -> Option<String> {
-    let spans = crate::lint::rules::hardcoded_secret::secret_spans(file.src, file.doc);
-    if spans.is_empty() {
-        return None;
-    }
-    let mut bytes = file.src.as_bytes().to_vec();
-    for r in spans {
-        for b in bytes.get_mut(r).into_iter().flatten() {
-            if b.is_ascii_graphic() {
-                *b = b'*';
-            }
-        }
-    }
-    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
-    String::from_utf8(bytes).ok()
 }
 
 fn title(d: &Effective<'_>) -> String {
@@ -918,6 +901,7 @@ fn tree_finding(config: &Config, t: &Target, h: &TreeHit) -> Option<Finding> {
         message: h.full_message(),
         help: h.help.clone(),
         fix: None,
+        secret: false,
     })
 }
 
@@ -972,28 +956,17 @@ pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
     out
 }
 
-/// Masks the literal secrets that findings point at in the texts kept for the report, so the
-/// report never prints them (ASCII characters become `*`; offsets and columns stay).
+/// Masks the literal secrets that findings point at (flagged [`Finding::secret`]) in the text
+/// kept for the report, so the report never prints them (offsets and columns stay).
 pub(super) fn redact_secrets(files: &mut [FileResult]) {
     for f in files {
-        let spans: Vec<std::ops::Range<usize>> = f
+        let spans = f
             .findings
             .iter()
-            .filter(|x| tree_rules::is_secret_span(x.rule, &x.message))
-            .map(|x| x.span.clone())
-            .collect();
-        if spans.is_empty() {
-            continue;
+            .filter(|x| x.secret)
+            .map(|x| x.span.clone());
+        if let std::borrow::Cow::Owned(masked) = crate::apim::secrets::mask(&f.src, spans) {
+            f.src = masked;
         }
-        let mut bytes = std::mem::take(&mut f.src).into_bytes();
-        for r in spans {
-            for b in bytes.get_mut(r).into_iter().flatten() {
-                if b.is_ascii_graphic() {
-                    *b = b'*';
-                }
-            }
-        }
-        // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
-        f.src = String::from_utf8(bytes).unwrap_or_default();
     }
 }

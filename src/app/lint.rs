@@ -319,6 +319,7 @@ fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
             help: "lint the policy files only, or raise the limit with --max-file-size MIB"
                 .to_string(),
             fix: None,
+            secret: false,
         })
         .into_iter()
         .collect();

@@ -69,6 +69,8 @@ pub struct Finding {
     pub message: String,
     pub help: String,
     pub fix: Option<Edit>,
+    /// The span is a literal secret's text ([`crate::apim::secrets`]): reports print it masked.
+    pub secret: bool,
 }
 
 /// What a rule sees.
@@ -82,6 +84,7 @@ pub struct Context<'a> {
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
     elements: std::cell::OnceCell<Vec<&'a tree::Element>>,
     code: std::cell::OnceCell<Vec<ScannedExpression>>,
+    secrets: std::cell::OnceCell<Vec<crate::apim::secrets::Secret>>,
 }
 
 /// One policy expression's C# as the compiler reads it (entities decoded), where each of its
@@ -117,6 +120,12 @@ impl<'a> Context<'a> {
     pub fn regexes(&self) -> &[(regex_sites::Site, regex_sites::Verdict)] {
         self.regex
             .get_or_init(|| regex_sites::analyze(self.src, self.doc))
+    }
+
+    /// The document's literal secrets, found once per file.
+    pub fn secrets(&self) -> &[crate::apim::secrets::Secret] {
+        self.secrets
+            .get_or_init(|| crate::apim::secrets::find_in(self.src, self.doc, self.elements()))
     }
 
     /// The document's expressions, decoded and scanned once per file.
@@ -246,6 +255,7 @@ pub fn lint_bytes(
                     message: diagnostic.message,
                     help: diagnostic.help,
                     fix: None,
+                    secret: false,
                 });
             }
             (text, findings)
@@ -266,6 +276,7 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
                 message: d.message,
                 help: d.help,
                 fix: d.fix,
+                secret: false,
             });
         }
     };
@@ -292,19 +303,6 @@ pub fn lint_doc(
     path_for_config: &str,
     in_tree: bool,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut push = |rule: &'static Rule, d: Diagnostic| {
-        if let Some(severity) = config.severity(rule, path_for_config) {
-            findings.push(Finding {
-                rule: rule.id,
-                severity,
-                span: d.span,
-                message: d.message,
-                help: d.help,
-                fix: d.fix,
-            });
-        }
-    };
     let scope = if doc.root.name == "fragment" {
         Scope::Fragment
     } else {
@@ -318,11 +316,24 @@ pub fn lint_doc(
         regex: std::cell::OnceCell::new(),
         elements: std::cell::OnceCell::new(),
         code: std::cell::OnceCell::new(),
+        secrets: std::cell::OnceCell::new(),
     };
+    let mut findings = Vec::new();
     for rule in all_rules() {
         if let Some(check) = rule.check {
             for d in check(&cx) {
-                push(rule, d);
+                if let Some(severity) = config.severity(rule, path_for_config) {
+                    let secret = cx.secrets().iter().any(|s| s.span == d.span);
+                    findings.push(Finding {
+                        rule: rule.id,
+                        severity,
+                        span: d.span,
+                        message: d.message,
+                        help: d.help,
+                        fix: d.fix,
+                        secret,
+                    });
+                }
             }
         }
     }

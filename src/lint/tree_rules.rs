@@ -16,6 +16,7 @@ use std::ops::Range;
 use crate::apim::apiops::{self, ApiUnit, Level, PolicyFile, Shared};
 use crate::apim::effective::{self, Effective, FileRef, Step};
 use crate::apim::tree::Element;
+pub use crate::apim::tree::{full_span, is_literal, text_span};
 
 use super::{rules, Context, Diagnostic, Rule};
 
@@ -226,12 +227,6 @@ impl TreeHit {
     }
 }
 
-/// Whether an attribute or text value is literal: not a policy expression, no named value.
-pub fn is_literal(value: &str) -> bool {
-    let v = value.trim();
-    !(v.starts_with("@(") || v.starts_with("@{") || v.contains("{{"))
-}
-
 /// The element's attribute value, decoded.
 pub fn attr(cx: &Context<'_>, e: &Element, name: &str) -> Option<String> {
     e.attr(name).map(|a| cx.doc.attr_value(cx.src, a))
@@ -260,11 +255,6 @@ pub fn elements_in<'d>(cx: &Context<'d>, section: Option<&str>) -> Vec<&'d Eleme
     }
 }
 
-/// The whole element, start tag to end tag.
-pub fn full_span(e: &Element) -> Range<usize> {
-    e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
-}
-
 /// The C# of every policy expression inside `e`, joined.
 pub fn expressions_in(cx: &Context<'_>, e: &Element) -> String {
     let r = full_span(e);
@@ -282,32 +272,4 @@ pub fn child_text(cx: &Context<'_>, e: &Element, name: &str) -> Option<(String, 
     e.elements()
         .find(|c| c.name == name)
         .map(|c| (cx.doc.text(cx.src, c), full_span(c)))
-}
-
-/// The range of an element's text content (between its tags), or the whole element when it
-/// has none.
-pub fn text_span(e: &Element) -> Range<usize> {
-    match (e.children.first(), e.children.last()) {
-        (Some(first), Some(last)) if e.end_span.is_some() => {
-            let start = match first {
-                crate::apim::tree::Node::Element(x) => x.span.start,
-                crate::apim::tree::Node::Text(r)
-                | crate::apim::tree::Node::CData(r)
-                | crate::apim::tree::Node::Comment(r) => r.start,
-            };
-            let end = match last {
-                crate::apim::tree::Node::Element(x) => full_span(x).end,
-                crate::apim::tree::Node::Text(r)
-                | crate::apim::tree::Node::CData(r)
-                | crate::apim::tree::Node::Comment(r) => r.end,
-            };
-            start..end
-        }
-        _ => full_span(e),
-    }
-}
-
-/// Whether a finding's span is a secret's text, which reports must not print.
-pub fn is_secret_span(rule: &str, message: &str) -> bool {
-    rule == "hardcoded-secret" || (rule == "jwt-weak" && message.starts_with("a literal key"))
 }

@@ -1,4 +1,3 @@
-use crate::lint::tree_rules::{self, is_literal};
 use crate::lint::{declare_rule, Context, Diagnostic, Severity};
 
 declare_rule! {
@@ -89,26 +88,17 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                 "add <issuers> or <openid-config url=\"…/.well-known/openid-configuration\" />",
             );
         }
-        for keys in jwt
-            .elements()
-            .filter(|c| c.name == "issuer-signing-keys" || c.name == "decryption-keys")
-        {
-            for key in keys.elements().filter(|k| k.name == "key") {
-                let text = cx.doc.text(cx.src, key);
-                let by_reference = key.attr("certificate-id").is_some()
-                    || key.attr("n").is_some()
-                    || tree_rules::attr(cx, key, "id").is_some();
-                if !by_reference && !text.trim().is_empty() && is_literal(&text) {
-                    push(
-                        tree_rules::text_span(key),
-                        format!(
-                            "a literal key in <{}>: it leaks with the repository and every export",
-                            keys.name
-                        ),
-                        "store it as a named value ({{jwt-signing-key}}) or use certificate-id",
-                    );
-                }
-            }
+        for key in crate::apim::secrets::jwt_keys(cx.src, cx.doc, jwt) {
+            let crate::apim::secrets::Kind::JwtKey { container } = key.kind else {
+                continue;
+            };
+            push(
+                key.span,
+                format!(
+                    "a literal key in <{container}>: it leaks with the repository and every export"
+                ),
+                "store it as a named value ({{jwt-signing-key}}) or use certificate-id",
+            );
         }
     }
     out
