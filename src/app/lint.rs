@@ -261,9 +261,9 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
     drop(bytes);
     if scope == Scope::Unknown {
-        hint_global(&mut findings, &t.key, &src);
+        lint::rules::missing_base::hint_global(&mut findings, &t.key, &src);
     }
-    let unreadable = findings.iter().any(|f| f.rule == "parse-error");
+    let unreadable = lint::rules::parse_error::unreadable(&findings);
     let mut fixed = false;
     let mut notes = Vec::new();
     if fix && !unreadable {
@@ -286,21 +286,6 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
         findings,
     };
     Ok(Linted { file, notes, fixed })
-}
-
-/// Adds to `missing-base` findings of a file of unknown scope that looks global how to mark
-/// it global (a global policy has no parent, so no `<base />` is needed).
-/// `key` is the file's path as the config sees it.
-fn hint_global(findings: &mut [Finding], key: &str, src: &str) {
-    let name = key.rsplit('/').next().unwrap_or(key);
-    if !findings.iter().any(|f| f.rule == "missing-base") || !lint::scope::looks_global(name, src) {
-        return;
-    }
-    for f in findings.iter_mut().filter(|f| f.rule == "missing-base") {
-        f.help.push_str(&format!(
-            "; if this file is the global (all-APIs) policy, which has no parent, mark it global: --scope global, or `\"{key}\" = \"global\"` under [scopes] in akto-connect.toml"
-        ));
-    }
 }
 
 /// The result for a file over the size cap: one `parse-error` finding, nothing read.
@@ -462,7 +447,10 @@ fn try_fix(
         return Ok(None);
     }
     let after = lint::lint_text(&new_src, scope, config, &t.key);
-    if let Some(bad) = after.iter().find(|f| f.rule == "parse-error") {
+    if let Some(bad) = after
+        .iter()
+        .find(|f| f.rule == lint::rules::parse_error::PARSE_ERROR.id)
+    {
         bail!(
             "{}: --fix produced text that does not read ({}); the file was left unchanged. Please report this.",
             t.shown,

@@ -1,5 +1,5 @@
 use crate::apim::secrets::Kind;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -27,8 +27,9 @@ declare_rule! {
         id: "hardcoded-secret",
         severity: Severity::Error,
         summary: "a literal credential in a policy (use a {{named value}})",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 190,
     };
 }
 

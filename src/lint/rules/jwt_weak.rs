@@ -1,4 +1,4 @@
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -26,8 +26,9 @@ declare_rule! {
         id: "jwt-weak",
         severity: Severity::Warning,
         summary: "validate-jwt without expiry, signature, audience or issuer checks, with a literal key, or from the query",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 210,
     };
 }
 
