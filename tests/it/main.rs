@@ -28,6 +28,7 @@ mod lint_fuzz;
 mod lint_props;
 mod lint_rules;
 mod lint_tree_order;
+mod lint_tree_rules;
 mod lint_walk;
 mod readme_examples;
 mod regex_cli;
