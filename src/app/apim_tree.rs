@@ -18,7 +18,7 @@ use crate::lint::{self, Config, Finding};
 use crate::output;
 use crate::report::{FileResult, LineIndex};
 
-use super::lint::PolicyFile as Target;
+use crate::lint::file::Target;
 
 /// An APIOps tree on disk: its root and its layout (nothing read yet).
 pub(crate) struct TreeDir {
@@ -99,7 +99,7 @@ impl TreeDir {
 
     /// Reads a file of the tree by its relative path; `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
-        let cap = super::lint::DEFAULT_MAX_FILE_SIZE;
+        let cap = crate::lint::file::DEFAULT_MAX_FILE_SIZE;
         match crate::input::read_at_most(&self.root.join(rel), cap) {
             Ok(Some(b)) => Ok(Some(b)),
             Ok(None) => Err(format!(
@@ -912,61 +912,11 @@ fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
     let src = if findings.is_empty() {
         String::new()
     } else {
-        sparse(src, &mut findings)
+        crate::lint::file::kept_text(src, &mut findings)
     };
     FileResult {
         path: t.shown.clone(),
         src,
         findings,
-    }
-}
-
-/// `src` with every line that no finding's span touches emptied (its line break kept), and
-/// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
-pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
-    let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
-    let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;
-    let mut keep = vec![false; starts.len()];
-    for f in findings.iter() {
-        let (a, b) = (line_of(f.span.start), line_of(f.span.end.max(f.span.start)));
-        for k in keep.iter_mut().take(b + 1).skip(a) {
-            *k = true;
-        }
-    }
-    let mut out = String::new();
-    let mut new_starts = Vec::with_capacity(starts.len());
-    for (i, &start) in starts.iter().enumerate() {
-        new_starts.push(out.len());
-        let end = starts.get(i + 1).map_or(src.len(), |&e| e - 1);
-        if keep[i] {
-            out.push_str(&src[start..end]);
-        }
-        if i + 1 < starts.len() {
-            out.push('\n');
-        }
-    }
-    let map = |o: usize| {
-        let l = line_of(o);
-        new_starts[l] + (o - starts[l])
-    };
-    for f in findings.iter_mut() {
-        f.span = map(f.span.start)..map(f.span.end.max(f.span.start));
-    }
-    out
-}
-
-/// Masks the literal secrets that findings point at (flagged [`Finding::secret`]) in the text
-/// kept for the report, so the report never prints them (offsets and columns stay).
-pub(super) fn redact_secrets(files: &mut [FileResult]) {
-    for f in files {
-        let spans = f
-            .findings
-            .iter()
-            .filter(|x| x.secret)
-            .map(|x| x.span.clone());
-        if let std::borrow::Cow::Owned(masked) = crate::apim::secrets::mask(&f.src, spans) {
-            f.src = masked;
-        }
     }
 }

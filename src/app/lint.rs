@@ -15,23 +15,7 @@ use crate::report::{self, FileResult};
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
-/// Files larger than this are not read (`--max-file-size` changes it): APIM takes 256 KiB
-/// per policy, so anything near this is not a policy.
-pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
-
-/// A policy file found under the command line's paths: where to read it, how to show it, how
-/// the config sees it, and its scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PolicyFile {
-    /// `None` for standard input.
-    pub path: Option<PathBuf>,
-    /// As reports show it: as given, without a leading `./`, `/`-separated.
-    pub shown: String,
-    /// Relative to the config's folder, `/`-separated (for ignore, scopes, suppressions).
-    pub key: String,
-    /// From `scope` when given, else the config's `[scopes]`, else the APIOps layout.
-    pub scope: Scope,
-}
+use crate::lint::file::Target as PolicyFile;
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let (config, base) = load_config(args)?;
@@ -113,7 +97,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<std::io::Error> = None;
     // One file's result into the report; tree results come in order between lone files.
     let mut emit = |mut file: FileResult| {
-        super::apim_tree::redact_secrets(std::slice::from_mut(&mut file));
+        file.src = lint::file::mask_flagged(std::mem::take(&mut file.src), &file.findings);
         totals.add(&file);
         failing |= file.findings.iter().any(|f| f.severity >= threshold);
         if write_error.is_none() {
@@ -278,7 +262,7 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
     src = if findings.is_empty() {
         String::new()
     } else {
-        super::apim_tree::sparse(&src, &mut findings)
+        lint::file::kept_text(&src, &mut findings)
     };
     let file = FileResult {
         path: t.shown.clone(),

@@ -12,6 +12,7 @@ use crate::apim::tree::{self, Document};
 
 pub mod config;
 pub mod csharp;
+pub mod file;
 pub mod fix;
 pub mod regex_sites;
 pub mod rules;

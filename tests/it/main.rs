@@ -16,6 +16,7 @@ mod cli_contract;
 mod common;
 mod coverage;
 mod effective;
+mod import_cycles;
 mod ingest;
 mod kong;
 mod kong_admin;
