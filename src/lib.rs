@@ -15,6 +15,7 @@ pub mod kong;
 pub mod lint;
 pub mod net;
 pub mod output;
+pub mod par;
 pub mod render;
 pub mod report;
 pub mod text;

@@ -45,7 +45,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let mut failed = std::collections::HashSet::new();
     if args.fix {
         let all: Vec<(usize, &PolicyFile)> = targets.iter().enumerate().collect();
-        for_each_ordered(
+        crate::par::for_each_ordered(
+            lint_threads(),
+            WORKER_STACK,
             &all,
             |&(i, t)| (i, t, lint_one(args, &config, t, true)),
             |(i, t, result)| match result {
@@ -120,7 +122,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         trees.without_apis(&config, &targets).into_iter().collect();
     let mut tree_error: Option<anyhow::Error> = None;
     let mut done = 0;
-    for_each_ordered(
+    crate::par::for_each_ordered(
+        lint_threads(),
+        WORKER_STACK,
         &jobs,
         |(_, job)| match job {
             Job::Lone(_, t) => Done::Lone(lint_one(args, &config, t, false)),
@@ -299,117 +303,11 @@ fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
     }
 }
 
-/// Runs `f` over `items` on all cores and hands the results to `consume` in the order of
-/// `items`, as soon as each is next. Workers run at most `WINDOW` items ahead of `consume`,
-/// so results waiting their turn stay few whatever the number of items.
-fn for_each_ordered<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> R + Sync,
-    mut consume: impl FnMut(R),
-) {
-    use std::collections::BTreeMap;
-    use std::sync::{Condvar, Mutex};
-    const WINDOW: usize = 64;
-    const BATCH: usize = 8;
-    struct State<R> {
-        next: usize,
-        written: usize,
-        done: BTreeMap<usize, std::thread::Result<R>>,
-        stop: bool,
-        /// Workers waiting for the window to move.
-        blocked: usize,
-    }
-    let workers = std::thread::available_parallelism()
+/// Threads of lint's work: every core, at most 8.
+fn lint_threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
-        .min(items.len().max(1));
-    let state = Mutex::new(State {
-        next: 0,
-        written: 0,
-        done: BTreeMap::new(),
-        stop: false,
-        blocked: 0,
-    });
-    let changed = Condvar::new();
-    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
-    let work = || loop {
-        // A few items at a time: one lock and at most one wake-up per batch.
-        let batch = {
-            let mut s = lock();
-            while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
-                s.blocked += 1;
-                s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
-                s.blocked -= 1;
-            }
-            if s.stop || s.next >= items.len() {
-                return;
-            }
-            let start = s.next;
-            s.next = (start + BATCH).min(items.len());
-            start..s.next
-        };
-        let results: Vec<_> = batch
-            .clone()
-            .map(|i| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))))
-            .collect();
-        let mut s = lock();
-        s.done.extend(batch.clone().zip(results));
-        // Wake the consumer only when it waits for one of these: fewer context switches.
-        if batch.contains(&s.written) {
-            changed.notify_all();
-        }
-    };
-    let mut panicked = None;
-    std::thread::scope(|scope| {
-        let spawned = (0..workers)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .count();
-        if spawned == 0 {
-            // No thread could be started: one at a time, here.
-            for item in items {
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
-                    Ok(r) => consume(r),
-                    Err(p) => {
-                        panicked = Some(p);
-                        return;
-                    }
-                }
-            }
-            return;
-        }
-        for i in 0..items.len() {
-            let r = {
-                let mut s = lock();
-                loop {
-                    if let Some(r) = s.done.remove(&i) {
-                        s.written = i + 1;
-                        if s.blocked > 0 {
-                            changed.notify_all();
-                        }
-                        break r;
-                    }
-                    s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
-                }
-            };
-            match r {
-                Ok(r) => consume(r),
-                Err(p) => {
-                    lock().stop = true;
-                    changed.notify_all();
-                    panicked = Some(p);
-                    break;
-                }
-            }
-        }
-    });
-    if let Some(p) = panicked {
-        std::panic::resume_unwind(p);
-    }
 }
 
 /// Stack of a lint worker: room for the deepest regex tree the analysis keeps (1,000 nested
