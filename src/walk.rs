@@ -118,7 +118,7 @@ pub fn files_within(
             }
         }
     } else {
-        builder.build_parallel().run(|| Box::new(|e| visit(e)));
+        builder.build_parallel().run(|| Box::new(&visit));
     }
     let mut walk = found.into_inner().unwrap_or_else(|p| p.into_inner());
     if let Some(e) = walk.failed.take() {

@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn masking_keeps_offsets_and_non_ascii() {
-        assert_eq!(mask("a=hé y", [2..6]), "a=*é y");
+        assert_eq!(mask("a=hé y", std::iter::once(2..6)), "a=*é y");
         assert!(matches!(mask("abc", []), Cow::Borrowed(_)));
     }
 }
