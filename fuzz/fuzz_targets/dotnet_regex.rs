@@ -1,6 +1,9 @@
 //! The .NET regex parser and the backtracking analysis on arbitrary text.
 #![no_main]
 
+#[path = "../harness.rs"]
+mod harness;
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    akto_connect::lint::fuzzing::regex_input(data);
+    harness::regex_input(data);
 });

@@ -2,6 +2,9 @@
 //! overflow, no hang (libFuzzer's -timeout catches the last).
 #![no_main]
 
+#[path = "../harness.rs"]
+mod harness;
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    akto_connect::lint::fuzzing::lint_input(data);
+    harness::lint_input(data);
 });

@@ -13,6 +13,7 @@ pub mod inject;
 pub mod live;
 pub mod patterns;
 pub mod remove;
+pub mod secrets;
 pub mod specs;
 pub mod tree;
 

@@ -128,6 +128,36 @@ impl Document {
     }
 }
 
+/// Whether an attribute or text value is literal: not a policy expression, no named value.
+pub fn is_literal(value: &str) -> bool {
+    let v = value.trim();
+    !(v.starts_with("@(") || v.starts_with("@{") || v.contains("{{"))
+}
+
+/// The whole element, start tag to end tag.
+pub fn full_span(e: &Element) -> Range<usize> {
+    e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
+}
+
+/// The range of an element's text content (between its tags), or the whole element when it
+/// has none.
+pub fn text_span(e: &Element) -> Range<usize> {
+    match (e.children.first(), e.children.last()) {
+        (Some(first), Some(last)) if e.end_span.is_some() => {
+            let start = match first {
+                Node::Element(x) => x.span.start,
+                Node::Text(r) | Node::CData(r) | Node::Comment(r) => r.start,
+            };
+            let end = match last {
+                Node::Element(x) => full_span(x).end,
+                Node::Text(r) | Node::CData(r) | Node::Comment(r) => r.end,
+            };
+            start..end
+        }
+        _ => full_span(e),
+    }
+}
+
 /// Reads policy text (rawxml or xml form) into a tree.
 pub fn read(src: &str) -> Result<Document, ReadError> {
     let masked = dialect::mask(src)?;

@@ -333,7 +333,10 @@ pub fn apply(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
                     let mut o = opts.clone();
                     o.scope = capture_scope(scope);
                     Ok(Some(
-                        capture::render(&o).map_err(|e| format!("{e:#}"))?.artifact.text,
+                        capture::render(&o)
+                            .map_err(|e| format!("{e:#}"))?
+                            .artifact
+                            .text,
                     ))
                 }
                 Some(c) => crate::apim::inject::inject(&c.text, &steps, scope.has_parent())

@@ -18,7 +18,7 @@ use crate::lint::{self, Config, Finding};
 use crate::output;
 use crate::report::{FileResult, LineIndex};
 
-use super::lint::PolicyFile as Target;
+use crate::lint::file::Target;
 
 /// An APIOps tree on disk: its root and its layout (nothing read yet).
 pub(crate) struct TreeDir {
@@ -44,7 +44,7 @@ impl TreeDir {
         for (dir, depth) in tree_dirs() {
             let d = root.join(dir);
             if d.is_dir() {
-                list(&d, dir, depth, &mut rel)
+                list(root, &d, dir, depth, &mut rel)
                     .with_context(|| format!("cannot read the folder {}", d.display()))?;
             }
         }
@@ -99,7 +99,7 @@ impl TreeDir {
 
     /// Reads a file of the tree by its relative path; `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
-        let cap = super::lint::DEFAULT_MAX_FILE_SIZE;
+        let cap = crate::lint::file::DEFAULT_MAX_FILE_SIZE;
         match crate::input::read_at_most(&self.root.join(rel), cap) {
             Ok(Some(b)) => Ok(Some(b)),
             Ok(None) => Err(format!(
@@ -163,36 +163,39 @@ fn not_utf8(path: &Path) {
     );
 }
 
-/// Files below `dir` down to `depth` levels of folders, as `/`-separated paths prefixed with
-/// `prefix`, sorted.
-fn list(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
-        let Ok(name) = e.file_name().into_string() else {
-            not_utf8(&e.path());
+/// Files below `dir` (a folder of the tree at `root`) down to `depth` levels of folders, as
+/// `/`-separated paths prefixed with `prefix`, sorted. Links: see [`crate::walk`].
+fn list(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let opts = crate::walk::Options {
+        ignore_files: false,
+        max_depth: Some(depth),
+        threads: 1,
+    };
+    let found = crate::walk::files_within(dir, root, opts, |_| true)?;
+    for w in &found.warnings {
+        eprintln!("warning: {}", crate::error::printable(w));
+    }
+    'files: for f in found.files {
+        let Ok(rel) = f.strip_prefix(dir) else {
             continue;
         };
-        if name.starts_with('.') {
-            continue;
+        let mut s = prefix.to_string();
+        for c in rel.components() {
+            // A name that is not UTF-8 cannot be an APIM id (and could not be read back).
+            let Some(name) = c.as_os_str().to_str() else {
+                not_utf8(&f);
+                continue 'files;
+            };
+            s.push('/');
+            s.push_str(name);
         }
-        let rel = format!("{prefix}/{name}");
-        let path = e.path();
-        // The entry's type needs no extra system call; a symbolic link is followed.
-        let ft = e.file_type()?;
-        let (is_dir, is_file) = if ft.is_symlink() {
-            (path.is_dir(), path.is_file())
-        } else {
-            (ft.is_dir(), ft.is_file())
-        };
-        if is_dir {
-            if depth > 1 {
-                list(&path, &rel, depth - 1, out)?;
-            }
-        } else if is_file {
-            out.push(rel);
-        }
+        out.push(s);
     }
     Ok(())
 }
@@ -332,8 +335,9 @@ fn origin(step: &Step<'_>) -> String {
 /// The element's text as written (literal secrets masked), its first line's indentation
 /// removed from every line.
 fn element_text(step: &Step<'_>) -> String {
-    let masked = mask_secrets(step.file);
-    let src = masked.as_deref().unwrap_or(step.file.src);
+    let secrets = crate::apim::secrets::find(step.file.src, step.file.doc);
+    let masked = crate::apim::secrets::mask(step.file.src, secrets.into_iter().map(|s| s.span));
+    let src: &str = &masked;
     let el = step.element;
     let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
     let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -360,24 +364,6 @@ fn element_text(step: &Step<'_>) -> String {
         }
     }
     out
-}
-
-/// The file's text with its literal secrets masked (`None`: it has none).
-fn mask_secrets(file: FileRef<'_>) -> Option<String> {
-    let spans = crate::lint::rules::hardcoded_secret::secret_spans(file.src, file.doc);
-    if spans.is_empty() {
-        return None;
-    }
-    let mut bytes = file.src.as_bytes().to_vec();
-    for r in spans {
-        for b in bytes.get_mut(r).into_iter().flatten() {
-            if b.is_ascii_graphic() {
-                *b = b'*';
-            }
-        }
-    }
-    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
-    String::from_utf8(bytes).ok()
 }
 
 fn title(d: &Effective<'_>) -> String {
@@ -915,6 +901,7 @@ fn tree_finding(config: &Config, t: &Target, h: &TreeHit) -> Option<Finding> {
         message: h.full_message(),
         help: h.help.clone(),
         fix: None,
+        secret: false,
     })
 }
 
@@ -925,72 +912,11 @@ fn result(t: &Target, src: &str, mut findings: Vec<Finding>) -> FileResult {
     let src = if findings.is_empty() {
         String::new()
     } else {
-        sparse(src, &mut findings)
+        crate::lint::file::kept_text(src, &mut findings)
     };
     FileResult {
         path: t.shown.clone(),
         src,
         findings,
-    }
-}
-
-/// `src` with every line that no finding's span touches emptied (its line break kept), and
-/// the findings' spans moved to match. Fix edits are left alone: the tree pass never fixes.
-pub(super) fn sparse(src: &str, findings: &mut [Finding]) -> String {
-    let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
-    let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1) - 1;
-    let mut keep = vec![false; starts.len()];
-    for f in findings.iter() {
-        let (a, b) = (line_of(f.span.start), line_of(f.span.end.max(f.span.start)));
-        for k in keep.iter_mut().take(b + 1).skip(a) {
-            *k = true;
-        }
-    }
-    let mut out = String::new();
-    let mut new_starts = Vec::with_capacity(starts.len());
-    for (i, &start) in starts.iter().enumerate() {
-        new_starts.push(out.len());
-        let end = starts.get(i + 1).map_or(src.len(), |&e| e - 1);
-        if keep[i] {
-            out.push_str(&src[start..end]);
-        }
-        if i + 1 < starts.len() {
-            out.push('\n');
-        }
-    }
-    let map = |o: usize| {
-        let l = line_of(o);
-        new_starts[l] + (o - starts[l])
-    };
-    for f in findings.iter_mut() {
-        f.span = map(f.span.start)..map(f.span.end.max(f.span.start));
-    }
-    out
-}
-
-/// Masks the literal secrets that findings point at in the texts kept for the report, so the
-/// report never prints them (ASCII characters become `*`; offsets and columns stay).
-pub(super) fn redact_secrets(files: &mut [FileResult]) {
-    for f in files {
-        let spans: Vec<std::ops::Range<usize>> = f
-            .findings
-            .iter()
-            .filter(|x| tree_rules::is_secret_span(x.rule, &x.message))
-            .map(|x| x.span.clone())
-            .collect();
-        if spans.is_empty() {
-            continue;
-        }
-        let mut bytes = std::mem::take(&mut f.src).into_bytes();
-        for r in spans {
-            for b in bytes.get_mut(r).into_iter().flatten() {
-                if b.is_ascii_graphic() {
-                    *b = b'*';
-                }
-            }
-        }
-        // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
-        f.src = String::from_utf8(bytes).unwrap_or_default();
     }
 }

@@ -15,23 +15,7 @@ use crate::report::{self, FileResult};
 /// The config file looked for in the current folder and its parents.
 pub const CONFIG_NAME: &str = "akto-connect.toml";
 
-/// Files larger than this are not read (`--max-file-size` changes it): APIM takes 256 KiB
-/// per policy, so anything near this is not a policy.
-pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
-
-/// A policy file found under the command line's paths: where to read it, how to show it, how
-/// the config sees it, and its scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PolicyFile {
-    /// `None` for standard input.
-    pub path: Option<PathBuf>,
-    /// As reports show it: as given, without a leading `./`, `/`-separated.
-    pub shown: String,
-    /// Relative to the config's folder, `/`-separated (for ignore, scopes, suppressions).
-    pub key: String,
-    /// From `scope` when given, else the config's `[scopes]`, else the APIOps layout.
-    pub scope: Scope,
-}
+use crate::lint::file::Target as PolicyFile;
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let (config, base) = load_config(args)?;
@@ -61,7 +45,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let mut failed = std::collections::HashSet::new();
     if args.fix {
         let all: Vec<(usize, &PolicyFile)> = targets.iter().enumerate().collect();
-        for_each_ordered(
+        crate::par::for_each_ordered(
+            lint_threads(),
+            WORKER_STACK,
             &all,
             |&(i, t)| (i, t, lint_one(args, &config, t, true)),
             |(i, t, result)| match result {
@@ -110,7 +96,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<std::io::Error> = None;
     // One file's result into the report; tree results come in order between lone files.
     let mut emit = |mut file: FileResult| {
-        super::apim_tree::redact_secrets(std::slice::from_mut(&mut file));
+        file.src = lint::file::mask_flagged(std::mem::take(&mut file.src), &file.findings);
         totals.add(&file);
         failing |= file.findings.iter().any(|f| f.severity >= threshold);
         if write_error.is_none() {
@@ -133,7 +119,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         trees.without_apis(&config, &targets).into_iter().collect();
     let mut tree_error: Option<anyhow::Error> = None;
     let mut done = 0;
-    for_each_ordered(
+    crate::par::for_each_ordered(
+        lint_threads(),
+        WORKER_STACK,
         &jobs,
         |(_, job)| match job {
             Job::Lone(_, t) => Done::Lone(lint_one(args, &config, t, false)),
@@ -258,9 +246,9 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
     let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
     drop(bytes);
     if scope == Scope::Unknown {
-        hint_global(&mut findings, &t.key, &src);
+        lint::rules::missing_base::hint_global(&mut findings, &t.key, &src);
     }
-    let unreadable = findings.iter().any(|f| f.rule == "parse-error");
+    let unreadable = lint::rules::parse_error::unreadable(&findings);
     let mut fixed = false;
     let mut notes = Vec::new();
     if fix && !unreadable {
@@ -275,7 +263,7 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
     src = if findings.is_empty() {
         String::new()
     } else {
-        super::apim_tree::sparse(&src, &mut findings)
+        lint::file::kept_text(&src, &mut findings)
     };
     let file = FileResult {
         path: t.shown.clone(),
@@ -283,21 +271,6 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
         findings,
     };
     Ok(Linted { file, notes, fixed })
-}
-
-/// Adds to `missing-base` findings of a file of unknown scope that looks global how to mark
-/// it global (a global policy has no parent, so no `<base />` is needed).
-/// `key` is the file's path as the config sees it.
-fn hint_global(findings: &mut [Finding], key: &str, src: &str) {
-    let name = key.rsplit('/').next().unwrap_or(key);
-    if !findings.iter().any(|f| f.rule == "missing-base") || !lint::scope::looks_global(name, src) {
-        return;
-    }
-    for f in findings.iter_mut().filter(|f| f.rule == "missing-base") {
-        f.help.push_str(&format!(
-            "; if this file is the global (all-APIs) policy, which has no parent, mark it global: --scope global, or `\"{key}\" = \"global\"` under [scopes] in akto-connect.toml"
-        ));
-    }
 }
 
 /// The result for a file over the size cap: one `parse-error` finding, nothing read.
@@ -316,6 +289,7 @@ fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
             help: "lint the policy files only, or raise the limit with --max-file-size MIB"
                 .to_string(),
             fix: None,
+            secret: false,
         })
         .into_iter()
         .collect();
@@ -326,117 +300,11 @@ fn too_large(args: &LintArgs, config: &Config, t: &PolicyFile) -> FileResult {
     }
 }
 
-/// Runs `f` over `items` on all cores and hands the results to `consume` in the order of
-/// `items`, as soon as each is next. Workers run at most `WINDOW` items ahead of `consume`,
-/// so results waiting their turn stay few whatever the number of items.
-fn for_each_ordered<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> R + Sync,
-    mut consume: impl FnMut(R),
-) {
-    use std::collections::BTreeMap;
-    use std::sync::{Condvar, Mutex};
-    const WINDOW: usize = 64;
-    const BATCH: usize = 8;
-    struct State<R> {
-        next: usize,
-        written: usize,
-        done: BTreeMap<usize, std::thread::Result<R>>,
-        stop: bool,
-        /// Workers waiting for the window to move.
-        blocked: usize,
-    }
-    let workers = std::thread::available_parallelism()
+/// Threads of lint's work: every core, at most 8.
+fn lint_threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
-        .min(items.len().max(1));
-    let state = Mutex::new(State {
-        next: 0,
-        written: 0,
-        done: BTreeMap::new(),
-        stop: false,
-        blocked: 0,
-    });
-    let changed = Condvar::new();
-    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
-    let work = || loop {
-        // A few items at a time: one lock and at most one wake-up per batch.
-        let batch = {
-            let mut s = lock();
-            while !s.stop && s.next < items.len() && s.next >= s.written + WINDOW {
-                s.blocked += 1;
-                s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
-                s.blocked -= 1;
-            }
-            if s.stop || s.next >= items.len() {
-                return;
-            }
-            let start = s.next;
-            s.next = (start + BATCH).min(items.len());
-            start..s.next
-        };
-        let results: Vec<_> = batch
-            .clone()
-            .map(|i| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))))
-            .collect();
-        let mut s = lock();
-        s.done.extend(batch.clone().zip(results));
-        // Wake the consumer only when it waits for one of these: fewer context switches.
-        if batch.contains(&s.written) {
-            changed.notify_all();
-        }
-    };
-    let mut panicked = None;
-    std::thread::scope(|scope| {
-        let spawned = (0..workers)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .count();
-        if spawned == 0 {
-            // No thread could be started: one at a time, here.
-            for item in items {
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
-                    Ok(r) => consume(r),
-                    Err(p) => {
-                        panicked = Some(p);
-                        return;
-                    }
-                }
-            }
-            return;
-        }
-        for i in 0..items.len() {
-            let r = {
-                let mut s = lock();
-                loop {
-                    if let Some(r) = s.done.remove(&i) {
-                        s.written = i + 1;
-                        if s.blocked > 0 {
-                            changed.notify_all();
-                        }
-                        break r;
-                    }
-                    s = changed.wait(s).unwrap_or_else(|p| p.into_inner());
-                }
-            };
-            match r {
-                Ok(r) => consume(r),
-                Err(p) => {
-                    lock().stop = true;
-                    changed.notify_all();
-                    panicked = Some(p);
-                    break;
-                }
-            }
-        }
-    });
-    if let Some(p) = panicked {
-        std::panic::resume_unwind(p);
-    }
 }
 
 /// Stack of a lint worker: room for the deepest regex tree the analysis keeps (1,000 nested
@@ -458,7 +326,10 @@ fn try_fix(
         return Ok(None);
     }
     let after = lint::lint_text(&new_src, scope, config, &t.key);
-    if let Some(bad) = after.iter().find(|f| f.rule == "parse-error") {
+    if let Some(bad) = after
+        .iter()
+        .find(|f| f.rule == lint::rules::parse_error::PARSE_ERROR.id)
+    {
         bail!(
             "{}: --fix produced text that does not read ({}); the file was left unchanged. Please report this.",
             t.shown,
@@ -595,68 +466,20 @@ pub(crate) fn discover(
     Ok(out)
 }
 
-/// `*.xml` files below `dir`, sorted by path, walked in parallel.
+/// `*.xml` files below `dir`, sorted by path, walked in parallel (links: see [`crate::walk`]).
 fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    use std::sync::Mutex;
-    let found: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    let failed: Mutex<Option<ignore::Error>> = Mutex::new(None);
-    ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .ignore(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(false)
-        .parents(true)
-        .follow_links(false)
-        .threads(2)
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                use ignore::WalkState;
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
-                        f.get_or_insert(e);
-                        return WalkState::Quit;
-                    }
-                };
-                let is_xml = entry
-                    .file_name()
-                    .to_string_lossy()
-                    .to_ascii_lowercase()
-                    .ends_with(".xml");
-                let is_file = entry
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
-                if is_xml && is_file && entry.depth() > 0 {
-                    found
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(entry.into_path());
-                }
-                WalkState::Continue
-            })
-        });
-    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(anyhow::anyhow!("{e}"));
+    let opts = crate::walk::Options {
+        ignore_files: true,
+        max_depth: None,
+        threads: 2,
+    };
+    let found = crate::walk::files(dir, opts, |name| {
+        name.to_ascii_lowercase().ends_with(".xml")
+    })?;
+    for w in &found.warnings {
+        eprintln!("warning: {}", crate::error::printable(w));
     }
-    let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    files.sort_unstable_by(|a, b| path_order(a, b));
-    Ok(files)
-}
-
-/// The order of `Path`'s comparison (component by component) for the walk's paths, which
-/// have no `.` components or doubled separators, on their bytes: a separator sorts before
-/// every other byte. Several times faster than comparing components.
-fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
-    let (a, b) = (
-        a.as_os_str().as_encoded_bytes(),
-        b.as_os_str().as_encoded_bytes(),
-    );
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let rank = |c: Option<&u8>| c.map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 });
-    rank(a.get(same)).cmp(&rank(b.get(same)))
+    Ok(found.files)
 }
 
 /// The path as shown in reports: as given, without a leading `./`, `/`-separated.
@@ -740,33 +563,4 @@ pub fn show_rule(id: &str) -> anyhow::Result<ExitCode> {
     );
     output::emit(None, &text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The walk's byte order is `Path`'s own order for paths a walk produces: a root
-        /// joined with names, where names share prefixes and hold characters below and above
-        /// the separator (`-`, `.`, ` `, `0`, `~`).
-        #[test]
-        fn path_order_is_the_order_of_paths(
-            names in proptest::collection::vec(
-                // `.` and `..` are not names a walk yields.
-                proptest::collection::vec("[-. 0a~]{1,3}".prop_filter("a name", |n| n != "." && n != ".."), 1..4),
-                2..12,
-            )
-        ) {
-            let mut paths: Vec<PathBuf> = names
-                .iter()
-                .map(|n| Path::new("root/x").join(n.join("/")))
-                .collect();
-            let mut expected = paths.clone();
-            expected.sort();
-            paths.sort_unstable_by(|a, b| path_order(a, b));
-            prop_assert_eq!(paths, expected);
-        }
-    }
 }

@@ -5,7 +5,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -225,26 +224,11 @@ pub fn run(args: &SpecsArgs) -> anyhow::Result<ExitCode> {
 /// Exports `apis` on at most `jobs` threads; the results in the order of `apis`.
 fn export_all(ctx: &Ctx, apis: &[ApiEntry], jobs: usize) -> Vec<Result<Outcome, String>> {
     ctx.progress.start(apis.len());
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<Result<Outcome, String>>>> =
-        Mutex::new((0..apis.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, apis.len().max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(api) = apis.get(i) else { break };
-                let result = ctx.export_one(api);
-                ctx.progress.done(&api.name, &result);
-                slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("not attempted".to_string())))
-        .collect()
+    crate::par::map_ordered(jobs, crate::par::DEFAULT_STACK, apis, |api| {
+        let result = ctx.export_one(api);
+        ctx.progress.done(&api.name, &result);
+        result
+    })
 }
 
 impl Ctx<'_> {

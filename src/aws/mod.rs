@@ -401,14 +401,17 @@ pub fn iam_policy(
     account: &str,
     openapi_discovery: bool,
 ) -> Artifact {
-    pretty("akto-connector-policy.json", &iam::permissions(&iam::PolicySpec {
-        generation: iam::Generation::V1,
-        region,
-        account,
-        log_groups,
-        openapi_discovery,
-        member_accounts: &[],
-    }))
+    pretty(
+        "akto-connector-policy.json",
+        &iam::permissions(&iam::PolicySpec {
+            generation: iam::Generation::V1,
+            region,
+            account,
+            log_groups,
+            openapi_discovery,
+            member_accounts: &[],
+        }),
+    )
 }
 
 /// The IRSA trust policy: the cluster's OIDC provider may assume the role for one service

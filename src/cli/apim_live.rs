@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::apim::CaptureArgs;
 use super::apim_tree::CoverageFormat;
+use super::capture::CaptureArgs;
 use super::specs::CloudArg;
 
 pub const APPLY_HELP: &str = "\

@@ -7,6 +7,7 @@ pub mod apim;
 pub mod apim_live;
 pub mod apim_tree;
 pub mod aws;
+pub mod capture;
 pub mod format_flags;
 pub mod ingest;
 pub mod kong;

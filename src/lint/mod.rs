@@ -12,8 +12,8 @@ use crate::apim::tree::{self, Document};
 
 pub mod config;
 pub mod csharp;
+pub mod file;
 pub mod fix;
-pub mod fuzzing;
 pub mod regex_sites;
 pub mod rules;
 pub mod scope;
@@ -69,6 +69,8 @@ pub struct Finding {
     pub message: String,
     pub help: String,
     pub fix: Option<Edit>,
+    /// The span is a literal secret's text ([`crate::apim::secrets`]): reports print it masked.
+    pub secret: bool,
 }
 
 /// What a rule sees.
@@ -82,6 +84,7 @@ pub struct Context<'a> {
     regex: std::cell::OnceCell<Vec<(regex_sites::Site, regex_sites::Verdict)>>,
     elements: std::cell::OnceCell<Vec<&'a tree::Element>>,
     code: std::cell::OnceCell<Vec<ScannedExpression>>,
+    secrets: std::cell::OnceCell<Vec<crate::apim::secrets::Secret>>,
 }
 
 /// One policy expression's C# as the compiler reads it (entities decoded), where each of its
@@ -119,6 +122,12 @@ impl<'a> Context<'a> {
             .get_or_init(|| regex_sites::analyze(self.src, self.doc))
     }
 
+    /// The document's literal secrets, found once per file.
+    pub fn secrets(&self) -> &[crate::apim::secrets::Secret] {
+        self.secrets
+            .get_or_init(|| crate::apim::secrets::find_in(self.src, self.doc, self.elements()))
+    }
+
     /// The document's expressions, decoded and scanned once per file.
     pub fn expressions(&self) -> &[ScannedExpression] {
         self.code.get_or_init(|| {
@@ -147,6 +156,46 @@ impl<'a> Context<'a> {
     }
 }
 
+/// At which level a rule judges, declared in the rule's own file.
+pub enum Level {
+    /// The reader reports it itself (`parse-error`): no check runs.
+    Reader,
+    /// One file on its own: `check` sees the file's text and tree.
+    File(fn(&Context<'_>) -> Vec<Diagnostic>),
+    /// The effective policy of each API path and operation of an APIOps tree: every control
+    /// listed must be in force ([`tree_rules::judge`]); a file linted alone is not judged. An
+    /// empty list: the tree pass reports the rule itself (`unknown-fragment`).
+    Effective(&'static [tree_rules::Absence]),
+    /// Both: what one file says (`check`), and controls judged on the effective policy.
+    FileAndEffective(
+        fn(&Context<'_>) -> Vec<Diagnostic>,
+        &'static [tree_rules::Absence],
+    ),
+}
+
+impl Level {
+    /// The check run on each file, if the rule judges files.
+    pub fn file_check(&self) -> Option<fn(&Context<'_>) -> Vec<Diagnostic>> {
+        match self {
+            Level::File(f) | Level::FileAndEffective(f, _) => Some(*f),
+            Level::Reader | Level::Effective(_) => None,
+        }
+    }
+
+    /// The controls judged on the effective policy (none for a per-file rule).
+    pub fn controls(&self) -> &'static [tree_rules::Absence] {
+        match self {
+            Level::Effective(c) | Level::FileAndEffective(_, c) => c,
+            Level::Reader | Level::File(_) => &[],
+        }
+    }
+
+    /// Whether the rule judges the effective policy of a tree.
+    pub fn is_effective(&self) -> bool {
+        matches!(self, Level::Effective(_) | Level::FileAndEffective(..))
+    }
+}
+
 /// A rule's identity, documentation and check.
 pub struct Rule {
     pub id: &'static str,
@@ -155,10 +204,13 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's doc comment: what it does, why it matters, example, fix.
     pub doc: &'static str,
-    /// `None` for rules the reader itself reports (`parse-error`).
-    pub check: Option<fn(&Context<'_>) -> Vec<Diagnostic>>,
+    /// What the rule judges: the reader's result, one file, or the effective policy.
+    pub level: Level,
     /// Off unless the configuration turns it on.
     pub default_enabled: bool,
+    /// Where the rule stands in the documentation order (`akto-connect rules`, SARIF): rules
+    /// are listed by rank, then id.
+    pub rank: u16,
 }
 
 impl Rule {
@@ -180,8 +232,9 @@ macro_rules! declare_rule {
             id: $id:literal,
             severity: $sev:expr,
             summary: $summary:literal,
-            check: $check:expr,
-            enabled: $enabled:expr $(,)?
+            level: $level:expr,
+            enabled: $enabled:expr,
+            rank: $rank:expr $(,)?
         };
     ) => {
         $(#[doc = $doc])*
@@ -190,21 +243,27 @@ macro_rules! declare_rule {
             default_severity: $sev,
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
-            check: $check,
+            level: $level,
             default_enabled: $enabled,
+            rank: $rank,
         };
     };
 }
 pub(crate) use declare_rule;
 
-/// Every rule, in the order they are documented.
-pub fn all_rules() -> &'static [Rule] {
-    rules::ALL
+/// Every rule, in the order they are documented (by rank, then id).
+pub fn all_rules() -> &'static [&'static Rule] {
+    static SORTED: std::sync::OnceLock<Vec<&'static Rule>> = std::sync::OnceLock::new();
+    SORTED.get_or_init(|| {
+        let mut all = rules::ALL.to_vec();
+        all.sort_by_key(|r| (r.rank, r.id));
+        all
+    })
 }
 
 /// Looks a rule up by id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    all_rules().iter().find(|r| r.id == id)
+    all_rules().iter().copied().find(|r| r.id == id)
 }
 
 /// Lints a policy file's bytes. Text that is not UTF-8 is a `parse-error` at the first bad
@@ -246,6 +305,7 @@ pub fn lint_bytes(
                     message: diagnostic.message,
                     help: diagnostic.help,
                     fix: None,
+                    secret: false,
                 });
             }
             (text, findings)
@@ -266,6 +326,7 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
                 message: d.message,
                 help: d.help,
                 fix: d.fix,
+                secret: false,
             });
         }
     };
@@ -292,19 +353,6 @@ pub fn lint_doc(
     path_for_config: &str,
     in_tree: bool,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut push = |rule: &'static Rule, d: Diagnostic| {
-        if let Some(severity) = config.severity(rule, path_for_config) {
-            findings.push(Finding {
-                rule: rule.id,
-                severity,
-                span: d.span,
-                message: d.message,
-                help: d.help,
-                fix: d.fix,
-            });
-        }
-    };
     let scope = if doc.root.name == "fragment" {
         Scope::Fragment
     } else {
@@ -318,11 +366,24 @@ pub fn lint_doc(
         regex: std::cell::OnceCell::new(),
         elements: std::cell::OnceCell::new(),
         code: std::cell::OnceCell::new(),
+        secrets: std::cell::OnceCell::new(),
     };
+    let mut findings = Vec::new();
     for rule in all_rules() {
-        if let Some(check) = rule.check {
+        if let Some(check) = rule.level.file_check() {
             for d in check(&cx) {
-                push(rule, d);
+                if let Some(severity) = config.severity(rule, path_for_config) {
+                    let secret = cx.secrets().iter().any(|s| s.span == d.span);
+                    findings.push(Finding {
+                        rule: rule.id,
+                        severity,
+                        span: d.span,
+                        message: d.message,
+                        help: d.help,
+                        fix: d.fix,
+                        secret,
+                    });
+                }
             }
         }
     }

@@ -16,12 +16,12 @@ use std::ops::Range;
 use crate::apim::apiops::{self, ApiUnit, Level, PolicyFile, Shared};
 use crate::apim::effective::{self, Effective, FileRef, Step};
 use crate::apim::tree::Element;
+pub use crate::apim::tree::{full_span, is_literal, text_span};
 
-use super::{rules, Context, Diagnostic, Rule};
+use super::{rules, Context, Rule};
 
 /// A control that must be in force in one section of the effective policy.
 pub struct Absence {
-    pub rule: &'static Rule,
     pub section: &'static str,
     /// The control, as a message names it ("the authentication").
     pub control: &'static str,
@@ -30,21 +30,10 @@ pub struct Absence {
     /// Whether a scope's own steps configure the control (to blame a scope whose missing
     /// `<base />` cuts it off).
     pub provided_by: fn(&[Step<'_>]) -> bool,
-    /// Only judged when the path needs no subscription (no-authentication).
-    pub only_without_subscription: bool,
+    /// Judged only on paths whose subscription requirement is this (`Some(false)`: only paths
+    /// anyone may call, as for no-authentication); `None`: every path.
+    pub subscription: Option<bool>,
     pub help: &'static str,
-}
-
-/// Every absence rule.
-pub fn absences() -> [&'static Absence; 6] {
-    [
-        &rules::no_authentication::ABSENCE,
-        &rules::no_rate_limit::ABSENCE,
-        &rules::infrastructure_headers::ABSENCE,
-        &rules::no_input_validation::ABSENCE,
-        &rules::unbounded_body::INBOUND,
-        &rules::unbounded_body::OUTBOUND,
-    ]
 }
 
 /// Whether `e` or an element below it satisfies `f`.
@@ -77,6 +66,7 @@ pub struct Hit<'a> {
 /// Judges `a` on one effective policy. `subscription`: whether the path needs a subscription
 /// (`None`: unknown, a lone file). `trail` names what was judged.
 pub fn judge<'a>(
+    rule: &'static Rule,
     a: &Absence,
     eff: &Effective<'a>,
     subscription: Option<bool>,
@@ -87,7 +77,7 @@ pub fn judge<'a>(
     if sec.inherited_unknown || sec.unresolved_fragment {
         return None;
     }
-    if a.only_without_subscription && subscription != Some(false) {
+    if a.subscription.is_some() && subscription != a.subscription {
         return None;
     }
     let missing = (a.missing)(&sec.steps)?;
@@ -103,7 +93,7 @@ pub fn judge<'a>(
             .collect();
         if !above.is_empty() {
             return Some(Hit {
-                rule: a.rule,
+                rule,
                 file: cut.file,
                 span: cut.span.clone(),
                 message: format!(
@@ -130,19 +120,12 @@ pub fn judge<'a>(
         .find(|e| e.name == a.section)
         .map_or(root.span.clone(), |e| e.span.clone());
     Some(Hit {
-        rule: a.rule,
+        rule,
         file: *target,
         span,
         message: format!("no {missing} in the effective <{}> ({trail})", a.section),
         help: a.help.to_string(),
     })
-}
-
-/// The per-file check of an absence rule: nothing. A lone file cannot show what runs around
-/// it (its `<base />`, the API's subscription setting, its product), so absence rules judge only
-/// effective policies in a tree; `lint` says so once when it lints files outside one.
-pub fn lone_check(_a: &Absence, _cx: &Context<'_>) -> Vec<Diagnostic> {
-    Vec::new()
 }
 
 /// A tree finding, owned, keyed by where it belongs.
@@ -168,10 +151,19 @@ pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, Tree
         for op in std::iter::once(None).chain(api.operations.iter().map(Some)) {
             let eff = effective::compute(shared, api, product, op);
             let trail = format!("judged on {}", eff.trail());
-            let mut hits: Vec<Hit<'_>> = absences()
-                .iter()
-                .filter_map(|a| judge(a, &eff, Some(subscription), Some(&shared.fragments), &trail))
-                .collect();
+            let mut hits: Vec<Hit<'_>> = Vec::new();
+            for rule in super::all_rules() {
+                hits.extend(rule.level.controls().iter().filter_map(|a| {
+                    judge(
+                        rule,
+                        a,
+                        &eff,
+                        Some(subscription),
+                        Some(&shared.fragments),
+                        &trail,
+                    )
+                }));
+            }
             for p in &eff.problems {
                 hits.push(Hit {
                     rule: &rules::unknown_fragment::UNKNOWN_FRAGMENT,
@@ -226,12 +218,6 @@ impl TreeHit {
     }
 }
 
-/// Whether an attribute or text value is literal: not a policy expression, no named value.
-pub fn is_literal(value: &str) -> bool {
-    let v = value.trim();
-    !(v.starts_with("@(") || v.starts_with("@{") || v.contains("{{"))
-}
-
 /// The element's attribute value, decoded.
 pub fn attr(cx: &Context<'_>, e: &Element, name: &str) -> Option<String> {
     e.attr(name).map(|a| cx.doc.attr_value(cx.src, a))
@@ -260,11 +246,6 @@ pub fn elements_in<'d>(cx: &Context<'d>, section: Option<&str>) -> Vec<&'d Eleme
     }
 }
 
-/// The whole element, start tag to end tag.
-pub fn full_span(e: &Element) -> Range<usize> {
-    e.span.start..e.end_span.as_ref().map_or(e.span.end, |s| s.end)
-}
-
 /// The C# of every policy expression inside `e`, joined.
 pub fn expressions_in(cx: &Context<'_>, e: &Element) -> String {
     let r = full_span(e);
@@ -282,32 +263,4 @@ pub fn child_text(cx: &Context<'_>, e: &Element, name: &str) -> Option<(String, 
     e.elements()
         .find(|c| c.name == name)
         .map(|c| (cx.doc.text(cx.src, c), full_span(c)))
-}
-
-/// The range of an element's text content (between its tags), or the whole element when it
-/// has none.
-pub fn text_span(e: &Element) -> Range<usize> {
-    match (e.children.first(), e.children.last()) {
-        (Some(first), Some(last)) if e.end_span.is_some() => {
-            let start = match first {
-                crate::apim::tree::Node::Element(x) => x.span.start,
-                crate::apim::tree::Node::Text(r)
-                | crate::apim::tree::Node::CData(r)
-                | crate::apim::tree::Node::Comment(r) => r.start,
-            };
-            let end = match last {
-                crate::apim::tree::Node::Element(x) => full_span(x).end,
-                crate::apim::tree::Node::Text(r)
-                | crate::apim::tree::Node::CData(r)
-                | crate::apim::tree::Node::Comment(r) => r.end,
-            };
-            start..end
-        }
-        _ => full_span(e),
-    }
-}
-
-/// Whether a finding's span is a secret's text, which reports must not print.
-pub fn is_secret_span(rule: &str, message: &str) -> bool {
-    rule == "hardcoded-secret" || (rule == "jwt-weak" && message.starts_with("a literal key"))
 }

@@ -503,6 +503,53 @@ fn literal_secrets_are_masked_in_the_printed_policy() {
     }
 }
 
+/// The reported bug: `lint` masked a literal JWT signing key, `apim effective` printed it. The
+/// one secret model masks it in every output: lint (every format), effective (text and JSON),
+/// coverage.
+#[test]
+fn a_literal_jwt_signing_key_is_masked_in_every_output() {
+    let key = "c2lnbmluZy1rZXktd3JpdHRlbi1pbi10aGUtcG9saWN5";
+    let t = tree();
+    std::fs::write(
+        t.path().join("apis/health/policy.xml"),
+        format!("<policies>\n    <inbound>\n        <base />\n        <validate-jwt header-name=\"Authorization\">\n            <issuer-signing-keys>\n                <key>{key}</key>\n            </issuer-signing-keys>\n            <audiences><audience>api://health</audience></audiences>\n            <issuers><issuer>https://login.example.com/</issuer></issuers>\n        </validate-jwt>\n    </inbound>\n</policies>\n"),
+    )
+    .unwrap();
+    let masked = "*".repeat(key.len());
+    for format in ["text", "json"] {
+        let (code, out, err) = effective(t.path(), &["--api", "health", "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            !out.contains(key),
+            "effective {format} prints the key:\n{out}"
+        );
+        assert!(out.contains(&format!("<key>{masked}</key>")), "{out}");
+    }
+    for format in ["text", "json", "sarif", "github"] {
+        let (_, out, err) = run(bin().current_dir(t.path()).args([
+            "lint",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            format,
+            ".",
+        ]));
+        assert!(out.contains("jwt-weak"), "{format}: {out}{err}");
+        assert!(!out.contains(key), "lint {format} prints the key:\n{out}");
+    }
+    for format in ["text", "json", "markdown"] {
+        let (_, out, err) = run(bin()
+            .current_dir(t.path())
+            .args(["apim", "coverage", ".", "--format", format]));
+        assert!(!out.is_empty(), "{err}");
+        assert!(
+            !out.contains(key),
+            "coverage {format} prints the key:\n{out}"
+        );
+    }
+}
+
 /// Shape from Azure-Samples/apiops-apim: the fragments sit in `policy_fragments/`, not
 /// `policy fragments/`. They are the tree's fragments: inlined, and not unknown to lint.
 #[test]

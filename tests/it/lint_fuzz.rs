@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use akto_connect::lint::fuzzing;
+#[path = "../../fuzz/harness.rs"]
+mod fuzzing;
 
 /// xorshift64*: small, seeded, good enough to pick mutations.
 struct Rng(u64);

@@ -1,5 +1,5 @@
 use crate::apim::tree::Element;
-use crate::lint::{declare_rule, Context, Diagnostic, Scope, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Scope, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -37,8 +37,9 @@ declare_rule! {
         id: "backend-override",
         severity: Severity::Info,
         summary: "a <backend> that forwards or answers itself replaces the inherited backend",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 30,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -23,8 +23,9 @@ declare_rule! {
         id: "base-in-fragment",
         severity: Severity::Error,
         summary: "<base /> inside a policy fragment",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 40,
     };
 }
 

@@ -1,5 +1,5 @@
 use crate::lint::tree_rules::{self, full_span};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -22,8 +22,9 @@ declare_rule! {
         id: "cors-wildcard",
         severity: Severity::Warning,
         summary: "<cors> allows any origin (*)",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 230,
     };
 }
 

@@ -1,5 +1,5 @@
 use crate::apim::SECTIONS;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -24,8 +24,9 @@ declare_rule! {
         id: "duplicate-base",
         severity: Severity::Warning,
         summary: "two <base /> in one section run the inherited policies twice",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 50,
     };
 }
 

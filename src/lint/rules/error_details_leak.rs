@@ -1,5 +1,5 @@
 use crate::lint::tree_rules::{self, full_span};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -26,8 +26,9 @@ declare_rule! {
         id: "error-details-leak",
         severity: Severity::Warning,
         summary: "on-error sends context.LastError details to the client",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 240,
     };
 }
 

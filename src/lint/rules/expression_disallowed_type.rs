@@ -1,5 +1,5 @@
 use crate::lint::csharp::{outside_allow_list, DISALLOWED_SHORT};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -28,8 +28,9 @@ declare_rule! {
         id: "expression-disallowed-type",
         severity: Severity::Error,
         summary: "a .NET type outside the allow-list of policy expressions",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 90,
     };
 }
 

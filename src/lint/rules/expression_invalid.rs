@@ -1,4 +1,4 @@
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -25,8 +25,9 @@ declare_rule! {
         id: "expression-invalid",
         severity: Severity::Error,
         summary: "C# in a policy expression that the compiler refuses (bad escapes, broken literals)",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 80,
     };
 }
 

@@ -1,6 +1,6 @@
 use crate::apim::effective::Step;
 use crate::lint::tree_rules::{self, any_element, Absence};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Level, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -25,18 +25,18 @@ declare_rule! {
         id: "infrastructure-headers",
         severity: Severity::Info,
         summary: "the effective outbound keeps X-Powered-By, X-AspNet-Version or Server",
-        check: Some(check),
+        level: Level::Effective(&[ABSENCE]),
         enabled: true,
+        rank: 270,
     };
 }
 
-pub static ABSENCE: Absence = Absence {
-    rule: &INFRASTRUCTURE_HEADERS,
+const ABSENCE: Absence = Absence {
     section: "outbound",
     control: "the removal of infrastructure headers",
     missing,
     provided_by: |s| missing(s).is_none(),
-    only_without_subscription: false,
+    subscription: None,
     help: "add <set-header name=\"X-Powered-By\" exists-action=\"delete\" /> (and X-AspNet-Version, Server) to the global <outbound>",
 };
 
@@ -59,6 +59,3 @@ fn missing(steps: &[Step<'_>]) -> Option<String> {
     (!left.is_empty()).then(|| format!("removal of {}", left.join(", ")))
 }
 
-fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    tree_rules::lone_check(&ABSENCE, cx)
-}

@@ -1,5 +1,5 @@
 use crate::lint::tree_rules::is_literal;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -27,8 +27,9 @@ declare_rule! {
         id: "insecure-backend",
         severity: Severity::Error,
         summary: "a plain-HTTP backend (set-backend-service), or client certificate checks turned off",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 200,
     };
 }
 

@@ -1,5 +1,5 @@
 use crate::apim::tree::Node;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -25,8 +25,9 @@ declare_rule! {
         id: "insecure-ingest-url",
         severity: Severity::Warning,
         summary: "a send-request or send-one-way-request over http://",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 70,
     };
 }
 

@@ -1,5 +1,4 @@
-use crate::lint::tree_rules::{self, is_literal};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -27,8 +26,9 @@ declare_rule! {
         id: "jwt-weak",
         severity: Severity::Warning,
         summary: "validate-jwt without expiry, signature, audience or issuer checks, with a literal key, or from the query",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 210,
     };
 }
 
@@ -89,26 +89,17 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
                 "add <issuers> or <openid-config url=\"…/.well-known/openid-configuration\" />",
             );
         }
-        for keys in jwt
-            .elements()
-            .filter(|c| c.name == "issuer-signing-keys" || c.name == "decryption-keys")
-        {
-            for key in keys.elements().filter(|k| k.name == "key") {
-                let text = cx.doc.text(cx.src, key);
-                let by_reference = key.attr("certificate-id").is_some()
-                    || key.attr("n").is_some()
-                    || tree_rules::attr(cx, key, "id").is_some();
-                if !by_reference && !text.trim().is_empty() && is_literal(&text) {
-                    push(
-                        tree_rules::text_span(key),
-                        format!(
-                            "a literal key in <{}>: it leaks with the repository and every export",
-                            keys.name
-                        ),
-                        "store it as a named value ({{jwt-signing-key}}) or use certificate-id",
-                    );
-                }
-            }
+        for key in crate::apim::secrets::jwt_keys(cx.src, cx.doc, jwt) {
+            let crate::apim::secrets::Kind::JwtKey { container } = key.kind else {
+                continue;
+            };
+            push(
+                key.span,
+                format!(
+                    "a literal key in <{container}>: it leaks with the repository and every export"
+                ),
+                "store it as a named value ({{jwt-signing-key}}) or use certificate-id",
+            );
         }
     }
     out

@@ -2,7 +2,7 @@ use crate::apim::tree::{Element, Node};
 use crate::apim::SECTIONS;
 use crate::lint::fix::Layout;
 use crate::lint::rules::backend_override::own_backend;
-use crate::lint::{declare_rule, Context, Diagnostic, Edit, Scope, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Edit, Scope, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -38,8 +38,9 @@ declare_rule! {
         id: "missing-base",
         severity: Severity::Error,
         summary: "a policy section without <base /> drops the inherited policies",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 20,
     };
 }
 
@@ -185,5 +186,20 @@ fn add_section(src: &str, root: &Element, index: usize, layout: &Layout) -> Opti
             replacement: format!("<{name}><base /></{name}>"),
             description: format!("added <{name}> with <base />"),
         }),
+    }
+}
+
+/// Adds to `missing-base` findings of a file of unknown scope that looks global how to mark
+/// it global (a global policy has no parent, so no `<base />` is needed).
+/// `key` is the file's path as the config sees it.
+pub fn hint_global(findings: &mut [crate::lint::Finding], key: &str, src: &str) {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    if !findings.iter().any(|f| f.rule == MISSING_BASE.id) || !crate::lint::scope::looks_global(name, src) {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.rule == MISSING_BASE.id) {
+        f.help.push_str(&format!(
+            "; if this file is the global (all-APIs) policy, which has no parent, mark it global: --scope global, or `\"{key}\" = \"global\"` under [scopes] in akto-connect.toml"
+        ));
     }
 }

@@ -1,6 +1,6 @@
 use crate::apim::effective::Step;
 use crate::lint::tree_rules::{self, any_element, Absence};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Level, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -32,18 +32,18 @@ declare_rule! {
         id: "no-authentication",
         severity: Severity::Error,
         summary: "an API path without subscription has no authentication in its effective inbound",
-        check: Some(check),
+        level: Level::Effective(&[ABSENCE]),
         enabled: true,
+        rank: 170,
     };
 }
 
-pub static ABSENCE: Absence = Absence {
-    rule: &NO_AUTHENTICATION,
+const ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the authentication",
     missing,
     provided_by: |s| missing(s).is_none(),
-    only_without_subscription: true,
+    subscription: Some(false),
     help: "add validate-jwt or validate-azure-ad-token to <inbound> (here or at a broader scope), or require a subscription",
 };
 
@@ -59,6 +59,3 @@ fn missing(steps: &[Step<'_>]) -> Option<String> {
     })
 }
 
-fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    tree_rules::lone_check(&ABSENCE, cx)
-}

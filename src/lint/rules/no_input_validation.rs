@@ -1,6 +1,6 @@
 use crate::apim::effective::Step;
-use crate::lint::tree_rules::{self, any_element, Absence};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::tree_rules::{any_element, Absence};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -26,18 +26,18 @@ declare_rule! {
         id: "no-input-validation",
         severity: Severity::Info,
         summary: "no validate-content/-parameters/-headers in force, or one set to ignore",
-        check: Some(check),
+        level: Level::FileAndEffective(check, &[ABSENCE]),
         enabled: true,
+        rank: 280,
     };
 }
 
-pub static ABSENCE: Absence = Absence {
-    rule: &NO_INPUT_VALIDATION,
+const ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the input validation",
     missing,
     provided_by: |s| missing(s).is_none(),
-    only_without_subscription: false,
+    subscription: None,
     help: "add validate-content and validate-parameters to <inbound> (here or at a broader scope)",
 };
 
@@ -55,7 +55,7 @@ fn missing(steps: &[Step<'_>]) -> Option<String> {
 }
 
 fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut out = tree_rules::lone_check(&ABSENCE, cx);
+    let mut out = Vec::new();
     for &e in cx.elements() {
         if !VALIDATORS.contains(&e.name.as_str()) {
             continue;

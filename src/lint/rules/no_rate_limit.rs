@@ -1,6 +1,6 @@
 use crate::apim::effective::Step;
-use crate::lint::tree_rules::{self, any_element, Absence};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::tree_rules::{any_element, Absence};
+use crate::lint::{declare_rule, Level, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -29,18 +29,18 @@ declare_rule! {
         id: "no-rate-limit",
         severity: Severity::Warning,
         summary: "no rate limit, quota or concurrency limit in the effective inbound",
-        check: Some(check),
+        level: Level::Effective(&[ABSENCE]),
         enabled: true,
+        rank: 180,
     };
 }
 
-pub static ABSENCE: Absence = Absence {
-    rule: &NO_RATE_LIMIT,
+const ABSENCE: Absence = Absence {
     section: "inbound",
     control: "the rate limit",
     missing,
     provided_by: |s| missing(s).is_none(),
-    only_without_subscription: false,
+    subscription: None,
     help: "add rate-limit-by-key or quota-by-key to <inbound> (here or at a broader scope)",
 };
 
@@ -56,6 +56,3 @@ fn missing(steps: &[Step<'_>]) -> Option<String> {
         .then(|| "rate limit (rate-limit*, quota*, limit-concurrency, *-token-limit)".to_string())
 }
 
-fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    tree_rules::lone_check(&ABSENCE, cx)
-}

@@ -1,5 +1,5 @@
 use crate::apim::tree::ReadError;
-use crate::lint::{declare_rule, Diagnostic, Severity};
+use crate::lint::{declare_rule, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -24,8 +24,9 @@ declare_rule! {
         id: "parse-error",
         severity: Severity::Error,
         summary: "policy text that cannot be read",
-        check: None,
+        level: Level::Reader,
         enabled: true,
+        rank: 10,
     };
 }
 
@@ -49,4 +50,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Whether the findings say the text could not be read (so no fix may be applied or written).
+pub fn unreadable(findings: &[crate::lint::Finding]) -> bool {
+    findings.iter().any(|f| f.rule == PARSE_ERROR.id)
 }

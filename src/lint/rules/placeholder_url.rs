@@ -1,6 +1,6 @@
 use crate::apim::tree::Node;
 use crate::http_url;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -28,8 +28,9 @@ declare_rule! {
         id: "placeholder-url",
         severity: Severity::Error,
         summary: "a placeholder left where a URL belongs",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 60,
     };
 }
 

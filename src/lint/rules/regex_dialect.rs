@@ -1,6 +1,6 @@
 use crate::dotnet_regex::lookalike;
 use crate::lint::regex_sites::Verdict;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -25,8 +25,9 @@ declare_rule! {
         id: "regex-dialect",
         severity: Severity::Warning,
         summary: "another regex dialect's syntax that .NET reads literally",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 120,
     };
 }
 

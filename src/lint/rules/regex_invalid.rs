@@ -1,5 +1,5 @@
 use crate::lint::regex_sites::{Origin, Verdict};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -27,8 +27,9 @@ declare_rule! {
         id: "regex-invalid",
         severity: Severity::Error,
         summary: "a regular expression .NET refuses",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 100,
     };
 }
 

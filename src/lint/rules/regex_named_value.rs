@@ -1,5 +1,5 @@
 use crate::lint::regex_sites::Verdict;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -22,8 +22,9 @@ declare_rule! {
         id: "regex-named-value",
         severity: Severity::Info,
         summary: "a regular expression from a named value cannot be checked",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 150,
     };
 }
 

@@ -1,6 +1,6 @@
 use crate::dotnet_regex::redos::Severity as Risk;
 use crate::lint::regex_sites::Verdict;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -30,8 +30,9 @@ declare_rule! {
         id: "regex-redos",
         severity: Severity::Error,
         summary: "a regular expression with catastrophic backtracking",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 110,
     };
 }
 

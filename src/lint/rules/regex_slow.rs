@@ -1,5 +1,5 @@
 use crate::dotnet_regex::redos::Severity as Risk;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -23,8 +23,9 @@ declare_rule! {
         id: "regex-slow",
         severity: Severity::Info,
         summary: "a regular expression with quadratic backtracking (off by default)",
-        check: Some(check),
+        level: Level::File(check),
         enabled: false,
+        rank: 130,
     };
 }
 

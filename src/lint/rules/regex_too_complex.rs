@@ -1,5 +1,5 @@
 use crate::lint::regex_sites::Verdict;
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -24,8 +24,9 @@ declare_rule! {
         id: "regex-too-complex",
         severity: Severity::Info,
         summary: "a regular expression too large to analyse fully for backtracking",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 140,
     };
 }
 

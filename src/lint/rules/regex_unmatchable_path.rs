@@ -1,6 +1,6 @@
 use crate::apim::patterns::cannot_match_a_path;
 use crate::lint::regex_sites::{Origin, Verdict};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -27,8 +27,9 @@ declare_rule! {
         id: "regex-unmatchable-path",
         severity: Severity::Warning,
         summary: "a regexList entry that can never match a request path",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 160,
     };
 }
 

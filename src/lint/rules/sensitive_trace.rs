@@ -1,5 +1,5 @@
 use crate::lint::tree_rules::{self, full_span};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Context, Diagnostic, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -26,8 +26,9 @@ declare_rule! {
         id: "sensitive-trace",
         severity: Severity::Warning,
         summary: "trace, log-to-eventhub or an outgoing request carries Authorization, cookies or bodies",
-        check: Some(check),
+        level: Level::File(check),
         enabled: true,
+        rank: 250,
     };
 }
 

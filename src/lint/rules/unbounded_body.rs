@@ -1,6 +1,6 @@
 use crate::apim::effective::{FileRef, Step};
 use crate::lint::tree_rules::{self, full_span, Absence};
-use crate::lint::{declare_rule, Context, Diagnostic, Severity};
+use crate::lint::{declare_rule, Level, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -29,28 +29,27 @@ declare_rule! {
         id: "unbounded-body",
         severity: Severity::Warning,
         summary: "a whole body is read with no size limit in force",
-        check: Some(check),
+        level: Level::Effective(&[INBOUND, OUTBOUND]),
         enabled: true,
+        rank: 260,
     };
 }
 
-pub static INBOUND: Absence = Absence {
-    rule: &UNBOUNDED_BODY,
+const INBOUND: Absence = Absence {
     section: "inbound",
     control: "the size limit",
     missing: missing_in,
     provided_by: limited,
-    only_without_subscription: false,
+    subscription: None,
     help: "add <validate-content max-size=\"…\" size-exceeded-action=\"prevent\" /> before the read, or check Content-Length first",
 };
 
-pub static OUTBOUND: Absence = Absence {
-    rule: &UNBOUNDED_BODY,
+const OUTBOUND: Absence = Absence {
     section: "outbound",
     control: "the size limit",
     missing: missing_out,
     provided_by: |_| false,
-    only_without_subscription: false,
+    subscription: None,
     help: "check the response's Content-Length (or the body's length) before reading it whole",
 };
 
@@ -100,6 +99,3 @@ fn missing_out(steps: &[Step<'_>]) -> Option<String> {
         .map(|at| format!("size limit for the response body read whole by {at}"))
 }
 
-fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
-    tree_rules::lone_check(&INBOUND, cx)
-}

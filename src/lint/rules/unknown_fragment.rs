@@ -1,4 +1,4 @@
-use crate::lint::{declare_rule, Severity};
+use crate::lint::{declare_rule, Severity, Level};
 
 declare_rule! {
     /// ## What it does
@@ -19,7 +19,8 @@ declare_rule! {
         id: "unknown-fragment",
         severity: Severity::Error,
         summary: "<include-fragment> names a fragment that is not in the tree",
-        check: None,
+        level: Level::Effective(&[]),
         enabled: true,
+        rank: 290,
     };
 }

@@ -112,6 +112,7 @@ mod tests {
             message: "m \"q\"\nx".into(),
             help: "h".into(),
             fix: None,
+            secret: false,
         };
         let files = [
             FileResult {

@@ -1,10 +1,12 @@
-//! What the fuzz targets run (`fuzz/`, cargo-fuzz on nightly; `tests/it/lint_fuzz.rs`, a
-//! bounded mutation run on stable): each entry point takes arbitrary bytes and panics only
-//! when a property that must hold for every input breaks.
+//! What the fuzz targets run (`fuzz/fuzz_targets/`, cargo-fuzz on nightly;
+//! `tests/it/lint_fuzz.rs`, a bounded mutation run on stable, which compiles this file with
+//! every `cargo test`): each entry point takes arbitrary bytes and panics only when a property
+//! that must hold for every input breaks. Kept outside `src/` so the library carries no test
+//! harness; both users include it with `#[path]`.
 
-use crate::dotnet_regex::{self, parse, redos};
-use crate::lint::{self, fix, Config, Scope};
-use crate::report::{self, FileResult, Run};
+use akto_connect::dotnet_regex::{self, parse, redos};
+use akto_connect::lint::{self, fix, Config, Scope};
+use akto_connect::report::{self, FileResult, Run};
 
 /// Reads `data` as a policy, runs every rule, renders every report format, and applies the
 /// fixes. Properties: findings lie on character boundaries of the text; a fix never turns a
@@ -23,11 +25,14 @@ pub fn lint_input(data: &[u8]) {
                 f.span
             );
         }
-        let readable = !findings.iter().any(|f| f.rule == "parse-error");
+        let readable = !lint::rules::parse_error::unreadable(&findings);
         let (fixed, applied) = fix::apply(&src, &findings);
         if readable && !applied.is_empty() {
             let after = lint::lint_text(&fixed, scope, &config, "fuzz.xml");
-            if let Some(bad) = after.iter().find(|f| f.rule == "parse-error") {
+            if let Some(bad) = after
+                .iter()
+                .find(|f| f.rule == lint::rules::parse_error::PARSE_ERROR.id)
+            {
                 panic!("a fix made the policy unreadable: {}\n{fixed}", bad.message);
             }
         }
