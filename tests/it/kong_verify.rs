@@ -138,7 +138,7 @@ fn each_failure_is_reported_with_its_fix() {
         text.contains("KONG_PLUGINS=bundled,akto-api-discovery"),
         "{text}"
     );
-    assert!(text.ends_with("a check failed\n"), "{text}");
+    assert!(text.ends_with("2 checks failed\n"), "{text}");
 
     // No instance on that scope (one on another scope does not count).
     let s = StandIn::start(&[], Some(&plugin(json!({}))));
