@@ -173,6 +173,92 @@ pub struct CaptureOptions {
     pub scope: Scope,
     /// Include these fragments instead of writing the steps inline.
     pub fragments: Option<FragmentIds>,
+    /// What each record holds and when it is sent.
+    pub record: RecordOptions,
+}
+
+/// What goes into each record and when one is sent: the privacy and cost knobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOptions {
+    /// Also capture in `<on-error>` (failed calls), once per call.
+    pub on_error: bool,
+    /// Header names (lower case) whose values are replaced by [`REDACTED`].
+    pub redact_headers: Vec<String>,
+    /// Percentage of matching calls that are sent, 1 to 100, decided once per call in `<inbound>`.
+    pub sample_percent: u8,
+    /// `send-one-way-request`'s `timeout`, in seconds.
+    pub send_timeout_secs: u32,
+    /// Read and send the request body.
+    pub request_body: bool,
+    /// Read and send the response body.
+    pub response_body: bool,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        Self {
+            on_error: true,
+            redact_headers: Vec::new(),
+            sample_percent: 100,
+            send_timeout_secs: DEFAULT_SEND_TIMEOUT_SECS,
+            request_body: true,
+            response_body: true,
+        }
+    }
+}
+
+/// What a redacted header's value becomes in the record.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// The headers of `--redact-header apim-credentials`: APIM's own credentials, which no test of
+/// the backend needs.
+pub const APIM_CREDENTIAL_HEADERS: [&str; 2] = ["Ocp-Apim-Subscription-Key", "Ocp-Apim-Trace-Key"];
+
+/// The preset name `--redact-header` expands to [`APIM_CREDENTIAL_HEADERS`].
+pub const APIM_CREDENTIALS_PRESET: &str = "apim-credentials";
+
+/// Default of `--send-timeout`: the ingest call never holds a gateway thread for APIM's
+/// default of 60 s.
+pub const DEFAULT_SEND_TIMEOUT_SECS: u32 = 10;
+
+/// Upper bound of `--send-timeout` (APIM's documented maximum for the request policies).
+pub const MAX_SEND_TIMEOUT_SECS: u32 = 240;
+
+impl RecordOptions {
+    /// Checks `--redact-header` values (a preset name or an HTTP header name) and returns them
+    /// lower-cased, deduplicated, in the order given.
+    pub fn parse_redact_headers(values: &[String]) -> Result<Vec<String>, InputError> {
+        let mut out: Vec<String> = Vec::new();
+        for v in values {
+            let names: Vec<String> = if v.eq_ignore_ascii_case(APIM_CREDENTIALS_PRESET) {
+                APIM_CREDENTIAL_HEADERS
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect()
+            } else {
+                let token = !v.is_empty()
+                    && v.len() <= 256
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+                if !token {
+                    return Err(InputError::new(
+                        "--redact-header",
+                        v,
+                        "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most 256)",
+                        format!("give a header name such as Authorization, or {APIM_CREDENTIALS_PRESET} for APIM's own keys"),
+                    ));
+                }
+                vec![v.clone()]
+            };
+            for n in names {
+                let n = n.to_ascii_lowercase();
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The capture steps of each section, unindented (nested levels use 4 spaces), `\n` line ends,
@@ -181,6 +267,11 @@ pub struct CaptureOptions {
 pub struct Steps {
     pub inbound: String,
     pub outbound: String,
+    /// The steps for `<on-error>`: the inbound steps again (a call can fail before they ran in
+    /// `<inbound>`; they decide the same way and keep what was already recorded), then the
+    /// outbound steps (they send once per call: `aktoSent`). Empty when failed calls are not
+    /// captured.
+    pub on_error: String,
 }
 
 /// One rendered policy fragment.
@@ -204,6 +295,14 @@ struct Context<'a> {
     match_timeout_ms: u32,
     max_body_bytes: u32,
     token_named_value: Option<&'a str>,
+    /// A C# array literal of the lower-cased redacted header names; empty when none.
+    redact_list: String,
+    redacted: &'static str,
+    /// The C# condition that keeps a matching call: `true`, or a draw from the call's id.
+    sampled: String,
+    send_timeout_secs: u32,
+    request_body: bool,
+    response_body: bool,
 }
 
 /// Checks the options and says what the user should hear about them.
@@ -233,7 +332,58 @@ fn prepare(opts: &CaptureOptions) -> anyhow::Result<(Context<'_>, Vec<String>)> 
             "the default, 50, suits path patterns",
         ));
     }
+    let r = &opts.record;
+    if !(1..=100).contains(&r.sample_percent) {
+        anyhow::bail!(InputError::new(
+            "--sample-percent",
+            r.sample_percent.to_string(),
+            "must be from 1 to 100",
+            "100 (the default) sends every matching call",
+        ));
+    }
+    if !(1..=MAX_SEND_TIMEOUT_SECS).contains(&r.send_timeout_secs) {
+        anyhow::bail!(InputError::new(
+            "--send-timeout",
+            r.send_timeout_secs.to_string(),
+            format!("must be from 1 to {MAX_SEND_TIMEOUT_SECS} seconds"),
+            format!("the default, {DEFAULT_SEND_TIMEOUT_SECS}, suits an ingest service nearby"),
+        ));
+    }
+    // Names are header tokens (checked by `parse_redact_headers`), so they need no escaping
+    // inside a C# string literal; anything else is refused here rather than rendered.
+    let mut redact = Vec::new();
+    for h in &r.redact_headers {
+        let h = h.to_ascii_lowercase();
+        if h.is_empty()
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            anyhow::bail!(InputError::new(
+                "--redact-header",
+                h,
+                "is not an HTTP header name",
+                "give a header name such as Authorization",
+            ));
+        }
+        redact.push(format!("\"{h}\""));
+    }
     let ctx = Context {
+        redact_list: redact.join(", "),
+        redacted: REDACTED,
+        // context.RequestId is a fresh Guid per call: its hash is the call's own draw, taken
+        // once in <inbound> and kept in aktoCapture for <outbound> and <on-error>.
+        sampled: if r.sample_percent >= 100 {
+            "true".to_string()
+        } else {
+            format!(
+                "((uint)context.RequestId.GetHashCode() % 100) < {}",
+                r.sample_percent
+            )
+        },
+        send_timeout_secs: r.send_timeout_secs,
+        request_body: r.request_body,
+        response_body: r.response_body,
         format: opts.format.name(),
         regex_list: opts.patterns.joined(),
         endpoint: base.join(INGEST_PATH),
@@ -253,14 +403,21 @@ struct StepsContext<'a> {
     section: &'static str,
 }
 
-fn render_steps(ctx: &Context<'_>) -> anyhow::Result<Steps> {
+fn render_steps(ctx: &Context<'_>, ctx_on_error: bool) -> anyhow::Result<Steps> {
     let one = |section| -> anyhow::Result<String> {
         let text = render::render("apim/capture-steps.xml.j2", StepsContext { ctx, section })?;
         Ok(text.trim_matches('\n').to_string())
     };
+    let inbound = one("inbound")?;
+    let outbound = one("outbound")?;
     Ok(Steps {
-        inbound: one("inbound")?,
-        outbound: one("outbound")?,
+        on_error: if ctx_on_error {
+            format!("{inbound}\n{outbound}")
+        } else {
+            String::new()
+        },
+        inbound,
+        outbound,
     })
 }
 
@@ -273,8 +430,17 @@ pub fn steps(opts: &CaptureOptions) -> anyhow::Result<(Steps, Vec<String>)> {
         Some(ids) => Steps {
             inbound: include_line(&ids.inbound),
             outbound: include_line(&ids.outbound),
+            on_error: if opts.record.on_error {
+                format!(
+                    "{}\n{}",
+                    include_line(&ids.inbound),
+                    include_line(&ids.outbound)
+                )
+            } else {
+                String::new()
+            },
         },
-        None => render_steps(&ctx)?,
+        None => render_steps(&ctx, opts.record.on_error)?,
     };
     Ok((steps, warnings))
 }
@@ -309,6 +475,7 @@ struct DocumentContext {
     global: bool,
     inbound_steps: String,
     outbound_steps: String,
+    on_error_steps: String,
 }
 
 /// The file name of the whole policy document when it goes into a folder.
@@ -325,6 +492,11 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
             global: opts.scope == Scope::Global,
             inbound_steps: indent(&steps.inbound, "        ", "    "),
             outbound_steps: indent(&steps.outbound, "        ", "    "),
+            on_error_steps: if steps.on_error.is_empty() {
+                String::new()
+            } else {
+                indent(&steps.on_error, "        ", "    ")
+            },
         },
     )?;
     check_size(&text)?;
@@ -339,7 +511,7 @@ pub fn render(opts: &CaptureOptions) -> anyhow::Result<Rendered> {
 /// read back before it is returned.
 pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>, Vec<String>)> {
     let (ctx, warnings) = prepare(opts)?;
-    let steps = render_steps(&ctx)?;
+    let steps = render_steps(&ctx, opts.record.on_error)?;
     let ids = match &opts.fragments {
         Some(ids) => ids.clone(),
         None => FragmentIds::with_prefix("--fragment-prefix", DEFAULT_FRAGMENT_PREFIX)?,
@@ -354,14 +526,14 @@ pub fn render_fragments(opts: &CaptureOptions) -> anyhow::Result<(Vec<Fragment>,
         (
             &ids.outbound,
             &steps.outbound,
-            "Akto traffic capture, outbound half: sends the request and response to the Akto ingest service (fire and forget). Include it last in <outbound>, with its inbound half in <inbound>. Generated by akto-connect.",
+            "Akto traffic capture, outbound half: sends the request and response to the Akto ingest service (fire and forget), once per call. Include it last in <outbound>, with its inbound half in <inbound>; to record failed calls include both halves, inbound then outbound, last in <on-error>. Generated by akto-connect.",
         ),
     ] {
         let text = render::render(
             "apim/capture-fragment.xml.j2",
             minijinja::context! { steps => indent(body, "    ", "    ") },
         )?;
-        check_size(&text)?;
+        check_fragment_size(&text)?;
         verify_fragment(&text, opts).map_err(internal)?;
         out.push(Fragment {
             id: id.clone(),
@@ -382,6 +554,23 @@ fn check_size(text: &str) -> Result<(), InputError> {
             format!("{} bytes of policy", text.len()),
             format!("with these path patterns the policy is over APIM's limit of {limit} bytes (256 KiB)"),
             "use fewer or shorter patterns (one pattern with alternatives is shorter than many)",
+        ));
+    }
+    Ok(())
+}
+
+/// APIM refuses a policy fragment over 32 KB (Microsoft Learn, "Reuse policy configurations":
+/// "The maximum size of a policy fragment is 32 KB"); counted as 32,000 bytes to stay clear of
+/// either reading of "KB".
+pub const MAX_FRAGMENT_BYTES: usize = 32_000;
+
+fn check_fragment_size(text: &str) -> Result<(), InputError> {
+    if text.len() > MAX_FRAGMENT_BYTES {
+        return Err(InputError::new(
+            "--regex/--regex-file",
+            format!("{} bytes of fragment", text.len()),
+            format!("with these path patterns a capture fragment is over APIM's limit of {MAX_FRAGMENT_BYTES} bytes (32 KB) for a policy fragment"),
+            "use fewer or shorter patterns, or write the capture inline (without fragments), where the limit is 256 KiB",
         ));
     }
     Ok(())
@@ -456,12 +645,16 @@ fn verify(
                 .is_some_and(|a| doc.attr_value(text, a) == "aktoRegexList")
         })
         .collect();
-    let [var] = regex_vars.as_slice() else {
+    // Once in <inbound>, and again in <on-error> when failed calls are captured.
+    let copies = 1 + usize::from(opts.record.on_error);
+    if regex_vars.len() != copies {
         return Err(format!("{} aktoRegexList variables", regex_vars.len()));
-    };
-    let value = var.attr("value").map(|a| doc.attr_value(text, a));
-    if value.as_deref() != Some(regex_list) {
-        return Err(format!("aktoRegexList reads back as {value:?}"));
+    }
+    for var in regex_vars {
+        let value = var.attr("value").map(|a| doc.attr_value(text, a));
+        if value.as_deref() != Some(regex_list) {
+            return Err(format!("aktoRegexList reads back as {value:?}"));
+        }
     }
     let urls: Vec<String> = all
         .iter()
@@ -469,7 +662,7 @@ fn verify(
         .flat_map(|e| e.elements().filter(|c| c.name == "set-url"))
         .map(|u| doc.text(text, u))
         .collect();
-    if urls != [endpoint] {
+    if urls.len() != copies || urls.iter().any(|u| u != endpoint) {
         return Err(format!("set-url reads back as {urls:?}"));
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! Adds the capture to an existing policy document, leaving every other byte as it was.
 //!
-//! The capture goes in `<inbound>` right after `<base />` (first when there is none) and last in
-//! `<outbound>`, so the record holds the response the client receives. Inserted lines follow the
+//! The capture goes in `<inbound>` right after `<base />` (first when there is none), last in
+//! `<outbound>`, so the record holds the response the client receives, and (unless failed calls
+//! are left out) last in `<on-error>` when the policy has that section, so a call that fails is
+//! recorded once too. Inserted lines follow the
 //! file's own indentation and line endings. A previous capture (see [`super::capture_detect`])
 //! is taken out first and the new one goes where it stood (on a line of its own; else in the
 //! usual place), so running this on its own output changes nothing and running it with other
@@ -97,9 +99,15 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     }
     let previous = capture_detect::detect(&doc, src);
     let replaced = !previous.is_empty();
-    // Only what --into places (in <inbound> and <outbound>) is replaced; a capture step a user
-    // put in <backend> or <on-error> (to record failed calls, say) stays as it is.
-    let (managed, kept): (Vec<_>, Vec<_>) = previous.steps.iter().partition(|s| managed_section(s));
+    // Only what --into places is replaced: in <inbound> and <outbound>, and in <on-error> when
+    // failed calls are captured (a capture copied there by hand, or ours, is replaced, so the
+    // call is recorded once). A capture step in <backend> stays as it is, and one in
+    // <on-error> too when failed calls are not captured (--no-on-error).
+    let on_error = !steps.on_error.is_empty();
+    let replaced_here = |s: &&capture_detect::Step| {
+        managed_section(s) || (on_error && s.section.as_deref() == Some("on-error"))
+    };
+    let (managed, kept): (Vec<_>, Vec<_>) = previous.steps.iter().partition(replaced_here);
     let mut kept: Vec<(usize, String)> = kept
         .iter()
         .map(|s| (s.span.start, s.section.clone().unwrap_or_default()))
@@ -175,7 +183,15 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
     for (section, body, first) in [
         ("inbound", &steps.inbound, true),
         ("outbound", &steps.outbound, false),
+        ("on-error", &steps.on_error, false),
     ] {
+        // A policy without <on-error> keeps none: one is not added for the capture, so that
+        // removing the capture gives the policy back as it was (APIM's own documents and ours
+        // always have the section).
+        let missing = doc.root.elements().all(|e| e.name != section);
+        if body.is_empty() || (section == "on-error" && missing) {
+            continue;
+        }
         let anchor = anchors.iter().find(|(s, _, _)| *s == section);
         match (doc.root.elements().find(|e| e.name == section), anchor) {
             (Some(_), Some((_, offset, indent))) => {
@@ -260,6 +276,9 @@ fn expand_empty(
         match section {
             "inbound" => body.push_str(&layout.lines(&steps.inbound, &inner)),
             "outbound" => body.push_str(&layout.lines(&steps.outbound, &inner)),
+            "on-error" if !steps.on_error.is_empty() => {
+                body.push_str(&layout.lines(&steps.on_error, &inner))
+            }
             _ => {}
         }
         if body.is_empty() {

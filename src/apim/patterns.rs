@@ -201,11 +201,64 @@ pub struct Unmatchable {
     pub at: usize,
 }
 
-/// Finds, conservatively, a pattern that cannot match a request path: one anchored (`^`,
-/// `\A`) and followed by a literal character other than `/`, one that starts with a scheme
-/// (`https://`), or one that matches a literal `?` (a query string). `None` when none applies;
-/// a pattern this cannot judge (a group or a class after `^`) passes.
+/// Finds, conservatively, a pattern that cannot match a request path: one whose every top-level
+/// alternative (`^a|b$` has two) is anchored (`^`, `\A`) and followed by a literal character
+/// other than `/`, starts with a scheme (`https://`), or matches a literal `?` (a query string).
+/// One alternative that can match keeps the pattern: `^a|b$` matches every path ending in `b`.
+/// `None` when none applies; a pattern this cannot judge (a group or a class after `^`) passes.
+/// The problem reported is the first alternative's, its offset in the whole pattern.
 pub fn cannot_match_a_path(p: &str) -> Option<Unmatchable> {
+    let mut first: Option<Unmatchable> = None;
+    for (start, alt) in top_level_alternatives(p) {
+        let mut u = alternative_cannot_match(alt)?;
+        if first.is_none() {
+            u.at += start;
+            first = Some(u);
+        }
+    }
+    first
+}
+
+/// The top-level alternatives of a pattern with their byte offsets: split at each `|` outside
+/// groups, character classes and escapes. One alternative (the whole pattern) when there is no
+/// top-level `|`.
+fn top_level_alternatives(p: &str) -> Vec<(usize, &str)> {
+    let b = p.as_bytes();
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' => {
+                // A `]` first in a class is literal; escapes skip a character.
+                let mut j = i + 1;
+                if b.get(j) == Some(&b'^') {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < b.len() && b[j] != b']' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                i = j;
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'|' if depth == 0 => {
+                out.push((start, &p[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push((start, &p[start.min(p.len())..]));
+    out
+}
+
+/// [`cannot_match_a_path`] for one alternative (no top-level `|`).
+fn alternative_cannot_match(p: &str) -> Option<Unmatchable> {
     const WHAT: &str = "the policy matches the request path only (`/api/v1/users`), which starts with `/` and has no scheme, host or query";
     let (body, anchor_len) = if let Some(b) = p.strip_prefix('^') {
         (b, 1)
@@ -383,6 +436,11 @@ mod tests {
             ("/search[?]q=", "query", "^/search"),
             (r"/search\x3Fq", "query", "^/search"),
             ("/search?q=1", "query", "^/search"),
+            ("^a|^b", "not `/`", "^/a"),
+            ("^api|https://x.example.com/v1", "not `/`", "^/api"),
+            ("^a[|]b", "not `/`", "^/a"),
+            (r"^a\|b", "not `/`", "^/a"),
+            ("^a(b|/c)", "not `/`", "^/a"),
         ] {
             let u = cannot_match_a_path(p).unwrap_or_else(|| panic!("{p}"));
             assert!(u.problem.contains(word), "{p}: {}", u.problem);
@@ -404,6 +462,10 @@ mod tests {
             "(?<=/v)\\d+",
             "/search[^?]*",
             "^$",
+            "^a|b$",
+            "^api/|/v2/",
+            r"/search\?q=|^/search",
+            "^(a|b)|/c",
         ] {
             assert_eq!(cannot_match_a_path(ok), None, "{ok}");
         }

@@ -119,6 +119,7 @@ pub fn created_skeleton(scope: super::capture::Scope) -> Option<String> {
         format: PolicyFormat::RawXml,
         scope,
         fragments: None,
+        record: Default::default(),
     };
     let whole = super::capture::render(&opts).ok()?.artifact.text;
     remove(&whole).ok().map(|r| r.text)
@@ -157,6 +158,7 @@ mod tests {
             format: PolicyFormat::RawXml,
             scope: Scope::Api,
             fragments: None,
+            record: Default::default(),
         };
         crate::apim::capture::steps(&opts).unwrap().0
     }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::apim::capture::{
-    self, CaptureOptions, Digits, FragmentIds, FragmentLayout, NamedValueName, PolicyFormat, Scope,
+    self, CaptureOptions, Digits, FragmentIds, FragmentLayout, NamedValueName, PolicyFormat,
+    RecordOptions, Scope,
 };
 use crate::apim::inject::{self, InjectError, MAX_POLICY_BYTES};
 use crate::apim::patterns::{self, PatternSource, RegexList};
@@ -331,6 +332,14 @@ pub(super) fn capture_options(
         format,
         scope: Scope::Api,
         fragments: None,
+        record: RecordOptions {
+            on_error: !args.no_on_error,
+            redact_headers: RecordOptions::parse_redact_headers(&args.redact_header)?,
+            sample_percent: args.sample_percent,
+            send_timeout_secs: args.send_timeout,
+            request_body: !args.no_request_body,
+            response_body: !args.no_response_body,
+        },
     };
     Ok((opts, warnings))
 }

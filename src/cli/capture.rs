@@ -58,6 +58,40 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "NAME")]
     pub ingest_token_named_value: Option<String>,
 
+    /// Replace the value of this request and response header by [REDACTED] in every record
+    /// (repeatable, case-insensitive). `apim-credentials` stands for APIM's own keys,
+    /// Ocp-Apim-Subscription-Key and Ocp-Apim-Trace-Key, which no test of the backend needs.
+    /// Trade-off: redacting Authorization or Cookie keeps credentials out of Akto, but Akto's
+    /// tests replay captured requests with their auth headers, so those tests then need auth
+    /// configured in Akto.
+    #[arg(long, value_name = "NAME|apim-credentials")]
+    pub redact_header: Vec<String>,
+
+    /// Send this percentage of the matching calls (1-100), drawn once per call in <inbound>:
+    /// a call is recorded whole or not at all, on success and on error alike.
+    #[arg(long, value_name = "P", default_value_t = 100, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub sample_percent: u8,
+
+    /// The ingest call's timeout (send-one-way-request `timeout`, 1-240 s; APIM's own default
+    /// is 60 s).
+    #[arg(long, value_name = "SECS", default_value_t = 10, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub send_timeout: u32,
+
+    /// Leave request bodies out of the records (sent as an empty string, never read).
+    #[arg(long)]
+    pub no_request_body: bool,
+
+    /// Leave response bodies out of the records (sent as an empty string, never read).
+    #[arg(long)]
+    pub no_response_body: bool,
+
+    /// Do not capture in <on-error>: calls that fail (a rejected token, a rate limit, an
+    /// unreachable backend) are then not recorded. By default they are, once per call.
+    #[arg(long)]
+    pub no_on_error: bool,
+
     /// Prefix of the fragment ids: <PREFIX>-capture-inbound and <PREFIX>-capture-outbound.
     #[arg(long, value_name = "PREFIX", default_value = "akto")]
     pub fragment_prefix: String,

@@ -15,7 +15,8 @@ fn read_xml(policy: &str) -> (Vec<(String, usize)>, String, String) {
     let mut reader = quick_xml::Reader::from_str(policy);
     let mut path: Vec<String> = Vec::new();
     let mut bases: Vec<(String, usize)> = Vec::new();
-    let (mut regex_list, mut set_url) = (None, String::new());
+    // The capture sends from <outbound> and again from <on-error>: each copy reads the same.
+    let (mut regex_lists, mut set_urls) = (Vec::new(), Vec::<String>::new());
     loop {
         let event = reader.read_event().expect("well-formed XML");
         match event {
@@ -34,8 +35,11 @@ fn read_xml(policy: &str) -> (Vec<(String, usize)>, String, String) {
                             .map(|a| a.unescape_value().unwrap().into_owned())
                     };
                     if attr("name").as_deref() == Some("aktoRegexList") {
-                        regex_list = attr("value");
+                        regex_lists.push(attr("value").expect("a value"));
                     }
+                }
+                if name == "set-url" {
+                    set_urls.push(String::new());
                 }
                 if matches!(event, Event::Start(_)) {
                     path.push(name);
@@ -45,13 +49,24 @@ fn read_xml(policy: &str) -> (Vec<(String, usize)>, String, String) {
                 path.pop();
             }
             Event::Text(t) if path.last().map(String::as_str) == Some("set-url") => {
-                set_url.push_str(&t.unescape().unwrap());
+                set_urls
+                    .last_mut()
+                    .unwrap()
+                    .push_str(&t.unescape().unwrap());
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    (bases, regex_list.expect("a regexList variable"), set_url)
+    assert_eq!(
+        regex_lists.len(),
+        2,
+        "aktoRegexList in <inbound> and <on-error>"
+    );
+    assert_eq!(regex_lists[0], regex_lists[1]);
+    assert_eq!(set_urls.len(), 2, "a send in <outbound> and in <on-error>");
+    assert_eq!(set_urls[0], set_urls[1]);
+    (bases, regex_lists.swap_remove(0), set_urls.swap_remove(0))
 }
 
 #[test]

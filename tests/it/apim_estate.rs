@@ -178,7 +178,8 @@ pub fn assert_only_inserted(name: &str, orig: &str, out: &str) {
         let indent = &line[..line.len() - line.trim_start().len()];
         let eol = &line[line.trim_end_matches(['\r', '\n']).len()..];
         match trimmed {
-            "<inbound />" | "<inbound/>" | "<outbound />" | "<outbound/>" => {
+            "<inbound />" | "<inbound/>" | "<outbound />" | "<outbound/>" | "<on-error />"
+            | "<on-error/>" => {
                 let section = trimmed
                     .trim_start_matches('<')
                     .trim_end_matches("/>")
@@ -1414,7 +1415,7 @@ fn into_takes_a_raw_less_than_in_an_attribute_as_the_rawxml_form() {
 }
 
 #[test]
-fn into_leaves_a_capture_step_the_user_put_in_on_error_where_it_stands() {
+fn into_replaces_a_capture_step_the_user_put_in_on_error_unless_on_error_is_off() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.xml");
     let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
@@ -1441,11 +1442,33 @@ fn into_leaves_a_capture_step_the_user_put_in_on_error_where_it_stands() {
         f,
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("in <on-error> was left as it is"), "{err}");
+    // Failed calls are captured by default: the hand-made copy in <on-error> is recognised and
+    // replaced by the capture's own on-error steps, so a failed call is recorded once.
     let on_error = &out[out.find("<on-error>").unwrap()..];
+    assert!(!on_error.contains(copy), "the copy was kept:\n{out}");
+    assert_eq!(
+        on_error.matches("<send-one-way-request").count(),
+        1,
+        "{on_error}"
+    );
+    assert!(on_error.contains("https://new.example.com/api/ingestData"));
+    // With --no-on-error the capture does not manage <on-error>: the user's step stays.
+    std::fs::write(&path, &edited).unwrap();
+    let (code, kept, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://new.example.com",
+        "--no-on-error",
+        "--into",
+        f,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("in <on-error> was left as it is"), "{err}");
+    let kept_on_error = &kept[kept.find("<on-error>").unwrap()..];
     assert!(
-        on_error.contains(copy),
-        "the user's on-error step changed:\n{out}"
+        kept_on_error.contains(copy),
+        "the user's on-error step changed:\n{kept}"
     );
     let outbound = &out[out.find("<outbound>").unwrap()..out.find("</outbound>").unwrap()];
     assert!(

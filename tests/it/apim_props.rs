@@ -30,13 +30,15 @@ fn build(url: &str, patterns: &[String], format: PolicyFormat) -> Option<Capture
         format,
         scope: akto_connect::apim::capture::Scope::Api,
         fragments: None,
+        record: Default::default(),
     })
 }
 
 /// regexList value and set-url text, read with quick-xml alone.
 fn read_back(xml: &str) -> (Option<String>, String) {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let (mut list, mut url, mut in_url) = (None, String::new(), false);
+    // The send is in <outbound> and again in <on-error>: every copy must read back the same.
+    let (mut list, mut urls, mut in_url) = (None, Vec::<String>::new(), false);
     loop {
         match reader.read_event().expect("the xml form is well-formed") {
             Event::Empty(e) if e.name().as_ref() == b"set-variable" => {
@@ -49,14 +51,19 @@ fn read_back(xml: &str) -> (Option<String>, String) {
                     list = get("value");
                 }
             }
-            Event::Start(e) if e.name().as_ref() == b"set-url" => in_url = true,
+            Event::Start(e) if e.name().as_ref() == b"set-url" => {
+                in_url = true;
+                urls.push(String::new());
+            }
             Event::End(e) if e.name().as_ref() == b"set-url" => in_url = false,
-            Event::Text(t) if in_url => url.push_str(&t.unescape().unwrap()),
+            Event::Text(t) if in_url => urls.last_mut().unwrap().push_str(&t.unescape().unwrap()),
             Event::Eof => break,
             _ => {}
         }
     }
-    (list, url)
+    assert_eq!(urls.len(), 2, "one send in <outbound>, one in <on-error>");
+    assert_eq!(urls[0], urls[1], "both sends go to the same URL");
+    (list, urls.swap_remove(0))
 }
 
 fn url_strategy() -> impl Strategy<Value = String> {

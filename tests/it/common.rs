@@ -95,6 +95,7 @@ pub fn options(
         format,
         scope: Scope::Api,
         fragments: None,
+        record: Default::default(),
     }
 }
 
