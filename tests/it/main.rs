@@ -42,5 +42,6 @@ mod regex_redos;
 mod report_formats;
 mod security_rules;
 mod standin;
+mod toolchain;
 mod verify;
 mod write_path;
