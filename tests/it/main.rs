@@ -17,6 +17,7 @@ mod aws_standin;
 mod ci_integration;
 mod cli_contract;
 mod common;
+mod completions;
 mod coverage;
 mod effective;
 mod import_cycles;

@@ -22,7 +22,10 @@ fn rust_version_is_the_highest_a_locked_dependency_needs() {
         .unwrap()
         .parse()
         .unwrap();
-    let stated = manifest["package"]["rust-version"].as_str().unwrap().to_string();
+    let stated = manifest["package"]["rust-version"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Offline: the packages are in the local registry cache once this crate has been built.
     let out = Command::new(env!("CARGO"))
