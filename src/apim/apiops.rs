@@ -604,6 +604,28 @@ mod tests {
     }
 
     #[test]
+    fn an_information_file_without_xml_is_a_note_not_a_fragment() {
+        let l = Layout::from_paths([
+            "apis/echo/policy.xml",
+            "policyFragments/cors/policyFragmentInformation.json",
+            "policyFragments/auth/policyFragmentInformation.json",
+        ]);
+        let read = |p: &str| -> Result<Option<Vec<u8>>, String> {
+            Ok(Some(match p {
+                "policyFragments/cors/policyFragmentInformation.json" => {
+                    br#"{"properties":{"format":"rawxml","value":"<fragment><set-header name=\"a\" exists-action=\"skip\"><value>1</value></set-header></fragment>"}}"#.to_vec()
+                }
+                _ => br#"{"properties":{"description":"no xml here"}}"#.to_vec(),
+            }))
+        };
+        let shared = Shared::load(&l, &read).unwrap();
+        assert!(shared.fragments["cors"].doc.is_ok());
+        assert!(!shared.fragments.contains_key("auth"));
+        assert_eq!(shared.notes.len(), 1);
+        assert!(shared.notes[0].path.contains("auth"), "{:?}", shared.notes);
+    }
+
+    #[test]
     fn subscription_defaults_to_required() {
         let v = serde_json::json!({"properties": {"displayName": "x"}});
         assert!(subscription_required(&v, "a").unwrap());

@@ -141,3 +141,28 @@ fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::whole_headers;
+
+    #[test]
+    fn whole_header_collections_but_not_one_named_header() {
+        for whole in [
+            "jsonconvert.serializeobject(context.request.headers)",
+            "string.join(\";\", context.request.headers.select(h => h.key))",
+            "context.response.headers.tostring()",
+        ] {
+            assert!(whole_headers(whole), "{whole}");
+        }
+        for one in [
+            "context.request.headers.getvalueordefault(\"x-id\", \"\")",
+            "context.request.headers[\"x-id\"]",
+            "context.request.headers.containskey(\"x-id\")",
+            "context.request.headersx",
+            "context.variables.headers",
+        ] {
+            assert!(!whole_headers(one), "{one}");
+        }
+    }
+}
