@@ -11,6 +11,7 @@ mod apim_props;
 mod apim_runtime;
 mod apim_snapshots;
 mod apim_specs;
+mod apiops_cli_layout;
 mod arm_standin;
 mod aws;
 mod aws_standin;
