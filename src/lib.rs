@@ -15,6 +15,7 @@ pub mod input;
 pub mod k8s;
 pub mod kong;
 pub mod lint;
+pub mod mask;
 pub mod net;
 pub mod output;
 pub mod par;
