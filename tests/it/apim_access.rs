@@ -654,7 +654,7 @@ fn akto_gh_repo_sets_what_the_scheduled_workflow_reads() {
     );
     assert!(!stdout.contains("fake-secret") && !stderr.contains("fake-secret"));
 
-    // The README's workflow reads exactly these names (and AKTO_CONNECT_GIT, the user's own).
+    // The README's workflow reads exactly these names.
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for name in [
