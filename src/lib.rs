@@ -7,6 +7,7 @@ pub mod aws;
 pub mod azure_identity;
 pub mod check;
 pub mod cli;
+pub mod depth;
 pub mod dotnet_regex;
 pub mod error;
 pub mod http_url;

@@ -77,6 +77,9 @@ pub const CREDENTIAL_HEADERS: &[&str] = &[
     "kong-admin-token",
     "ocp-apim-subscription-key",
     "x-api-key",
+    "api-key",
+    "x-functions-key",
+    "x-identity-header",
     "x-amz-security-token",
 ];
 
