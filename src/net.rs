@@ -203,6 +203,12 @@ impl Response {
         self.secrets.mask(&String::from_utf8_lossy(&self.body))
     }
 
+    /// `text` (a message built from this answer, say a field of its JSON) with every
+    /// credential the request carried masked, in any escaped form.
+    pub fn mask(&self, text: &str) -> String {
+        self.secrets.mask(text)
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_slice(&self.body)

@@ -1165,3 +1165,50 @@ fn a_redirect_to_another_origin_never_carries_the_bearer_token() {
     }
     assert!(!stderr.contains("token-1"), "{stderr}");
 }
+
+#[test]
+fn an_arm_error_echoing_the_authorization_header_is_printed_masked() {
+    let s = Standin::start(arm_standin::apis(1, 0), 10);
+    // Resource Manager (or a proxy before it) quoting the request's header in its message.
+    let arm = crate::standin::HttpStandIn::start(|r| {
+        let auth = r.header("authorization").unwrap_or("").to_string();
+        Reply::status(400).body(
+            "application/json",
+            serde_json::json!({"error": {"code": "InvalidAuthenticationToken", "message": format!("the header 'Authorization: {auth}' is not accepted")}})
+                .to_string(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.env_remove("AZURE_AUTHORITY_HOST")
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .args([
+            "apim",
+            "specs",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+        ])
+        .args(["--apim-service", SVC, "--out"])
+        .arg(dir.path())
+        .args(["--management-url", arm.url(), "--authority-url", &s.url])
+        .timeout(Duration::from_secs(60));
+    let (code, stdout, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        arm.requests()
+            .iter()
+            .any(|r| r.header("authorization") == Some("Bearer token-1")),
+        "the token was sent, so an echo would show it"
+    );
+    assert!(
+        stderr.contains("InvalidAuthenticationToken") && stderr.contains("is not accepted"),
+        "the message is still shown: {stderr}"
+    );
+    no_secret(&stderr);
+    assert!(!stdout.contains("token-1"), "{stdout}");
+}
