@@ -433,11 +433,7 @@ impl Client {
                     redact_url(&location)
                 ))
             })?;
-            let here = Origin::of(&url);
-            let there = Origin::of(&next);
-            let downgrade = here.as_ref().is_some_and(|o| o.scheme == "https")
-                && there.as_ref().is_some_and(|o| o.scheme == "http");
-            if downgrade || there != origin {
+            if leaves_origin(origin.as_ref(), &url, &next) {
                 let carries = req.headers.iter().any(|(k, _)| req.is_credential(k));
                 withheld |= carries;
             }
@@ -547,6 +543,17 @@ impl Origin {
             scheme,
         })
     }
+}
+
+/// Whether a hop from `from` to `to` leaves the origin the request was made for (`first`), or
+/// goes from `https://` to `http://`: then no credential header goes on. An origin that cannot
+/// be read counts as another one.
+fn leaves_origin(first: Option<&Origin>, from: &str, to: &str) -> bool {
+    let here = Origin::of(from);
+    let there = Origin::of(to);
+    let downgrade = here.as_ref().is_some_and(|o| o.scheme == "https")
+        && there.as_ref().is_some_and(|o| o.scheme == "http");
+    downgrade || first.is_none() || there.as_ref() != first
 }
 
 /// `location` resolved against `base`: absolute, scheme-relative (`//host/p`), absolute path
@@ -944,6 +951,102 @@ mod tests {
             server.join().unwrap(),
             ["GET /x HTTP/1.1", "GET /x HTTP/1.1"]
         );
+    }
+
+    #[test]
+    fn credentials_stay_with_the_origin_and_never_go_to_plain_http() {
+        let first = Origin::of("https://kong.example:8444/status");
+        let f = first.as_ref();
+        let a = "https://kong.example:8444/status";
+        // Same origin (the default port spelled out or not, another path): kept.
+        assert!(!leaves_origin(f, a, "https://KONG.example:8444/plugins"));
+        let o443 = Origin::of("https://api.example/x");
+        assert!(!leaves_origin(
+            o443.as_ref(),
+            "https://api.example/x",
+            "https://api.example:443/y"
+        ));
+        // Another host, another port, another scheme, a downgrade: dropped.
+        assert!(leaves_origin(f, a, "https://evil.example:8444/status"));
+        assert!(leaves_origin(f, a, "https://kong.example:9444/status"));
+        assert!(leaves_origin(f, a, "http://kong.example:8444/status"));
+        assert!(leaves_origin(f, a, "http://kong.example/status"));
+        // Back to the first origin after a hop away: the caller keeps them withheld.
+        assert!(leaves_origin(None, a, a));
+    }
+
+    #[test]
+    fn relative_locations_resolve_against_the_url() {
+        let base = "http://h:1/a/b?q=1";
+        assert_eq!(resolve(base, "/c").as_deref(), Some("http://h:1/c"));
+        assert_eq!(resolve(base, "c").as_deref(), Some("http://h:1/a/c"));
+        assert_eq!(resolve(base, "//o:2/c").as_deref(), Some("http://o:2/c"));
+        assert_eq!(resolve(base, "https://o/c").as_deref(), Some("https://o/c"));
+        assert_eq!(resolve(base, "file:///etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_redirect_to_another_port_carries_no_credential_header() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let other = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+                match s.read(&mut b) {
+                    Ok(1) => head.push(b[0]),
+                    _ => break,
+                }
+            }
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            String::from_utf8_lossy(&head).to_ascii_lowercase()
+        });
+        let moved: &'static str = Box::leak(
+            format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {other}/y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .into_boxed_str(),
+        );
+        let (url, first) = serve(vec![moved]);
+        let client = Client::new(quick()).unwrap();
+        let req = Request::get(format!("{url}/x"))
+            .header("Authorization", "Bearer tok-1234")
+            .header("Kong-Admin-Token", "kat-1234")
+            .credential("X-Custom-Secret", "cus-1234")
+            .header("accept", "application/json");
+        let resp = client.send(&req).unwrap();
+        assert_eq!(resp.status, 200);
+        assert!(resp.credentials_withheld);
+        assert_eq!(first.join().unwrap(), ["GET /x HTTP/1.1"]);
+        let head = seen.join().unwrap();
+        assert!(head.starts_with("get /y http/1.1"), "{head}");
+        assert!(head.contains("accept: application/json"), "{head}");
+        for name in ["authorization", "kong-admin-token", "x-custom-secret"] {
+            assert!(
+                !head.contains(name),
+                "{name} went to another origin: {head}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_answer_echoing_a_credential_is_masked_before_any_cut() {
+        let body = r#"{"m":"key k\"e\\y-1234 is not valid"}"#;
+        let echo: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 401 No\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let (url, server) = serve(vec![echo]);
+        let client = Client::new(quick()).unwrap();
+        let resp = client
+            .send(&Request::get(url).credential("api-key", "k\"e\\y-1234"))
+            .unwrap();
+        server.join().unwrap();
+        assert_eq!(resp.text(), "{\"m\":\"key *** is not valid\"}");
     }
 
     #[test]
