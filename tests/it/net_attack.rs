@@ -332,3 +332,22 @@ fn nested_yaml_is_refused_before_parsing_in_every_command_that_reads_yaml() {
         .arg(&file));
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn a_non_ascii_literal_secret_leaves_nothing_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.xml");
+    std::fs::write(
+        &file,
+        "<policies>\n  <inbound>\n    <base />\n    <set-header name=\"Ocp-Apim-Subscription-Key\" exists-action=\"override\">\n      <value>κλειδί*μυστικό*9Zq</value>\n    </set-header>\n  </inbound>\n  <backend><base /></backend>\n  <outbound><base /></outbound>\n  <on-error><base /></on-error>\n</policies>\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(bin().arg("lint").arg(&file));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("hardcoded-secret"), "{stdout}");
+    for part in ["κ", "λ", "ό", "9Zq", "\u{fffd}"] {
+        assert!(!stdout.contains(part), "{part:?} printed: {stdout}");
+    }
+    // The masked line keeps its place: the caret line still points at the value.
+    assert!(stdout.contains("<value>***"), "{stdout}");
+}
