@@ -15,10 +15,15 @@
 /// The deepest nesting accepted (the YAML parser's own limit is 128).
 pub const MAX_DEPTH: usize = 100;
 
+/// The most collections (mappings and sequences) a configuration file may hold: a parsed YAML
+/// value takes about 500 bytes a collection, so this bounds the parse near 250 MB. A decK
+/// state of 20,000 routes holds about 200,000.
+pub const MAX_COLLECTIONS: usize = 500_000;
+
 /// `Err` with a message saying how deep `text` nests and where, when it nests deeper than
 /// [`MAX_DEPTH`]. For JSON too: JSON is YAML's flow style.
 pub fn check(text: &str) -> Result<(), String> {
-    match deepest(text, MAX_DEPTH) {
+    match scan(text, MAX_DEPTH).0 {
         Some(line) => Err(format!(
             "nested more than {MAX_DEPTH} levels deep (line {line}); no Compose, decK, Kubernetes or OpenAPI file nests that deep"
         )),
@@ -26,8 +31,32 @@ pub fn check(text: &str) -> Result<(), String> {
     }
 }
 
+/// [`check`], and at most [`MAX_COLLECTIONS`] collections: for a configuration file (a decK
+/// state, a Compose file) that is parsed whole into memory.
+pub fn check_config(text: &str) -> Result<(), String> {
+    let (deep, collections) = scan(text, MAX_DEPTH);
+    if let Some(line) = deep {
+        return Err(format!(
+            "nested more than {MAX_DEPTH} levels deep (line {line}); no Compose, decK, Kubernetes or OpenAPI file nests that deep"
+        ));
+    }
+    if collections > MAX_COLLECTIONS {
+        return Err(format!(
+            "more than {MAX_COLLECTIONS} mappings and lists ({collections}); give the file that holds the Kong or Compose configuration alone"
+        ));
+    }
+    Ok(())
+}
+
 /// The 1-based line where the nesting first exceeds `max`, if it does.
 pub fn deepest(text: &str, max: usize) -> Option<usize> {
+    scan(text, max).0
+}
+
+/// The line where the nesting first exceeds `max` (the scan stops there), and an upper bound
+/// of the collections seen until then (every flow opening, every block line, every `- `).
+fn scan(text: &str, max: usize) -> (Option<usize>, usize) {
+    let mut collections = 0usize;
     let mut blocks: Vec<usize> = Vec::new();
     let mut flow = 0usize;
     let mut quote: Option<u8> = None;
@@ -63,8 +92,9 @@ pub fn deepest(text: &str, max: usize) -> Option<usize> {
                     i += 1;
                 }
             }
+            collections += 1 + opened;
             if blocks.len() + opened > max {
-                return Some(n + 1);
+                return (Some(n + 1), collections);
             }
         }
         let mut prev = b' ';
@@ -94,8 +124,9 @@ pub fn deepest(text: &str, max: usize) -> Option<usize> {
                     }
                     b'[' | b'{' => {
                         flow += 1;
+                        collections += 1;
                         if blocks.len() + flow > max {
-                            return Some(n + 1);
+                            return (Some(n + 1), collections);
                         }
                     }
                     b']' | b'}' => flow = flow.saturating_sub(1),
@@ -109,7 +140,7 @@ pub fn deepest(text: &str, max: usize) -> Option<usize> {
             block_scalar = Some(indent);
         }
     }
-    None
+    (None, collections)
 }
 
 /// Whether a line ends with a block scalar's header (`key: |`, `- >-`, `|2+`), comment aside.
@@ -153,6 +184,17 @@ mod tests {
         assert!(check(&json).is_err());
         let json = format!("{}1{}", "[".repeat(99), "]".repeat(99));
         assert!(check(&json).is_ok());
+    }
+
+    #[test]
+    fn many_collections_are_refused_for_configuration_only() {
+        let line = format!("- {}{}\n", "[".repeat(50), "]".repeat(50));
+        let text = line.repeat(MAX_COLLECTIONS / 50 + 1);
+        assert!(check(&text).is_ok());
+        assert!(check_config(&text)
+            .unwrap_err()
+            .contains("more than 500000"));
+        assert!(check_config("services:\n  kong:\n    image: kong\n").is_ok());
     }
 
     #[test]

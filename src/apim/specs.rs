@@ -353,21 +353,33 @@ pub fn check_definition(bytes: &[u8], format: SpecFormat) -> Result<(), String> 
     // A byte-order mark is kept in the file but is not JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     crate::depth::check(text).map_err(|e| format!("the definition is {e}"))?;
+    // Only the top-level keys are kept; everything below is read and dropped (IgnoredAny), so
+    // memory stays flat in the size of the definition.
+    use serde::de::IgnoredAny;
+    type Top<K> = std::collections::HashMap<K, IgnoredAny>;
     let top: Option<Vec<String>> = match format {
         SpecFormat::OpenApiJson | SpecFormat::Swagger => {
-            serde_json::from_str::<serde_json::Value>(text)
-                .map_err(|e| format!("the definition is not JSON ({e})"))?
-                .as_object()
-                .map(|o| o.keys().cloned().collect())
+            match serde_json::from_str::<Top<String>>(text) {
+                Ok(m) => Some(m.into_keys().collect()),
+                Err(_) => {
+                    serde_json::from_str::<IgnoredAny>(text)
+                        .map_err(|e| format!("the definition is not JSON ({e})"))?;
+                    None
+                }
+            }
         }
-        SpecFormat::OpenApiYaml => serde_yaml::from_str::<serde_yaml::Value>(text)
-            .map_err(|e| format!("the definition is not YAML ({e})"))?
-            .as_mapping()
-            .map(|m| {
-                m.keys()
+        SpecFormat::OpenApiYaml => match serde_yaml::from_str::<Top<serde_yaml::Value>>(text) {
+            Ok(m) => Some(
+                m.into_keys()
                     .filter_map(|k| k.as_str().map(str::to_string))
-                    .collect()
-            }),
+                    .collect(),
+            ),
+            Err(_) => {
+                serde_yaml::from_str::<IgnoredAny>(text)
+                    .map_err(|e| format!("the definition is not YAML ({e})"))?;
+                None
+            }
+        },
     };
     match top {
         Some(keys) if keys.iter().any(|k| k == "openapi" || k == "swagger") => Ok(()),
