@@ -60,6 +60,10 @@ pub struct State {
     pub page_size: usize,
     /// When set, the list call answers this status.
     pub list_status: Option<u16>,
+    /// When set, the list call answers 200 with this body instead (`{}`: no `value`).
+    pub list_body: Option<String>,
+    /// When set, every blob download serves these bytes instead of [`definition`].
+    pub blob_body: Option<Vec<u8>>,
     pub faults: HashMap<String, Fault>,
     /// A broken paging: `Some(true)` makes the last page link back to the first (the same URL
     /// again); `Some(false)` links on for ever with a new skip token, serving the APIs again.
@@ -179,6 +183,8 @@ impl Standin {
             apis,
             page_size,
             list_status: None,
+            list_body: None,
+            blob_body: None,
             faults: HashMap::new(),
             list_loops: None,
             token_echoes_form: false,
@@ -385,6 +391,7 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         let (name, format) = file.rsplit_once('.').unwrap_or((file, ""));
         let name = decode(name);
         return match st.apis.iter().find(|a| a.name == name) {
+            Some(_) if st.blob_body.is_some() => (200, vec![], st.blob_body.clone().unwrap()),
             Some(api) => (200, vec![], definition(api, format)),
             None => (404, vec![], b"BlobNotFound".to_vec()),
         };
@@ -434,6 +441,9 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
     };
     if let Some(status) = st.list_status {
         return arm_error(status, "AuthorizationFailed", "The client does not have authorization to perform action 'Microsoft.ApiManagement/service/apis/read'.");
+    }
+    if let (true, Some(body)) = (rest.is_empty(), &st.list_body) {
+        return json(200, serde_json::from_str(body).expect("list_body is JSON"));
     }
     if rest.is_empty() {
         let skip: usize = q

@@ -36,6 +36,7 @@ mod lint_rules;
 mod lint_tree_order;
 mod lint_tree_rules;
 mod lint_walk;
+mod net_attack;
 mod readme_examples;
 mod regex_cli;
 mod regex_oracle;
