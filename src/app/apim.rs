@@ -311,7 +311,20 @@ pub(super) fn capture_options(
         .collect();
     for file in &args.regex_file {
         let (name, content) = read_input(file, "--regex-file")?;
-        sources.extend(patterns::parse_pattern_file(&name, &content));
+        let found = patterns::parse_pattern_file(&name, &content);
+        if found.is_empty() {
+            // A file meant to narrow the capture that narrows nothing: refused, so that a
+            // truncated or mistyped file never silently captures every path.
+            let what = if content.trim().is_empty() {
+                "is empty"
+            } else {
+                "holds only blank lines and # comments"
+            };
+            anyhow::bail!(
+                "--regex-file {name}: {what}, so it names no path to capture\n  help: add one .NET regex per line (e.g. ^/api/v1/); to capture every path, leave out --regex-file (no --regex and no --regex-file captures every path); nothing was written"
+            );
+        }
+        sources.extend(found);
     }
     let ingest_url = BaseUrl::parse("--ingest-url", &args.ingest_url)?;
     let patterns = RegexList::new(&sources)?;
