@@ -194,17 +194,13 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
                 capture::fragment_files(&fragments, format, FragmentLayout::Files),
                 Destination::Dir(dir),
             ),
-            _ => {
-                return Err(refuse(
-                    "-o",
-                    &args
-                        .output
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    "two fragments are written as two files, so a folder is needed",
-                    "give -o DIR (writes <id>.xml for each) or --apiops DIR",
-                ))
+            given => {
+                let problem = "two fragments are written as two files, so a folder is needed";
+                let help = "give -o DIR (writes <id>.xml for each) or --apiops DIR";
+                return Err(match given {
+                    Some(p) => refuse("-o", &p.display().to_string(), problem, help),
+                    None => crate::error::refuse_missing("-o", problem, help),
+                });
             }
         },
     };
@@ -248,12 +244,14 @@ fn check_output(
                 }
                 Ok(Some(dir.to_path_buf()))
             }
-            _ => Err(refuse(
-                "-o",
-                &output.map(|p| p.display().to_string()).unwrap_or_default(),
-                &format!("--format {} writes two files (the {} file and the policy file it loads, so no policy text is re-escaped)", kind.name(), kind.name()),
-                "give -o DIR (created if missing)",
-            )),
+            given => {
+                let problem = format!("--format {} writes two files (the {} file and the policy file it loads, so no policy text is re-escaped)", kind.name(), kind.name());
+                let help = "give -o DIR (created if missing)";
+                Err(match given {
+                    Some(p) => refuse("-o", &p.display().to_string(), &problem, help),
+                    None => crate::error::refuse_missing("-o", &problem, help),
+                })
+            }
         },
         _ => Ok(None),
     }

@@ -568,8 +568,27 @@ fn coverage_text(units: &[Unit], s: &Summary) -> String {
     out
 }
 
+/// A Markdown table cell: `|` escaped, one line, and `<`, `>`, `&` outside code spans written
+/// as entities, so GitHub shows `<inbound>` instead of stripping it as an HTML tag (inside
+/// backticks they are shown as typed, so they stay).
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '&' if !in_code => out.push_str("&amp;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn coverage_markdown(units: &[Unit], s: &Summary) -> String {

@@ -597,3 +597,68 @@ fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
         }
     }
 }
+
+/// A flag that was not given is said to be missing, never quoted as an empty value the user
+/// did not type (`-o '': …`); a value that was given is still quoted.
+#[test]
+fn a_missing_flag_is_named_missing_not_empty() {
+    for (args, says) in [
+        (
+            &["apim", "fragments", "--ingest-url", URL][..],
+            "error: -o is missing: two fragments are written as two files",
+        ),
+        (
+            &["apim", "policy", "--ingest-url", URL, "--format", "arm"][..],
+            "error: --apim-service is missing: --format arm|bicep|terraform needs",
+        ),
+        (
+            &[
+                "apim",
+                "policy",
+                "--ingest-url",
+                URL,
+                "--format",
+                "bicep",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+            ][..],
+            "error: -o is missing: --format bicep writes two files",
+        ),
+        (
+            &[
+                "apim",
+                "policy",
+                "--ingest-url",
+                URL,
+                "--format",
+                "arm",
+                "--apim-service",
+                "contoso",
+                "--scope",
+                "operation",
+                "--api-id",
+                "orders",
+            ][..],
+            "error: --operation-id is missing: --scope operation needs --operation-id",
+        ),
+    ] {
+        let a = bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args(args)
+            .assert()
+            .code(2);
+        let o = a.get_output();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}:\n{err}");
+        assert!(!err.contains("''"), "{args:?}:\n{err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let a = bin()
+        .args(["apim", "fragments", "--ingest-url", URL, "-o", "-"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("error: -o '-': two fragments"), "{err}");
+}
