@@ -346,3 +346,30 @@ reason = "a typo in the path"
         }
     }
 }
+
+/// The README states lint's speed as a ratio to xmllint measured in the same run (seconds move
+/// with the machine's load), for each of the three benchmarks.
+#[test]
+fn the_readmes_speed_figures_are_ratios_to_xmllint() {
+    let text = readme();
+    let start = text
+        .find("\nSpeed, as a ratio to `xmllint --noout`")
+        .expect("the Speed paragraph");
+    let para = &text[start + 1..];
+    let para = &para[..para.find("\n\n").unwrap()];
+    for bench in [
+        "bench/lint-vs-xmllint.sh",
+        "bench/lint-scale.sh",
+        "bench/lint-tree-vs-xmllint.sh",
+    ] {
+        let at = para
+            .find(bench)
+            .unwrap_or_else(|| panic!("{bench} in {para}"));
+        let before = &para[..at];
+        let claim = &before[before.rfind(';').map_or(0, |i| i + 1)..];
+        assert!(
+            claim.contains("of xmllint's time") || claim.contains("of its time"),
+            "{claim}"
+        );
+    }
+}
