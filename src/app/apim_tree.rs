@@ -770,6 +770,11 @@ pub(super) fn plan_trees(
             }
             apis.push((id.clone(), files));
         }
+        if given == Given::Above && tree_index.is_empty() {
+            // The tree above a given path reports none of its files (a file outside the
+            // layout, such as apis/orders/notes.xml): nothing to judge for it.
+            continue;
+        }
         out.trees.push(Tree {
             dir,
             shared,
