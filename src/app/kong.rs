@@ -122,6 +122,7 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
         kong_version,
         admin_url,
         workspace,
+        deck_lookup_tags: args.deck_lookup_tag.clone(),
         namespace: args
             .namespace
             .clone()

@@ -220,6 +220,12 @@ pub const TABLE: &[FormatOnly] = &[
     FormatOnly {
         command: KONG_ENABLE,
         selector: "format",
+        flag: "deck_lookup_tag",
+        applies_to: &["deck"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
         flag: "namespace",
         applies_to: KONG_K8S,
     },

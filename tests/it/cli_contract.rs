@@ -291,6 +291,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "kong_version" => s(&["--kong-version", "2.8"]),
         "admin_url" => s(&["--admin-url", "http://kong-admin.example.com:8001"]),
         "workspace" => s(&["--workspace", "team-a"]),
+        "deck_lookup_tag" => s(&["--deck-lookup-tag", "team-a"]),
         // The ingress class belongs to the global KongClusterPlugin.
         "ingress_class" => Some(Sample {
             baseline: if ["kic", "helm"].contains(&format) {
