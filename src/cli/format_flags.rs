@@ -265,6 +265,12 @@ pub const TABLE: &[FormatOnly] = &[
         flag: "base_compose",
         applies_to: &["compose"],
     },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "base_values",
+        applies_to: &["helm"],
+    },
 ];
 
 /// `lint --format`: the values are the report formats' registry, each with its own help line.

@@ -159,6 +159,12 @@ pub struct EnableArgs {
     #[arg(long, value_name = "FILE")]
     pub base_compose: Option<PathBuf>,
 
+    /// Your Kong release's values (--format helm), as `helm get values RELEASE -n NS -o yaml`
+    /// prints them: their plugins.configMaps entries are kept beside Akto's, since Helm
+    /// replaces the list with -f and Kong would unload every plugin missing from it.
+    #[arg(long, value_name = "FILE")]
+    pub base_values: Option<PathBuf>,
+
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

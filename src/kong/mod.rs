@@ -8,7 +8,7 @@
 //! since 2.0; `instance_name` only from 3.2; decK `_format_version` "1.1" before 3.0.
 //!
 //! Submodules: `version` (what each Kong accepts), `flags` (which flag each format uses),
-//! `compose` (the user's `KONG_PLUGINS`), `admin` (reading Admin API answers), `verify` (the
+//! `compose` (the user's `KONG_PLUGINS`), `helm_values` (the release's `plugins.configMaps`), `admin` (reading Admin API answers), `verify` (the
 //! checklist).
 
 use serde::Serialize;
@@ -22,6 +22,7 @@ use crate::render::{self, Artifact, Rendered, Syntax};
 pub mod admin;
 pub mod compose;
 pub mod flags;
+pub mod helm_values;
 pub mod verify;
 pub mod version;
 
@@ -176,6 +177,8 @@ pub struct Setup {
     pub plugin_dir: String,
     /// `KONG_PLUGINS` for the Compose override, Akto's plugin included.
     pub plugins: Vec<String>,
+    /// helm: the release's other `plugins.configMaps` entries, kept before Akto's.
+    pub helm_config_maps: Vec<helm_values::PluginConfigMap>,
 }
 
 /// A Kong entity name: letters, digits, `.`, `-`, `_`, `~` (Kong's `utf8_name`, ASCII only so
@@ -252,6 +255,7 @@ struct Context<'a> {
     plugin_dir: &'a str,
     kong_plugins: String,
     configmap: String,
+    helm_config_maps: &'a [helm_values::PluginConfigMap],
 }
 
 /// A Kong tag as `--deck-lookup-tag` takes it: printable ASCII without commas or blanks
@@ -440,6 +444,7 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         plugin_dir: &setup.plugin_dir,
         kong_plugins: setup.plugins.join(","),
         configmap: format!("kong-plugin-{PLUGIN}"),
+        helm_config_maps: &setup.helm_config_maps,
     };
     let (template, file) = match setup.format {
         Format::Curl => ("kong/curl.sh.j2", "akto-kong-enable.sh"),

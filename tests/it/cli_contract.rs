@@ -315,6 +315,15 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             .unwrap();
             s(&["--base-compose", f.to_str().unwrap()])
         }
+        "base_values" => {
+            let f = dir.join("values.yaml");
+            std::fs::write(
+                &f,
+                "plugins:\n  configMaps:\n    - pluginName: my-custom\n      name: kong-plugin-my-custom\n",
+            )
+            .unwrap();
+            s(&["--base-values", f.to_str().unwrap()])
+        }
         "apim_service" => s(&["--apim-service", "other-service"]),
         "subscription" => s(&["--subscription", "11111111-2222-3333-4444-555555555555"]),
         "resource_group" => s(&["--resource-group", "rg-other"]),

@@ -1005,3 +1005,108 @@ fn deck_lookup_tags_are_refused_where_deck_would_misuse_them() {
         assert!(out.is_empty());
     }
 }
+
+/// Helm's `--reuse-values -f FILE`: the release's values with FILE's coalesced over them; maps
+/// merge key by key, anything else (a list) is replaced whole (helm `pkg/chartutil` coalesce).
+fn helm_reuse_values(base: &serde_yaml::Value, over: &serde_yaml::Value) -> serde_yaml::Value {
+    match (base, over) {
+        (serde_yaml::Value::Mapping(b), serde_yaml::Value::Mapping(o)) => {
+            let mut out = b.clone();
+            for (k, v) in o {
+                let merged = match b.get(k) {
+                    Some(bv) => helm_reuse_values(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            serde_yaml::Value::Mapping(out)
+        }
+        (_, o) => o.clone(),
+    }
+}
+
+#[test]
+fn helm_values_over_a_release_that_mounts_another_plugin_keep_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base_text = "image:\n  tag: \"3.4\"\nplugins:\n  configMaps:\n    - pluginName: my-rate-limiter\n      name: kong-plugin-my-rate-limiter\n  secrets:\n    - pluginName: my-auth\n      name: kong-plugin-my-auth\n";
+    let base_file = dir.path().join("current-values.yaml");
+    std::fs::write(&base_file, base_text).unwrap();
+    let base: serde_yaml::Value = serde_yaml::from_str(base_text).unwrap();
+    let names = |v: &serde_yaml::Value, list: &str| -> Vec<String> {
+        v["plugins"][list]
+            .as_sequence()
+            .map(|s| {
+                s.iter()
+                    .map(|e| e["pluginName"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let values_of = |out: &str| -> serde_yaml::Value {
+        let first = out.split("\n---\n").next().unwrap();
+        serde_yaml::from_str(first).unwrap()
+    };
+
+    // Without the release's values: the merged list would lose the other plugin, and the
+    // command says so.
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--base-values"), "{err}");
+    let merged = helm_reuse_values(&base, &values_of(&out));
+    assert_eq!(names(&merged, "configMaps"), ["akto-api-discovery"]);
+
+    // With them: both ConfigMap plugins (and the Secret one, a list we do not touch).
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+        "--base-values",
+        base_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("--base-values"), "{err}");
+    let merged = helm_reuse_values(&base, &values_of(&out));
+    assert_eq!(
+        names(&merged, "configMaps"),
+        ["my-rate-limiter", "akto-api-discovery"]
+    );
+    assert_eq!(
+        merged["plugins"]["configMaps"][0]["name"],
+        "kong-plugin-my-rate-limiter"
+    );
+    assert_eq!(names(&merged, "secrets"), ["my-auth"]);
+    assert_eq!(merged["image"]["tag"], "3.4");
+    assert!(
+        out.contains("keeps the release's other plugins (my-rate-limiter)"),
+        "{out}"
+    );
+
+    // A file that is not values: exit 2, naming the flag, nothing printed.
+    std::fs::write(&base_file, "plugins:\n  configMaps: nope\n").unwrap();
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+        "--base-values",
+        base_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("--base-values") && err.contains("not a list"),
+        "{err}"
+    );
+}
