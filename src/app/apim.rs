@@ -123,7 +123,16 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
     }
     let (files, dest) = match (iac, names) {
         (Some(kind), Some(names)) => {
-            let files = crate::apim::iac::policy_files(kind, &names, &policy.text)?;
+            // The fragments the policy includes, for the IaC files to order them first.
+            let fragments = if args.with_fragments {
+                let mut fopts = opts.clone();
+                fopts.format = PolicyFormat::RawXml;
+                Some(capture::render_fragments(&fopts)?.0)
+            } else {
+                None
+            };
+            let files =
+                crate::apim::iac::policy_files(kind, &names, &policy.text, fragments.as_deref())?;
             let dest = match output_dir.as_deref() {
                 Some(dir) => Destination::Dir(dir),
                 None => Destination::file_or_stdout(args.output.as_deref()),

@@ -541,7 +541,7 @@ fn a_folder_set_that_cannot_be_written_leaves_no_file_and_no_folder_behind() {
 #[test]
 fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
     // Bicep and Terraform for each scope: the file that loads the policy and the policy beside
-    // it, nothing else; the loaded name is the file written.
+    // it (and Terraform's akto-apim.tf), nothing else; the loaded name is the file written.
     let dir = tempfile::tempdir().unwrap();
     for (format, main) in [
         ("bicep", "akto-capture.bicep"),
@@ -585,6 +585,10 @@ fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
                 .collect();
             names.sort();
             let mut want = vec![main.to_string(), "akto-capture-policy.xml".to_string()];
+            if format == "terraform" {
+                // The instance's variable and data source, shared with `apim fragments`.
+                want.push("akto-apim.tf".to_string());
+            }
             want.sort();
             assert_eq!(names, want, "{format} {scope:?}");
             let text = std::fs::read_to_string(out.join(main)).unwrap();
