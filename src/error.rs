@@ -13,6 +13,9 @@ pub struct InputError {
     pub problem: String,
     /// How to fix it.
     pub help: String,
+    /// The flag was not given at all (then `value` is empty and the message says it is
+    /// missing, rather than quoting an empty value the user never typed).
+    pub missing: bool,
 }
 
 impl InputError {
@@ -27,12 +30,32 @@ impl InputError {
             value: value.into(),
             problem: problem.into(),
             help: help.into(),
+            missing: false,
+        }
+    }
+
+    /// A flag that was needed and not given: `-o is missing: …`.
+    pub fn missing(
+        input: impl Into<String>,
+        problem: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Self {
+            missing: true,
+            ..Self::new(input, "", problem, help)
         }
     }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.missing {
+            return write!(
+                f,
+                "{} is missing: {}\n  help: {}",
+                self.input, self.problem, self.help
+            );
+        }
         write!(
             f,
             "{} '{}': {}\n  help: {}",
@@ -75,6 +98,11 @@ pub fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Er
     InputError::new(input, value, problem, help).into()
 }
 
+/// An [`InputError::missing`] as the `anyhow::Error` commands return.
+pub fn refuse_missing(input: &str, problem: &str, help: &str) -> anyhow::Error {
+    InputError::missing(input, problem, help).into()
+}
+
 /// Checks a one-line value given as `input` (a flag such as `--env-file`): not empty, at most
 /// `max_chars` characters, and no character of [`crate::text::problem_char`]. `help` says what to give.
 pub fn check_line(input: &str, value: &str, max_chars: usize, help: &str) -> anyhow::Result<()> {
@@ -113,6 +141,14 @@ pub fn check_line(input: &str, value: &str, max_chars: usize, help: &str) -> any
 /// reader of the file takes apart (see [`check_line`]), at most PATH_MAX long.
 pub fn check_path_arg(input: &str, value: &str, help: &str) -> anyhow::Result<()> {
     check_line(input, value, crate::text::MAX_PATH, help)
+}
+
+/// The JSON a command with `--format json` prints on standard output when it fails before its
+/// report exists (exit 2): `{"version": 1, "ok": false, "error": "…"}`, the message as on
+/// standard error.
+pub fn json_failure(message: &str) -> String {
+    let v = serde_json::json!({ "version": 1, "ok": false, "error": message });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -232,6 +232,12 @@ fn k8s_keeps_secrets_in_secrets() {
         let docs = yaml_docs(&text);
         let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
         let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        // The namespace is not created by the file: its header says which and how.
+        let ns = deployment["metadata"]["namespace"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("kubectl create namespace {ns}")),
+            "{name}: the header names the namespace to create"
+        );
         let pod = &deployment["spec"]["template"]["spec"];
         let container = &pod["containers"][0];
         let env = container["env"].as_array().unwrap();
@@ -1024,4 +1030,58 @@ fn cfn_lint_accepts_every_cloudformation_output() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+}
+
+#[test]
+fn compose_watchtower_is_the_ingest_stacks_pinned_and_label_scoped() {
+    let aws_doc = &yaml_docs(&manifest("compose", &["--watchtower"]))[0];
+    let out = bin()
+        .args([
+            "ingest",
+            "compose",
+            "--kafka-ip",
+            "10.0.1.4",
+            "--watchtower",
+        ])
+        .env_remove("AKTO_INGEST_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let compose = text
+        .split("# ==> ")
+        .find_map(|part| part.strip_prefix("docker-compose.yml <==\n"))
+        .unwrap();
+    let ingest_doc: Value = serde_yaml::from_str(compose).unwrap();
+    // One definition: the same service in both outputs.
+    let wt = &aws_doc["services"]["watchtower"];
+    assert_eq!(wt, &ingest_doc["services"]["watchtower"]);
+    // Pinned, scoped to labelled containers, and speaking an API Docker 29 accepts.
+    let image = wt["image"].as_str().unwrap();
+    assert!(
+        image
+            .rsplit_once(':')
+            .is_some_and(|(_, tag)| tag != "latest"),
+        "{image}"
+    );
+    assert_eq!(wt["environment"]["WATCHTOWER_LABEL_ENABLE"], "true");
+    assert_eq!(wt["environment"]["DOCKER_API_VERSION"], "1.44");
+    assert_eq!(
+        wt["labels"]["com.centurylinklabs.watchtower.enable"],
+        "false"
+    );
+    // Only the connector is labelled for updates; without --watchtower it carries no label.
+    let svc = &aws_doc["services"]["api-gateway-logging"];
+    assert_eq!(
+        svc["labels"]["com.centurylinklabs.watchtower.enable"],
+        "true"
+    );
+    let plain = &yaml_docs(&manifest("compose", &[]))[0];
+    assert!(plain["services"]["api-gateway-logging"]
+        .get("labels")
+        .is_none());
 }

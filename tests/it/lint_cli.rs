@@ -438,10 +438,10 @@ fn rules_and_rule_docs() {
     }
     let (code, _, err) = run(bin().args(["rule", "missing-bse"]));
     assert_eq!(code, 2);
-    assert!(
-        err.contains("known rules: parse-error, missing-base"),
-        "{err}"
-    );
+    assert!(err.contains("did you mean `missing-base`?"), "{err}");
+    let (code, _, err) = run(bin().args(["rule", "no-such-thing-at-all"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("known: parse-error, missing-base"), "{err}");
 }
 
 #[test]
@@ -485,4 +485,18 @@ fn colour_on_a_terminal_unless_no_color() {
         plain.contains("missing-base") && !plain.contains('\x1b'),
         "NO_COLOR turns it off: {plain:?}"
     );
+}
+
+/// `akto-connect --help` describes lint by what it checks: structure, security and regexes.
+#[test]
+fn the_lint_one_line_description_names_its_rule_families() {
+    let (code, out, _) = run(bin().arg("--help"));
+    assert_eq!(code, 0);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("lint "))
+        .expect("a lint line in the command list");
+    for word in ["security", "regex", "auth", "secrets"] {
+        assert!(line.contains(word), "{line}");
+    }
 }

@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 
 use crate::common::{bin, run, test_file};
 
+/// How long a test waits for the paused write's temporary file before it calls the run hung: a
+/// guard, not a timing assertion (a loaded machine may take seconds to start a debug binary).
+/// The binary holds the write for 60 s (`AKTO_CONNECT_TEST_WRITE_PAUSE_MS`, capped there), and
+/// the test signals it as soon as the file appears.
+const HANG: Duration = Duration::from_secs(120);
+
 const POLICY: &[&str] = &[
     "apim",
     "policy",
@@ -192,6 +198,28 @@ fn new_files_honour_the_umask_and_existing_files_keep_their_mode() {
 }
 
 #[test]
+fn a_file_for_secrets_is_written_0600_with_o() {
+    // `aws env-file -o FILE` is where the connector's token goes: 0600 whatever the umask,
+    // and an existing world-readable file is tightened, as `ingest compose` does for its own.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("api-gateway-logging.env");
+    let (code, _, err) = run(bin().args(["aws", "env-file", "-o"]).arg(&fresh));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mode(&fresh), 0o600);
+    let existing = dir.path().join("old.env");
+    std::fs::write(&existing, "DATABASE_ABSTRACTOR_TOKEN=\n").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = run(bin()
+        .args(["aws", "env-file", "--static-keys", "-o"])
+        .arg(&existing));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mode(&existing), 0o600);
+    assert!(std::fs::read_to_string(&existing)
+        .unwrap()
+        .contains("AWS_SECRET_ACCESS_KEY="));
+}
+
+#[test]
 fn a_read_only_file_is_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.xml");
@@ -273,12 +301,12 @@ fn signal_mid_write(signal: rustix::process::Signal) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("akto-connect"))
         .args(POLICY)
         .arg(&path)
-        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "20000")
+        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "60000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while temp_files(dir.path()).is_empty() {
         assert!(
             Instant::now() < deadline,
@@ -403,12 +431,12 @@ fn a_signal_during_a_multi_file_write_leaves_no_temporary_file() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("akto-connect"))
         .args(["ingest", "compose", "--kafka-ip", "10.0.1.4", "-o"])
         .arg(&out)
-        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "20000")
+        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "60000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while !out.is_dir() || temp_files(&out).is_empty() {
         assert!(Instant::now() < deadline, "no temporary file appeared");
         assert!(
