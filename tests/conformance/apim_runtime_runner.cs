@@ -4,7 +4,12 @@
 //   {"policy": NAME, "scope": "global|product|api|operation", "method", "path", "ip",
 //    "requestHeaders": {name: [values]}, "requestBody": string|null,
 //    "statusCode": int, "statusReason", "responseHeaders": {…}, "responseBody": string|null,
-//    "backendFails": bool (optional: the backend is unreachable, <on-error> runs instead)}
+//    "backendFails": bool (optional: the backend is unreachable, <on-error> runs instead),
+//    "query": string (optional: the query string as IUrl.QueryString holds it, "?a=1"),
+//    "failsIn": "inbound"|"backend"|"outbound" (optional: the call fails there, <on-error>
+//    runs on the error response; "inbound" fails before this policy's <inbound> runs, as a
+//    parent scope's validate-jwt does; "outbound" after it ran),
+//    "errorStatus", "errorReason", "errorBody" (the error response; default 500)}
 // and prints one JSON line per scenario: {"forwarded", "forwardedBody", "clientBody", "onError",
 // "sent": [{"element", "mode", "url", "method", "headers": {name: [values]}, "body"}],
 // "trace": [...], "error": string|null}.
@@ -47,7 +52,7 @@ static class Runner
                 Path = Str(s, "path"),
                 Port = 443,
                 Query = new Dictionary<string, string[]>(),
-                QueryString = "",
+                QueryString = Str(s, "query") ?? "",
                 Scheme = "https",
             };
             var requestBody = Str(s, "requestBody");
@@ -89,27 +94,36 @@ static class Runner
             var result = new JObject();
             string error = null;
             var backendFails = s["backendFails"] != null && (bool)s["backendFails"];
+            var failsIn = Str(s, "failsIn") ?? (backendFails ? "backend" : null);
             var onError = false;
             try
             {
+                // As APIM does when a step fails: the rest of the pipeline is skipped and
+                // <on-error> runs on the error response.
+                Action fail = () =>
+                {
+                    onError = true;
+                    ctx.Response = new Response
+                    {
+                        Body = new Body(Str(s, "errorBody") ?? ""),
+                        Headers = Headers.New(),
+                        StatusCode = s["errorStatus"] == null ? 500 : (int)s["errorStatus"],
+                        StatusReason = Str(s, "errorReason") ?? "Internal Server Error",
+                    };
+                    Generated.Policies.Run(Str(s, "policy"), "on-error", ctx);
+                };
                 foreach (var section in new[] { "inbound", "backend", "outbound" })
                 {
-                    if (section == "backend" && backendFails)
+                    if (section == failsIn && section != "outbound")
                     {
-                        // As APIM does when the backend cannot be reached: the rest of the
-                        // pipeline is skipped and <on-error> runs on a 500 response.
-                        onError = true;
-                        ctx.Response = new Response
-                        {
-                            Body = new Body(""),
-                            Headers = Headers.New(),
-                            StatusCode = 500,
-                            StatusReason = "Internal Server Error",
-                        };
-                        Generated.Policies.Run(Str(s, "policy"), "on-error", ctx);
+                        fail();
                         break;
                     }
                     Generated.Policies.Run(Str(s, "policy"), section, ctx);
+                    if (section == failsIn)
+                    {
+                        fail();
+                    }
                 }
             }
             catch (Exception e)

@@ -918,17 +918,79 @@ fn injected_corpus_policies_execute_and_capture() {
     );
 }
 
+const SUBSCRIPTION_KEY: &str = "sekrit-subscription-key-0f3a";
+const BEARER: &str = "Bearer sekrit-bearer-token-77c1";
+const JWT_ERROR: &str =
+    r#"{ "statusCode": 401, "message": "Unauthorized. Access token is missing or invalid." }"#;
+
+/// The ingest records one run sent, parsed, each checked against the contract.
+fn records(what: &str, result: &Value) -> Vec<serde_json::Map<String, Value>> {
+    assert_eq!(result["error"], Value::Null, "{what}: {}", result["error"]);
+    result["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["url"], ENDPOINT, "{what}");
+            let body: Value = serde_json::from_str(r["body"].as_str().unwrap())
+                .unwrap_or_else(|e| panic!("{what}: the ingest body is not JSON: {e}"));
+            same_shape_as_verify(&body, what);
+            body["batchData"][0].as_object().unwrap().clone()
+        })
+        .collect()
+}
+
+/// Every scope, inline and as fragments, and a policy a capture was put `--into` (with a copy
+/// of the send a user had put in `<on-error>` by hand): the query string is in the record's
+/// path, a call that fails before the capture's inbound steps (a parent's validate-jwt, 401),
+/// at the backend (500) or after the outbound send is recorded exactly once with the status the
+/// client gets, and the redacted headers' values appear nowhere in what is sent.
 #[test]
 #[ignore = "needs mcs and mono with Newtonsoft.Json (libnewtonsoft-json5.0-cil)"]
-fn with_on_error_the_capture_runs_clean_and_a_send_kept_in_on_error_records_failed_calls() {
+fn failed_calls_are_recorded_once_with_the_query_and_redacted_headers_in_every_form() {
     require_tool("mcs");
     require_tool("mono");
+    let redacting = |scope: Scope, format: PolicyFormat| {
+        let mut o = capture_opts(format, false);
+        o.scope = scope;
+        o.record.redact_headers = vec!["ocp-apim-subscription-key".into(), "authorization".into()];
+        o
+    };
+    let mut fragments = HashMap::new();
+    let mut policies = Vec::new();
+    for scope in [Scope::Global, Scope::Product, Scope::Api, Scope::Operation] {
+        for (form, format) in [("rawxml", PolicyFormat::RawXml), ("xml", PolicyFormat::Xml)] {
+            let o = redacting(scope, format);
+            policies.push(Policy {
+                name: format!("{}-{form}-inline", scope.name()),
+                text: capture::render(&o).unwrap().artifact.text,
+                scope,
+                capture_only: false,
+            });
+        }
+        let mut o = redacting(scope, PolicyFormat::RawXml);
+        let ids = FragmentIds::with_prefix("--fragment-prefix", "akto").unwrap();
+        o.fragments = Some(ids.clone());
+        for f in capture::render_fragments(&o).unwrap().0 {
+            fragments.insert(f.id, f.text);
+        }
+        policies.push(Policy {
+            name: format!("{}-fragments", scope.name()),
+            text: capture::render(&o).unwrap().artifact.text,
+            scope,
+            capture_only: false,
+        });
+    }
+    // --into on a policy whose <on-error> holds a hand-made copy of an older capture's send:
+    // the copy is replaced, so a failed call is recorded once, and a second --into changes
+    // nothing.
     let orig = "<policies>\n    <inbound>\n        <base />\n    </inbound>\n    <backend>\n        <base />\n    </backend>\n    <outbound>\n        <base />\n    </outbound>\n    <on-error>\n        <base />\n    </on-error>\n</policies>\n";
-    let (steps, _) = capture::steps(&capture_opts(PolicyFormat::RawXml, true)).unwrap();
-    let plain = akto_connect::apim::inject::inject(orig, &steps, true)
+    let mut older = capture_opts(PolicyFormat::RawXml, false);
+    older.record.on_error = false;
+    let (old_steps, _) = capture::steps(&older).unwrap();
+    let plain = akto_connect::apim::inject::inject(orig, &old_steps, true)
         .unwrap()
         .text;
-    // The user copies the outbound send into <on-error>; a second --into keeps it there.
     let doc = tree::read(&plain).unwrap();
     let send = capture_detect::detect(&doc, &plain)
         .steps
@@ -942,68 +1004,219 @@ fn with_on_error_the_capture_runs_clean_and_a_send_kept_in_on_error_records_fail
         &plain[send.span.clone()],
         &plain[at..]
     );
-    let again = akto_connect::apim::inject::inject(&edited, &steps, true).unwrap();
-    assert_eq!(again.kept.len(), 1, "the on-error send is kept");
-    assert_eq!(again.text, edited, "a second --into changes nothing");
+    let (steps, _) = capture::steps(&redacting(Scope::Api, PolicyFormat::RawXml)).unwrap();
+    let into = akto_connect::apim::inject::inject(&edited, &steps, true).unwrap();
+    assert!(
+        into.kept.is_empty(),
+        "the hand-made on-error send is replaced"
+    );
+    let again = akto_connect::apim::inject::inject(&into.text, &steps, true).unwrap();
+    assert_eq!(again.text, into.text, "a second --into changes nothing");
+    policies.push(Policy {
+        name: "into-with-hand-made-on-error-send".into(),
+        text: into.text,
+        scope: Scope::Api,
+        capture_only: false,
+    });
+
+    let source = Generator::new(&fragments).source(&policies);
+    let (_dir, exe) = build(&source);
+    let mut base = hostile_exchanges(MAX_BODY).remove(0).1;
+    base.request_headers
+        .push(h("Ocp-Apim-Subscription-Key", &[SUBSCRIPTION_KEY]));
+    base.request_headers.push(h("authorization", &[BEARER]));
+    let query = "?q=a%20b&page=2&empty=";
+    // (what, failsIn, error status, error reason, error body, status recorded, path)
+    let cases: [(&str, Option<&str>, u16, &str, &str, u16, &str); 5] = [
+        ("succeeds", None, 0, "", "", 201, "/api/v1/orders"),
+        (
+            "validate-jwt fails in a parent's inbound",
+            Some("inbound"),
+            401,
+            "Unauthorized",
+            JWT_ERROR,
+            401,
+            "/api/v1/orders",
+        ),
+        (
+            "backend unreachable",
+            Some("backend"),
+            500,
+            "Internal Server Error",
+            "",
+            500,
+            "/api/v1/orders",
+        ),
+        (
+            "fails after the outbound send",
+            Some("outbound"),
+            500,
+            "Internal Server Error",
+            "",
+            201,
+            "/api/v1/orders",
+        ),
+        (
+            "filtered out and fails",
+            Some("inbound"),
+            401,
+            "Unauthorized",
+            JWT_ERROR,
+            0,
+            "/health",
+        ),
+    ];
+    let mut scenarios = Vec::new();
+    let mut expect = Vec::new();
+    for p in &policies {
+        for (what, fails, status, reason, body, recorded, path) in cases {
+            let mut ex = base.clone();
+            ex.path = path.to_string();
+            let mut sc = ex.scenario(&p.name, p.scope);
+            sc["query"] = json!(query);
+            if let Some(f) = fails {
+                sc["failsIn"] = json!(f);
+                sc["errorStatus"] = json!(status);
+                sc["errorReason"] = json!(reason);
+                sc["errorBody"] = json!(body);
+            }
+            scenarios.push(sc);
+            expect.push((format!("{} / {what}", p.name), ex, fails, body, recorded));
+        }
+    }
+    let results = run(&exe, &scenarios);
+    for ((what, ex, fails, error_body, recorded), result) in expect.iter().zip(&results) {
+        let sent = records(what, result);
+        let raw = serde_json::to_string(result).unwrap();
+        assert!(
+            !raw.contains(SUBSCRIPTION_KEY) && !raw.contains("sekrit-bearer"),
+            "{what}: a redacted value left the gateway or reached the trace: {raw}"
+        );
+        if *recorded == 0 {
+            assert!(sent.is_empty(), "{what}: {sent:?}");
+            continue;
+        }
+        assert_eq!(sent.len(), 1, "{what}: recorded {} times", sent.len());
+        let entry = &sent[0];
+        assert_eq!(
+            entry["path"],
+            json!(format!("{}{query}", ex.path)),
+            "{what}"
+        );
+        assert_eq!(entry["statusCode"], json!(recorded.to_string()), "{what}");
+        let headers: Value =
+            serde_json::from_str(entry["requestHeaders"].as_str().unwrap()).unwrap();
+        assert_eq!(headers["Ocp-Apim-Subscription-Key"], "[REDACTED]", "{what}");
+        assert_eq!(headers["authorization"], "[REDACTED]", "{what}");
+        assert_eq!(headers["Content-Type"], "application/json", "{what}");
+        match fails {
+            None | Some("outbound") => {
+                assert_eq!(result["forwarded"], true, "{what}");
+                assert_eq!(
+                    entry["responsePayload"],
+                    json!(ex.response_body.clone().unwrap()),
+                    "{what}"
+                );
+                assert_eq!(
+                    entry["requestPayload"],
+                    json!(ex.request_body.clone().unwrap()),
+                    "{what}"
+                );
+            }
+            Some("inbound") => {
+                assert_eq!(result["forwarded"], false, "{what}");
+                assert_eq!(entry["responsePayload"], json!(error_body), "{what}");
+                assert_eq!(entry["status"], "Unauthorized", "{what}");
+                // The body the client sent is still recorded: the on-error steps read it.
+                assert_eq!(
+                    entry["requestPayload"],
+                    json!(ex.request_body.clone().unwrap()),
+                    "{what}"
+                );
+            }
+            _ => assert_eq!(entry["responsePayload"], "", "{what}"),
+        }
+    }
+}
+
+/// `--sample-percent 50` over 1,000 calls (half of them failing at the backend, a tenth after
+/// the send) sends between 400 and 600 records, each call whole or not at all and never twice;
+/// `--no-request-body --no-response-body` sends both bodies as empty strings.
+#[test]
+#[ignore = "needs mcs and mono with Newtonsoft.Json (libnewtonsoft-json5.0-cil)"]
+fn sampling_decides_once_per_call_and_bodies_can_be_left_out() {
+    require_tool("mcs");
+    require_tool("mono");
+    let mut sampled = capture_opts(PolicyFormat::RawXml, false);
+    sampled.record.sample_percent = 50;
+    let mut bodiless = capture_opts(PolicyFormat::RawXml, false);
+    bodiless.record.request_body = false;
+    bodiless.record.response_body = false;
     let policies = vec![
         Policy {
-            name: "plain".into(),
-            text: substitute(&plain),
+            name: "sampled".into(),
+            text: capture::render(&sampled).unwrap().artifact.text,
             scope: Scope::Api,
             capture_only: false,
         },
         Policy {
-            name: "on-error-send".into(),
-            text: substitute(&again.text),
+            name: "bodiless".into(),
+            text: capture::render(&bodiless).unwrap().artifact.text,
             scope: Scope::Api,
             capture_only: false,
         },
     ];
+    assert!(
+        !policies[1].text.contains("aktoRequestBody\" value"),
+        "the request body is never read"
+    );
+    assert!(
+        !policies[1].text.contains("context.Response.Body"),
+        "the response body is never read"
+    );
     let source = Generator::new(&HashMap::new()).source(&policies);
     let (_dir, exe) = build(&source);
-    let exchanges = hostile_exchanges(MAX_BODY);
+    let ex = hostile_exchanges(MAX_BODY).remove(0).1;
     let mut scenarios = Vec::new();
-    let mut expect = Vec::new();
-    for p in &policies {
-        for (what, ex, captured) in &exchanges {
-            scenarios.push(ex.scenario(&p.name, p.scope));
-            expect.push((format!("{} / {what}", p.name), ex.clone(), *captured, false));
-            let mut failing = ex.scenario(&p.name, p.scope);
-            failing["backendFails"] = json!(true);
-            scenarios.push(failing);
-            expect.push((
-                format!("{} / {what} / backend fails", p.name),
-                ex.clone(),
-                *captured,
-                true,
-            ));
+    for i in 0..1000 {
+        let mut sc = ex.scenario("sampled", Scope::Api);
+        match i % 10 {
+            0 => sc["failsIn"] = json!("outbound"),
+            1..=4 => sc["failsIn"] = json!("backend"),
+            _ => {}
         }
+        scenarios.push(sc);
     }
+    scenarios.push(ex.scenario("bodiless", Scope::Api));
     let results = run(&exe, &scenarios);
-    let mut recorded_failures = 0;
-    for ((what, ex, captured, fails), result) in expect.iter().zip(&results) {
-        if !fails {
-            // <on-error> present and not run: the capture behaves exactly as without it.
-            assert_eq!(result["onError"], false, "{what}");
-            check(what, ex, result, *captured, MAX_BODY, true);
-            continue;
-        }
-        assert_eq!(result["error"], Value::Null, "{what}: {}", result["error"]);
-        assert_eq!(result["onError"], true, "{what}");
-        let sent = result["sent"].as_array().unwrap();
-        let expected = usize::from(*captured && what.starts_with("on-error-send"));
-        assert_eq!(sent.len(), expected, "{what}: {sent:?}");
-        if let Some(r) = sent.first() {
-            let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
-            let entry = &body["batchData"][0];
-            assert_eq!(entry["statusCode"], "500", "{what}");
-            assert_eq!(entry["path"], json!(ex.path), "{what}");
-            assert_eq!(entry["method"], ex.method, "{what}");
-            assert_eq!(entry["responsePayload"], "", "{what}");
-            recorded_failures += 1;
+    let mut sent = 0;
+    for (i, result) in results[..1000].iter().enumerate() {
+        let what = format!("sampled call {i}");
+        let r = records(&what, result);
+        assert!(r.len() <= 1, "{what}: recorded {} times", r.len());
+        if let Some(entry) = r.first() {
+            sent += 1;
+            assert_eq!(
+                entry["requestPayload"],
+                json!(ex.request_body.clone().unwrap()),
+                "{what}"
+            );
+            let status = if (1..=4).contains(&(i % 10)) {
+                "500"
+            } else {
+                "201"
+            };
+            assert_eq!(entry["statusCode"], status, "{what}");
         }
     }
-    assert!(recorded_failures > 0, "no failed call was recorded");
+    assert!(
+        (400..=600).contains(&sent),
+        "{sent} of 1000 calls sent at 50%"
+    );
+    let r = records("bodiless", &results[1000]);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["requestPayload"], "");
+    assert_eq!(r[0]["responsePayload"], "");
 }
 
 #[test]
@@ -1046,7 +1259,8 @@ fn expanded_empty_policies_and_a_replaced_documented_capture_execute_and_capture
             capture_only: false,
         },
     ];
-    // One send per call: the documented policy's own send is gone.
-    assert_eq!(policies[2].text.matches("<send-one-way-request").count(), 1);
+    // The documented policy's own send is gone: ours in <outbound> and in <on-error> (which
+    // sends only when the outbound one did not) are the only ones.
+    assert_eq!(policies[2].text.matches("<send-one-way-request").count(), 2);
     execute_and_check(policies, &HashMap::new(), |_| true);
 }
