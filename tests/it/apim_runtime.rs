@@ -923,6 +923,18 @@ const BEARER: &str = "Bearer sekrit-bearer-token-77c1";
 const JWT_ERROR: &str =
     r#"{ "statusCode": 401, "message": "Unauthorized. Access token is missing or invalid." }"#;
 
+/// A failure case: (what, failsIn, error status, error reason, error body, status recorded (0:
+/// nothing), path).
+type Case = (
+    &'static str,
+    Option<&'static str>,
+    u16,
+    &'static str,
+    &'static str,
+    u16,
+    &'static str,
+);
+
 /// The ingest records one run sent, parsed, each checked against the contract.
 fn records(what: &str, result: &Value) -> Vec<serde_json::Map<String, Value>> {
     assert_eq!(result["error"], Value::Null, "{what}: {}", result["error"]);
@@ -1027,7 +1039,7 @@ fn failed_calls_are_recorded_once_with_the_query_and_redacted_headers_in_every_f
     base.request_headers.push(h("authorization", &[BEARER]));
     let query = "?q=a%20b&page=2&empty=";
     // (what, failsIn, error status, error reason, error body, status recorded, path)
-    let cases: [(&str, Option<&str>, u16, &str, &str, u16, &str); 5] = [
+    let cases: [Case; 5] = [
         ("succeeds", None, 0, "", "", 201, "/api/v1/orders"),
         (
             "validate-jwt fails in a parent's inbound",
