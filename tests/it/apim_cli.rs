@@ -681,3 +681,78 @@ fn a_missing_flag_is_named_missing_not_empty() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(err.contains("error: -o '-': two fragments"), "{err}");
 }
+
+#[test]
+fn an_alternative_that_can_match_keeps_the_pattern_and_none_refuses_it() {
+    // `^a|b$`: the first alternative cannot match a path, the second matches every path ending
+    // in `b`.
+    let (code, out, err) = crate::common::run(bin().args([
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://ingest.example.com",
+        "--regex",
+        "^a|b$",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#"<set-variable name="aktoRegexList" value="^a|b$" />"#),
+        "{out}"
+    );
+    let (code, out, err) = crate::common::run(bin().args([
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://ingest.example.com",
+        "--regex",
+        "^a|^b",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("--regex") && err.contains("not `/`"), "{err}");
+}
+
+#[test]
+fn record_options_out_of_range_or_malformed_exit_2_naming_the_flag() {
+    for (flag, value) in [
+        ("--sample-percent", "0"),
+        ("--sample-percent", "101"),
+        ("--send-timeout", "0"),
+        ("--send-timeout", "241"),
+        ("--redact-header", "bad name"),
+        ("--redact-header", ""),
+    ] {
+        let (code, out, err) = crate::common::run(bin().args([
+            "apim",
+            "policy",
+            "--ingest-url",
+            "https://ingest.example.com",
+            flag,
+            value,
+        ]));
+        assert_eq!(code, 2, "{flag} {value:?}: {err}");
+        assert!(out.is_empty(), "{flag} {value:?}: {out}");
+        assert!(err.contains(flag), "{flag} {value:?}: {err}");
+    }
+    let (code, out, err) = crate::common::run(bin().args([
+        "apim",
+        "policy",
+        "--ingest-url",
+        "https://ingest.example.com",
+        "--redact-header",
+        "apim-credentials",
+        "--redact-header",
+        "AUTHORIZATION",
+        "--send-timeout",
+        "5",
+        "--sample-percent",
+        "25",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#""ocp-apim-subscription-key", "ocp-apim-trace-key", "authorization""#),
+        "{out}"
+    );
+    assert!(out.contains(r#"timeout="5""#), "{out}");
+    assert!(out.contains("% 100) < 25"), "{out}");
+}
