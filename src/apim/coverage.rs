@@ -25,7 +25,9 @@ pub fn capture_steps(section: &str, steps: &[Step<'_>]) -> bool {
                     kind,
                     StepKind::Predicate | StepKind::RequestRecord | StepKind::IncludeInbound(_)
                 ),
-                "outbound" => matches!(kind, StepKind::Send | StepKind::IncludeOutbound(_)),
+                "outbound" | "on-error" => {
+                    matches!(kind, StepKind::Send | StepKind::IncludeOutbound(_))
+                }
                 _ => false,
             })
     })
@@ -43,6 +45,10 @@ pub struct Unit {
     pub outbound: bool,
     /// Why the capture does not run (empty when covered).
     pub reasons: Vec<String>,
+    /// What a covered unit still misses: its failed calls, when the effective `<on-error>`
+    /// holds no capture send.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Unit {
@@ -85,7 +91,15 @@ fn unit(eff: &Effective<'_>, fragments: &BTreeMap<String, PolicyFile>) -> Unit {
         inbound: capture_steps("inbound", &eff.section("inbound").steps),
         outbound: capture_steps("outbound", &eff.section("outbound").steps),
         reasons: Vec::new(),
+        notes: Vec::new(),
     };
+    if u.inbound && u.outbound && !capture_steps("on-error", &eff.section("on-error").steps) {
+        u.notes.push(format!(
+            "failed calls are not captured: no Akto send in the effective `<on-error>` ({}); \
+             generate the policy without --no-on-error",
+            eff.trail()
+        ));
+    }
     for (name, ok) in [("inbound", u.inbound), ("outbound", u.outbound)] {
         if !ok {
             u.reasons.push(reason(eff, eff.section(name), fragments));

@@ -560,7 +560,7 @@ fn coverage_text(units: &[Unit], s: &Summary) -> String {
             "NOT covered"
         };
         let _ = writeln!(out, "{mark}  {}", u.label());
-        for r in &u.reasons {
+        for r in u.reasons.iter().chain(&u.notes) {
             let _ = writeln!(out, "             {r}");
         }
     }

@@ -322,3 +322,35 @@ fn a_product_names_its_apis_by_folders() {
         "{out}{err}"
     );
 }
+
+/// A path covered by a capture generated with `--no-on-error` is covered, with a note that its
+/// failed calls are not captured; the default capture (which also sends from `<on-error>`) has
+/// no note.
+#[test]
+fn a_path_whose_failed_calls_are_not_captured_is_said_so() {
+    let mut o = options(
+        "https://ingest.example.com:9091",
+        &[],
+        None,
+        PolicyFormat::RawXml,
+    );
+    o.record.on_error = false;
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("apis/orders/policy.xml", &capture()),
+            ("apis/echo/policy.xml", &render(&o)),
+        ],
+    );
+    let (code, out, err) = coverage(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Akto capture runs on 2 of 2"), "{out}");
+    let note = "failed calls are not captured: no Akto send in the effective `<on-error>`";
+    let echo = &out[out.find("API echo").unwrap()..];
+    let echo = &echo[..echo.find("API orders").unwrap_or(echo.len())];
+    assert!(echo.contains(note), "{out}");
+    let orders = &out[out.find("API orders").unwrap()..];
+    let orders = &orders[..orders.find("API echo").unwrap_or(orders.len())];
+    assert!(!orders.contains(note), "{out}");
+}
