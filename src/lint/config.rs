@@ -233,6 +233,35 @@ mod tests {
     }
 
     #[test]
+    fn a_suppression_is_used_only_once_it_turns_a_finding_off() {
+        let cfg = Config::parse(
+            r#"
+            [[suppress]]
+            rule = "missing-base"
+            paths = ["apis/echo/*.xml"]
+            reason = "deliberate"
+            [[suppress]]
+            rule = "insecure-ingest-url"
+            paths = ["apis/ech/*.xml"]
+            reason = "a typo"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cfg.unused_suppressions().len(), 2);
+        // A finding elsewhere uses neither.
+        let _ = cfg.severity(&MISSING_BASE, "apis/other/policy.xml");
+        assert_eq!(cfg.unused_suppressions().len(), 2);
+        assert_eq!(cfg.severity(&MISSING_BASE, "apis/echo/policy.xml"), None);
+        assert_eq!(
+            cfg.unused_suppressions(),
+            vec![(
+                2,
+                "rule = \"insecure-ingest-url\", paths = [\"apis/ech/*.xml\"]"
+            )]
+        );
+    }
+
+    #[test]
     fn errors_name_the_key() {
         assert!(Config::parse("[rules]\nmissing-bse = \"off\"")
             .unwrap_err()
