@@ -117,6 +117,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/apim/fragments.bicep.j2"),
     ),
     (
+        "ingest/watchtower.yaml.j2",
+        include_str!("../../templates/ingest/watchtower.yaml.j2"),
+    ),
+    (
+        "apim/apim.tf.j2",
+        include_str!("../../templates/apim/apim.tf.j2"),
+    ),
+    (
         "apim/fragments.tf.j2",
         include_str!("../../templates/apim/fragments.tf.j2"),
     ),

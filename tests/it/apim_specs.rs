@@ -678,7 +678,13 @@ fn graphql_apis_are_skipped_and_prune_deletes_what_is_gone() {
 #[test]
 fn jobs_bounds_the_exports_in_flight() {
     let s = Standin::start(arm_standin::apis(12, 0), 5);
-    s.set(|st| st.export_delay = Duration::from_millis(150));
+    // The first export is held until a second is in flight: with --jobs 3 one arrives however
+    // slow the machine (with one at a time it never would, and the stand-in lets go after its
+    // guard, leaving max_in_flight at 1).
+    s.set(|st| {
+        st.export_delay = Duration::from_millis(150);
+        st.first_export_waits_for_another = true;
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "3"]);
     assert_eq!(code, 0, "{stderr}");
@@ -687,7 +693,10 @@ fn jobs_bounds_the_exports_in_flight() {
         (2..=3).contains(&max),
         "at most 3 at a time, and more than one: {max}"
     );
-    s.set(|st| st.max_in_flight = 0);
+    s.set(|st| {
+        st.max_in_flight = 0;
+        st.first_export_waits_for_another = false;
+    });
     let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "1"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(s.state.lock().unwrap().max_in_flight, 1);

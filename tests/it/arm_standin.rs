@@ -78,6 +78,11 @@ pub struct State {
     pub arm_requests: usize,
     /// Each export call takes this long, so concurrent calls overlap.
     pub export_delay: Duration,
+    /// The first export call is held until a second one is in flight (or two minutes pass, a
+    /// guard against a client that never sends one): proves concurrency by a count, whatever
+    /// the machine's speed.
+    pub first_export_waits_for_another: bool,
+    pub exports_started: usize,
     pub in_flight: usize,
     pub max_in_flight: usize,
     pub requests: Vec<Seen>,
@@ -193,6 +198,8 @@ impl Standin {
             expire_first_token_after: None,
             arm_requests: 0,
             export_delay: Duration::ZERO,
+            first_export_waits_for_another: false,
+            exports_started: 0,
             in_flight: 0,
             max_in_flight: 0,
             requests: Vec::new(),
@@ -237,12 +244,22 @@ fn answer(r: &Request, state: &Mutex<State>) -> Reply {
     };
     let export = seen.query.contains("export=true");
     if export {
-        let delay = {
+        let (delay, hold) = {
             let mut st = state.lock().unwrap();
             st.in_flight += 1;
+            st.exports_started += 1;
             st.max_in_flight = st.max_in_flight.max(st.in_flight);
-            st.export_delay
+            (
+                st.export_delay,
+                st.first_export_waits_for_another && st.exports_started == 1,
+            )
         };
+        if hold {
+            let guard = Instant::now() + Duration::from_secs(120);
+            while state.lock().unwrap().in_flight < 2 && Instant::now() < guard {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         std::thread::sleep(delay);
     }
     let (status, extra, body) = {

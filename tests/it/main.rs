@@ -34,6 +34,7 @@ mod lint_fuzz;
 mod lint_props;
 mod lint_rules;
 mod lint_tree_order;
+mod lint_tree_root;
 mod lint_tree_rules;
 mod lint_walk;
 mod net_attack;
