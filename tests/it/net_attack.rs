@@ -315,6 +315,22 @@ fn nested_yaml_is_refused_before_parsing_in_every_command_that_reads_yaml() {
         "{stderr}"
     );
     assert!(stdout.is_empty(), "{stdout}");
+    let (code, stdout, stderr) = run(bin()
+        .args([
+            "kong",
+            "enable",
+            "--format",
+            "helm",
+            "--service-url",
+            "http://ingest:9091",
+        ])
+        .args(["--service", "orders", "--base-values"])
+        .arg(&file));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--base-values") && stderr.contains("nested more than 100 levels deep"),
+        "{stderr}"
+    );
     // The same depth as blocks, and an ordinary file still passes the check.
     let blocks: String = (0..150)
         .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
