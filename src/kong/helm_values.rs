@@ -25,6 +25,7 @@ pub struct PluginConfigMap {
 /// `file` names the file in messages.
 pub fn base_config_maps(file: &str, text: &str) -> anyhow::Result<Vec<PluginConfigMap>> {
     let fix = "give the release's values: helm get values RELEASE -n NAMESPACE -o yaml > current-values.yaml";
+    crate::depth::check_config(text).map_err(|e| refuse("--base-values", file, &e, fix))?;
     let doc: Value = serde_yaml::from_str(text).map_err(|e| {
         refuse(
             "--base-values",
