@@ -144,8 +144,10 @@ pub struct EnableArgs {
     #[arg(long, value_name = "NAME")]
     pub kong_service: Option<String>,
 
-    /// Folder holding the plugin's handler.lua and schema.lua (--format compose) [default:
-    /// ./kong-integration/api_plugin].
+    /// Folder holding the plugin's handler.lua and schema.lua (--format compose, --format
+    /// helm) [default: ./kong-integration/api_plugin]. When it is on this machine, its
+    /// schema.lua must declare akto-api-discovery (Akto's repository's plugin/ folder is
+    /// another plugin).
     #[arg(long, value_name = "PATH")]
     pub plugin_dir: Option<String>,
 

@@ -1110,3 +1110,56 @@ fn helm_values_over_a_release_that_mounts_another_plugin_keep_it() {
         "{err}"
     );
 }
+
+#[test]
+fn plugin_dir_must_hold_akto_api_discovery_when_it_is_here() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hand-written stand-ins of the two folders of Akto's kong-integration repository.
+    let api = dir.path().join("api_plugin");
+    let other = dir.path().join("plugin");
+    for (d, name, fields) in [
+        (
+            &api,
+            "akto-api-discovery",
+            "service_url, timeout, log_level",
+        ),
+        (
+            &other,
+            "akto-mcp-endpoint-shield",
+            "service_url, mode, timeout",
+        ),
+    ] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(
+            d.join("schema.lua"),
+            format!("-- fields: {fields}\nreturn {{\n  name = \"{name}\",\n  fields = {{}},\n}}\n"),
+        )
+        .unwrap();
+        std::fs::write(d.join("handler.lua"), "return {}\n").unwrap();
+    }
+    for format in ["compose", "helm"] {
+        let scope: &[&str] = if format == "helm" {
+            &["--service-url", URL, "--service", "orders"]
+        } else {
+            &[]
+        };
+        let run = |d: &str| enable(&[&["--format", format, "--plugin-dir", d][..], scope].concat());
+        let (code, out, err) = run(api.to_str().unwrap());
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(out.contains(api.to_str().unwrap()), "{format}: {out}");
+        let (code, out, err) = run(other.to_str().unwrap());
+        assert_eq!(code, 2, "{format}: {out}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("--plugin-dir") && err.contains("akto-mcp-endpoint-shield"),
+            "{format}: {err}"
+        );
+        // A path on the Kong host, not here: rendered, and said to be unchecked.
+        let (code, _, err) = run("/srv/kong/plugins/akto");
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(
+            err.contains("not a folder on this machine"),
+            "{format}: {err}"
+        );
+    }
+}
