@@ -36,8 +36,9 @@ Flags per format:
   curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url,
                   --workspace (Kong Enterprise)
   deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
-                  --workspace (Kong Enterprise)
-  kic, helm       as deck, plus --namespace, --ingress-class; helm also --kong-namespace
+                  --workspace (Kong Enterprise), --deck-lookup-tag (with --service: for deck gateway sync)
+  kic, helm       --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
+                  --namespace, --ingress-class; helm also --kong-namespace, --plugin-dir, --base-values
   compose         --kong-service, --plugin-dir, --plugins or --base-compose (no scope, no --service-url)
   A flag the chosen format does not use is refused (exit 2).
 
