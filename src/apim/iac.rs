@@ -62,9 +62,8 @@ pub struct Names {
 
 fn check_service(value: Option<&str>, what: &str) -> Result<String, InputError> {
     let Some(v) = value else {
-        return Err(InputError::new(
+        return Err(InputError::missing(
             "--apim-service",
-            "",
             format!("{what} needs the API Management instance's name"),
             "add --apim-service NAME (the name in the portal, for example contoso-apim)",
         ));
@@ -87,9 +86,8 @@ fn check_service(value: Option<&str>, what: &str) -> Result<String, InputError> 
 
 fn check_id(flag: &str, value: Option<&str>, scope: Scope) -> Result<String, InputError> {
     let Some(v) = value else {
-        return Err(InputError::new(
+        return Err(InputError::missing(
             flag,
-            "",
             format!("--scope {} needs {flag}", scope.name()),
             format!("add {flag} ID (the id in the resource's URL, not its display name)"),
         ));

@@ -104,7 +104,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut req =
         Request::json(net::Method::Post, &endpoint, &contract::batch(record)).no_redirects();
     if let Some(a) = &auth {
-        req = req.header(a.credential.header.name(), a.value.clone());
+        req = req.credential(a.credential.header.name(), a.value.clone());
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     let config = NetConfig {
@@ -127,11 +127,9 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => report.to_json_text(),
     };
-    // The service's answer is printed; make sure it cannot echo the credential.
-    let text = match secret {
-        Some(s) if !s.is_empty() => text.replace(s, "***"),
-        _ => text,
-    };
+    // The service's answer is printed: `net` masked it before the report cut it, and the
+    // rendered text is masked once more, in every escaped form (JSON `\"`, `\\`, `\u…`).
+    let text = crate::mask::mask(&text, &secret.into_iter().collect::<Vec<_>>());
     output::emit(None, &text)?;
     Ok(report.exit_code())
 }

@@ -177,6 +177,7 @@ pub fn from_policy(text: &str) -> Result<Target, String> {
 pub fn from_deck(text: &str, plugin: &str) -> Result<Target, String> {
     use serde::Deserialize;
     let mut urls: Vec<String> = Vec::new();
+    crate::depth::check_config(text)?;
     for doc in serde_yaml::Deserializer::from_str(text) {
         let doc = Value::deserialize(doc).map_err(|e| format!("not YAML or JSON: {e}"))?;
         if doc.get("plugin").and_then(Value::as_str) == Some(plugin) {

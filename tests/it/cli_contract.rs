@@ -329,6 +329,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "resource_group" => s(&["--resource-group", "rg-other"]),
         "app_name" => s(&["--app-name", "other-reader"]),
         "secret_days" => s(&["--secret-days", "30"]),
+        "role" => s(&["--role", "policy-writer"]),
         "api_id" => s(&["--api-id", "other-api"]),
         "operation_id" => s(&["--operation-id", "other-op"]),
         "product_id" => Some(Sample {

@@ -61,7 +61,7 @@ fn bash_completes_subcommands_and_their_flags() {
 }
 
 #[test]
-#[ignore = "needs fish (apt-get install fish)"]
+#[ignore = "needs fish"]
 fn fish_completes_a_subcommand_flag() {
     require_tool("fish");
     let dir = tempfile_dir();
@@ -86,7 +86,7 @@ fn fish_completes_a_subcommand_flag() {
 }
 
 #[test]
-#[ignore = "needs zsh (apt-get install zsh)"]
+#[ignore = "needs zsh"]
 fn zsh_script_loads_and_defines_its_function() {
     require_tool("zsh");
     let dir = tempfile_dir();

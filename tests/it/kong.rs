@@ -230,6 +230,13 @@ fn compose_override_keeps_the_users_plugins_under_docker_compose_config() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("docker-compose.yml"), BASE_COMPOSE).unwrap();
     std::fs::create_dir_all(dir.path().join("plugin")).unwrap();
+    // The plugin's files, as --plugin-dir reads them when the folder is here (hand-written).
+    std::fs::write(
+        dir.path().join("plugin/schema.lua"),
+        "return { name = \"akto-api-discovery\", fields = {} }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("plugin/handler.lua"), "return {}\n").unwrap();
     std::fs::create_dir_all(dir.path().join("my-custom")).unwrap();
     let merged = |override_text: &str| {
         std::fs::write(dir.path().join("akto.yml"), override_text).unwrap();
@@ -248,6 +255,7 @@ fn compose_override_keeps_the_users_plugins_under_docker_compose_config() {
     // Read from the base file, and given by hand: the same result.
     let base = dir.path().join("docker-compose.yml");
     let (code, from_base, err) = run(bin()
+        .current_dir(dir.path())
         .args([
             "kong",
             "enable",
