@@ -117,6 +117,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/apim/fragments.bicep.j2"),
     ),
     (
+        "ingest/threat-detection.env.j2",
+        include_str!("../../templates/ingest/threat-detection.env.j2"),
+    ),
+    (
         "ingest/watchtower.yaml.j2",
         include_str!("../../templates/ingest/watchtower.yaml.j2"),
     ),

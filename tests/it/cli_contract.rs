@@ -351,6 +351,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             drop: vec!["-o"],
         }),
         "kafka_ip" => s(&["--kafka-ip", "10.9.9.9"]),
+        "threat_detection" => s(&["--threat-detection"]),
         "port" => s(&["--port", "9092"]),
         // compose reads the variable now (and needs -o); helm's script reads it at run time.
         "token_env" if path == ["ingest", "compose"] => Some(Sample {
