@@ -160,7 +160,33 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 LogFormatArg::Cli => LogSettingsFormat::Cli,
                 LogFormatArg::Cloudformation => LogSettingsFormat::CloudFormation,
             };
-            (aws::log_settings(&id, &stage, &region, format)?, &a.output)
+            let options = aws::LogSettingsOptions {
+                cloudwatch_role_arn: a
+                    .cloudwatch_role_arn
+                    .as_deref()
+                    .map(|r| aws::parse_role_arn("--cloudwatch-role-arn", r))
+                    .transpose()?,
+                delivery_log_group: match a.large_events_log_group.as_deref() {
+                    None => None,
+                    Some(g) => {
+                        let groups = aws::parse_log_groups("--large-events-log-group", g)?;
+                        if groups.len() != 1 {
+                            return Err(InputError::new(
+                                "--large-events-log-group",
+                                g,
+                                "one log group receives the delivery",
+                                "give a single name, e.g. /akto/api-gateway/execution-logs",
+                            )
+                            .into());
+                        }
+                        groups.into_iter().next()
+                    }
+                },
+            };
+            (
+                aws::log_settings(&id, &stage, &region, format, &options)?,
+                &a.output,
+            )
         }
     };
     output::deliver(&[artifact], Destination::file_or_stdout(path.as_deref()))?;

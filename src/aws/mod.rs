@@ -633,16 +633,45 @@ pub fn parse_stage(input: &str, value: &str) -> anyhow::Result<String> {
     ))
 }
 
-/// The stage setting (execution logging with data tracing) that the connector reads.
+/// The IAM role `aws log-settings` creates for API Gateway when the account has none.
+pub const CLOUDWATCH_ROLE_NAME: &str = "akto-apigateway-cloudwatch-logs";
+
+/// What `aws log-settings` sets up besides the stage.
+#[derive(Debug, Clone, Default)]
+pub struct LogSettingsOptions {
+    /// Use this role as the account's CloudWatch role instead of keeping or creating one.
+    pub cloudwatch_role_arn: Option<String>,
+    /// Also deliver the execution logs (events up to 1 MB) to this log group.
+    pub delivery_log_group: Option<String>,
+}
+
+/// A CloudWatch Logs delivery name (`[\w-]`, at most 60).
+fn delivery_name(kind: &str, rest_api_id: &str, stage: &str) -> String {
+    format!("akto-{kind}-{rest_api_id}-{stage}")
+        .chars()
+        .take(60)
+        .collect()
+}
+
+/// The stage setting (execution logging with data tracing) that the connector reads, and the
+/// account's CloudWatch role it needs.
 pub fn log_settings(
     rest_api_id: &str,
     stage: &str,
     region: &Region,
     format: LogSettingsFormat,
+    options: &LogSettingsOptions,
 ) -> anyhow::Result<Artifact> {
     let ctx = minijinja::context! {
         rest_api_id, stage, region => &region.code,
+        partition => region.partition,
         log_group => format!("API-Gateway-Execution-Logs_{rest_api_id}/{stage}"),
+        cloudwatch_role_arn => options.cloudwatch_role_arn.as_deref(),
+        role_name => CLOUDWATCH_ROLE_NAME,
+        managed_policy_arn => format!("arn:{}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs", region.partition),
+        delivery_log_group => options.delivery_log_group.as_deref(),
+        delivery_source => delivery_name("exec", rest_api_id, stage),
+        delivery_destination => delivery_name("exec-dest", rest_api_id, stage),
     };
     let artifact = match format {
         LogSettingsFormat::Cli => Artifact::new(

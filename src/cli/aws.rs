@@ -323,6 +323,17 @@ pub struct LogSettingsArgs {
     /// AWS region.
     #[arg(long, env = "AWS_REGION", value_name = "REGION")]
     pub region: String,
+    /// The account's CloudWatch role for API Gateway: set this existing role (a role trusting
+    /// apigateway.amazonaws.com with AmazonAPIGatewayPushToCloudWatchLogs). Without it the
+    /// script keeps the account's role, or creates akto-apigateway-cloudwatch-logs when there
+    /// is none; CloudFormation creates that role.
+    #[arg(long, value_name = "ARN")]
+    pub cloudwatch_role_arn: Option<String>,
+    /// Also deliver the stage's execution logs, with events up to 1 MB instead of 1 KB, to
+    /// this log group (a CloudWatch Logs delivery; billed as vended logs). The v2 connector
+    /// does not discover this group; v1 reads it with --log-group.
+    #[arg(long, value_name = "NAME")]
+    pub large_events_log_group: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LogFormatArg::Cli)]
     pub format: LogFormatArg,

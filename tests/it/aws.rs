@@ -800,7 +800,36 @@ fn log_settings_name_the_log_group() {
 fn log_settings_script_is_valid_bash() {
     require_tool("bash");
     require_tool("shellcheck");
-    let (_, cli, _) = aws(&[
+    for extra in LOG_SETTINGS_VARIANTS {
+        let cli = log_settings_script(extra);
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg("-c")
+            .arg(&cli)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{extra:?}: the script is valid bash");
+        let out = crate::common::pipe(Command::new("shellcheck").args(["-s", "bash", "-"]), &cli);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// The log-settings variants: default, a named CloudWatch role, the larger-event delivery.
+const LOG_SETTINGS_VARIANTS: &[&[&str]] = &[
+    &[],
+    &[
+        "--cloudwatch-role-arn",
+        "arn:aws:iam::123456789012:role/apigw-logs",
+    ],
+    &["--large-events-log-group", "/akto/api-gateway/execution"],
+];
+
+fn log_settings_script(extra: &[&str]) -> String {
+    let base = [
         "log-settings",
         "--rest-api-id",
         "a1b2c3d4e5",
@@ -808,20 +837,181 @@ fn log_settings_script_is_valid_bash() {
         "prod",
         "--region",
         "us-east-1",
-    ]);
-    let out = Command::new("bash")
-        .arg("-n")
-        .arg("-c")
-        .arg(&cli)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "the script is valid bash");
-    let out = crate::common::pipe(Command::new("shellcheck").args(["-s", "bash", "-"]), &cli);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    ];
+    let (code, out, err) = aws(&[&base[..], extra].concat());
+    assert_eq!(code, 0, "{extra:?}: {err}");
+    out
+}
+
+/// A stand-in `aws` CLI: records each call, answers as the STUB_* variables say.
+const AWS_STUB: &str = r#"#!/usr/bin/env bash
+echo "$*" >> "$AWS_CALLS"
+case "$1 $2" in
+  "apigateway get-rest-api") [ "$STUB_REST" = yes ] || exit 254 ;;
+  "apigatewayv2 get-api") [ -n "$STUB_V2" ] && echo "$STUB_V2" || exit 254 ;;
+  "apigateway get-account") echo "${STUB_ACCOUNT_ROLE:-None}" ;;
+  "iam get-role") [ "$STUB_ROLE_EXISTS" = yes ] && echo "arn:aws:iam::123456789012:role/existing" || exit 254 ;;
+  "iam create-role") echo "arn:aws:iam::123456789012:role/akto-apigateway-cloudwatch-logs" ;;
+  *) ;;
+esac
+"#;
+
+/// Runs the script with the stand-in; (exit code, the calls made, stderr).
+fn run_script(script: &str, env: &[(&str, &str)]) -> (i32, Vec<String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = dir.path().join("aws");
+    std::fs::write(&stub, AWS_STUB).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let calls = dir.path().join("calls");
+    std::fs::write(&calls, "").unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
     );
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .env("PATH", path)
+        .env("AWS_CALLS", &calls);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let calls = std::fs::read_to_string(&calls)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        calls,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn log_settings_script_looks_before_it_changes() {
+    require_tool("bash");
+    let script = log_settings_script(&[]);
+    let has = |calls: &[String], prefix: &str| calls.iter().any(|c| c.starts_with(prefix));
+    // No CloudWatch role yet, no role of ours: it creates one, attaches the managed policy,
+    // sets it on the account, then turns on logging with data tracing.
+    let (code, calls, err) = run_script(&script, &[("STUB_REST", "yes")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        has(
+            &calls,
+            "iam create-role --role-name akto-apigateway-cloudwatch-logs"
+        ),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.contains("apigateway.amazonaws.com")),
+        "trusts API Gateway"
+    );
+    assert!(
+        has(&calls, "iam attach-role-policy --role-name akto-apigateway-cloudwatch-logs --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("apigateway update-account")
+                && c.ends_with(
+                    "value=arn:aws:iam::123456789012:role/akto-apigateway-cloudwatch-logs"
+                )),
+        "{calls:?}"
+    );
+    assert!(
+        calls.last().unwrap().starts_with("apigateway update-stage"),
+        "{calls:?}"
+    );
+    // Our role exists already (a second run): reused, not created again.
+    let (code, calls, _) = run_script(
+        &script,
+        &[("STUB_REST", "yes"), ("STUB_ROLE_EXISTS", "yes")],
+    );
+    assert_eq!(code, 0);
+    assert!(!has(&calls, "iam create-role"), "{calls:?}");
+    assert!(calls
+        .iter()
+        .any(|c| c.ends_with("value=arn:aws:iam::123456789012:role/existing")));
+    // The account has a role: kept, no IAM call, no account change.
+    let (code, calls, err) = run_script(
+        &script,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/theirs"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("iam ") || c.starts_with("apigateway update-account")),
+        "{calls:?}"
+    );
+    assert!(err.contains("role/theirs (kept)"), "{err}");
+    // HTTP and WebSocket APIs are named with what they lack; nothing is changed.
+    for (protocol, needle) in [("HTTP", "access logs only"), ("WEBSOCKET", "WebSocket API")] {
+        let (code, calls, err) = run_script(&script, &[("STUB_V2", protocol)]);
+        assert_eq!(code, 1, "{protocol}");
+        assert!(err.contains(needle), "{protocol}: {err}");
+        assert!(!calls.iter().any(|c| c.contains("update-")), "{calls:?}");
+    }
+    // A named role replaces a different one, and is left alone when already set.
+    let named = log_settings_script(LOG_SETTINGS_VARIANTS[1]);
+    let (_, calls, _) = run_script(
+        &named,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/old"),
+        ],
+    );
+    assert!(calls
+        .iter()
+        .any(|c| c.ends_with("value=arn:aws:iam::123456789012:role/apigw-logs")));
+    assert!(!has(&calls, "iam "), "{calls:?}");
+    let (_, calls, _) = run_script(
+        &named,
+        &[
+            ("STUB_REST", "yes"),
+            (
+                "STUB_ACCOUNT_ROLE",
+                "arn:aws:iam::123456789012:role/apigw-logs",
+            ),
+        ],
+    );
+    assert!(!has(&calls, "apigateway update-account"), "{calls:?}");
+    // The delivery: source of type EXECUTION_LOGS for the stage's ARN, destination, delivery.
+    let delivery = log_settings_script(LOG_SETTINGS_VARIANTS[2]);
+    let (code, calls, err) = run_script(
+        &delivery,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/x"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("logs put-delivery-source")
+                && c.contains("--log-type EXECUTION_LOGS")
+                && c.contains(":/restapis/a1b2c3d4e5/stages/prod")),
+        "{calls:?}"
+    );
+    assert!(
+        has(
+            &calls,
+            "logs create-log-group --region us-east-1 --log-group-name /akto/api-gateway/execution"
+        ),
+        "{calls:?}"
+    );
+    assert!(has(&calls, "logs create-delivery"), "{calls:?}");
 }
 
 #[test]
@@ -1072,34 +1262,39 @@ fn cfn_lint_accepts_every_cloudformation_output() {
     })
     .expect("cfn-lint: pip install cfn-lint");
     let dir = tempfile::tempdir().unwrap();
-    let outputs = [
-        (
-            "member-role.json",
-            vec![
-                "member-role",
-                "--connector-role-arn",
-                "arn:aws:iam::123456789012:role/akto",
-            ],
-        ),
-        (
-            "log-settings.yaml",
-            vec![
-                "log-settings",
-                "--rest-api-id",
-                "a1b2c3d4e5",
-                "--stage",
-                "prod",
-                "--region",
-                "us-east-1",
-                "--format",
-                "cloudformation",
-            ],
-        ),
+    let base = [
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--format",
+        "cloudformation",
     ];
+    let mut outputs: Vec<(String, Vec<&str>)> = LOG_SETTINGS_VARIANTS
+        .iter()
+        .enumerate()
+        .map(|(i, extra)| {
+            (
+                format!("log-settings-{i}.yaml"),
+                [&base[..], extra].concat(),
+            )
+        })
+        .collect();
+    outputs.push((
+        "member-role.json".into(),
+        vec![
+            "member-role",
+            "--connector-role-arn",
+            "arn:aws:iam::123456789012:role/akto",
+        ],
+    ));
     for (name, args) in outputs {
         let (code, out, err) = aws(&args);
         assert_eq!(code, 0, "{err}");
-        let path = dir.path().join(name);
+        let path = dir.path().join(&name);
         std::fs::write(&path, out).unwrap();
         let o = Command::new(lint).arg(&path).output().unwrap();
         assert!(
@@ -1314,4 +1509,36 @@ fn v2_flags_are_refused_where_meaningless_or_malformed() {
         err.contains("ignores LOG_GROUP_NAME") && err.contains("leave --log-group out"),
         "{err}"
     );
+}
+
+#[test]
+fn log_settings_refuses_bad_roles_and_groups() {
+    let base = [
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+    ];
+    for (extra, needle) in [
+        (
+            ["--cloudwatch-role-arn", "arn:aws:iam::123456789012:user/x"],
+            "--cloudwatch-role-arn 'arn:aws:iam::123456789012:user/x': not an IAM role ARN",
+        ),
+        (
+            ["--large-events-log-group", "a,b"],
+            "one log group receives the delivery",
+        ),
+        (
+            ["--large-events-log-group", "aws/x"],
+            "--large-events-log-group 'aws/x'",
+        ),
+    ] {
+        let (code, out, err) = aws(&[&base[..], &extra[..]].concat());
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
 }

@@ -275,6 +275,11 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             drop: Vec::new(),
         }),
         "stage" => s(&["--stage", "staging"]),
+        "cloudwatch_role_arn" => s(&[
+            "--cloudwatch-role-arn",
+            "arn:aws:iam::123456789012:role/apigw-logs",
+        ]),
+        "large_events_log_group" => s(&["--large-events-log-group", "/akto/exec"]),
         "ingest_url" => s(&["--ingest-url", "https://other.example.com"]),
         "regex" => s(&["--regex", "^/other/"]),
         "regex_file" => {
