@@ -206,9 +206,8 @@ fn yaml_artifacts() -> Vec<(String, String)> {
     for (i, extra) in compose_variants().into_iter().enumerate() {
         out.push((format!("compose-{i}"), manifest("compose", &extra)));
     }
-    out.push((
-        "cloudformation".into(),
-        aws(&[
+    for (i, extra) in LOG_SETTINGS_VARIANTS.iter().enumerate() {
+        let mut args = vec![
             "log-settings",
             "--rest-api-id",
             "a1b2c3d4e5",
@@ -218,9 +217,10 @@ fn yaml_artifacts() -> Vec<(String, String)> {
             "us-east-1",
             "--format",
             "cloudformation",
-        ])
-        .1,
-    ));
+        ];
+        args.extend_from_slice(extra);
+        out.push((format!("cloudformation-{i}"), aws(&args).1));
+    }
     out
 }
 
