@@ -13,6 +13,9 @@ pub struct InputError {
     pub problem: String,
     /// How to fix it.
     pub help: String,
+    /// The flag was not given at all (then `value` is empty and the message says it is
+    /// missing, rather than quoting an empty value the user never typed).
+    pub missing: bool,
 }
 
 impl InputError {
@@ -27,12 +30,32 @@ impl InputError {
             value: value.into(),
             problem: problem.into(),
             help: help.into(),
+            missing: false,
+        }
+    }
+
+    /// A flag that was needed and not given: `-o is missing: …`.
+    pub fn missing(
+        input: impl Into<String>,
+        problem: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Self {
+            missing: true,
+            ..Self::new(input, "", problem, help)
         }
     }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.missing {
+            return write!(
+                f,
+                "{} is missing: {}\n  help: {}",
+                self.input, self.problem, self.help
+            );
+        }
         write!(
             f,
             "{} '{}': {}\n  help: {}",
@@ -73,6 +96,11 @@ impl std::error::Error for InputError {}
 /// An [`InputError`] as the `anyhow::Error` commands return.
 pub fn refuse(input: &str, value: &str, problem: &str, help: &str) -> anyhow::Error {
     InputError::new(input, value, problem, help).into()
+}
+
+/// An [`InputError::missing`] as the `anyhow::Error` commands return.
+pub fn refuse_missing(input: &str, problem: &str, help: &str) -> anyhow::Error {
+    InputError::missing(input, problem, help).into()
 }
 
 /// Checks a one-line value given as `input` (a flag such as `--env-file`): not empty, at most

@@ -63,7 +63,28 @@ pub struct Request {
     /// 302 becomes a GET, as curl does). When `false`, the 3xx itself is the [`Response`],
     /// with its `Location`, for the caller to report.
     pub follow_redirects: bool,
+    /// Names of further headers that carry a credential (besides [`CREDENTIAL_HEADERS`]):
+    /// never sent across a redirect to another origin or to `http://`, and their values are
+    /// masked in [`Response::text`].
+    pub credentials: Vec<String>,
 }
+
+/// Headers that always carry a credential, whatever the caller says.
+pub const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "kong-admin-token",
+    "ocp-apim-subscription-key",
+    "x-api-key",
+    "api-key",
+    "x-functions-key",
+    "x-identity-header",
+    "x-amz-security-token",
+];
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -100,7 +121,34 @@ impl Request {
             body,
             idempotent: !matches!(method, Method::Post | Method::Patch),
             follow_redirects: true,
+            credentials: Vec::new(),
         }
+    }
+
+    /// Adds a header that carries a credential (see [`Request::credentials`]).
+    pub fn credential(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.credentials.push(name.to_ascii_lowercase());
+        self.header(name, value)
+    }
+
+    fn is_credential(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        CREDENTIAL_HEADERS.contains(&name.as_str()) || self.credentials.contains(&name)
+    }
+
+    /// The credential values this request carries (a bearer token without its scheme too),
+    /// for masking an answer that echoes one.
+    fn secrets(&self) -> crate::mask::Secrets {
+        let mut s = crate::mask::Secrets::default();
+        for (k, v) in &self.headers {
+            if self.is_credential(k) {
+                s.add(v);
+                if let Some((_, token)) = v.split_once(' ') {
+                    s.add(token);
+                }
+            }
+        }
+        s
     }
 
     /// Answers a 3xx with the 3xx itself instead of following it (see
@@ -133,6 +181,11 @@ pub struct Response {
     pub elapsed: Duration,
     /// How many attempts were made (1 when there was no retry).
     pub attempts: u32,
+    /// A redirect went to another origin or from `https://` to `http://`, so the request's
+    /// credential headers were not sent there: this answer says nothing about them.
+    pub credentials_withheld: bool,
+    /// The credentials the request carried, masked in [`Response::text`].
+    secrets: crate::mask::Secrets,
 }
 
 impl Response {
@@ -144,9 +197,16 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body as text (lossy), for messages.
+    /// The body as text (lossy), for messages: every credential the request carried is
+    /// masked, in any escaped form, before a caller can cut or print it.
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+        self.secrets.mask(&String::from_utf8_lossy(&self.body))
+    }
+
+    /// `text` (a message built from this answer, say a field of its JSON) with every
+    /// credential the request carried masked, in any escaped form.
+    pub fn mask(&self, text: &str) -> String {
+        self.secrets.mask(text)
     }
 
     /// The body as JSON.
@@ -238,8 +298,11 @@ impl fmt::Display for NetError {
 
 impl std::error::Error for NetError {}
 
-/// Status, headers and body of one attempt.
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+/// Status, headers and body of one exchange.
+type Exchange = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// One attempt's [`Exchange`], and whether credentials were withheld on a redirect.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>, bool);
 
 /// The one HTTP client. Cheap to share across threads (`&Client` is `Sync`).
 pub struct Client {
@@ -284,7 +347,7 @@ impl Client {
             let elapsed = started.elapsed();
             let last = attempt > self.config.retries;
             match result {
-                Ok((status, headers, body)) => {
+                Ok((status, headers, body, credentials_withheld)) => {
                     let retryable = status == 429
                         || (req.idempotent && matches!(status, 500 | 502 | 503 | 504));
                     if retryable && !last {
@@ -303,6 +366,8 @@ impl Client {
                         body,
                         elapsed,
                         attempts: attempt,
+                        credentials_withheld,
+                        secrets: req.secrets(),
                     });
                 }
                 Err(kind) => {
@@ -334,27 +399,83 @@ impl Client {
         }
     }
 
+    /// One attempt, following redirects here (ureq never does: `max_redirects` is 0), so the
+    /// rule on credentials is ours: a hop to another origin (scheme, host, port) or from
+    /// `https://` to `http://` drops every credential header, for the rest of the chain.
     fn send_once(&self, req: &Request) -> Result<Answer, NetErrorKind> {
-        let mut builder = ureq::http::Request::builder()
-            .method(req.method.as_str())
-            .uri(&req.url);
-        for (k, v) in &req.headers {
-            builder = builder.header(k.as_str(), v.as_str());
+        let mut url = req.url.clone();
+        let mut method = req.method;
+        let mut body = req.body.clone();
+        let origin = Origin::of(&req.url);
+        let mut withheld = false;
+        let mut hops = 0;
+        loop {
+            let send_credentials = !withheld;
+            let (status, headers, answer) =
+                self.exchange(req, method, &url, body.as_deref(), send_credentials)?;
+            let location = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.clone());
+            let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
+            let (Some(location), true, true) = (location, redirect, req.follow_redirects) else {
+                return Ok((status, headers, answer, withheld));
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(NetErrorKind::Other(format!(
+                    "more than {MAX_REDIRECTS} redirects"
+                )));
+            }
+            let next = resolve(&url, &location).ok_or_else(|| {
+                NetErrorKind::BadUrl(format!(
+                    "the redirect points to {}, not a usable URL",
+                    redact_url(&location)
+                ))
+            })?;
+            if leaves_origin(origin.as_ref(), &url, &next) {
+                let carries = req.headers.iter().any(|(k, _)| req.is_credential(k));
+                withheld |= carries;
+            }
+            // A POST answered 301/302 becomes a GET, as curl does; 303 always does.
+            if status == 303 || (matches!(status, 301 | 302) && method == Method::Post) {
+                method = Method::Get;
+                body = None;
+            }
+            url = next;
         }
-        let result = match &req.body {
+    }
+
+    fn exchange(
+        &self,
+        req: &Request,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        credentials: bool,
+    ) -> Result<Exchange, NetErrorKind> {
+        let mut builder = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url);
+        for (k, v) in &req.headers {
+            if credentials || !req.is_credential(k) {
+                builder = builder.header(k.as_str(), v.as_str());
+            }
+        }
+        let result = match body {
             Some(body) => builder
-                .body(body.clone())
+                .body(body.to_vec())
                 .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
                 .and_then(|r| {
-                    let r = self.redirects(r, req.follow_redirects);
-                    self.agent.run(r).map_err(|e| self.classify(e, &req.url))
+                    let r = self.agent.configure_request(r).max_redirects(0).build();
+                    self.agent.run(r).map_err(|e| self.classify(e, url))
                 }),
             None => builder
                 .body(())
                 .map_err(|e| NetErrorKind::BadUrl(e.to_string()))
                 .and_then(|r| {
-                    let r = self.redirects(r, req.follow_redirects);
-                    self.agent.run(r).map_err(|e| self.classify(e, &req.url))
+                    let r = self.agent.configure_request(r).max_redirects(0).build();
+                    self.agent.run(r).map_err(|e| self.classify(e, url))
                 }),
         };
         let mut resp = result?;
@@ -374,22 +495,8 @@ impl Client {
             .with_config()
             .limit(self.config.max_body)
             .read_to_vec()
-            .map_err(|e| self.classify(e, &req.url))?;
+            .map_err(|e| self.classify(e, url))?;
         Ok((status, headers, body))
-    }
-
-    /// With `follow == false`, the request stops at the first 3xx (ureq then answers the 3xx
-    /// as a response, since `max_redirects` is 0).
-    fn redirects<B: ureq::AsSendBody>(
-        &self,
-        r: ureq::http::Request<B>,
-        follow: bool,
-    ) -> ureq::http::Request<B> {
-        if follow {
-            r
-        } else {
-            self.agent.configure_request(r).max_redirects(0).build()
-        }
     }
 
     fn classify(&self, e: ureq::Error, url: &str) -> NetErrorKind {
@@ -415,6 +522,61 @@ impl Client {
             other => NetErrorKind::Other(other.to_string()),
         }
     }
+}
+
+/// Scheme, host and port of a URL (the port defaulted), for comparing origins.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    fn of(url: &str) -> Option<Origin> {
+        let uri: ureq::http::Uri = url.parse().ok()?;
+        let scheme = uri.scheme_str()?.to_ascii_lowercase();
+        let default = if scheme == "https" { 443 } else { 80 };
+        Some(Origin {
+            host: uri.host()?.to_ascii_lowercase(),
+            port: uri.port_u16().unwrap_or(default),
+            scheme,
+        })
+    }
+}
+
+/// Whether a hop from `from` to `to` leaves the origin the request was made for (`first`), or
+/// goes from `https://` to `http://`: then no credential header goes on. An origin that cannot
+/// be read counts as another one.
+fn leaves_origin(first: Option<&Origin>, from: &str, to: &str) -> bool {
+    let here = Origin::of(from);
+    let there = Origin::of(to);
+    let downgrade = here.as_ref().is_some_and(|o| o.scheme == "https")
+        && there.as_ref().is_some_and(|o| o.scheme == "http");
+    downgrade || first.is_none() || there.as_ref() != first
+}
+
+/// `location` resolved against `base`: absolute, scheme-relative (`//host/p`), absolute path
+/// (`/p`) or relative path (`p`, against the base's directory).
+fn resolve(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.contains("://") {
+        let uri: ureq::http::Uri = location.parse().ok()?;
+        return matches!(uri.scheme_str(), Some("http" | "https")).then(|| location.to_string());
+    }
+    let uri: ureq::http::Uri = base.parse().ok()?;
+    let scheme = uri.scheme_str()?;
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    let authority = uri.authority()?.as_str();
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let path = uri.path();
+    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let dir = if dir.is_empty() { "/" } else { dir };
+    Some(format!("{scheme}://{authority}{dir}{location}"))
 }
 
 fn tls_kind(why: &str) -> NetErrorKind {
@@ -789,6 +951,102 @@ mod tests {
             server.join().unwrap(),
             ["GET /x HTTP/1.1", "GET /x HTTP/1.1"]
         );
+    }
+
+    #[test]
+    fn credentials_stay_with_the_origin_and_never_go_to_plain_http() {
+        let first = Origin::of("https://kong.example:8444/status");
+        let f = first.as_ref();
+        let a = "https://kong.example:8444/status";
+        // Same origin (the default port spelled out or not, another path): kept.
+        assert!(!leaves_origin(f, a, "https://KONG.example:8444/plugins"));
+        let o443 = Origin::of("https://api.example/x");
+        assert!(!leaves_origin(
+            o443.as_ref(),
+            "https://api.example/x",
+            "https://api.example:443/y"
+        ));
+        // Another host, another port, another scheme, a downgrade: dropped.
+        assert!(leaves_origin(f, a, "https://evil.example:8444/status"));
+        assert!(leaves_origin(f, a, "https://kong.example:9444/status"));
+        assert!(leaves_origin(f, a, "http://kong.example:8444/status"));
+        assert!(leaves_origin(f, a, "http://kong.example/status"));
+        // Back to the first origin after a hop away: the caller keeps them withheld.
+        assert!(leaves_origin(None, a, a));
+    }
+
+    #[test]
+    fn relative_locations_resolve_against_the_url() {
+        let base = "http://h:1/a/b?q=1";
+        assert_eq!(resolve(base, "/c").as_deref(), Some("http://h:1/c"));
+        assert_eq!(resolve(base, "c").as_deref(), Some("http://h:1/a/c"));
+        assert_eq!(resolve(base, "//o:2/c").as_deref(), Some("http://o:2/c"));
+        assert_eq!(resolve(base, "https://o/c").as_deref(), Some("https://o/c"));
+        assert_eq!(resolve(base, "file:///etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_redirect_to_another_port_carries_no_credential_header() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let other = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+                match s.read(&mut b) {
+                    Ok(1) => head.push(b[0]),
+                    _ => break,
+                }
+            }
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            String::from_utf8_lossy(&head).to_ascii_lowercase()
+        });
+        let moved: &'static str = Box::leak(
+            format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {other}/y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .into_boxed_str(),
+        );
+        let (url, first) = serve(vec![moved]);
+        let client = Client::new(quick()).unwrap();
+        let req = Request::get(format!("{url}/x"))
+            .header("Authorization", "Bearer tok-1234")
+            .header("Kong-Admin-Token", "kat-1234")
+            .credential("X-Custom-Secret", "cus-1234")
+            .header("accept", "application/json");
+        let resp = client.send(&req).unwrap();
+        assert_eq!(resp.status, 200);
+        assert!(resp.credentials_withheld);
+        assert_eq!(first.join().unwrap(), ["GET /x HTTP/1.1"]);
+        let head = seen.join().unwrap();
+        assert!(head.starts_with("get /y http/1.1"), "{head}");
+        assert!(head.contains("accept: application/json"), "{head}");
+        for name in ["authorization", "kong-admin-token", "x-custom-secret"] {
+            assert!(
+                !head.contains(name),
+                "{name} went to another origin: {head}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_answer_echoing_a_credential_is_masked_before_any_cut() {
+        let body = r#"{"m":"key k\"e\\y-1234 is not valid"}"#;
+        let echo: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 401 No\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let (url, server) = serve(vec![echo]);
+        let client = Client::new(quick()).unwrap();
+        let resp = client
+            .send(&Request::get(url).credential("api-key", "k\"e\\y-1234"))
+            .unwrap();
+        server.join().unwrap();
+        assert_eq!(resp.text(), "{\"m\":\"key *** is not valid\"}");
     }
 
     #[test]

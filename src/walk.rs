@@ -181,6 +181,25 @@ pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     rank(a.get(same)).cmp(&rank(b.get(same)))
 }
 
+/// `p` made absolute (against the current folder) with `.` and `..` resolved by name, not by
+/// the file system (a link is not followed): how two spellings of one path are compared
+/// (the config's folder and the files alike).
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,13 +107,13 @@ fn reason(
             .iter()
             .filter(|f| f.level < cut.file.level && own_capture(**f, name, fragments))
             .map(|f| match f.level {
-                apiops::Level::Global => "the global".to_string(),
-                _ => format!("{}'s", f.scope_name()),
+                apiops::Level::Global => "the global policy".to_string(),
+                _ => f.scope_name(),
             })
             .collect();
         if !above.is_empty() {
             return format!(
-                "{} ({}): {}, so {} capture does not run",
+                "{} ({}): {}, so the capture in {} does not run",
                 cut.file.scope_name(),
                 cut.file.path,
                 cut.describe(name),
@@ -122,7 +122,7 @@ fn reason(
         }
     }
     let mut r = format!(
-        "no Akto capture in the effective <{name}> ({})",
+        "no Akto capture in the effective `<{name}>` ({})",
         eff.trail()
     );
     if section.unresolved_fragment {

@@ -132,6 +132,9 @@ pub struct Effective<'a> {
     pub chain: Vec<FileRef<'a>>,
     /// Files of the chain that could not be read (treated as absent, reported by lint).
     pub unreadable: Vec<&'a str>,
+    /// The same files' levels and why each could not be read ("line 3: …"), so that the trail
+    /// says a scope's policy could not be read rather than that it has none.
+    pub unreadable_why: Vec<(Level, &'a str, String)>,
     pub sections: Vec<Section<'a>>,
     pub problems: Vec<Problem<'a>>,
 }
@@ -146,9 +149,18 @@ impl<'a> Effective<'a> {
 
     /// "global → product starter → API echo → operation get", the scopes judged.
     pub fn trail(&self) -> String {
+        // A scope without a readable policy: none at all, or one that could not be read.
+        let absent = |level: Level, name: String| match self
+            .unreadable_why
+            .iter()
+            .find(|(l, _, _)| *l == level)
+        {
+            Some((_, path, why)) => format!("{name} (its policy {path} could not be read: {why})"),
+            None => format!("{name} (no policy)"),
+        };
         let mut parts = Vec::new();
         if !self.chain.iter().any(|f| f.level == Level::Global) {
-            parts.push("global (no policy)".to_string());
+            parts.push(absent(Level::Global, "global".to_string()));
         }
         for f in &self.chain {
             parts.push(f.scope_name());
@@ -158,7 +170,10 @@ impl<'a> Effective<'a> {
         } else if !self.chain.iter().any(|f| f.level == Level::Product) {
             parts.insert(
                 parts.len().min(1),
-                format!("product {} (no policy)", self.product.unwrap_or("")),
+                absent(
+                    Level::Product,
+                    format!("product {}", self.product.unwrap_or("")),
+                ),
             );
         }
         if !self.api.is_empty() && !self.chain.iter().any(|f| f.level == Level::Api) {
@@ -167,7 +182,7 @@ impl<'a> Effective<'a> {
                 .iter()
                 .position(|f| f.level == Level::Operation)
                 .map_or(parts.len(), |i| parts.len() - (self.chain.len() - i));
-            parts.insert(at, format!("API {} (no policy)", self.api));
+            parts.insert(at, absent(Level::Api, format!("API {}", self.api)));
         }
         parts.join(" → ")
     }
@@ -194,11 +209,28 @@ pub fn compute<'a>(
         .filter(|f| f.doc.is_err())
         .map(|f| f.path.as_str())
         .collect();
+    let unreadable_why = files
+        .iter()
+        .filter_map(|f| {
+            let e = f.doc.as_ref().err()?;
+            let line = f.src.as_bytes()[..e.offset.min(f.src.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Some((
+                f.level,
+                f.path.as_str(),
+                format!("line {line}: {}", crate::error::printable(&e.message)),
+            ))
+        })
+        .collect();
     let mut eff = build(&chain, Some(&shared.fragments), false);
     eff.api = &api.id;
     eff.product = product.map(|p| p.id.as_str());
     eff.operation = operation.map(|o| o.id.as_str());
     eff.unreadable = unreadable;
+    eff.unreadable_why = unreadable_why;
     eff
 }
 
@@ -251,6 +283,7 @@ fn build<'a>(
         operation: None,
         chain: chain.to_vec(),
         unreadable: Vec::new(),
+        unreadable_why: Vec::new(),
         sections,
         problems,
     }

@@ -62,9 +62,8 @@ pub struct Names {
 
 fn check_service(value: Option<&str>, what: &str) -> Result<String, InputError> {
     let Some(v) = value else {
-        return Err(InputError::new(
+        return Err(InputError::missing(
             "--apim-service",
-            "",
             format!("{what} needs the API Management instance's name"),
             "add --apim-service NAME (the name in the portal, for example contoso-apim)",
         ));
@@ -87,9 +86,8 @@ fn check_service(value: Option<&str>, what: &str) -> Result<String, InputError> 
 
 fn check_id(flag: &str, value: Option<&str>, scope: Scope) -> Result<String, InputError> {
     let Some(v) = value else {
-        return Err(InputError::new(
+        return Err(InputError::missing(
             flag,
-            "",
             format!("--scope {} needs {flag}", scope.name()),
             format!("add {flag} ID (the id in the resource's URL, not its display name)"),
         ));
@@ -229,11 +227,55 @@ struct PolicyContext<'a> {
     arm_type: &'static str,
     /// The Bicep symbol the policy resource hangs from.
     parent: &'static str,
+    /// The Terraform labels of the fragments the policy includes (`depends_on`).
+    fragment_labels: Vec<String>,
+    /// The fragments' Bicep file, a module the policy depends on (`--with-fragments`).
+    fragments_module: Option<&'static str>,
+}
+
+/// The shared Terraform file: the resource group variable and the instance's data source, the
+/// same for `apim policy` and `apim fragments`, so both can be written into one folder.
+const TERRAFORM_APIM_FILE: &str = "akto-apim.tf";
+/// The fragments' Bicep file (and the policy's module when it includes them).
+pub const BICEP_FRAGMENTS_FILE: &str = "akto-capture-fragments.bicep";
+
+fn terraform_apim(service: &str) -> anyhow::Result<Artifact> {
+    Ok(Artifact::new(
+        TERRAFORM_APIM_FILE,
+        render::render(
+            "apim/apim.tf.j2",
+            minijinja::context! { service => service },
+        )?,
+    ))
+}
+
+/// The ARM resource of one fragment.
+fn arm_fragment(service: &str, f: &Fragment) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Microsoft.ApiManagement/service/policyFragments",
+        "apiVersion": API_VERSION,
+        "name": format!("{service}/{}", f.id),
+        "properties": {
+            "description": f.description,
+            "format": "rawxml",
+            "value": f.text,
+        },
+    })
 }
 
 /// The artifacts for one policy: ARM is one template holding the text; Bicep and Terraform are
 /// the file (from `templates/apim/policy.*.j2`) and the policy file it loads.
-pub fn policy_files(kind: Kind, names: &Names, policy: &str) -> anyhow::Result<Vec<Artifact>> {
+///
+/// `fragments`: the fragments the policy includes (`--with-fragments`), which APIM must hold
+/// before it accepts the policy. ARM deploys them in the same template, the policy `dependsOn`
+/// them; Bicep deploys the fragments' file as a module the policy depends on; Terraform's policy
+/// `depends_on` the fragment resources of `apim fragments --format terraform` in the same folder.
+pub fn policy_files(
+    kind: Kind,
+    names: &Names,
+    policy: &str,
+    fragments: Option<&[Fragment]>,
+) -> anyhow::Result<Vec<Artifact>> {
     let scope = names.scope.unwrap_or(Scope::Api);
     let (arm_type, arm_name) = names.arm_type_and_name();
     let policy_file = || Artifact::new(POLICY_FILE, policy).read_as(Syntax::Policy);
@@ -252,16 +294,42 @@ pub fn policy_files(kind: Kind, names: &Names, policy: &str) -> anyhow::Result<V
             (None, None, Some(_)) => "product",
             _ => "service",
         },
+        fragment_labels: fragments
+            .into_iter()
+            .flatten()
+            .map(|f| terraform_label(&f.id))
+            .collect(),
+        fragments_module: fragments.map(|_| BICEP_FRAGMENTS_FILE),
     };
     let files = match kind {
         Kind::Arm => {
-            let template = arm_template(vec![serde_json::json!({
+            let fragments = fragments.unwrap_or_default();
+            let mut resources: Vec<serde_json::Value> = fragments
+                .iter()
+                .map(|f| arm_fragment(&names.service, f))
+                .collect();
+            let mut resource = serde_json::json!({
                 "type": arm_type,
                 "apiVersion": API_VERSION,
                 "name": arm_name,
                 "properties": { "format": "rawxml", "value": policy },
-            })]);
-            read_back_arm(&template, &[policy])?;
+            });
+            if !fragments.is_empty() {
+                resource["dependsOn"] = fragments
+                    .iter()
+                    .map(|f| {
+                        serde_json::Value::String(format!(
+                            "[resourceId('Microsoft.ApiManagement/service/policyFragments', '{}', '{}')]",
+                            names.service, f.id
+                        ))
+                    })
+                    .collect();
+            }
+            resources.push(resource);
+            let template = arm_template(resources);
+            let mut texts: Vec<&str> = fragments.iter().map(|f| f.text.as_str()).collect();
+            texts.push(policy);
+            read_back_arm(&template, &texts)?;
             vec![Artifact::new("akto-capture-policy.json", template).read_as(Syntax::Json)]
         }
         Kind::Bicep => {
@@ -280,6 +348,7 @@ pub fn policy_files(kind: Kind, names: &Names, policy: &str) -> anyhow::Result<V
                 render::render("apim/policy.tf.j2", &ctx)?,
             ),
             policy_file(),
+            terraform_apim(&names.service)?,
         ],
     };
     Ok(files)
@@ -326,23 +395,7 @@ pub fn fragment_files(
 ) -> anyhow::Result<Vec<Artifact>> {
     let svc = &names.service;
     if kind == Kind::Arm {
-        let template = arm_template(
-            fragments
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "type": "Microsoft.ApiManagement/service/policyFragments",
-                        "apiVersion": API_VERSION,
-                        "name": format!("{svc}/{}", f.id),
-                        "properties": {
-                            "description": f.description,
-                            "format": "rawxml",
-                            "value": f.text,
-                        },
-                    })
-                })
-                .collect(),
-        );
+        let template = arm_template(fragments.iter().map(|f| arm_fragment(svc, f)).collect());
         let texts: Vec<&str> = fragments.iter().map(|f| f.text.as_str()).collect();
         read_back_arm(&template, &texts)?;
         return Ok(vec![
@@ -363,7 +416,7 @@ pub fn fragment_files(
             for (item, f) in items.iter().zip(fragments) {
                 bicep_limit(&item.file, &f.text)?;
             }
-            ("akto-capture-fragments.bicep", "apim/fragments.bicep.j2")
+            (BICEP_FRAGMENTS_FILE, "apim/fragments.bicep.j2")
         }
         _ => ("akto-capture-fragments.tf", "apim/fragments.tf.j2"),
     };
@@ -372,6 +425,9 @@ pub fn fragment_files(
         minijinja::context! { api_version => API_VERSION, service => svc, fragments => &items },
     )?;
     let mut files = vec![Artifact::new(name, text)];
+    if kind == Kind::Terraform {
+        files.push(terraform_apim(svc)?);
+    }
     for (item, f) in items.iter().zip(fragments) {
         files.push(Artifact::new(&item.file, &f.text).read_as(Syntax::Policy));
     }

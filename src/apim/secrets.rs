@@ -175,8 +175,9 @@ pub fn jwt_keys(src: &str, doc: &Document, jwt: &Element) -> Vec<Secret> {
     out
 }
 
-/// `src` with the text of every span masked: each visible ASCII character becomes `*`, so
-/// offsets, lines and columns stay. Borrowed when there is nothing to mask.
+/// `src` with the text of every span masked: each visible byte becomes `*` (each byte of a
+/// non-ASCII character too, so `κλειδί` leaves nothing readable), so byte offsets and lines
+/// stay. Borrowed when there is nothing to mask.
 pub fn mask<'a>(src: &'a str, spans: impl IntoIterator<Item = Range<usize>>) -> Cow<'a, str> {
     let mut spans = spans.into_iter().peekable();
     if spans.peek().is_none() {
@@ -185,13 +186,13 @@ pub fn mask<'a>(src: &'a str, spans: impl IntoIterator<Item = Range<usize>>) -> 
     let mut bytes = src.as_bytes().to_vec();
     for r in spans {
         for b in bytes.get_mut(r).into_iter().flatten() {
-            if b.is_ascii_graphic() {
+            if b.is_ascii_graphic() || !b.is_ascii() {
                 *b = b'*';
             }
         }
     }
-    // Only ASCII bytes were replaced by ASCII, so the text is still UTF-8.
-    Cow::Owned(String::from_utf8(bytes).unwrap_or_default())
+    // Whole characters were replaced by ASCII; a span cut inside one still yields text.
+    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -240,7 +241,8 @@ mod tests {
 
     #[test]
     fn masking_keeps_offsets_and_non_ascii() {
-        assert_eq!(mask("a=hé y", std::iter::once(2..6)), "a=*é y");
+        assert_eq!(mask("a=hé y", std::iter::once(2..5)), "a=*** y");
+        assert_eq!(mask("k=κλ", std::iter::once(2..6)), "k=****");
         assert!(matches!(mask("abc", []), Cow::Borrowed(_)));
     }
 }

@@ -197,8 +197,9 @@ impl ApiEntry {
 pub fn parse_list_page(body: &[u8]) -> Result<(Vec<ApiEntry>, Option<String>), String> {
     #[derive(Deserialize)]
     struct Page {
-        #[serde(default)]
-        value: Vec<Item>,
+        // Resource Manager always sends `value` (`[]` when there are no APIs): an answer
+        // without it is not a list, and read as "no APIs" it would make --prune delete all.
+        value: Option<Vec<Item>>,
         #[serde(rename = "nextLink", default)]
         next_link: Option<String>,
     }
@@ -223,8 +224,12 @@ pub fn parse_list_page(body: &[u8]) -> Result<(Vec<ApiEntry>, Option<String>), S
     }
     let page: Page = serde_json::from_slice(body)
         .map_err(|e| format!("the API list is not the JSON ARM answers ({e})"))?;
-    let apis = page
-        .value
+    let Some(value) = page.value else {
+        return Err(
+            "the API list answer has no `value` (Resource Manager always sends one, `[]` when there are no APIs); nothing was written or pruned: check --management-url".to_string(),
+        );
+    };
+    let apis = value
         .into_iter()
         .map(|i| ApiEntry {
             is_current: i.properties.is_current.unwrap_or(true),
@@ -317,11 +322,14 @@ pub fn select(
 
 /// The file a definition is written to: the API id, with every character other than ASCII
 /// letters, digits, `-`, `_`, `;`, `=` and an inner `.` percent-encoded (so two ids never share
-/// a name and none can leave the directory), then the format's extension.
+/// a name and none can leave the directory), then the format's extension. The id `index` (in
+/// any case) has its first letter encoded too (`%69ndex.json`), so no definition is ever
+/// written to `index.json`, the index.
 pub fn file_name(api: &str, format: SpecFormat) -> String {
     let mut out = String::new();
+    let is_index = api.eq_ignore_ascii_case("index");
     for (i, b) in api.bytes().enumerate() {
-        let keep = b.is_ascii_alphanumeric()
+        let keep = !(is_index && i == 0) && b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b';' | b'=')
             || (b == b'.' && i > 0);
         if keep {
@@ -344,21 +352,34 @@ pub fn check_definition(bytes: &[u8], format: SpecFormat) -> Result<(), String> 
     })?;
     // A byte-order mark is kept in the file but is not JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    crate::depth::check(text).map_err(|e| format!("the definition is {e}"))?;
+    // Only the top-level keys are kept; everything below is read and dropped (IgnoredAny), so
+    // memory stays flat in the size of the definition.
+    use serde::de::IgnoredAny;
+    type Top<K> = std::collections::HashMap<K, IgnoredAny>;
     let top: Option<Vec<String>> = match format {
         SpecFormat::OpenApiJson | SpecFormat::Swagger => {
-            serde_json::from_str::<serde_json::Value>(text)
-                .map_err(|e| format!("the definition is not JSON ({e})"))?
-                .as_object()
-                .map(|o| o.keys().cloned().collect())
+            match serde_json::from_str::<Top<String>>(text) {
+                Ok(m) => Some(m.into_keys().collect()),
+                Err(_) => {
+                    serde_json::from_str::<IgnoredAny>(text)
+                        .map_err(|e| format!("the definition is not JSON ({e})"))?;
+                    None
+                }
+            }
         }
-        SpecFormat::OpenApiYaml => serde_yaml::from_str::<serde_yaml::Value>(text)
-            .map_err(|e| format!("the definition is not YAML ({e})"))?
-            .as_mapping()
-            .map(|m| {
-                m.keys()
+        SpecFormat::OpenApiYaml => match serde_yaml::from_str::<Top<serde_yaml::Value>>(text) {
+            Ok(m) => Some(
+                m.into_keys()
                     .filter_map(|k| k.as_str().map(str::to_string))
-                    .collect()
-            }),
+                    .collect(),
+            ),
+            Err(_) => {
+                serde_yaml::from_str::<IgnoredAny>(text)
+                    .map_err(|e| format!("the definition is not YAML ({e})"))?;
+                None
+            }
+        },
     };
     match top {
         Some(keys) if keys.iter().any(|k| k == "openapi" || k == "swagger") => Ok(()),
@@ -536,6 +557,11 @@ mod tests {
             "%2E.%2Fx%2Fy.json"
         );
         assert_eq!(file_name(".hidden", SpecFormat::Swagger), "%2Ehidden.json");
+        assert_eq!(file_name("index", SpecFormat::Swagger), "%69ndex.json");
+        assert_eq!(file_name("INDEX", SpecFormat::OpenApiJson), "%49NDEX.json");
+        assert_eq!(file_name("indexes", SpecFormat::Swagger), "indexes.json");
+        assert!(parse_list_page(b"{}").unwrap_err().contains("no `value`"));
+        assert!(parse_list_page(br#"{"value":[]}"#).unwrap().0.is_empty());
         assert!(is_own_file("a;rev=2.yaml") && is_own_file("%2E.%2Fx.json"));
         for bad in [
             "index.json",

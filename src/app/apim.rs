@@ -123,7 +123,16 @@ pub fn policy(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
     }
     let (files, dest) = match (iac, names) {
         (Some(kind), Some(names)) => {
-            let files = crate::apim::iac::policy_files(kind, &names, &policy.text)?;
+            // The fragments the policy includes, for the IaC files to order them first.
+            let fragments = if args.with_fragments {
+                let mut fopts = opts.clone();
+                fopts.format = PolicyFormat::RawXml;
+                Some(capture::render_fragments(&fopts)?.0)
+            } else {
+                None
+            };
+            let files =
+                crate::apim::iac::policy_files(kind, &names, &policy.text, fragments.as_deref())?;
             let dest = match output_dir.as_deref() {
                 Some(dir) => Destination::Dir(dir),
                 None => Destination::file_or_stdout(args.output.as_deref()),
@@ -194,17 +203,13 @@ pub fn fragments(args: &FragmentsArgs) -> anyhow::Result<ExitCode> {
                 capture::fragment_files(&fragments, format, FragmentLayout::Files),
                 Destination::Dir(dir),
             ),
-            _ => {
-                return Err(refuse(
-                    "-o",
-                    &args
-                        .output
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    "two fragments are written as two files, so a folder is needed",
-                    "give -o DIR (writes <id>.xml for each) or --apiops DIR",
-                ))
+            given => {
+                let problem = "two fragments are written as two files, so a folder is needed";
+                let help = "give -o DIR (writes <id>.xml for each) or --apiops DIR";
+                return Err(match given {
+                    Some(p) => refuse("-o", &p.display().to_string(), problem, help),
+                    None => crate::error::refuse_missing("-o", problem, help),
+                });
             }
         },
     };
@@ -248,12 +253,14 @@ fn check_output(
                 }
                 Ok(Some(dir.to_path_buf()))
             }
-            _ => Err(refuse(
-                "-o",
-                &output.map(|p| p.display().to_string()).unwrap_or_default(),
-                &format!("--format {} writes two files (the {} file and the policy file it loads, so no policy text is re-escaped)", kind.name(), kind.name()),
-                "give -o DIR (created if missing)",
-            )),
+            given => {
+                let problem = format!("--format {} writes two files (the {} file and the policy file it loads, so no policy text is re-escaped)", kind.name(), kind.name());
+                let help = "give -o DIR (created if missing)";
+                Err(match given {
+                    Some(p) => refuse("-o", &p.display().to_string(), &problem, help),
+                    None => crate::error::refuse_missing("-o", &problem, help),
+                })
+            }
         },
         _ => Ok(None),
     }
@@ -311,7 +318,20 @@ pub(super) fn capture_options(
         .collect();
     for file in &args.regex_file {
         let (name, content) = read_input(file, "--regex-file")?;
-        sources.extend(patterns::parse_pattern_file(&name, &content));
+        let found = patterns::parse_pattern_file(&name, &content);
+        if found.is_empty() {
+            // A file meant to narrow the capture that narrows nothing: refused, so that a
+            // truncated or mistyped file never silently captures every path.
+            let what = if content.trim().is_empty() {
+                "is empty"
+            } else {
+                "holds only blank lines and # comments"
+            };
+            anyhow::bail!(
+                "--regex-file {name}: {what}, so it names no path to capture\n  help: add one .NET regex per line (e.g. ^/api/v1/); to capture every path, leave out --regex-file (no --regex and no --regex-file captures every path); nothing was written"
+            );
+        }
+        sources.extend(found);
     }
     let ingest_url = BaseUrl::parse("--ingest-url", &args.ingest_url)?;
     let patterns = RegexList::new(&sources)?;

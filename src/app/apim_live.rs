@@ -249,9 +249,8 @@ fn targets(live: &Live, t: &TargetArgs) -> anyhow::Result<Vec<ScopeRef>> {
                 "not an APIM id (no '/', '\\', control characters or '..')",
                 "give the id as `az apim api list` shows it (name)",
             )),
-            None => Err(refuse(
+            None => Err(crate::error::refuse_missing(
                 flag,
-                "",
                 &format!("--scope {scope} needs {flag}"),
                 &format!("add {flag} ID"),
             )),
@@ -263,9 +262,8 @@ fn targets(live: &Live, t: &TargetArgs) -> anyhow::Result<Vec<ScopeRef>> {
     }
     Ok(vec![match t.scope {
         None => {
-            return Err(refuse(
+            return Err(crate::error::refuse_missing(
                 "--scope",
-                "",
                 "no scope given",
                 "give --scope global|product|api|operation (with its ids), or --all-apis",
             ))

@@ -12,7 +12,6 @@ use crate::apim::apiops::{self, ApiUnit, Layout, Shared};
 use crate::apim::coverage::{self, Summary, Unit};
 use crate::apim::effective::{self, Effective, FileRef, Step};
 use crate::cli::apim_tree::{CoverageArgs, CoverageFormat, EffectiveArgs, TreeFormat};
-use crate::cli::lint::LintArgs;
 use crate::lint::tree_rules::{self, TreeHit};
 use crate::lint::{self, Config, Finding};
 use crate::output;
@@ -568,8 +567,27 @@ fn coverage_text(units: &[Unit], s: &Summary) -> String {
     out
 }
 
+/// A Markdown table cell: `|` escaped, one line, and `<`, `>`, `&` outside code spans written
+/// as entities, so GitHub shows `<inbound>` instead of stripping it as an HTML tag (inside
+/// backticks they are shown as typed, so they stay).
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '&' if !in_code => out.push_str("&amp;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
@@ -646,19 +664,49 @@ pub(super) fn plan_trees(
         covered: vec![false; targets.len()],
     };
     let mut seen: Vec<PathBuf> = Vec::new();
-    // The command line's folders, then the trees found below one that is no tree itself.
-    let mut work: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
+    // The targets' absolute paths, for a root found above the command line's paths.
+    let absolute: Vec<Option<PathBuf>> = targets
+        .iter()
+        .map(|t| t.path.as_deref().map(crate::walk::normalize))
+        .collect();
+    // The command line's folders, then the trees found below one that is no tree itself, then
+    // the tree a path sits inside (found by looking upward, as an absolute folder).
+    let mut work: Vec<(PathBuf, Given)> = paths
+        .iter()
+        .rev()
+        .map(|p| (p.clone(), Given::Path))
+        .collect();
     while let Some((p, given)) = work.pop() {
         let p = &p;
-        if p.as_os_str() == "-" || !p.is_dir() || seen.contains(p) {
+        if p.as_os_str() == "-" || seen.contains(&crate::walk::normalize(p)) {
             continue;
         }
-        seen.push(p.clone());
+        if !p.is_dir() {
+            // A policy file given by itself: the tree it sits in, if any (once per tree: a
+            // file below a folder already planned was planned with it).
+            let abs = crate::walk::normalize(p);
+            if given == Given::Path && p.is_file() && !seen.iter().any(|s| abs.starts_with(s)) {
+                if let Some(root) = enclosing_root(p)? {
+                    work.push((root, Given::Above));
+                }
+            }
+            continue;
+        }
+        seen.push(crate::walk::normalize(p));
         // The targets below `p`, by their path relative to it, `/`-separated.
         let below: Vec<(String, usize)> = targets
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| Some((t.path.as_deref()?.strip_prefix(p).ok()?, i)))
+            .filter_map(|(i, t)| {
+                let path = t.path.as_deref()?;
+                let r = match (path.strip_prefix(p), &absolute[i]) {
+                    (Ok(r), _) => r,
+                    (Err(_), Some(abs)) if given == Given::Above => abs.strip_prefix(p).ok()?,
+                    _ => return None,
+                };
+                Some((r, i))
+            })
+            .filter(|(_, i)| !out.covered[*i])
             .filter_map(|(r, i)| {
                 // A file under a name that is not UTF-8 is not part of the tree (an APIM id is
                 // text): it is linted alone.
@@ -675,18 +723,26 @@ pub(super) fn plan_trees(
         let rel: Vec<&str> = below.iter().map(|(r, _)| r.as_str()).collect();
         let below: HashMap<&str, usize> = below.iter().map(|(r, i)| (r.as_str(), *i)).collect();
         // Ignored files still run in APIM: with ignores, the whole tree is listed.
-        let tree = if config.ignores_anything() {
+        let tree = if config.ignores_anything() || given == Given::Above {
+            // Ignored files still run in APIM, and above the given paths lie files lint was not
+            // given: the whole tree is listed.
             TreeDir::find(p)?
         } else {
             TreeDir::from_policies(p, &rel)?
         };
         let Some(dir) = tree else {
-            if given {
+            if given == Given::Path {
                 // A repository whose tree sits in a folder (`apimartifacts/`, as the APIOps
                 // extractor names it): its trees are judged as trees.
                 let mut roots = nested_roots(&rel);
+                if roots.is_empty() {
+                    // A folder inside a tree (`apis/`, `apis/orders/`): the tree's root.
+                    if let Some(root) = enclosing_root(p)? {
+                        work.push((root, Given::Above));
+                    }
+                }
                 roots.reverse();
-                work.extend(roots.into_iter().map(|r| (p.join(r), false)));
+                work.extend(roots.into_iter().map(|r| (p.join(r), Given::Nested)));
             }
             continue;
         };
@@ -714,6 +770,11 @@ pub(super) fn plan_trees(
             }
             apis.push((id.clone(), files));
         }
+        if given == Given::Above && tree_index.is_empty() {
+            // The tree above a given path reports none of its files (a file outside the
+            // layout, such as apis/orders/notes.xml): nothing to judge for it.
+            continue;
+        }
         out.trees.push(Tree {
             dir,
             shared,
@@ -724,6 +785,36 @@ pub(super) fn plan_trees(
         });
     }
     Ok(out)
+}
+
+/// Where a folder of `plan_trees`' work came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Given {
+    /// A path of the command line.
+    Path,
+    /// A tree's root found below a given folder.
+    Nested,
+    /// The root of the tree a given path sits inside, found by looking upward (absolute).
+    Above,
+}
+
+/// The root of the APIOps tree that `path` sits inside, when it is below one of the layout's
+/// folders (`apis/`, `products/`, `policy fragments/` and the other fragment folders): the
+/// nearest folder above it that holds that folder as a tree ([`TreeDir::find`]). `None` when
+/// no folder above does, or `path` is not below such a folder.
+fn enclosing_root(path: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let abs = crate::walk::normalize(path);
+    let mut below = abs.as_path();
+    while let Some(dir) = below.parent() {
+        let first = below.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let marker =
+            first == "apis" || first == "products" || apiops::FRAGMENT_DIRS.contains(&first);
+        if marker && TreeDir::find(dir)?.is_some() {
+            return Ok(Some(dir.to_path_buf()));
+        }
+        below = dir;
+    }
+    Ok(None)
 }
 
 /// The folders below a lint path that hold an APIOps layout, from the policy files found
@@ -890,13 +981,14 @@ impl Tree {
 }
 
 /// Says once that files linted alone are not judged for inherited controls.
-pub(super) fn note_lone(args: &LintArgs, lone: usize) {
-    if lone > 0 && args.format == crate::report::text::FORMAT {
-        eprintln!(
-            "note: {lone} file{} linted outside an APIOps tree: authentication, rate limits and other controls a policy inherits through <base /> are judged only on a tree's effective policy (lint the tree's root folder)",
-            if lone == 1 { "" } else { "s" }
-        );
-    }
+/// The note for files linted outside an APIOps tree: the rules judged on a tree's effective
+/// policy were not run on them.
+pub(super) fn lone_note(lone: usize) -> Option<String> {
+    (lone > 0).then(|| format!(
+        "{lone} file{} linted outside an APIOps tree: the tree rules were not run on {}: authentication, rate limits and other controls a policy inherits through <base /> are judged only on a tree's effective policy (lint the tree's root folder)",
+        if lone == 1 { "" } else { "s" },
+        if lone == 1 { "it" } else { "them" }
+    ))
 }
 
 fn lint_policy(config: &Config, t: &Target, f: &apiops::PolicyFile) -> Vec<Finding> {

@@ -290,8 +290,18 @@ fn mi_error(resp: &Response) -> String {
                     .map(str::to_string)
             })
         });
-    e.map(|e| format!(", {}", printable(&e).chars().take(200).collect::<String>()))
-        .unwrap_or_default()
+    // Masked before the cut: an endpoint that echoes the request's identity header or token
+    // shows none of it.
+    e.map(|e| {
+        format!(
+            ", {}",
+            printable(&resp.mask(&e))
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// ARM's `error.code: error.message`, as `, CODE: message`, for a status line.
@@ -302,7 +312,12 @@ pub(crate) fn arm_error(resp: &Response) -> String {
     let field = |k: &str| {
         v.pointer(&format!("/error/{k}"))
             .and_then(|x| x.as_str())
-            .map(|s| printable(s).chars().take(300).collect::<String>())
+            .map(|s| {
+                printable(&resp.mask(s))
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            })
     };
     match (field("code"), field("message")) {
         (Some(c), Some(m)) => format!(", {c}: {m}"),

@@ -421,9 +421,8 @@ pub fn run(a: &AwsVerifyArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     if g == Generation::V1 && groups.is_empty() && stages.is_empty() {
-        anyhow::bail!(crate::error::InputError::new(
+        anyhow::bail!(crate::error::InputError::missing(
             "--log-group",
-            "",
             "the v1 connector reads the groups in LOG_GROUP_NAME: say which",
             "give --log-group NAME or --stage API_ID/STAGE"
         ));

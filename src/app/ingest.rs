@@ -58,6 +58,7 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
             Some(compose::check_token(&format!("--token-env {var}"), &value)?)
         }
     };
+    compose::check_env_value("--database-abstractor-url", &a.database_abstractor_url)?;
     let stack = Stack {
         kafka_host,
         port: a.port,

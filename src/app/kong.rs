@@ -116,12 +116,24 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
     };
 
     let workspace = resolve_workspace(args.workspace.as_deref())?;
+    let helm_config_maps = match (&args.base_values, format) {
+        (Some(path), Format::Helm) => {
+            let (name, text) = super::read_input(path, "--base-values")?;
+            kong::helm_values::base_config_maps(&name, &text)?
+        }
+        (None, Format::Helm) => {
+            warnings.push("the values' plugins.configMaps holds only akto-api-discovery, and Helm replaces that list with -f: a release that mounts other plugins from ConfigMaps would unload them. Pass --base-values FILE (helm get values RELEASE -o yaml) to keep them".to_string());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
     let setup = Setup {
         format,
         plugin,
         kong_version,
         admin_url,
         workspace,
+        deck_lookup_tags: args.deck_lookup_tag.clone(),
         namespace: args
             .namespace
             .clone()
@@ -140,6 +152,7 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| "./kong-integration/api_plugin".to_string()),
         plugins,
+        helm_config_maps,
     };
     let rendered = kong::render(&setup)?;
     for w in warnings.iter().chain(&rendered.warnings) {

@@ -39,6 +39,12 @@ impl Admin {
             };
             anyhow::anyhow!("cannot reach Kong's Admin API: {why} (give the Admin API with --admin-url or KONG_ADMIN_URL)")
         })?;
+        if resp.credentials_withheld {
+            anyhow::bail!(
+                "Kong's Admin API at {} redirected {path} to another origin (or from https:// to http://); the admin token was not sent there, so the answer says nothing about it: give the Admin API's own URL with --admin-url or KONG_ADMIN_URL",
+                crate::redact_url::redact_url(self.base.as_str())
+            );
+        }
         Ok((resp.status, resp.json().ok()))
     }
 }
@@ -100,6 +106,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => report.to_json_text(),
     };
+    // One masking step on the rendered text: an answer quoted in a check cannot echo the token.
+    let text = crate::mask::mask(
+        &text,
+        &admin.token.as_deref().into_iter().collect::<Vec<_>>(),
+    );
     output::emit(None, &text)?;
     Ok(report.exit_code())
 }

@@ -18,7 +18,7 @@ pub const CONFIG_NAME: &str = "akto-connect.toml";
 use crate::lint::file::Target as PolicyFile;
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let (config, base) = load_config(args)?;
+    let (config, base, config_path) = load_config(args)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -70,7 +70,17 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         .enumerate()
         .filter(|(i, _)| !trees.covers(*i))
         .collect();
-    super::apim_tree::note_lone(args, lone.len());
+    // Notes about the run itself go into the report where the format has a place for them,
+    // and to standard error where it has none (text, GitLab's list of issues).
+    let notes_in_report = !matches!(args.format.name, "text" | "gitlab");
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(note) = super::apim_tree::lone_note(lone.len()) {
+        if notes_in_report {
+            notes.push(note);
+        } else {
+            eprintln!("note: {note}");
+        }
+    }
     let cwd = std::env::current_dir().ok();
     let settings = report::Settings {
         color: use_color(args),
@@ -166,6 +176,21 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         return Err(e);
     }
     totals.fixed += fixed;
+    // A suppression that turned nothing off: a typo in its rule or paths, or a finding fixed
+    // since; either way the config no longer says what it seems to.
+    let config_name = config_path
+        .as_deref()
+        .map_or_else(|| CONFIG_NAME.to_string(), |p| p.display().to_string());
+    for (n, said) in config.unused_suppressions() {
+        let text = format!(
+            "{config_name}: [[suppress]] entry #{n} ({said}) turned off no finding in this run: remove it, or correct its rule or paths (globs relative to the config's folder)"
+        );
+        eprintln!("warning: {}", crate::error::printable(&text));
+        if notes_in_report {
+            notes.push(text);
+        }
+    }
+    totals.notes = notes;
     let finished = match write_error {
         Some(e) => Err(e),
         None => reporter.finish(sink, &totals).and_then(|()| sink.flush()),
@@ -379,7 +404,7 @@ fn use_color(args: &LintArgs) -> bool {
 
 /// Loads `--config`, or the nearest akto-connect.toml; returns it and the folder its globs are
 /// relative to.
-fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
+fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf, Option<PathBuf>)> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
     let found = match (&args.config, args.no_config) {
         (_, true) => None,
@@ -390,7 +415,7 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
             .find(|p| p.is_file()),
     };
     let Some(path) = found else {
-        return Ok((Config::default(), cwd));
+        return Ok((Config::default(), cwd, None));
     };
     let text = crate::input::read_capped(&path)
         .and_then(|b| {
@@ -400,8 +425,10 @@ fn load_config(args: &LintArgs) -> anyhow::Result<(Config, PathBuf)> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let config =
         Config::parse(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
-    let base = normalize(&path).parent().map_or(cwd, Path::to_path_buf);
-    Ok((config, base))
+    let base = crate::walk::normalize(&path)
+        .parent()
+        .map_or(cwd, Path::to_path_buf);
+    Ok((config, base, Some(path)))
 }
 
 /// The policy files under `paths` (files, folders searched for `*.xml`, `-` for standard
@@ -497,28 +524,10 @@ fn config_key(p: &Path, base: &Path, cwd: Option<&Path>) -> String {
 /// The path relative to the config's folder, `/`-separated; `None` when outside it.
 fn key_within(p: &Path, base: &Path, cwd: Option<&Path>) -> Option<String> {
     let abs = match cwd {
-        Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
-        _ => normalize(p),
+        Some(cwd) if p.is_relative() => crate::walk::normalize(&cwd.join(p)),
+        _ => crate::walk::normalize(p),
     };
     abs.strip_prefix(base).ok().map(shown)
-}
-
-/// An absolute path with `.` and `..` resolved lexically (symbolic links are left alone, so
-/// the config folder and the files are compared the same way).
-fn normalize(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn read_stdin_bytes(cap: u64) -> anyhow::Result<Option<Vec<u8>>> {

@@ -41,9 +41,32 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "the default, 5, reports a silent service quickly",
         ));
     }
-    Digits::parse("--account-id", &args.account_id)?;
+    for (flag, value) in [
+        ("--account-id", &args.account_id),
+        ("--vxlan-id", &args.vxlan_id),
+    ] {
+        if let Some(v) = value {
+            Digits::parse(flag, v)?;
+        }
+    }
     let mut notes: Vec<String> = Vec::new();
     let (base, from_artifact) = resolve_target(args, &mut notes)?;
+    let account_id = record_id(
+        "--account-id",
+        "akto_account_id",
+        args.account_id.as_deref(),
+        from_artifact.as_ref().and_then(|t| t.account_id.as_deref()),
+        "1000000",
+        &mut notes,
+    );
+    let vxlan_id = record_id(
+        "--vxlan-id",
+        "akto_vxlan_id",
+        args.vxlan_id.as_deref(),
+        from_artifact.as_ref().and_then(|t| t.vxlan_id.as_deref()),
+        "0",
+        &mut notes,
+    );
     let auth = resolve_auth(args, from_artifact.as_ref(), &mut notes)?;
     if args.ca_file.is_some() && !base.is_https() {
         notes.push(
@@ -66,8 +89,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         unix_time: now,
         nonce: std::process::id(),
         host: base.host(),
-        account_id: &args.account_id,
-        vxlan_id: "0",
+        account_id: &account_id,
+        vxlan_id: &vxlan_id,
         version: env!("CARGO_PKG_VERSION"),
     });
     let record_path = record
@@ -81,7 +104,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut req =
         Request::json(net::Method::Post, &endpoint, &contract::batch(record)).no_redirects();
     if let Some(a) = &auth {
-        req = req.header(a.credential.header.name(), a.value.clone());
+        req = req.credential(a.credential.header.name(), a.value.clone());
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     let config = NetConfig {
@@ -104,13 +127,37 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         VerifyFormatArg::Text => report.to_text(),
         VerifyFormatArg::Json => report.to_json_text(),
     };
-    // The service's answer is printed; make sure it cannot echo the credential.
-    let text = match secret {
-        Some(s) if !s.is_empty() => text.replace(s, "***"),
-        _ => text,
-    };
+    // The service's answer is printed: `net` masked it before the report cut it, and the
+    // rendered text is masked once more, in every escaped form (JSON `\"`, `\\`, `\u…`).
+    let text = crate::mask::mask(&text, &secret.into_iter().collect::<Vec<_>>());
     output::emit(None, &text)?;
     Ok(report.exit_code())
+}
+
+/// A record id: the flag's value, else the policy's, else the default; a note says when the
+/// flag overrides a different value in the policy (the gateway sends the policy's).
+fn record_id(
+    flag: &str,
+    field: &str,
+    given: Option<&str>,
+    in_policy: Option<&str>,
+    default: &str,
+    notes: &mut Vec<String>,
+) -> String {
+    match (given, in_policy) {
+        (Some(g), Some(p)) if g != p => {
+            notes.push(format!(
+                "{flag} {g} is sent although the policy's records carry {field} \"{p}\""
+            ));
+            g.to_string()
+        }
+        (Some(g), _) => g.to_string(),
+        (None, Some(p)) => {
+            notes.push(format!("{field} \"{p}\" read from the policy"));
+            p.to_string()
+        }
+        (None, None) => default.to_string(),
+    }
 }
 
 /// The base URL to post to, and the artifact's target when one was read.

@@ -328,6 +328,10 @@ struct ManifestContext<'a> {
     run_as_user: Option<u32>,
     env_file: &'a str,
     watchtower: bool,
+    /// The one watchtower definition (`templates/ingest/watchtower.yaml.j2`), pinned as the
+    /// ingest stack's.
+    watchtower_image: &'static str,
+    watchtower_scope: &'static str,
     log_groups: String,
 }
 
@@ -453,6 +457,8 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifac
         run_as_user: c.run_as_user,
         env_file: &c.env_file,
         watchtower: c.watchtower,
+        watchtower_image: crate::ingest::compose::DEFAULT_WATCHTOWER_IMAGE,
+        watchtower_scope: "connector's image",
         log_groups: c.log_groups.join(", "),
     };
     let (template, file) = match format {

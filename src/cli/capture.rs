@@ -17,7 +17,8 @@ pub struct CaptureArgs {
     pub regex: Vec<String>,
 
     /// A file of path regexes, one per line; blank lines and lines starting with # are skipped.
-    /// `-` reads standard input. Its patterns come after those of --regex.
+    /// `-` reads standard input. Its patterns come after those of --regex. A file with no
+    /// pattern is refused (to capture every path, give neither --regex nor --regex-file).
     #[arg(long, value_name = "FILE")]
     pub regex_file: Vec<PathBuf>,
 

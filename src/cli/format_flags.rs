@@ -220,6 +220,12 @@ pub const TABLE: &[FormatOnly] = &[
     FormatOnly {
         command: KONG_ENABLE,
         selector: "format",
+        flag: "deck_lookup_tag",
+        applies_to: &["deck"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
         flag: "namespace",
         applies_to: KONG_K8S,
     },
@@ -258,6 +264,12 @@ pub const TABLE: &[FormatOnly] = &[
         selector: "format",
         flag: "base_compose",
         applies_to: &["compose"],
+    },
+    FormatOnly {
+        command: KONG_ENABLE,
+        selector: "format",
+        flag: "base_values",
+        applies_to: &["helm"],
     },
 ];
 

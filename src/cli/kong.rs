@@ -118,6 +118,13 @@ pub struct EnableArgs {
     #[arg(long, value_name = "NAME")]
     pub workspace: Option<String>,
 
+    /// A tag your Kong service carries (--format deck, with --service; repeat for several):
+    /// the file gets decK's `_info.default_lookup_tags.services`, so `deck gateway sync` finds
+    /// the service on the gateway. List every tag the service has, or decK adds the `akto`
+    /// select tag to it. Without it the file is for `deck gateway apply`.
+    #[arg(long, value_name = "TAG")]
+    pub deck_lookup_tag: Vec<String>,
+
     /// Namespace of the KongPlugin and of the Service/Ingress it is attached to (--format kic,
     /// --format helm) [default: default].
     #[arg(long, value_name = "NS")]
@@ -151,6 +158,12 @@ pub struct EnableArgs {
     /// akto-api-discovery added.
     #[arg(long, value_name = "FILE")]
     pub base_compose: Option<PathBuf>,
+
+    /// Your Kong release's values (--format helm), as `helm get values RELEASE -n NS -o yaml`
+    /// prints them: their plugins.configMaps entries are kept beside Akto's, since Helm
+    /// replaces the list with -f and Kong would unload every plugin missing from it.
+    #[arg(long, value_name = "FILE")]
+    pub base_values: Option<PathBuf>,
 
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]

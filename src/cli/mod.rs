@@ -43,7 +43,7 @@ const EXIT_CODES: &str = exit_codes!();
         "Examples:\n",
         "  akto-connect apim policy --ingest-url https://ingest.example.com:9091 --regex '^/api/v1/'\n",
         "  akto-connect kong enable --service-url https://ingest.example.com --service orders --format deck\n",
-        "  akto-connect lint --format github apis/\n",
+        "  akto-connect lint --format github .\n",
         "  akto-connect completions bash > /etc/bash_completion.d/akto-connect\n\n",
         exit_codes!()
     )
@@ -82,7 +82,7 @@ pub enum Command {
     /// Send one synthetic record to the ingest service and report each phase.
     #[command(after_long_help = verify::VERIFY_HELP)]
     Verify(verify::VerifyArgs),
-    /// Lint APIM policies: missing <base />, placeholder and insecure ingest URLs, parse errors.
+    /// Lint APIM policies: structure, security (auth, rate limits, secrets, JWT, CORS…) and regex (invalid, ReDoS…) rules.
     Lint(lint::LintArgs),
     /// List the lint rules.
     Rules,

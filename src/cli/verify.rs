@@ -63,9 +63,14 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// akto_account_id of the synthetic record.
-    #[arg(long, value_name = "ID", default_value = "1000000")]
-    pub account_id: String,
+    /// akto_account_id of the synthetic record [default: the policy's with --from-policy,
+    /// else 1000000].
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// akto_vxlan_id of the synthetic record [default: the policy's with --from-policy, else 0].
+    #[arg(long, value_name = "ID")]
+    pub vxlan_id: Option<String>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = VerifyFormatArg::Text)]

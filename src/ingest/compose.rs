@@ -151,6 +151,27 @@ pub fn check_kafka_host(input: &str, value: &str) -> anyhow::Result<String> {
     Ok(value.to_string())
 }
 
+/// A value that goes into one of the stack's env files (`--database-abstractor-url`): no `$`,
+/// quote or control character. docker-compose 1.x reads an env file's values as they are and
+/// Compose v2 interpolates `$` in them, so no escape means the same to both: refused here,
+/// naming the flag, rather than failing the generated files' own check.
+pub fn check_env_value(input: &str, value: &str) -> anyhow::Result<()> {
+    if let Some(c) = value
+        .chars()
+        .find(|&c| c.is_control() || matches!(c, '$' | '"' | '\''))
+    {
+        return Err(refuse(
+            input,
+            value,
+            &format!(
+                "{c:?} cannot stand in an env file: docker-compose 1.x takes it as it is, Compose v2 interpolates or unquotes it"
+            ),
+            "give the URL without `$` or quotes (percent-encode them, e.g. %24 for `$`)",
+        ));
+    }
+    Ok(())
+}
+
 /// The Akto token as it may stand in an env file: one line of JWT or key characters (an env
 /// file has no quoting that both Compose versions read the same way).
 pub fn check_token(input: &str, value: &str) -> anyhow::Result<String> {
@@ -201,6 +222,8 @@ struct Context<'a> {
     port: u16,
     watchtower: bool,
     watchtower_label: &'static str,
+    watchtower_image: &'a str,
+    watchtower_scope: &'static str,
     abstractor_url: &'a str,
     token: Option<&'a str>,
     placeholder: &'static str,
@@ -216,6 +239,8 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
         port: stack.port,
         watchtower: stack.watchtower,
         watchtower_label: if stack.watchtower { "true" } else { "false" },
+        watchtower_image: &stack.images.watchtower,
+        watchtower_scope: "two Akto images",
         abstractor_url: stack.abstractor_url.as_str(),
         token: stack.token.as_deref(),
         placeholder: TOKEN_PLACEHOLDER,

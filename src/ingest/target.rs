@@ -44,6 +44,53 @@ pub struct Target {
     /// The URL as written (with `/api/ingestData` when the artifact has it).
     pub url: String,
     pub auth: Option<(AuthHeader, AuthSource)>,
+    /// The `akto_account_id` the artifact's records carry, when it writes one literally.
+    pub account_id: Option<String>,
+    /// The `akto_vxlan_id` the artifact's records carry, when it writes one literally.
+    pub vxlan_id: Option<String>,
+}
+
+/// The literal value a policy gives a record field: the digits in the string after `field`,
+/// as the generated policy writes it (`entry["akto_account_id"] = "4242";`) and as the
+/// published one does (`"\"akto_account_id\": \"1000000\", "`). `Ok(None)` when the policy
+/// never names the field or computes it; an error when it writes two different values.
+pub fn record_field(text: &str, field: &str) -> Result<Option<String>, String> {
+    let mut values: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices(field) {
+        let rest = &text[at + field.len()..];
+        // Skip the key's closing quote, `]`, `=`, `:`, blanks and escaped quotes (bounded).
+        let value_start = rest
+            .char_indices()
+            .take(16)
+            .find(|&(_, c)| !matches!(c, '"' | '\\' | '\'' | ']' | ':' | '=' | ' ' | '\t'))
+            .map(|(i, _)| i);
+        let Some(i) = value_start else { continue };
+        let before = &rest[..i];
+        if !before.contains('"') || !(before.contains('=') || before.contains(':')) {
+            continue;
+        }
+        let digits: String = rest[i..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .take(20)
+            .collect();
+        let closed = rest[i + digits.len()..].starts_with(['"', '\\']);
+        if digits.is_empty() || !closed {
+            continue;
+        }
+        if !values.contains(&digits) {
+            values.push(digits);
+        }
+    }
+    match values.len() {
+        0 => Ok(None),
+        1 => Ok(values.pop()),
+        _ => Err(format!(
+            "the policy writes {} different {field} values ({})",
+            values.len(),
+            values.join(", ")
+        )),
+    }
 }
 
 /// Finds the ingest call in an APIM policy: a `send-one-way-request` or `send-request` whose
@@ -95,9 +142,22 @@ pub fn from_policy(text: &str) -> Result<Target, String> {
             };
             auth = Some((kind, source));
         }
-        found.push(Target { url, auth });
+        found.push(Target {
+            url,
+            auth,
+            account_id: None,
+            vxlan_id: None,
+        });
     }
     found.dedup();
+    let account_id = record_field(text, "akto_account_id")
+        .map_err(|e| format!("{e}; give the one to send with --account-id"))?;
+    let vxlan_id = record_field(text, "akto_vxlan_id")
+        .map_err(|e| format!("{e}; give the one to send with --vxlan-id"))?;
+    for t in &mut found {
+        t.account_id.clone_from(&account_id);
+        t.vxlan_id.clone_from(&vxlan_id);
+    }
     match found.len() {
         0 => Err(format!(
             "no send-one-way-request or send-request posts to …{INGEST_PATH} in this policy; is it the Akto capture policy?"
@@ -117,6 +177,7 @@ pub fn from_policy(text: &str) -> Result<Target, String> {
 pub fn from_deck(text: &str, plugin: &str) -> Result<Target, String> {
     use serde::Deserialize;
     let mut urls: Vec<String> = Vec::new();
+    crate::depth::check_config(text)?;
     for doc in serde_yaml::Deserializer::from_str(text) {
         let doc = Value::deserialize(doc).map_err(|e| format!("not YAML or JSON: {e}"))?;
         if doc.get("plugin").and_then(Value::as_str) == Some(plugin) {
@@ -138,6 +199,8 @@ pub fn from_deck(text: &str, plugin: &str) -> Result<Target, String> {
         1 => Ok(Target {
             url: urls.remove(0),
             auth: None,
+            account_id: None,
+            vxlan_id: None,
         }),
         _ => Err(format!(
             "the {plugin} plugins here send to {} different URLs ({}); give the one to check with --ingest-url",
@@ -229,5 +292,45 @@ mod tests {
             .unwrap_err()
             .contains("2 different URLs"));
         assert!(from_deck("_format_version: \"3.0\"\n", "akto-api-discovery").is_err());
+    }
+
+    #[test]
+    fn record_fields_as_generated_and_as_published() {
+        let generated =
+            "entry[\"akto_account_id\"] = \"4242\";\n entry[\"akto_vxlan_id\"] = \"7\";";
+        assert_eq!(
+            record_field(generated, "akto_account_id")
+                .unwrap()
+                .as_deref(),
+            Some("4242")
+        );
+        assert_eq!(
+            record_field(generated, "akto_vxlan_id").unwrap().as_deref(),
+            Some("7")
+        );
+        let published = r#""\"akto_account_id\": \"1000000\", " + "\"akto_vxlan_id\": \"0\", ""#;
+        assert_eq!(
+            record_field(published, "akto_account_id")
+                .unwrap()
+                .as_deref(),
+            Some("1000000")
+        );
+        // Computed, absent or not digits: nothing to take.
+        for none in [
+            "entry[\"akto_account_id\"] = context.Variables[\"a\"];",
+            "no field here",
+            "entry[\"akto_account_id\"] = \"12ab\";",
+            "<!-- akto_account_id 4242 -->",
+        ] {
+            assert_eq!(
+                record_field(none, "akto_account_id").unwrap(),
+                None,
+                "{none}"
+            );
+        }
+        let two = "entry[\"akto_account_id\"] = \"1\"; entry[\"akto_account_id\"] = \"2\";";
+        assert!(record_field(two, "akto_account_id")
+            .unwrap_err()
+            .contains("2 different akto_account_id values (1, 2)"));
     }
 }

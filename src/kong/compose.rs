@@ -67,6 +67,8 @@ pub struct BasePlugins {
 
 /// Reads `KONG_PLUGINS` of `service` from a Compose file's text (`file` names it in messages).
 pub fn base_plugins(file: &str, text: &str, service: &str) -> anyhow::Result<BasePlugins> {
+    crate::depth::check_config(text)
+        .map_err(|e| anyhow::anyhow!("--base-compose {file}: {e}; give your Compose file"))?;
     let doc: serde_yaml::Value = serde_yaml::from_str(text)
         .map_err(|e| anyhow::anyhow!("--base-compose {file}: not a YAML Compose file: {e}"))?;
     let services = doc.get("services").and_then(|s| s.as_mapping());

@@ -8,7 +8,7 @@
 //! since 2.0; `instance_name` only from 3.2; decK `_format_version` "1.1" before 3.0.
 //!
 //! Submodules: `version` (what each Kong accepts), `flags` (which flag each format uses),
-//! `compose` (the user's `KONG_PLUGINS`), `admin` (reading Admin API answers), `verify` (the
+//! `compose` (the user's `KONG_PLUGINS`), `helm_values` (the release's `plugins.configMaps`), `admin` (reading Admin API answers), `verify` (the
 //! checklist).
 
 use serde::Serialize;
@@ -22,6 +22,7 @@ use crate::render::{self, Artifact, Rendered, Syntax};
 pub mod admin;
 pub mod compose;
 pub mod flags;
+pub mod helm_values;
 pub mod verify;
 pub mod version;
 
@@ -164,6 +165,9 @@ pub struct Setup {
     /// A Kong Enterprise workspace other than `default` (curl: entity paths start `/{ws}`;
     /// deck: `_workspace`).
     pub workspace: Option<String>,
+    /// decK `_info.default_lookup_tags.services`: the tags of the user's service (deck, with a
+    /// service scope). Empty: the file is for `deck gateway apply`.
+    pub deck_lookup_tags: Vec<String>,
     /// Where the KongPlugin and the annotated Service live (kic, helm).
     pub namespace: String,
     /// Where Kong, its plugin ConfigMap and its Helm release live (helm).
@@ -173,6 +177,8 @@ pub struct Setup {
     pub plugin_dir: String,
     /// `KONG_PLUGINS` for the Compose override, Akto's plugin included.
     pub plugins: Vec<String>,
+    /// helm: the release's other `plugins.configMaps` entries, kept before Akto's.
+    pub helm_config_maps: Vec<helm_values::PluginConfigMap>,
 }
 
 /// A Kong entity name: letters, digits, `.`, `-`, `_`, `~` (Kong's `utf8_name`, ASCII only so
@@ -237,6 +243,10 @@ struct Context<'a> {
     /// The `kong enable … --format deck` command for the same plugin, shell-quoted.
     deck_command: String,
     deck_format_version: &'static str,
+    /// How decK applies the file: `sync` (global: nothing to look up), `lookup` (sync, the
+    /// service found by its tags) or `apply` (partial apply: every gateway entity is looked up).
+    deck_mode: &'static str,
+    deck_lookup_tags: &'a [String],
     kong_version: String,
     namespace: &'a str,
     kong_namespace: &'a str,
@@ -245,6 +255,57 @@ struct Context<'a> {
     plugin_dir: &'a str,
     kong_plugins: String,
     configmap: String,
+    helm_config_maps: &'a [helm_values::PluginConfigMap],
+}
+
+/// A Kong tag as `--deck-lookup-tag` takes it: printable ASCII without commas or blanks
+/// (Kong lists tags comma-separated in `?tags=`), at most 128 characters.
+fn check_tag(value: &str) -> anyhow::Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b',' && b != b'/');
+    if !ok {
+        return Err(refuse(
+            "--deck-lookup-tag",
+            value,
+            "a Kong tag is 1 to 128 printable characters without blanks, `,` or `/`",
+            "give a tag exactly as `deck gateway dump` shows it on your service",
+        ));
+    }
+    Ok(())
+}
+
+/// How the decK file resolves the plugin's `service:` or `route:` reference. decK's `sync`
+/// resolves a reference only among the file's entities plus those `_info.default_lookup_tags`
+/// pulls from the gateway (Kong/deck `cmd/common.go`, go-database-reconciler
+/// `pkg/file/builder.go`); `apply` (partial apply) looks up every entity the gateway has.
+fn deck_mode(scope: Option<&Scope>, tags: &[String]) -> anyhow::Result<&'static str> {
+    for t in tags {
+        check_tag(t)?;
+    }
+    Ok(match (scope, tags.is_empty()) {
+        (_, true) if matches!(scope, Some(Scope::Global) | None) => "sync",
+        (_, true) => "apply",
+        (Some(Scope::Service(_)), false) => "lookup",
+        (Some(Scope::Route(_)), false) => {
+            return Err(refuse(
+                "--deck-lookup-tag",
+                &tags.join(","),
+                "decK adds its select tag to every route it looks up by tag (go-database-reconciler ingestRoute), so `deck gateway sync` would retag your route and take it over",
+                "drop --deck-lookup-tag: the route-scoped file is for `deck gateway apply`, which finds the route without tags",
+            ))
+        }
+        _ => {
+            return Err(refuse(
+                "--deck-lookup-tag",
+                &tags.join(","),
+                "a global plugin names no service or route, so there is nothing to look up",
+                "drop --deck-lookup-tag, or scope the plugin with --service NAME",
+            ))
+        }
+    })
 }
 
 /// Checks the set-up for its format and renders it.
@@ -344,6 +405,7 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         ));
     }
     let scope = plugin.map(|p| &p.scope);
+    let deck_mode = deck_mode(scope, &setup.deck_lookup_tags)?;
     let ctx = Context {
         plugin: PLUGIN,
         plugin_path: PLUGIN_PATH,
@@ -372,6 +434,8 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         instance_name_given: plugin.is_some_and(|p| p.instance_name.is_some()),
         deck_command,
         deck_format_version: setup.kong_version.deck_format_version(),
+        deck_mode,
+        deck_lookup_tags: &setup.deck_lookup_tags,
         kong_version: setup.kong_version.to_string(),
         namespace: &setup.namespace,
         kong_namespace: &setup.kong_namespace,
@@ -380,6 +444,7 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         plugin_dir: &setup.plugin_dir,
         kong_plugins: setup.plugins.join(","),
         configmap: format!("kong-plugin-{PLUGIN}"),
+        helm_config_maps: &setup.helm_config_maps,
     };
     let (template, file) = match setup.format {
         Format::Curl => ("kong/curl.sh.j2", "akto-kong-enable.sh"),
@@ -468,7 +533,8 @@ fn verify_yaml(text: &str, setup: &Setup) -> Result<(), String> {
                 .and_then(|s| s.get("environment"))
                 .and_then(|e| e.get("KONG_PLUGINS"))
                 .and_then(|p| p.as_str());
-            if plugins != Some(setup.plugins.join(",").as_str()) {
+            // Compose reads `$$` as `$`; the file holds the escaped form.
+            if plugins != Some(setup.plugins.join(",").replace('$', "$$").as_str()) {
                 return Err(format!("KONG_PLUGINS reads back as {plugins:?}"));
             }
         }

@@ -74,6 +74,10 @@ pub struct Config {
     levels: BTreeMap<&'static str, Level>,
     scopes: Vec<(GlobSet, Scope)>,
     suppress: Vec<(&'static str, GlobSet)>,
+    /// Each `[[suppress]]` entry as the config says it (`rule = "…", paths = […]`), and
+    /// whether it has turned a finding off in this run (set from any thread).
+    suppress_said: Vec<String>,
+    suppress_used: Vec<std::sync::atomic::AtomicBool>,
 }
 
 impl Config {
@@ -111,6 +115,17 @@ impl Config {
             let r = known_rule(&s.rule, "suppress")?;
             cfg.suppress
                 .push((r.id, globs("suppress.paths", &s.paths)?));
+            cfg.suppress_said.push(format!(
+                "rule = \"{}\", paths = [{}]",
+                s.rule,
+                s.paths
+                    .iter()
+                    .map(|p| format!("\"{p}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            cfg.suppress_used
+                .push(std::sync::atomic::AtomicBool::new(false));
         }
         Ok(cfg)
     }
@@ -134,18 +149,35 @@ impl Config {
     }
 
     /// The severity of `rule` for `path`, `None` when the rule is off or suppressed there.
+    /// Called for a finding a rule has made, so a suppression that answers `None` here has
+    /// turned that finding off, and is marked used.
     pub fn severity(&self, rule: &Rule, path: &str) -> Option<Severity> {
-        if self
+        if let Some(i) = self
             .suppress
             .iter()
-            .any(|(id, g)| *id == rule.id && g.is_match(path))
+            .position(|(id, g)| *id == rule.id && g.is_match(path))
         {
+            self.suppress_used[i].store(true, std::sync::atomic::Ordering::Relaxed);
             return None;
         }
         match self.levels.get(rule.id) {
             Some(level) => *level,
             None => rule.default_enabled.then_some(rule.default_severity),
         }
+    }
+}
+
+impl Config {
+    /// The `[[suppress]]` entries that turned off no finding in this run, as the config says
+    /// them, numbered from 1 in the file's order.
+    pub fn unused_suppressions(&self) -> Vec<(usize, &str)> {
+        self.suppress_said
+            .iter()
+            .zip(&self.suppress_used)
+            .enumerate()
+            .filter(|(_, (_, used))| !used.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|(i, (said, _))| (i + 1, said.as_str()))
+            .collect()
     }
 }
 

@@ -121,6 +121,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/apim/fragments.bicep.j2"),
     ),
     (
+        "ingest/watchtower.yaml.j2",
+        include_str!("../../templates/ingest/watchtower.yaml.j2"),
+    ),
+    (
+        "apim/apim.tf.j2",
+        include_str!("../../templates/apim/apim.tf.j2"),
+    ),
+    (
         "apim/fragments.tf.j2",
         include_str!("../../templates/apim/fragments.tf.j2"),
     ),
@@ -143,6 +151,7 @@ fn environment() -> anyhow::Result<Environment<'static>> {
     env.add_filter("policy_expr", policy_expr);
     env.add_filter("sh", sh_quote);
     env.add_filter("yaml", yaml_str);
+    env.add_filter("compose", compose_str);
     env.add_filter("bicep", bicep_str);
     env.add_filter("hcl", hcl_str);
     for (name, source) in TEMPLATES {
@@ -203,6 +212,14 @@ pub fn yaml_str(value: &str) -> String {
         }
     }
     out
+}
+
+/// Writes a value of a Docker Compose file: [`yaml_str`] with every `$` doubled, Compose's
+/// escape for a literal dollar sign (its interpolation reads `$VAR`, `${VAR}`, `${VAR:-x}` in
+/// every value; `$$` is one `$`, in docker-compose 1.x and Compose v2 alike). Keys are not
+/// interpolated, so a service name keeps [`yaml_str`].
+pub fn compose_str(value: &str) -> String {
+    yaml_str(&value.replace('$', "$$"))
 }
 
 /// Writes a C# policy expression for the policy format: `rawxml` keeps it as the APIM portal
@@ -274,6 +291,13 @@ pub fn hcl_str(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compose_str_doubles_every_dollar() {
+        assert_eq!(compose_str("${PLUGDIR:-/etc}"), "\"$${PLUGDIR:-/etc}\"");
+        assert_eq!(compose_str("a$$b"), "\"a$$$$b\"");
+        assert_eq!(compose_str("plain"), yaml_str("plain"));
+    }
 
     #[test]
     fn yaml_str_escapes_what_yaml_reads_as_a_line_break() {

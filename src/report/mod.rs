@@ -88,8 +88,8 @@ impl Run<'_> {
     }
 }
 
-/// Counts for a report's summary, gathered as files stream past.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Counts for a report's summary, gathered as files stream past, and the run's notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     pub files: usize,
     pub files_with_findings: usize,
@@ -98,6 +98,12 @@ pub struct Totals {
     pub infos: usize,
     /// Files fixed by `--fix`.
     pub fixed: usize,
+    /// What the run says about itself, not about a file: the tree rules were not run on files
+    /// outside an APIOps tree, a `[[suppress]]` entry matched nothing. Each format carries them
+    /// where it can (JSON `notes`, SARIF `toolExecutionNotifications`, GitHub `::notice`, Azure
+    /// `##[warning]`, a JUnit suite's `<system-out>`); text and GitLab leave them to standard
+    /// error, which the command writes.
+    pub notes: Vec<String>,
 }
 
 impl Totals {

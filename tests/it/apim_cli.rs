@@ -355,6 +355,69 @@ fn regex_file_lines_and_errors_name_file_and_line() {
 }
 
 #[test]
+fn a_regex_file_with_no_pattern_is_refused_not_a_capture_of_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("policy.xml");
+    for (file, content, said) in [
+        ("empty.txt", "", "is empty"),
+        ("blank.txt", "\n  \r\n\t\n", "is empty"),
+        (
+            "comments.txt",
+            "# the paths we capture\n\n   # none yet\n",
+            "only blank lines and # comments",
+        ),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, content).unwrap();
+        for extra in [&[][..], &["--regex", "^/api/"][..]] {
+            let a = bin()
+                .args(["apim", "policy", "--ingest-url", URL, "--regex-file"])
+                .arg(&path)
+                .args(extra)
+                .arg("-o")
+                .arg(&out)
+                .assert()
+                .code(2);
+            let o = a.get_output();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.stdout.is_empty(), "{file}");
+            assert!(
+                err.contains(&format!("--regex-file {}", path.display())) && err.contains(said),
+                "{file}: {err}"
+            );
+            assert!(err.contains("leave out --regex-file"), "{file}: {err}");
+            assert!(!out.exists(), "{file}: nothing is written");
+        }
+    }
+    // From standard input too, and for `apim fragments`, which reads the same flags.
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", URL, "--regex-file", "-"])
+        .write_stdin("# nothing\n")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("--regex-file <stdin>"), "{err}");
+    let empty = dir.path().join("empty.txt");
+    let a = bin()
+        .args(["apim", "fragments", "--ingest-url", URL, "--regex-file"])
+        .arg(&empty)
+        .arg("-o")
+        .arg(dir.path().join("frags"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("is empty"), "{err}");
+    assert!(!dir.path().join("frags").exists());
+    // Giving neither flag is the way to capture every path.
+    let a = bin()
+        .args(["apim", "policy", "--ingest-url", URL, "--format", "xml"])
+        .assert()
+        .success();
+    let (_, list, _) = read_xml(&String::from_utf8_lossy(&a.get_output().stdout));
+    assert_eq!(list, "");
+}
+
+#[test]
 fn output_file_is_written_and_replaced_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("policy.xml");
@@ -478,7 +541,7 @@ fn a_folder_set_that_cannot_be_written_leaves_no_file_and_no_folder_behind() {
 #[test]
 fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
     // Bicep and Terraform for each scope: the file that loads the policy and the policy beside
-    // it, nothing else; the loaded name is the file written.
+    // it (and Terraform's akto-apim.tf), nothing else; the loaded name is the file written.
     let dir = tempfile::tempdir().unwrap();
     for (format, main) in [
         ("bicep", "akto-capture.bicep"),
@@ -522,6 +585,10 @@ fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
                 .collect();
             names.sort();
             let mut want = vec![main.to_string(), "akto-capture-policy.xml".to_string()];
+            if format == "terraform" {
+                // The instance's variable and data source, shared with `apim fragments`.
+                want.push("akto-apim.tf".to_string());
+            }
             want.sort();
             assert_eq!(names, want, "{format} {scope:?}");
             let text = std::fs::read_to_string(out.join(main)).unwrap();
@@ -533,4 +600,69 @@ fn every_iac_form_goes_through_one_folder_writer_with_the_same_files() {
             assert!(text.contains(&format!("{} scope.", scope[1])), "{text}");
         }
     }
+}
+
+/// A flag that was not given is said to be missing, never quoted as an empty value the user
+/// did not type (`-o '': …`); a value that was given is still quoted.
+#[test]
+fn a_missing_flag_is_named_missing_not_empty() {
+    for (args, says) in [
+        (
+            &["apim", "fragments", "--ingest-url", URL][..],
+            "error: -o is missing: two fragments are written as two files",
+        ),
+        (
+            &["apim", "policy", "--ingest-url", URL, "--format", "arm"][..],
+            "error: --apim-service is missing: --format arm|bicep|terraform needs",
+        ),
+        (
+            &[
+                "apim",
+                "policy",
+                "--ingest-url",
+                URL,
+                "--format",
+                "bicep",
+                "--apim-service",
+                "contoso",
+                "--api-id",
+                "orders",
+            ][..],
+            "error: -o is missing: --format bicep writes two files",
+        ),
+        (
+            &[
+                "apim",
+                "policy",
+                "--ingest-url",
+                URL,
+                "--format",
+                "arm",
+                "--apim-service",
+                "contoso",
+                "--scope",
+                "operation",
+                "--api-id",
+                "orders",
+            ][..],
+            "error: --operation-id is missing: --scope operation needs --operation-id",
+        ),
+    ] {
+        let a = bin()
+            .env_remove("AKTO_INGEST_URL")
+            .args(args)
+            .assert()
+            .code(2);
+        let o = a.get_output();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}:\n{err}");
+        assert!(!err.contains("''"), "{args:?}:\n{err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let a = bin()
+        .args(["apim", "fragments", "--ingest-url", URL, "-o", "-"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("error: -o '-': two fragments"), "{err}");
 }

@@ -909,8 +909,10 @@ fn terraform_parses_with_python_hcl2_and_references_the_policy_file() {
                     resource["api_management_id"],
                     "${data.azurerm_api_management.apim.id}"
                 );
+                // The instance is declared in the file `apim fragments` writes too.
                 assert_eq!(
-                    tf["data"][0]["azurerm_api_management"]["apim"]["name"],
+                    hcl(&out.join("akto-apim.tf"))["data"][0]["azurerm_api_management"]["apim"]
+                        ["name"],
                     "contoso"
                 );
             }
@@ -959,6 +961,207 @@ fn terraform_parses_with_python_hcl2_and_references_the_policy_file() {
         );
         assert!(out.join(format!("{id}.xml")).is_file());
     }
+}
+
+/// Writes `apim fragments` and `apim policy --with-fragments` (api scope) for `format` into one
+/// folder, the layout the headers tell users to use.
+fn fragments_and_policy_in_one_folder(format: &str, dir: &Path) {
+    let d = dir.to_str().unwrap();
+    let (code, _, err) = akto(&[
+        "apim",
+        "fragments",
+        "--ingest-url",
+        URL,
+        "--format",
+        format,
+        "--apim-service",
+        "contoso",
+        "-o",
+        d,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--with-fragments",
+        "--format",
+        format,
+        "--apim-service",
+        "contoso",
+        "--api-id",
+        "orders",
+        "-o",
+        d,
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+#[ignore = "needs python3 with hcl2 (pip python-hcl2) and terraform"]
+fn terraform_fragments_and_policy_share_one_folder_and_the_policy_waits_for_the_fragments() {
+    crate::common::require_python(&["hcl2"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fragments_and_policy_in_one_folder("terraform", dir);
+
+    // Every block of the folder, as Terraform merges its .tf files: each declared once.
+    let mut declared: Vec<String> = Vec::new();
+    let mut depends_on: Vec<String> = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    files.sort();
+    for f in &files {
+        let tf = hcl(f);
+        for (kind, prefix) in [("variable", "var."), ("data", "data."), ("resource", "")] {
+            for block in tf[kind].as_array().into_iter().flatten() {
+                for (t, named) in block.as_object().unwrap() {
+                    match named.as_object() {
+                        Some(names) if kind != "variable" => {
+                            for (n, body) in names {
+                                declared.push(format!("{prefix}{t}.{n}"));
+                                if let Some(d) = body["depends_on"].as_array() {
+                                    depends_on.extend(d.iter().map(|x| {
+                                        x.as_str()
+                                            .unwrap()
+                                            .trim_start_matches("${")
+                                            .trim_end_matches('}')
+                                            .to_string()
+                                    }));
+                                }
+                            }
+                        }
+                        _ => declared.push(format!("{prefix}{t}")),
+                    }
+                }
+            }
+        }
+    }
+    let mut unique = declared.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        declared.len(),
+        "a block declared twice: {declared:?}"
+    );
+    assert!(
+        declared.contains(&"var.resource_group_name".to_string()),
+        "{declared:?}"
+    );
+    assert_eq!(
+        depends_on,
+        [
+            "azurerm_api_management_policy_fragment.akto_capture_inbound",
+            "azurerm_api_management_policy_fragment.akto_capture_outbound"
+        ]
+    );
+    for d in &depends_on {
+        assert!(
+            declared.contains(d),
+            "depends_on {d}, which the folder does not declare"
+        );
+    }
+
+    // Terraform itself reads the folder: it gets as far as the provider download (offline here).
+    require_tool("terraform");
+    let out = Command::new("terraform")
+        .args(["init", "-backend=false", "-input=false", "-no-color"])
+        .current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("Duplicate"), "{text}");
+    assert!(
+        out.status.success()
+            || (text.contains("Initializing provider plugins")
+                && text.contains("hashicorp/azurerm")
+                && !text.contains("Error: Duplicate")),
+        "{text}"
+    );
+}
+
+#[test]
+fn arm_and_bicep_deploy_the_fragments_before_the_policy_that_includes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    // ARM: one template, the fragments first, the policy dependsOn both.
+    let (code, out, err) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--with-fragments",
+        "--format",
+        "arm",
+        "--apim-service",
+        "contoso",
+        "--api-id",
+        "orders",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let arm: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = arm["resources"].as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    let ids = ["akto-capture-inbound", "akto-capture-outbound"];
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            r[i]["type"],
+            "Microsoft.ApiManagement/service/policyFragments"
+        );
+        assert_eq!(r[i]["name"], format!("contoso/{id}"));
+        assert_eq!(
+            r[2]["dependsOn"][i],
+            format!("[resourceId('Microsoft.ApiManagement/service/policyFragments', 'contoso', '{id}')]")
+        );
+        // The policy includes exactly the fragments the template deploys.
+        assert!(r[2]["properties"]["value"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<include-fragment fragment-id=\"{id}\" />")));
+    }
+    assert_eq!(
+        r[2]["type"],
+        "Microsoft.ApiManagement/service/apis/policies"
+    );
+    // Without --with-fragments: the policy alone, no dependsOn.
+    let (_, out, _) = akto(&[
+        "apim",
+        "policy",
+        "--ingest-url",
+        URL,
+        "--format",
+        "arm",
+        "--apim-service",
+        "contoso",
+        "--api-id",
+        "orders",
+    ]);
+    let arm: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(arm["resources"].as_array().unwrap().len(), 1);
+    assert!(arm["resources"][0].get("dependsOn").is_none());
+
+    // Bicep: the fragments' file in the same folder is a module the policy depends on.
+    fragments_and_policy_in_one_folder("bicep", tmp.path());
+    let bicep = read(&tmp.path().join("akto-capture.bicep"));
+    assert!(
+        bicep.contains("module aktoCaptureFragments 'akto-capture-fragments.bicep' = {"),
+        "{bicep}"
+    );
+    assert!(
+        bicep.contains("dependsOn: [\n    aktoCaptureFragments\n  ]"),
+        "{bicep}"
+    );
+    assert!(tmp.path().join("akto-capture-fragments.bicep").is_file());
 }
 
 #[test]

@@ -76,7 +76,7 @@ fn infrastructure_as_code() {
     )
     .unwrap();
     for kind in [Kind::Bicep, Kind::Terraform] {
-        let files = iac::policy_files(kind, &names, "<policies />").unwrap();
+        let files = iac::policy_files(kind, &names, "<policies />", None).unwrap();
         snapshot!(
             format!("apim-iac-operation-{}", kind.name()),
             files[0].text.clone()

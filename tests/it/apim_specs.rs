@@ -9,6 +9,7 @@ use crate::arm_standin::{
     self, definition, Fault, Standin, CLIENT_ID, RG, SECRET, SUB, SVC, TENANT,
 };
 use crate::common::{bin, run};
+use crate::standin::Reply;
 
 /// `apim specs` pointed at the stand-in, with the stand-in's credentials and nothing from the
 /// caller's environment.
@@ -677,7 +678,13 @@ fn graphql_apis_are_skipped_and_prune_deletes_what_is_gone() {
 #[test]
 fn jobs_bounds_the_exports_in_flight() {
     let s = Standin::start(arm_standin::apis(12, 0), 5);
-    s.set(|st| st.export_delay = Duration::from_millis(150));
+    // The first export is held until a second is in flight: with --jobs 3 one arrives however
+    // slow the machine (with one at a time it never would, and the stand-in lets go after its
+    // guard, leaving max_in_flight at 1).
+    s.set(|st| {
+        st.export_delay = Duration::from_millis(150);
+        st.first_export_waits_for_another = true;
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "3"]);
     assert_eq!(code, 0, "{stderr}");
@@ -686,7 +693,10 @@ fn jobs_bounds_the_exports_in_flight() {
         (2..=3).contains(&max),
         "at most 3 at a time, and more than one: {max}"
     );
-    s.set(|st| st.max_in_flight = 0);
+    s.set(|st| {
+        st.max_in_flight = 0;
+        st.first_export_waits_for_another = false;
+    });
     let (code, _, stderr) = specs(&s, dir.path(), &["--jobs", "1"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(s.state.lock().unwrap().max_in_flight, 1);
@@ -1047,4 +1057,167 @@ fn a_fifo_or_device_in_the_out_folder_is_refused_not_read() {
         stderr.contains("index.json") && stderr.contains("character device"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_api_named_index_keeps_both_files() {
+    let mut apis = arm_standin::apis(2, 0);
+    apis[0].name = "index".into();
+    let served = definition(&apis[0], "openapi-json-link");
+    let s = Standin::start(apis, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let (code, _, stderr) = specs(&s, out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    // The definition is byte for byte what was served, under a name that is not the index.
+    assert_eq!(std::fs::read(out.join("%69ndex.json")).unwrap(), served);
+    let entries = index(out);
+    let entry = entries
+        .iter()
+        .find(|e| e["id"] == "index")
+        .expect("the index lists the API `index`");
+    assert_eq!(entry["file"], "%69ndex.json");
+    assert_eq!(entry["sha256"], sha256(&served).as_str());
+    assert_eq!(entries.len(), 2);
+    let mut names: Vec<String> = stamps(out).into_keys().collect();
+    names.sort();
+    assert_eq!(names, ["%69ndex.json", "api-02.json", "index.json"]);
+}
+
+#[test]
+fn a_list_answer_without_value_exits_2_and_prune_deletes_nothing() {
+    let s = Standin::start(arm_standin::apis(3, 0), 10);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    assert_eq!(specs(&s, out, &[]).0, 0);
+    let before = stamps(out);
+    assert_eq!(before.len(), 4, "{before:?}");
+    s.set(|st| st.list_body = Some("{}".into()));
+    let (code, stdout, stderr) = specs(&s, out, &["--prune"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the API list answer has no `value`")
+            && stderr.contains("nothing was written or pruned"),
+        "{stderr}"
+    );
+    assert_eq!(stamps(out), before, "every file kept, none rewritten");
+}
+
+#[test]
+fn a_deeply_nested_yaml_definition_is_refused_before_parsing() {
+    let s = Standin::start(arm_standin::apis(1, 0), 10);
+    let nested = format!(
+        "openapi: 3.0.1\nx: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(nested.len() > 200_000);
+    s.set(|st| st.blob_body = Some(nested.into_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let (code, stdout, stderr) = specs(&s, out, &["--spec", "openapi-yaml"]);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("api-01") && stderr.contains("nested more than 100 levels deep (line 2)"),
+        "{stderr}"
+    );
+    assert!(!out.join("api-01.yaml").exists());
+}
+
+#[test]
+fn a_redirect_to_another_origin_never_carries_the_bearer_token() {
+    let s = Standin::start(arm_standin::apis(2, 0), 10);
+    let target = s.url.clone();
+    // A front for Resource Manager that sends every request on to another origin (the ARM
+    // stand-in, on another port), as a hostile or misconfigured proxy would.
+    let front = crate::standin::HttpStandIn::start(move |r| {
+        Reply::status(307).header("Location", format!("{target}{}", r.target))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.env_remove("AZURE_AUTHORITY_HOST")
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .args([
+            "apim",
+            "specs",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+        ])
+        .args(["--apim-service", SVC, "--out"])
+        .arg(dir.path())
+        .args(["--management-url", front.url(), "--authority-url", &s.url])
+        .timeout(Duration::from_secs(60));
+    let (code, stdout, stderr) = run(&mut cmd);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    no_secret(&stderr);
+    // The front got the token (so the test can see one), the other origin never did.
+    assert!(
+        front.requests().iter().any(|r| r
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("Bearer "))),
+        "{:?}",
+        front.lines()
+    );
+    for r in s.requests() {
+        assert!(
+            r.authorization.is_none(),
+            "{} {} carried {:?}",
+            r.method,
+            r.path,
+            r.authorization
+        );
+    }
+    assert!(!stderr.contains("token-1"), "{stderr}");
+}
+
+#[test]
+fn an_arm_error_echoing_the_authorization_header_is_printed_masked() {
+    let s = Standin::start(arm_standin::apis(1, 0), 10);
+    // Resource Manager (or a proxy before it) quoting the request's header in its message.
+    let arm = crate::standin::HttpStandIn::start(|r| {
+        let auth = r.header("authorization").unwrap_or("").to_string();
+        Reply::status(400).body(
+            "application/json",
+            serde_json::json!({"error": {"code": "InvalidAuthenticationToken", "message": format!("the header 'Authorization: {auth}' is not accepted")}})
+                .to_string(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.env_remove("AZURE_AUTHORITY_HOST")
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", SECRET)
+        .args([
+            "apim",
+            "specs",
+            "--subscription",
+            SUB,
+            "--resource-group",
+            RG,
+        ])
+        .args(["--apim-service", SVC, "--out"])
+        .arg(dir.path())
+        .args(["--management-url", arm.url(), "--authority-url", &s.url])
+        .timeout(Duration::from_secs(60));
+    let (code, stdout, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        arm.requests()
+            .iter()
+            .any(|r| r.header("authorization") == Some("Bearer token-1")),
+        "the token was sent, so an echo would show it"
+    );
+    assert!(
+        stderr.contains("InvalidAuthenticationToken") && stderr.contains("is not accepted"),
+        "the message is still shown: {stderr}"
+    );
+    no_secret(&stderr);
+    assert!(!stdout.contains("token-1"), "{stdout}");
 }

@@ -60,6 +60,10 @@ pub struct State {
     pub page_size: usize,
     /// When set, the list call answers this status.
     pub list_status: Option<u16>,
+    /// When set, the list call answers 200 with this body instead (`{}`: no `value`).
+    pub list_body: Option<String>,
+    /// When set, every blob download serves these bytes instead of [`definition`].
+    pub blob_body: Option<Vec<u8>>,
     pub faults: HashMap<String, Fault>,
     /// A broken paging: `Some(true)` makes the last page link back to the first (the same URL
     /// again); `Some(false)` links on for ever with a new skip token, serving the APIs again.
@@ -74,6 +78,11 @@ pub struct State {
     pub arm_requests: usize,
     /// Each export call takes this long, so concurrent calls overlap.
     pub export_delay: Duration,
+    /// The first export call is held until a second one is in flight (or two minutes pass, a
+    /// guard against a client that never sends one): proves concurrency by a count, whatever
+    /// the machine's speed.
+    pub first_export_waits_for_another: bool,
+    pub exports_started: usize,
     pub in_flight: usize,
     pub max_in_flight: usize,
     pub requests: Vec<Seen>,
@@ -179,6 +188,8 @@ impl Standin {
             apis,
             page_size,
             list_status: None,
+            list_body: None,
+            blob_body: None,
             faults: HashMap::new(),
             list_loops: None,
             token_echoes_form: false,
@@ -187,6 +198,8 @@ impl Standin {
             expire_first_token_after: None,
             arm_requests: 0,
             export_delay: Duration::ZERO,
+            first_export_waits_for_another: false,
+            exports_started: 0,
             in_flight: 0,
             max_in_flight: 0,
             requests: Vec::new(),
@@ -231,12 +244,22 @@ fn answer(r: &Request, state: &Mutex<State>) -> Reply {
     };
     let export = seen.query.contains("export=true");
     if export {
-        let delay = {
+        let (delay, hold) = {
             let mut st = state.lock().unwrap();
             st.in_flight += 1;
+            st.exports_started += 1;
             st.max_in_flight = st.max_in_flight.max(st.in_flight);
-            st.export_delay
+            (
+                st.export_delay,
+                st.first_export_waits_for_another && st.exports_started == 1,
+            )
         };
+        if hold {
+            let guard = Instant::now() + Duration::from_secs(120);
+            while state.lock().unwrap().in_flight < 2 && Instant::now() < guard {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         std::thread::sleep(delay);
     }
     let (status, extra, body) = {
@@ -385,6 +408,7 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
         let (name, format) = file.rsplit_once('.').unwrap_or((file, ""));
         let name = decode(name);
         return match st.apis.iter().find(|a| a.name == name) {
+            Some(_) if st.blob_body.is_some() => (200, vec![], st.blob_body.clone().unwrap()),
             Some(api) => (200, vec![], definition(api, format)),
             None => (404, vec![], b"BlobNotFound".to_vec()),
         };
@@ -434,6 +458,9 @@ fn route(st: &mut State, req: &Seen, base: &str) -> Answer {
     };
     if let Some(status) = st.list_status {
         return arm_error(status, "AuthorizationFailed", "The client does not have authorization to perform action 'Microsoft.ApiManagement/service/apis/read'.");
+    }
+    if let (true, Some(body)) = (rest.is_empty(), &st.list_body) {
+        return json(200, serde_json::from_str(body).expect("list_body is JSON"));
     }
     if rest.is_empty() {
         let skip: usize = q

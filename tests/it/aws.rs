@@ -1542,3 +1542,57 @@ fn log_settings_refuses_bad_roles_and_groups() {
         assert!(err.contains(needle), "{extra:?}: {err}");
     }
 }
+
+#[test]
+fn compose_watchtower_is_the_ingest_stacks_pinned_and_label_scoped() {
+    let aws_doc = &yaml_docs(&manifest("compose", &["--watchtower"]))[0];
+    let out = bin()
+        .args([
+            "ingest",
+            "compose",
+            "--kafka-ip",
+            "10.0.1.4",
+            "--watchtower",
+        ])
+        .env_remove("AKTO_INGEST_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let compose = text
+        .split("# ==> ")
+        .find_map(|part| part.strip_prefix("docker-compose.yml <==\n"))
+        .unwrap();
+    let ingest_doc: Value = serde_yaml::from_str(compose).unwrap();
+    // One definition: the same service in both outputs.
+    let wt = &aws_doc["services"]["watchtower"];
+    assert_eq!(wt, &ingest_doc["services"]["watchtower"]);
+    // Pinned, scoped to labelled containers, and speaking an API Docker 29 accepts.
+    let image = wt["image"].as_str().unwrap();
+    assert!(
+        image
+            .rsplit_once(':')
+            .is_some_and(|(_, tag)| tag != "latest"),
+        "{image}"
+    );
+    assert_eq!(wt["environment"]["WATCHTOWER_LABEL_ENABLE"], "true");
+    assert_eq!(wt["environment"]["DOCKER_API_VERSION"], "1.44");
+    assert_eq!(
+        wt["labels"]["com.centurylinklabs.watchtower.enable"],
+        "false"
+    );
+    // Only the connector is labelled for updates; without --watchtower it carries no label.
+    let svc = &aws_doc["services"]["api-gateway-logging"];
+    assert_eq!(
+        svc["labels"]["com.centurylinklabs.watchtower.enable"],
+        "true"
+    );
+    let plain = &yaml_docs(&manifest("compose", &[]))[0];
+    assert!(plain["services"]["api-gateway-logging"]
+        .get("labels")
+        .is_none());
+}

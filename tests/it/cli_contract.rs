@@ -329,6 +329,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "kong_version" => s(&["--kong-version", "2.8"]),
         "admin_url" => s(&["--admin-url", "http://kong-admin.example.com:8001"]),
         "workspace" => s(&["--workspace", "team-a"]),
+        "deck_lookup_tag" => s(&["--deck-lookup-tag", "team-a"]),
         // The ingress class belongs to the global KongClusterPlugin.
         "ingress_class" => Some(Sample {
             baseline: if ["kic", "helm"].contains(&format) {
@@ -351,6 +352,15 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             )
             .unwrap();
             s(&["--base-compose", f.to_str().unwrap()])
+        }
+        "base_values" => {
+            let f = dir.join("values.yaml");
+            std::fs::write(
+                &f,
+                "plugins:\n  configMaps:\n    - pluginName: my-custom\n      name: kong-plugin-my-custom\n",
+            )
+            .unwrap();
+            s(&["--base-values", f.to_str().unwrap()])
         }
         "apim_service" => s(&["--apim-service", "other-service"]),
         "subscription" => s(&["--subscription", "11111111-2222-3333-4444-555555555555"]),

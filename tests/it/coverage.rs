@@ -123,15 +123,15 @@ fn reports_covered_and_cut_off_paths_with_reasons() {
 Akto capture runs on 5 of 8 API paths and operations (62.5 %); 2 of 5 APIs fully covered.
 
 NOT covered  API echo, other operations, product partners
-             product partners (products/partners/policy.xml): `<outbound>` has no `<base />`, so the global capture does not run
+             product partners (products/partners/policy.xml): `<outbound>` has no `<base />`, so the capture in the global policy does not run
 covered      API echo, other operations, product starter
 covered      API frag, other operations, no product
 NOT covered  API internal, other operations, no product
-             API internal (apis/internal/policy.xml): `<inbound>` has no `<base />`, so the global capture does not run
+             API internal (apis/internal/policy.xml): `<inbound>` has no `<base />`, so the capture in the global policy does not run
 covered      API legacy, other operations, no product
 covered      API orders, other operations, product starter
 NOT covered  API orders, operation get-order, product starter
-             operation get-order (apis/orders/operations/get-order/policy.xml): `<outbound>` has no `<base />`, so the global capture does not run
+             operation get-order (apis/orders/operations/get-order/policy.xml): `<outbound>` has no `<base />`, so the capture in the global policy does not run
 covered      API orders, operation list-orders, product starter
 ";
     assert_eq!(out, expected);
@@ -164,7 +164,7 @@ fn json_and_markdown_carry_the_same_verdicts() {
         "{out}"
     );
     assert!(
-        out.contains("| orders | get-order | starter | yes | **no** | operation get-order (apis/orders/operations/get-order/policy.xml): `<outbound>` has no `<base />`, so the global capture does not run |"),
+        out.contains("| orders | get-order | starter | yes | **no** | operation get-order (apis/orders/operations/get-order/policy.xml): `<outbound>` has no `<base />`, so the capture in the global policy does not run |"),
         "{out}"
     );
     assert!(
@@ -198,9 +198,51 @@ fn no_capture_anywhere_says_so() {
     assert_eq!(code, 1);
     assert!(out.contains("Akto capture runs on 0 of 1"), "{out}");
     assert!(
-        out.contains("no Akto capture in the effective <inbound> (global (no policy) → no product → API echo)"),
+        out.contains("no Akto capture in the effective `<inbound>` (global (no policy) → no product → API echo)"),
         "{out}"
     );
+}
+
+/// The wording of the reasons: a scope named without a broken possessive ("API orders's"), no
+/// raw `<inbound>` in a Markdown cell (GitHub strips it as an HTML tag), and a policy that
+/// cannot be read called so, with why, not "(no policy)".
+#[test]
+fn reasons_name_scopes_plainly_and_survive_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("policy.xml", "<policies><inbound><base /></policies>"),
+            ("apis/orders/policy.xml", &capture()),
+            (
+                "apis/orders/operations/get-order/policy.xml",
+                OUTBOUND_WITHOUT_BASE,
+            ),
+            ("apis/echo/policy.xml", WITH_BASE),
+        ],
+    );
+    let (code, out, err) = coverage(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("operation get-order (apis/orders/operations/get-order/policy.xml): `<outbound>` has no `<base />`, so the capture in API orders does not run"),
+        "{out}"
+    );
+    assert!(!out.contains("'s capture"), "{out}");
+    assert!(
+        out.contains("no Akto capture in the effective `<inbound>` (global (its policy policy.xml could not be read: line 1: "),
+        "{out}"
+    );
+    assert!(!out.contains("(no policy)"), "{out}");
+
+    let (code, md, _) = coverage(dir.path(), &["--format", "markdown"]);
+    assert_eq!(code, 0);
+    for line in md.lines().filter(|l| l.starts_with("| echo ")) {
+        // Every `<` of a cell is inside a code span or written as an entity.
+        let outside_code: String = line.split('`').step_by(2).collect::<Vec<_>>().concat();
+        assert!(!outside_code.contains('<'), "{line}");
+        assert!(line.contains("`<inbound>`"), "{line}");
+    }
+    assert!(md.lines().any(|l| l.starts_with("| echo ")), "{md}");
 }
 
 #[test]

@@ -725,3 +725,117 @@ fn helm_script_stops_before_any_change_when_a_chart_is_missing() {
         "nothing changed in the cluster: {calls}"
     );
 }
+
+/// Runs install.sh with kubectl recording and `helm` the version-resolving stand-in
+/// (tests/conformance/helm_standin.py) over Akto's index as recorded in `INDEX_VERSIONS`.
+/// Returns (success, stderr, the charts and versions Helm resolved).
+fn install_with_helm_standin(dir: &Path) -> (bool, String, Vec<String>) {
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let log = dir.join("calls.log");
+    let index = dir.join("index.json");
+    let map: serde_json::Map<String, serde_json::Value> =
+        akto_connect::ingest::helm::INDEX_VERSIONS
+            .iter()
+            .map(|(c, v)| (c.to_string(), serde_json::json!(v)))
+            .collect();
+    std::fs::write(&index, serde_json::Value::Object(map).to_string()).unwrap();
+    let helm = format!(
+        "#!/usr/bin/env bash\nexec python3 '{}' \"$@\"\n",
+        test_file("conformance/helm_standin.py").display()
+    );
+    let kubectl = format!(
+        "#!/usr/bin/env bash\necho \"kubectl $*\" >> '{}'\ncat > /dev/null\n",
+        log.display()
+    );
+    for (tool, script) in [("helm", helm), ("kubectl", kubectl)] {
+        let p = bin_dir.join(tool);
+        std::fs::write(&p, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg(dir.join("install.sh"))
+        .env("PATH", &path)
+        .env("AKTO_TEST_TOKEN", TOKEN)
+        .env("HELM_STANDIN_LOG", &log)
+        .env("HELM_STANDIN_INDEX", &index)
+        .output()
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    let installed = calls
+        .lines()
+        .zip(calls.lines().skip(1))
+        .filter(|(call, _)| call.starts_with("helm upgrade --install"))
+        .filter_map(|(_, r)| r.strip_prefix("resolved ").map(str::to_string))
+        .collect();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        installed,
+    )
+}
+
+#[test]
+#[ignore = "needs bash and python3"]
+fn helm_installs_the_charts_newest_releases_pre_releases_included() {
+    require_tool("bash");
+    require_tool("python3");
+    // Unpinned: data-ingestion-service's newest is a pre-release, so --devel; without it Helm
+    // would take 0.1.6.
+    let dir = tempfile::tempdir().unwrap();
+    helm_files(dir.path(), &["--token-env", "AKTO_TEST_TOKEN"]);
+    let (ok, err, installed) = install_with_helm_standin(dir.path());
+    assert!(ok, "{err}");
+    assert_eq!(
+        installed,
+        [
+            "akto/akto-mini-runtime 0.7.22",
+            "akto/data-ingestion-service 0.1.11-sha"
+        ]
+    );
+    // Pinned to an exact pre-release: installed as given.
+    let dir = tempfile::tempdir().unwrap();
+    helm_files(
+        dir.path(),
+        &[
+            "--token-env",
+            "AKTO_TEST_TOKEN",
+            "--ingestion-chart-version",
+            "0.1.9-sha",
+            "--chart-version",
+            "0.7.21",
+        ],
+    );
+    let (ok, err, installed) = install_with_helm_standin(dir.path());
+    assert!(ok, "{err}");
+    assert_eq!(
+        installed,
+        [
+            "akto/akto-mini-runtime 0.7.21",
+            "akto/data-ingestion-service 0.1.9-sha"
+        ]
+    );
+    // 0.1.11 exists only as 0.1.11-sha: refused now with the exact name, not at install time.
+    let (code, out, err) = ingest(
+        &[
+            "helm",
+            "--ingestion-chart-version",
+            "0.1.11",
+            "-o",
+            dir.path().join("x").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--ingestion-chart-version") && err.contains("0.1.11-sha"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x").exists());
+}

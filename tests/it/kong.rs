@@ -763,3 +763,350 @@ fn help_shows_examples_for_kong() {
         "{out}"
     );
 }
+
+/// A Kong service or route as the gateway holds it (for the decK stand-in below).
+#[derive(Clone)]
+struct GatewayEntity {
+    kind: &'static str,
+    name: &'static str,
+    tags: Vec<&'static str>,
+}
+
+/// What `deck gateway sync|apply FILE` would do with `file` against `gateway`, reproducing how
+/// decK resolves a plugin's `service:` / `route:` reference. Written from decK's sources (Kong/deck
+/// 4657ee37 `cmd/common.go`; Kong/go-database-reconciler 8f5e476d `pkg/dump/dump.go`,
+/// `pkg/file/builder.go`), step by step:
+/// 1. select tags: `_info.select_tags`, or `--select-tag`; both given and different is an error
+///    (`determineSelectorTag`).
+/// 2. current state: the gateway's entities carrying every select tag (`newOpt`: MatchAllTags).
+/// 3. `_info.default_lookup_tags.services|routes`: an empty list is an error; else the gateway's
+///    entities carrying every lookup tag are appended to the file's entities (`syncMain`).
+/// 4. the lookup state: the file's entities, plus the whole current state for `apply`
+///    (`isPartialApply`) only.
+/// 5. each file entity whose sorted tags differ from the lookup tags gets the select tags
+///    merged in (`ingestService`); a route always does (`ingestRoute`): a changed entity of the
+///    user's is an update decK makes.
+/// 6. a plugin's reference not in the lookup state: "service X for plugin Y: entity not found".
+///
+/// Returns the user's entities decK would change, or decK's error.
+fn deck_stand_in(
+    command: &str,
+    file: &Value,
+    gateway: &[GatewayEntity],
+) -> Result<Vec<String>, String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let (verb, rest) = match words.as_slice() {
+        ["deck", "gateway", verb, rest @ ..] => (*verb, rest),
+        _ => return Err(format!("not a deck gateway command: {command}")),
+    };
+    assert!(
+        verb == "sync" || verb == "apply",
+        "unknown verb in {command}"
+    );
+    let mut flag_tags: Vec<String> = Vec::new();
+    let mut it = rest.iter();
+    while let Some(w) = it.next() {
+        if *w == "--select-tag" {
+            flag_tags.push(it.next().expect("a tag").to_string());
+        }
+    }
+    let strings = |v: &Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
+            let mut t: Vec<String> = a.iter().map(|s| s.as_str().unwrap().to_string()).collect();
+            t.sort();
+            t.dedup();
+            t
+        })
+    };
+    let info = &file["_info"];
+    let mut select = strings(&info["select_tags"]).unwrap_or_default();
+    flag_tags.sort();
+    if !select.is_empty() && !flag_tags.is_empty() && select != flag_tags {
+        return Err(
+            "tags specified in the state file and via --select-tags flag are different".into(),
+        );
+    }
+    if select.is_empty() {
+        select = flag_tags;
+    }
+    let has_all =
+        |e: &GatewayEntity, tags: &[String]| tags.iter().all(|t| e.tags.contains(&t.as_str()));
+    let mut changed = Vec::new();
+    for (kind, key) in [("service", "services"), ("route", "routes")] {
+        let lookup = strings(&info["default_lookup_tags"][key]);
+        if lookup.as_ref().is_some_and(Vec::is_empty) {
+            return Err(format!("global {key} specified but no global tags"));
+        }
+        // The file's own entities of this kind: the looked-up ones (ours declares none).
+        let mut known: Vec<&str> = Vec::new();
+        if let Some(lookup) = &lookup {
+            for e in gateway
+                .iter()
+                .filter(|e| e.kind == kind && has_all(e, lookup))
+            {
+                known.push(e.name);
+                let mut tags: Vec<String> = e.tags.iter().map(|t| t.to_string()).collect();
+                tags.sort();
+                let merged = kind == "route" || &tags != lookup;
+                if merged && select.iter().any(|t| !tags.contains(t)) {
+                    changed.push(format!("{kind} {} gets tags {select:?}", e.name));
+                }
+            }
+        }
+        if verb == "apply" {
+            known.extend(
+                gateway
+                    .iter()
+                    .filter(|e| e.kind == kind && has_all(e, &select))
+                    .map(|e| e.name),
+            );
+        }
+        for p in file["plugins"].as_array().into_iter().flatten() {
+            if let Some(name) = p[kind].as_str() {
+                if !known.contains(&name) {
+                    return Err(format!(
+                        "{kind} {name} for plugin {}: entity not found",
+                        p["name"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// The command a decK file's header tells the user to run (`#   deck …`), for FILE.
+fn header_command(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start_matches('#').trim_start().starts_with("deck "))
+        .expect("the header names a deck command");
+    let cmd = line.trim_start_matches('#').trim();
+    let cmd = cmd.split("  (").next().unwrap().trim();
+    assert!(cmd.ends_with(" this-file.yaml"), "{cmd}");
+    cmd.to_string()
+}
+
+#[test]
+#[ignore = "needs python3 with yaml, jsonschema and ../shared"]
+fn deck_files_apply_on_their_own_with_the_command_their_header_prints() {
+    let service = |tags: Vec<&'static str>| GatewayEntity {
+        kind: "service",
+        name: "orders",
+        tags,
+    };
+    let route = GatewayEntity {
+        kind: "route",
+        name: "orders-api",
+        tags: vec![],
+    };
+    for (version, deck_version) in [("2.8", "1.1"), ("3.4", "3.0")] {
+        let deck = |extra: &[&str]| -> (String, Value) {
+            let (code, out, err) = enable(
+                &[
+                    &[
+                        "--service-url",
+                        URL,
+                        "--format",
+                        "deck",
+                        "--kong-version",
+                        version,
+                    ],
+                    extra,
+                ]
+                .concat(),
+            );
+            assert_eq!(code, 0, "{err}");
+            let doc = validate("deck", &out, deck_version)[0].clone();
+            (header_command(&out), doc)
+        };
+
+        // The old header's command on a service-scoped file: decK's own error (issue 25).
+        let (cmd, doc) = deck(&["--service", "orders"]);
+        assert_eq!(
+            deck_stand_in(
+                "deck gateway sync --select-tag akto this-file.yaml",
+                &doc,
+                &[service(vec![])]
+            ),
+            Err("service orders for plugin akto-api-discovery: entity not found".to_string())
+        );
+        // The printed one resolves the service and changes nothing of the user's.
+        assert_eq!(cmd, "deck gateway apply this-file.yaml");
+        assert_eq!(deck_stand_in(&cmd, &doc, &[service(vec![])]), Ok(vec![]));
+
+        let (cmd, doc) = deck(&["--route", "orders-api"]);
+        assert_eq!(cmd, "deck gateway apply this-file.yaml");
+        assert_eq!(
+            deck_stand_in(&cmd, &doc, std::slice::from_ref(&route)),
+            Ok(vec![])
+        );
+
+        // With the service's tags: a sync that finds it and leaves it as it is.
+        let (cmd, doc) = deck(&["--service", "orders", "--deck-lookup-tag", "team-a"]);
+        assert_eq!(cmd, "deck gateway sync this-file.yaml");
+        assert_eq!(doc["_info"]["default_lookup_tags"]["services"][0], "team-a");
+        assert_eq!(
+            deck_stand_in(&cmd, &doc, &[service(vec!["team-a"])]),
+            Ok(vec![])
+        );
+        // As the header warns: a service with more tags than listed would be retagged, and
+        // one without the tag is not found.
+        assert_eq!(
+            deck_stand_in(&cmd, &doc, &[service(vec!["team-a", "prod"])]),
+            Ok(vec!["service orders gets tags [\"akto\"]".to_string()])
+        );
+        assert!(deck_stand_in(&cmd, &doc, &[service(vec!["prod"])])
+            .unwrap_err()
+            .contains("entity not found"));
+
+        // Global: nothing to resolve; sync manages the akto-tagged entities only.
+        let (cmd, doc) = deck(&["--global"]);
+        assert_eq!(cmd, "deck gateway sync this-file.yaml");
+        assert_eq!(doc["_info"]["select_tags"][0], "akto");
+        assert_eq!(
+            deck_stand_in(&cmd, &doc, &[service(vec![]), route.clone()]),
+            Ok(vec![])
+        );
+    }
+}
+
+#[test]
+fn deck_lookup_tags_are_refused_where_deck_would_misuse_them() {
+    for (args, problem) in [
+        (vec!["--route", "orders-api"], "retag your route"),
+        (vec!["--global"], "nothing to look up"),
+        (vec!["--service", "orders"], "printable characters"),
+    ] {
+        let tag = if args[0] == "--service" {
+            "a,b"
+        } else {
+            "team-a"
+        };
+        let (code, out, err) = enable(
+            &[
+                &[
+                    "--service-url",
+                    URL,
+                    "--format",
+                    "deck",
+                    "--deck-lookup-tag",
+                    tag,
+                ],
+                args.as_slice(),
+            ]
+            .concat(),
+        );
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            err.contains("--deck-lookup-tag") && err.contains(problem),
+            "{err}"
+        );
+        assert!(out.is_empty());
+    }
+}
+
+/// Helm's `--reuse-values -f FILE`: the release's values with FILE's coalesced over them; maps
+/// merge key by key, anything else (a list) is replaced whole (helm `pkg/chartutil` coalesce).
+fn helm_reuse_values(base: &serde_yaml::Value, over: &serde_yaml::Value) -> serde_yaml::Value {
+    match (base, over) {
+        (serde_yaml::Value::Mapping(b), serde_yaml::Value::Mapping(o)) => {
+            let mut out = b.clone();
+            for (k, v) in o {
+                let merged = match b.get(k) {
+                    Some(bv) => helm_reuse_values(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            serde_yaml::Value::Mapping(out)
+        }
+        (_, o) => o.clone(),
+    }
+}
+
+#[test]
+fn helm_values_over_a_release_that_mounts_another_plugin_keep_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base_text = "image:\n  tag: \"3.4\"\nplugins:\n  configMaps:\n    - pluginName: my-rate-limiter\n      name: kong-plugin-my-rate-limiter\n  secrets:\n    - pluginName: my-auth\n      name: kong-plugin-my-auth\n";
+    let base_file = dir.path().join("current-values.yaml");
+    std::fs::write(&base_file, base_text).unwrap();
+    let base: serde_yaml::Value = serde_yaml::from_str(base_text).unwrap();
+    let names = |v: &serde_yaml::Value, list: &str| -> Vec<String> {
+        v["plugins"][list]
+            .as_sequence()
+            .map(|s| {
+                s.iter()
+                    .map(|e| e["pluginName"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let values_of = |out: &str| -> serde_yaml::Value {
+        let first = out.split("\n---\n").next().unwrap();
+        serde_yaml::from_str(first).unwrap()
+    };
+
+    // Without the release's values: the merged list would lose the other plugin, and the
+    // command says so.
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--base-values"), "{err}");
+    let merged = helm_reuse_values(&base, &values_of(&out));
+    assert_eq!(names(&merged, "configMaps"), ["akto-api-discovery"]);
+
+    // With them: both ConfigMap plugins (and the Secret one, a list we do not touch).
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+        "--base-values",
+        base_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("--base-values"), "{err}");
+    let merged = helm_reuse_values(&base, &values_of(&out));
+    assert_eq!(
+        names(&merged, "configMaps"),
+        ["my-rate-limiter", "akto-api-discovery"]
+    );
+    assert_eq!(
+        merged["plugins"]["configMaps"][0]["name"],
+        "kong-plugin-my-rate-limiter"
+    );
+    assert_eq!(names(&merged, "secrets"), ["my-auth"]);
+    assert_eq!(merged["image"]["tag"], "3.4");
+    assert!(
+        out.contains("keeps the release's other plugins (my-rate-limiter)"),
+        "{out}"
+    );
+
+    // A file that is not values: exit 2, naming the flag, nothing printed.
+    std::fs::write(&base_file, "plugins:\n  configMaps: nope\n").unwrap();
+    let (code, out, err) = enable(&[
+        "--service-url",
+        URL,
+        "--format",
+        "helm",
+        "--service",
+        "orders",
+        "--base-values",
+        base_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("--base-values") && err.contains("not a list"),
+        "{err}"
+    );
+}

@@ -486,3 +486,17 @@ fn colour_on_a_terminal_unless_no_color() {
         "NO_COLOR turns it off: {plain:?}"
     );
 }
+
+/// `akto-connect --help` describes lint by what it checks: structure, security and regexes.
+#[test]
+fn the_lint_one_line_description_names_its_rule_families() {
+    let (code, out, _) = run(bin().arg("--help"));
+    assert_eq!(code, 0);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("lint "))
+        .expect("a lint line in the command list");
+    for word in ["security", "regex", "auth", "secrets"] {
+        assert!(line.contains(word), "{line}");
+    }
+}

@@ -11,7 +11,7 @@ use crate::common::{bin, test_file};
 
 /// Splits a shell command line into words: single and double quotes, backslash escapes, and a
 /// `#` comment at the start of a word.
-fn words(line: &str) -> Vec<String> {
+pub(crate) fn words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;

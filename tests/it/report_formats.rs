@@ -127,10 +127,20 @@ fn sarif_fingerprints_survive_lines_inserted_above_and_differ_between_findings()
     // Lines inserted above every finding, in both files; the clean file changes too.
     let orders = dir.path().join("apis/orders/policy.xml");
     std::fs::write(&orders, format!("\n\n<!-- moved -->\n{NO_BASE}")).unwrap();
+    // The clean file has findings of the tree rules (it is judged in the tree `apis` is in).
+    std::fs::write(
+        dir.path().join("apis/clean/policy.xml"),
+        format!("<!-- moved -->\n{CLEAN}"),
+    )
+    .unwrap();
     let hostile = dir.path().join("apis/we;ird]%0A\ndir/policy.xml");
-    let moved = HOSTILE.replace(
-        "    <inbound>\n",
-        "    <inbound>\n        <!-- a -->\n\n        <!-- b -->\n",
+    // (A comment above the root too: the tree rules report on the `<inbound>` line itself.)
+    let moved = format!(
+        "<!-- top -->\n{}",
+        HOSTILE.replace(
+            "    <inbound>\n",
+            "    <inbound>\n        <!-- a -->\n\n        <!-- b -->\n",
+        )
     );
     std::fs::write(&hostile, moved).unwrap();
     let (_, after) = lint(dir.path(), "sarif");

@@ -327,16 +327,16 @@ fn records_requests_and_answers_from_the_handler() {
 #[test]
 fn a_delayed_answer_is_a_timeout_for_the_binary() {
     use crate::common::bin;
-    // Connected, request read, answer late: what a stalled service does.
+    // Connected, request read, answer late: what a stalled service does. Had the binary waited
+    // for the answer it would have got `{}` and passed (exit 0); exit 1 with "no answer within
+    // 1.0 s" proves it gave up first, with no clock in this test.
     let s = HttpStandIn::start(|_| Reply::json("{}").after(Duration::from_secs(3)));
-    let started = Instant::now();
     let out = bin()
         .args(["verify", "--ingest-url", s.url(), "--timeout", "1"])
         .args(["--format", "json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(started.elapsed() < Duration::from_secs(3));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let summary = v["summary"].as_str().unwrap();
     assert!(summary.contains("no answer within 1.0 s"), "{v}");

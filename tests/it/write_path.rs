@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 
 use crate::common::{bin, run, test_file};
 
+/// How long a test waits for the paused write's temporary file before it calls the run hung: a
+/// guard, not a timing assertion (a loaded machine may take seconds to start a debug binary).
+/// The binary holds the write for 60 s (`AKTO_CONNECT_TEST_WRITE_PAUSE_MS`, capped there), and
+/// the test signals it as soon as the file appears.
+const HANG: Duration = Duration::from_secs(120);
+
 const POLICY: &[&str] = &[
     "apim",
     "policy",
@@ -295,12 +301,12 @@ fn signal_mid_write(signal: rustix::process::Signal) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("akto-connect"))
         .args(POLICY)
         .arg(&path)
-        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "20000")
+        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "60000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while temp_files(dir.path()).is_empty() {
         assert!(
             Instant::now() < deadline,
@@ -425,12 +431,12 @@ fn a_signal_during_a_multi_file_write_leaves_no_temporary_file() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("akto-connect"))
         .args(["ingest", "compose", "--kafka-ip", "10.0.1.4", "-o"])
         .arg(&out)
-        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "20000")
+        .env("AKTO_CONNECT_TEST_WRITE_PAUSE_MS", "60000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while !out.is_dir() || temp_files(&out).is_empty() {
         assert!(Instant::now() < deadline, "no temporary file appeared");
         assert!(

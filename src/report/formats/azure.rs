@@ -56,8 +56,14 @@ impl Reporter for Azure {
         out.write_all(text.as_bytes())
     }
 
-    fn finish(&mut self, _: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
-        Ok(())
+    fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
+        // Azure has no notice level: a `##[warning]` line shows in the log without adding an
+        // issue to the run (only `task.logissue` does).
+        let mut text = String::new();
+        for n in &t.notes {
+            let _ = writeln!(text, "##[warning]note: {}", n.replace(['\r', '\n'], " "));
+        }
+        out.write_all(text.as_bytes())
     }
 }
 

@@ -36,8 +36,12 @@ impl Reporter for Github {
         out.write_all(file_commands(file).as_bytes())
     }
 
-    fn finish(&mut self, _: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
-        Ok(())
+    fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
+        let mut text = String::new();
+        for n in &t.notes {
+            let _ = writeln!(text, "::notice title=akto-connect lint::{}", data(n));
+        }
+        out.write_all(text.as_bytes())
     }
 }
 

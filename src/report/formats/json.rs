@@ -94,7 +94,15 @@ impl Reporter for Json {
         } else {
             "\n  ],\n  \"summary\": "
         };
-        out.write_all(format!("{head}{}\n}}\n", super::pretty_at(&summary, 2)).as_bytes())
+        // `notes` (what the run says about itself) is always there, empty or not.
+        out.write_all(
+            format!(
+                "{head}{},\n  \"notes\": {}\n}}\n",
+                super::pretty_at(&summary, 2),
+                super::pretty_at(&t.notes, 2)
+            )
+            .as_bytes(),
+        )
     }
 }
 

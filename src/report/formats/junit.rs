@@ -122,12 +122,24 @@ impl Reporter for Junit {
         out.write_all(text.as_bytes())
     }
 
-    fn finish(&mut self, out: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
-        out.write_all(if self.suites == 0 {
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n</testsuites>\n"
-        } else {
-            b"</testsuites>\n"
-        })
+    fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
+        let mut text = String::new();
+        if self.suites == 0 {
+            text.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+        }
+        // The run's notes: one suite of no test case, the notes as its standard output.
+        if !t.notes.is_empty() {
+            let notes: Vec<String> = t.notes.iter().map(|n| format!("note: {}", xml(n))).collect();
+            let _ = writeln!(
+                text,
+                "  <testsuite package=\"akto-connect lint\" id=\"{}\" name=\"akto-connect lint notes\" timestamp=\"{}\" hostname=\"localhost\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">\n    <properties/>\n    <system-out>{}</system-out>\n    <system-err/>\n  </testsuite>",
+                self.suites,
+                self.timestamp,
+                notes.join("&#10;"),
+            );
+        }
+        text.push_str("</testsuites>\n");
+        out.write_all(text.as_bytes())
     }
 }
 

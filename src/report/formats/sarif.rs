@@ -171,11 +171,24 @@ impl Reporter for Sarif {
         out.write_all(text.as_bytes())
     }
 
-    fn finish(&mut self, out: &mut dyn std::io::Write, _: &Totals) -> std::io::Result<()> {
-        let text = if self.written == 0 {
-            format!("{}[]{}\n", self.head, self.tail)
+    fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
+        // The run's notes as the invocation's tool execution notifications (after `results`,
+        // the run object's last key).
+        let invocations = if t.notes.is_empty() {
+            String::new()
         } else {
-            format!("\n      ]{}\n", self.tail)
+            let notes: Vec<Value> = t
+                .notes
+                .iter()
+                .map(|n| json!({ "level": "note", "message": { "text": n } }))
+                .collect();
+            let inv = json!([{ "executionSuccessful": true, "toolExecutionNotifications": notes }]);
+            format!(",\n      \"invocations\": {}", super::pretty_at(&inv, 6))
+        };
+        let text = if self.written == 0 {
+            format!("{}[]{invocations}{}\n", self.head, self.tail)
+        } else {
+            format!("\n      ]{invocations}{}\n", self.tail)
         };
         out.write_all(text.as_bytes())
     }
