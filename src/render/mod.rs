@@ -57,6 +57,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/aws/compose.yaml.j2"),
     ),
     (
+        "aws/data-flow.j2",
+        include_str!("../../templates/aws/data-flow.j2"),
+    ),
+    (
         "aws/env-file.j2",
         include_str!("../../templates/aws/env-file.j2"),
     ),
