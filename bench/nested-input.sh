@@ -23,9 +23,11 @@ open(os.path.join(d, "flow.yaml"), "w").write("x: " + "[" * 100000 + "]" * 10000
 open(os.path.join(d, "dashes.yaml"), "w").write("- " * 100000 + "x\n")
 open(os.path.join(d, "blocks.yaml"), "w").write("".join(" " * i + "k%d:\n" % i for i in range(3000)))
 open(os.path.join(d, "flow.json"), "w").write('{"a":' * 50000 + "1" + "}" * 50000 + "\n")
-# Just under the limit, 4 MB of it: accepted by the check, then parsed (and refused as no decK).
-line = "- " + "[" * 98 + "]" * 98 + "\n"
-open(os.path.join(d, "near.yaml"), "w").write(line * (4000000 // len(line)))
+# Just under both limits (98 deep, 294,000 collections): accepted by the check, then parsed
+# (and refused as no decK / no Compose file); and 4 MB of it, over the collection limit.
+line = "- " + "[" * 97 + "]" * 97 + "\n"
+open(os.path.join(d, "near.yaml"), "w").write(line * 3000)
+open(os.path.join(d, "many.yaml"), "w").write(line * (4000000 // len(line)))
 PY
 
 measure() { # label, command...
@@ -44,7 +46,7 @@ measure() { # label, command...
 
 echo "| command | input bytes | median wall | peak RSS | message |"
 echo "|---|---|---|---|---|"
-for f in flow.yaml dashes.yaml blocks.yaml flow.json near.yaml; do
+for f in flow.yaml dashes.yaml blocks.yaml flow.json near.yaml many.yaml; do
   file=$work/$f
   measure "verify --from-kong $f" "$bin" verify --from-kong "$file"
   measure "kong enable --format compose --base-compose $f" \

@@ -16,9 +16,9 @@
 pub const MAX_DEPTH: usize = 100;
 
 /// The most collections (mappings and sequences) a configuration file may hold: a parsed YAML
-/// value takes about 500 bytes a collection, so this bounds the parse near 250 MB. A decK
+/// value takes about 500 bytes a collection, so this bounds the parse near 150 MB. A decK
 /// state of 20,000 routes holds about 200,000.
-pub const MAX_COLLECTIONS: usize = 500_000;
+pub const MAX_COLLECTIONS: usize = 300_000;
 
 /// `Err` with a message saying how deep `text` nests and where, when it nests deeper than
 /// [`MAX_DEPTH`]. For JSON too: JSON is YAML's flow style.
@@ -193,7 +193,7 @@ mod tests {
         assert!(check(&text).is_ok());
         assert!(check_config(&text)
             .unwrap_err()
-            .contains("more than 500000"));
+            .contains("more than 300000"));
         assert!(check_config("services:\n  kong:\n    image: kong\n").is_ok());
     }
 

@@ -60,6 +60,25 @@ fn typed_json_format() -> bool {
         || args.iter().any(|a| a == "--format=json")
 }
 
+/// Whether the subcommand named on the command line has a `--format` with a `json` value (a
+/// `--format json` given to a command without one is a usage error in text, as any other).
+fn offers_json(root: &clap::Command) -> bool {
+    let mut cmd = root;
+    for arg in std::env::args_os().skip(1) {
+        let arg = arg.to_string_lossy();
+        if let Some(sub) = cmd.find_subcommand(arg.as_ref()) {
+            cmd = sub;
+        }
+    }
+    cmd.get_arguments()
+        .filter(|a| a.get_id() == "format")
+        .any(|a| {
+            a.get_possible_values()
+                .iter()
+                .any(|v| v.get_name() == "json")
+        })
+}
+
 /// Prints clap's error and exits with its code. clap echoes a refused value as typed (or, when
 /// it renders without colours, with escape sequences silently stripped, so the message shows a
 /// value that was not typed). When an argument holds a control character, a line separator, a
@@ -68,7 +87,7 @@ fn typed_json_format() -> bool {
 /// the value as `in\u{7}fo`.
 fn exit_clap(e: clap::Error, cmd: &mut clap::Command) -> ! {
     // A usage error of a run that asked for JSON: the JSON failure on standard output too.
-    if e.use_stderr() && typed_json_format() {
+    if e.use_stderr() && typed_json_format() && offers_json(cmd) {
         let message = akto_connect::error::printable_lines(&e.render().to_string());
         println!(
             "{}",

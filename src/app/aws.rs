@@ -2,8 +2,12 @@
 
 use std::process::ExitCode;
 
-use crate::aws::{self, Connector, Credentials, LogSettingsFormat, ManifestFormat, Region};
-use crate::cli::aws::{AwsCommand, LogFormatArg, ManifestFormatArg, PolicyKind};
+use crate::aws::{
+    self, Connector, Credentials, LogSettingsFormat, ManifestFormat, Region, V2Settings,
+};
+use crate::cli::aws::{
+    AwsCommand, ConnectorArg, LogFormatArg, ManifestArgs, ManifestFormatArg, PolicyKind,
+};
 use crate::error::InputError;
 use crate::output::{self, Destination};
 
@@ -15,8 +19,37 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 (None, true) => Credentials::StaticKeys,
                 (None, false) => Credentials::DefaultChain,
             };
+            let v2 = a.connector == ConnectorArg::V2;
+            let log_groups = match (&a.log_group, v2) {
+                (Some(g), false) => aws::parse_log_groups("--log-group", g)?,
+                (None, false) => anyhow::bail!(
+                    "--log-group is required with --connector v1 (the default): give the log group(s) the connector reads, \
+                     e.g. --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod', or choose --connector v2, which discovers them"
+                ),
+                (Some(g), true) => {
+                    return Err(InputError::new(
+                        "--log-group",
+                        g,
+                        "the v2 connector ignores LOG_GROUP_NAME: it discovers the API-Gateway-Execution-Logs_* groups of the account's REST APIs itself",
+                        "leave --log-group out (narrow the groups with --log-group-prefix), or choose --connector v1",
+                    )
+                    .into())
+                }
+                (None, true) => Vec::new(),
+            };
+            let settings = v2_settings(a, v2)?;
+            let image = match (&a.image, v2) {
+                (Some(i), _) => i.clone(),
+                (None, false) => aws::DEFAULT_IMAGE.to_string(),
+                (None, true) => anyhow::bail!(
+                    "--image is required with --connector v2: give the log reader v2 image reference Akto gives you \
+                     (Akto publishes no tag for it that akto-connect can confirm; the default {} is the v1 connector)",
+                    aws::DEFAULT_IMAGE
+                ),
+            };
             let c = Connector {
-                log_groups: aws::parse_log_groups("--log-group", &a.log_group)?,
+                v2: settings,
+                log_groups,
                 region: Region::parse("--region", &a.region)?,
                 kafka_broker: aws::parse_broker("--kafka-broker", &a.kafka_broker)?,
                 batch_size: a.batch_size,
@@ -25,7 +58,7 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 cloudwatch_read_batch_size: a.cloudwatch_read_batch_size,
                 openapi_discovery: a.discovery.enabled(),
                 openapi_interval_minutes: a.openapi_interval_minutes,
-                image: a.image.clone(),
+                image,
                 namespace: aws::parse_k8s_name("--namespace", &a.namespace)?,
                 name: aws::parse_k8s_name("--name", &a.name)?,
                 credentials,
@@ -44,7 +77,10 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
             };
             (aws::manifest(&c, format)?, &a.output)
         }
-        AwsCommand::EnvFile(a) => (aws::env_file(a.static_keys)?, &a.output),
+        AwsCommand::EnvFile(a) => (
+            aws::env_file(a.static_keys, a.connector == ConnectorArg::V2)?,
+            &a.output,
+        ),
         AwsCommand::IamPolicy(a) => {
             let region = Region::parse("--region", &a.region)?;
             let account = aws::parse_account("--account-id", &a.account_id)?;
@@ -124,9 +160,91 @@ pub fn run(cmd: &AwsCommand) -> anyhow::Result<ExitCode> {
                 LogFormatArg::Cli => LogSettingsFormat::Cli,
                 LogFormatArg::Cloudformation => LogSettingsFormat::CloudFormation,
             };
-            (aws::log_settings(&id, &stage, &region, format)?, &a.output)
+            let options = aws::LogSettingsOptions {
+                cloudwatch_role_arn: a
+                    .cloudwatch_role_arn
+                    .as_deref()
+                    .map(|r| aws::parse_role_arn("--cloudwatch-role-arn", r))
+                    .transpose()?,
+                delivery_log_group: match a.large_events_log_group.as_deref() {
+                    None => None,
+                    Some(g) => {
+                        let groups = aws::parse_log_groups("--large-events-log-group", g)?;
+                        if groups.len() != 1 {
+                            return Err(InputError::new(
+                                "--large-events-log-group",
+                                g,
+                                "one log group receives the delivery",
+                                "give a single name, e.g. /akto/api-gateway/execution-logs",
+                            )
+                            .into());
+                        }
+                        groups.into_iter().next()
+                    }
+                },
+            };
+            (
+                aws::log_settings(&id, &stage, &region, format, &options)?,
+                &a.output,
+            )
         }
     };
     output::deliver(&[artifact], Destination::file_or_stdout(path.as_deref()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The v2 connector's settings from `--connector v2`'s flags; with v1 each is refused.
+fn v2_settings(a: &ManifestArgs, v2: bool) -> anyhow::Result<Option<V2Settings>> {
+    let f = &a.v2;
+    if !v2 {
+        let given: [(&str, Option<String>); 6] = [
+            ("--member-account", f.member_account.first().cloned()),
+            ("--cyborg-base-url", f.cyborg_base_url.clone()),
+            (
+                "--account-mapping-refresh-minutes",
+                f.account_mapping_refresh_minutes.map(|m| m.to_string()),
+            ),
+            (
+                "--ticker-interval-minutes",
+                f.ticker_interval_minutes.map(|m| m.to_string()),
+            ),
+            ("--log-group-prefix", f.log_group_prefix.clone()),
+            ("--session-name", f.session_name.clone()),
+        ];
+        if let Some((flag, value)) = given.into_iter().find_map(|(k, v)| v.map(|v| (k, v))) {
+            return Err(InputError::new(
+                flag,
+                value,
+                "only the v2 connector reads this; the v1 connector (the default) ignores it",
+                "add --connector v2 (and its --image), or leave it out",
+            )
+            .into());
+        }
+        return Ok(None);
+    }
+    Ok(Some(V2Settings {
+        member_accounts: f
+            .member_account
+            .iter()
+            .map(|m| aws::parse_account("--member-account", m))
+            .collect::<anyhow::Result<_>>()?,
+        cyborg_base_url: match &f.cyborg_base_url {
+            Some(u) => aws::parse_cyborg_url("--cyborg-base-url", u)?,
+            None => aws::V2_CYBORG_BASE_URL.to_string(),
+        },
+        account_mapping_refresh_minutes: f
+            .account_mapping_refresh_minutes
+            .unwrap_or(aws::V2_ACCOUNT_MAPPING_REFRESH_MINUTES),
+        ticker_interval_minutes: f
+            .ticker_interval_minutes
+            .unwrap_or(aws::V2_TICKER_INTERVAL_MINUTES),
+        log_group_prefix: match &f.log_group_prefix {
+            Some(p) => aws::parse_log_group_prefix("--log-group-prefix", p)?,
+            None => aws::V2_LOG_GROUP_PREFIX.to_string(),
+        },
+        session_name: match &f.session_name {
+            Some(n) => aws::parse_session_name("--session-name", n)?,
+            None => aws::V2_SESSION_NAME.to_string(),
+        },
+    }))
 }

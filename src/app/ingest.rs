@@ -2,7 +2,6 @@
 //! hands them to `output::deliver` (a folder written as a set, the env file with the token
 //! mode 0600; or standard output).
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::ingest::{ComposeArgs, HelmArgs, IngestCommand, ServiceTypeArg};
@@ -70,6 +69,7 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
             watchtower: compose::check_image("--watchtower-image", &a.watchtower_image)?,
         },
         watchtower: a.watchtower,
+        threat_detection: a.threat_detection,
         abstractor_url: BaseUrl::parse("--database-abstractor-url", &a.database_abstractor_url)?,
         token,
     };
@@ -92,9 +92,10 @@ fn compose_cmd(a: &ComposeArgs) -> anyhow::Result<ExitCode> {
             // Keep a filled-in env file when no token was given to replace it.
             let keep_existing =
                 stack.token.is_none() && dir.join(compose::RUNTIME_ENV_FILE).exists();
+            // The token's files (the runtime's, threat detection's) are kept alike.
             let kept: Vec<_> = files
                 .iter()
-                .filter(|f| !(keep_existing && f.path == Path::new(compose::RUNTIME_ENV_FILE)))
+                .filter(|f| !(keep_existing && f.private && dir.join(&f.path).exists()))
                 .cloned()
                 .collect();
             output::deliver(&kept, Destination::Dir(dir))?;

@@ -116,6 +116,9 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
     };
 
     let workspace = resolve_workspace(args.workspace.as_deref())?;
+    if let (Some(dir), Format::Compose | Format::Helm) = (&args.plugin_dir, format) {
+        check_plugin_dir(dir, &mut warnings)?;
+    }
     let helm_config_maps = match (&args.base_values, format) {
         (Some(path), Format::Helm) => {
             let (name, text) = super::read_input(path, "--base-values")?;
@@ -163,6 +166,42 @@ pub fn enable(args: &EnableArgs) -> anyhow::Result<ExitCode> {
         Destination::file_or_stdout(args.output.as_deref()),
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--plugin-dir` on this machine: its schema.lua must declare Akto's plugin. A folder that is
+/// not here (a path on the Kong host) is named as not checked.
+fn check_plugin_dir(dir: &str, warnings: &mut Vec<String>) -> anyhow::Result<()> {
+    let path = std::path::Path::new(dir);
+    if !path.is_dir() {
+        warnings.push(format!("--plugin-dir {dir} is not a folder on this machine, so its schema.lua was not read: make sure it holds Akto's api_plugin files (schema.lua declares {})", kong::PLUGIN));
+        return Ok(());
+    }
+    let schema = path.join("schema.lua");
+    let (name, text) = super::read_input(&schema, "--plugin-dir")?;
+    match kong::plugin_files::schema_name(&text) {
+        Some(n) if n == kong::PLUGIN => {}
+        Some(n) => {
+            return Err(refuse(
+                "--plugin-dir",
+                dir,
+                &format!("{name} declares the plugin `{n}`, not {}: Kong would load it under another name (Akto's kong-integration repository's plugin/ folder is another plugin)", kong::PLUGIN),
+                "give the folder whose schema.lua says name = \"akto-api-discovery\" (the repository's api_plugin/ in Akto's documentation)",
+            ))
+        }
+        None => warnings.push(format!(
+            "--plugin-dir {dir}: {name} names no plugin (no name = \"…\"); check it is Akto's {}",
+            kong::PLUGIN
+        )),
+    }
+    if !path.join("handler.lua").is_file() {
+        return Err(refuse(
+            "--plugin-dir",
+            dir,
+            "the folder has no handler.lua beside schema.lua",
+            "give the folder holding both of the plugin's files",
+        ));
+    }
+    Ok(())
 }
 
 /// `--workspace`: a Kong name; `default` is the same as none (paths without a prefix).

@@ -163,7 +163,16 @@ fn run_checks(
         }
     };
     checks.push(verify::node(&info));
-    checks.push(verify::installed(&info));
+    // The live schema says which plugin the files at Akto's path are.
+    let schema = if info.plugin_installed {
+        Some(admin.get(&format!("/schemas/plugins/{}", crate::kong::PLUGIN))?)
+    } else {
+        None
+    };
+    checks.push(verify::installed_with_schema(
+        &info,
+        schema.as_ref().map(|(s, b)| (*s, b.as_ref())),
+    ));
 
     let found = match find_plugin(admin, scope, workspace)? {
         Ok(found) => found,

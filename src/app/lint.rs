@@ -181,7 +181,11 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let config_name = config_path
         .as_deref()
         .map_or_else(|| CONFIG_NAME.to_string(), |p| p.display().to_string());
-    for (n, said) in config.unused_suppressions() {
+    let linted: Vec<&str> = targets.iter().map(|t| t.key.as_str()).collect();
+    let whole = paths
+        .iter()
+        .any(|p| p.as_os_str() != "-" && base.starts_with(crate::walk::normalize(p)));
+    for (n, said) in config.unused_suppressions(&linted, whole) {
         let text = format!(
             "{config_name}: [[suppress]] entry #{n} ({said}) turned off no finding in this run: remove it, or correct its rule or paths (globs relative to the config's folder)"
         );

@@ -208,9 +208,82 @@ pub enum ManifestFormat {
     Compose,
 }
 
+/// What only the v2 connector reads. Its sources hold two `main.go` builds: the log reader v2
+/// (`ENABLE_CROSS_ACCOUNT_MODE`, `CYBORG_BASE_URL`, `ACCOUNT_MAPPING_REFRESH_MINUTES`) and the
+/// role-ARN build (`CROSS_ACCOUNT_ROLE_ARN`, `SESSION_NAME`, `LOG_GROUP_PREFIX`,
+/// `TICKER_INTERVAL_MINUTES`); a manifest sets both, so either image reads what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V2Settings {
+    /// Cross-account mode: the member accounts whose `AktoLogReaderRole` it assumes.
+    pub member_accounts: Vec<String>,
+    pub cyborg_base_url: String,
+    pub account_mapping_refresh_minutes: u32,
+    pub ticker_interval_minutes: u32,
+    pub log_group_prefix: String,
+    pub session_name: String,
+}
+
+/// The defaults of the v2 connector's source.
+pub const V2_CYBORG_BASE_URL: &str = "https://ultron.akto.io";
+pub const V2_ACCOUNT_MAPPING_REFRESH_MINUTES: u32 = 5;
+pub const V2_TICKER_INTERVAL_MINUTES: u32 = 5;
+pub const V2_LOG_GROUP_PREFIX: &str = "API-Gateway-Execution-Logs";
+pub const V2_SESSION_NAME: &str = "aktologprocesser";
+
+/// `LOG_GROUP_PREFIX`: a log group name prefix within the execution log groups, which is all
+/// the v2 IAM policy lets the connector read.
+pub fn parse_log_group_prefix(input: &str, value: &str) -> anyhow::Result<String> {
+    let chars_ok = value.len() <= 512
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_/#".contains(&b));
+    if !chars_ok || !value.starts_with(V2_LOG_GROUP_PREFIX) {
+        return Err(refuse(
+            input,
+            value,
+            "the prefix must start with API-Gateway-Execution-Logs and hold only letters, digits, `.`, `-`, `_`, `/` or `#`: the connector's IAM policy (`aws iam-policy --connector v2`) grants reads on execution log groups only",
+            "leave it out for every execution log group, or narrow it, e.g. API-Gateway-Execution-Logs_a1b2c3d4e5",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// An STS role session name: 2 to 64 of `[A-Za-z0-9+=,.@_-]`.
+pub fn parse_session_name(input: &str, value: &str) -> anyhow::Result<String> {
+    let ok = (2..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if !ok {
+        return Err(refuse(
+            input,
+            value,
+            "an STS session name is 2 to 64 letters, digits or `+=,.@_-`",
+            "e.g. aktologprocesser (the connector's default)",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// `CYBORG_BASE_URL`: https (plain http only to a loopback address), no path beyond the base.
+pub fn parse_cyborg_url(input: &str, value: &str) -> anyhow::Result<String> {
+    let url = crate::http_url::BaseUrl::parse(input, value)?;
+    if !url.is_https() && !url.is_loopback() {
+        return Err(refuse(
+            input,
+            value,
+            "the connector sends its Akto token to this URL: it must be https://",
+            "leave it out for Akto's cloud (https://ultron.akto.io), or give your endpoint's https:// URL",
+        ));
+    }
+    Ok(url.as_str().to_string())
+}
+
 /// The connector's deployment.
 #[derive(Debug, Clone)]
 pub struct Connector {
+    /// `None`: v1, reading `log_groups`; `Some`: v2, which discovers its groups.
+    pub v2: Option<V2Settings>,
     pub log_groups: Vec<String>,
     pub region: Region,
     pub kafka_broker: String,
@@ -239,6 +312,11 @@ struct Var {
 
 #[derive(Serialize)]
 struct ManifestContext<'a> {
+    v2: bool,
+    member_accounts: String,
+    cyborg_base_url: Option<&'a str>,
+    kafka_broker: &'a str,
+    openapi_discovery: bool,
     name: &'a str,
     namespace: &'a str,
     image: &'a str,
@@ -272,15 +350,17 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifac
     if format == ManifestFormat::Compose {
         check_path_arg("--env-file", &c.env_file, "e.g. ./api-gateway-logging.env")?;
     }
-    let vars = vec![
-        Var {
-            name: "AWS_REGION",
-            value: c.region.code.clone(),
-        },
-        Var {
+    let mut vars = vec![Var {
+        name: "AWS_REGION",
+        value: c.region.code.clone(),
+    }];
+    if c.v2.is_none() {
+        vars.push(Var {
             name: "LOG_GROUP_NAME",
             value: c.log_groups.join(","),
-        },
+        });
+    }
+    vars.extend([
         Var {
             name: "AKTO_KAFKA_BROKER_MAL",
             value: c.kafka_broker.clone(),
@@ -309,8 +389,57 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifac
             name: "OPENAPI_DISCOVERY_INTERVAL_MINUTES",
             value: c.openapi_interval_minutes.to_string(),
         },
-    ];
+    ]);
+    if let Some(v2) = &c.v2 {
+        let cross = !v2.member_accounts.is_empty();
+        vars.push(Var {
+            name: "ENABLE_CROSS_ACCOUNT_MODE",
+            value: cross.to_string(),
+        });
+        if cross {
+            vars.push(Var {
+                name: "CROSS_ACCOUNT_ROLE_ARN",
+                value: v2
+                    .member_accounts
+                    .iter()
+                    .map(|a| iam::member_role_arn(a))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        }
+        vars.extend([
+            Var {
+                name: "CYBORG_BASE_URL",
+                value: v2.cyborg_base_url.clone(),
+            },
+            Var {
+                name: "ACCOUNT_MAPPING_REFRESH_MINUTES",
+                value: v2.account_mapping_refresh_minutes.to_string(),
+            },
+            Var {
+                name: "LOG_GROUP_PREFIX",
+                value: v2.log_group_prefix.clone(),
+            },
+            Var {
+                name: "SESSION_NAME",
+                value: v2.session_name.clone(),
+            },
+            Var {
+                name: "TICKER_INTERVAL_MINUTES",
+                value: v2.ticker_interval_minutes.to_string(),
+            },
+        ]);
+    }
     let ctx = ManifestContext {
+        v2: c.v2.is_some(),
+        member_accounts: c
+            .v2
+            .as_ref()
+            .map(|v| v.member_accounts.join(", "))
+            .unwrap_or_default(),
+        cyborg_base_url: c.v2.as_ref().map(|v| v.cyborg_base_url.as_str()),
+        kafka_broker: &c.kafka_broker,
+        openapi_discovery: c.openapi_discovery,
         name: &c.name,
         namespace: &c.namespace,
         image: &c.image,
@@ -342,8 +471,8 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifac
 }
 
 /// The env file template for Compose: keys, comments, empty values.
-pub fn env_file(static_keys: bool) -> anyhow::Result<Artifact> {
-    let text = render::render("aws/env-file.j2", minijinja::context! { static_keys })?;
+pub fn env_file(static_keys: bool, v2: bool) -> anyhow::Result<Artifact> {
+    let text = render::render("aws/env-file.j2", minijinja::context! { static_keys, v2 })?;
     // The place for the connector's token and keys: written 0600 like the ingest stack's own.
     Ok(Artifact::private("api-gateway-logging.env", text).read_as(Syntax::Env))
 }
@@ -510,16 +639,45 @@ pub fn parse_stage(input: &str, value: &str) -> anyhow::Result<String> {
     ))
 }
 
-/// The stage setting (execution logging with data tracing) that the connector reads.
+/// The IAM role `aws log-settings` creates for API Gateway when the account has none.
+pub const CLOUDWATCH_ROLE_NAME: &str = "akto-apigateway-cloudwatch-logs";
+
+/// What `aws log-settings` sets up besides the stage.
+#[derive(Debug, Clone, Default)]
+pub struct LogSettingsOptions {
+    /// Use this role as the account's CloudWatch role instead of keeping or creating one.
+    pub cloudwatch_role_arn: Option<String>,
+    /// Also deliver the execution logs (events up to 1 MB) to this log group.
+    pub delivery_log_group: Option<String>,
+}
+
+/// A CloudWatch Logs delivery name (`[\w-]`, at most 60).
+fn delivery_name(kind: &str, rest_api_id: &str, stage: &str) -> String {
+    format!("akto-{kind}-{rest_api_id}-{stage}")
+        .chars()
+        .take(60)
+        .collect()
+}
+
+/// The stage setting (execution logging with data tracing) that the connector reads, and the
+/// account's CloudWatch role it needs.
 pub fn log_settings(
     rest_api_id: &str,
     stage: &str,
     region: &Region,
     format: LogSettingsFormat,
+    options: &LogSettingsOptions,
 ) -> anyhow::Result<Artifact> {
     let ctx = minijinja::context! {
         rest_api_id, stage, region => &region.code,
+        partition => region.partition,
         log_group => format!("API-Gateway-Execution-Logs_{rest_api_id}/{stage}"),
+        cloudwatch_role_arn => options.cloudwatch_role_arn.as_deref(),
+        role_name => CLOUDWATCH_ROLE_NAME,
+        managed_policy_arn => format!("arn:{}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs", region.partition),
+        delivery_log_group => options.delivery_log_group.as_deref(),
+        delivery_source => delivery_name("exec", rest_api_id, stage),
+        delivery_destination => delivery_name("exec-dest", rest_api_id, stage),
     };
     let artifact = match format {
         LogSettingsFormat::Cli => Artifact::new(

@@ -98,6 +98,10 @@ Examples:
       --kafka-broker akto-nlb.example.com:9092 --format compose -o docker-compose.yml
   akto-connect aws env-file -o api-gateway-logging.env   
 
+  # Log reader v2 (discovers its log groups; the image is the one Akto gives you), cross-account
+  akto-connect aws manifest --connector v2 --image registry.example.com/akto/log-reader:v2 --region us-east-1 \\
+      --kafka-broker akto-nlb.example.com:9092 --format k8s --member-account 210987654321
+
 Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
 
 const IAM_HELP: &str = "\
@@ -119,9 +123,14 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// CloudWatch log group(s) of the API Gateway stage logs, comma-separated.
+    /// The connector generation: v1 reads LOG_GROUP_NAME; v2 discovers the execution log
+    /// groups itself (then --image is required: the v2 image Akto gives you).
+    #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
+    pub connector: ConnectorArg,
+    /// CloudWatch log group(s) of the API Gateway stage logs, comma-separated (LOG_GROUP_NAME;
+    /// required with --connector v1, refused with v2, which ignores it).
     #[arg(long, value_name = "NAME[,NAME…]")]
-    pub log_group: String,
+    pub log_group: Option<String>,
     /// AWS region of the log groups.
     #[arg(long, env = "AWS_REGION", value_name = "REGION")]
     pub region: String,
@@ -148,13 +157,12 @@ pub struct ManifestArgs {
     /// Minutes between OpenAPI discovery runs.
     #[arg(long, value_name = "MIN", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=10_080))]
     pub openapi_interval_minutes: u32,
-    /// Connector image.
-    #[arg(
-        long,
-        value_name = "IMAGE",
-        default_value = "aktosecurity/mirror-api-logging:api-gateway-logging-openapi"
-    )]
-    pub image: String,
+    /// Connector image [default with --connector v1:
+    /// aktosecurity/mirror-api-logging:api-gateway-logging-openapi; required with v2].
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    #[command(flatten)]
+    pub v2: Box<ConnectorV2Args>,
     /// Kubernetes namespace (--format k8s).
     #[arg(long, value_name = "NS", default_value = "akto")]
     pub namespace: String,
@@ -183,6 +191,35 @@ pub struct ManifestArgs {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// What only the v2 connector reads (each refused with --connector v1).
+#[derive(Debug, Args)]
+pub struct ConnectorV2Args {
+    /// Cross-account mode (v2): a member account whose AktoLogReaderRole the connector assumes
+    /// (repeatable). Sets ENABLE_CROSS_ACCOUNT_MODE=true and CROSS_ACCOUNT_ROLE_ARN.
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub member_account: Vec<String>,
+    /// Akto's cloud endpoint the v2 connector fetches the account mapping from
+    /// (CYBORG_BASE_URL) [default: https://ultron.akto.io].
+    #[arg(long, value_name = "URL")]
+    pub cyborg_base_url: Option<String>,
+    /// Minutes between refreshes of the AWS-to-Akto account mapping (v2,
+    /// ACCOUNT_MAPPING_REFRESH_MINUTES) [default: 5].
+    #[arg(long, value_name = "MIN", value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub account_mapping_refresh_minutes: Option<u32>,
+    /// Minutes between log group rescans of the role-ARN build (v2, TICKER_INTERVAL_MINUTES)
+    /// [default: 5].
+    #[arg(long, value_name = "MIN", value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub ticker_interval_minutes: Option<u32>,
+    /// Log group name prefix the role-ARN build lists (v2, LOG_GROUP_PREFIX); must start with
+    /// API-Gateway-Execution-Logs [default: API-Gateway-Execution-Logs].
+    #[arg(long, value_name = "PREFIX")]
+    pub log_group_prefix: Option<String>,
+    /// STS session name the role-ARN build assumes member roles with (v2, SESSION_NAME)
+    /// [default: aktologprocesser].
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
 }
 
 /// OpenAPI discovery, spelt the same in `aws manifest` and `aws iam-policy`: on by default in
@@ -214,6 +251,9 @@ pub enum ManifestFormatArg {
 
 #[derive(Debug, Args)]
 pub struct EnvFileArgs {
+    /// The connector generation the env file is for (its comments say what the token does).
+    #[arg(long, value_enum, default_value_t = ConnectorArg::V1)]
+    pub connector: ConnectorArg,
     /// Include the static AWS key variables.
     #[arg(long)]
     pub static_keys: bool,
@@ -283,6 +323,17 @@ pub struct LogSettingsArgs {
     /// AWS region.
     #[arg(long, env = "AWS_REGION", value_name = "REGION")]
     pub region: String,
+    /// The account's CloudWatch role for API Gateway: set this existing role (a role trusting
+    /// apigateway.amazonaws.com with AmazonAPIGatewayPushToCloudWatchLogs). Without it the
+    /// script keeps the account's role, or creates akto-apigateway-cloudwatch-logs when there
+    /// is none; CloudFormation creates that role.
+    #[arg(long, value_name = "ARN")]
+    pub cloudwatch_role_arn: Option<String>,
+    /// Also deliver the stage's execution logs, with events up to 1 MB instead of 1 KB, to
+    /// this log group (a CloudWatch Logs delivery; billed as vended logs). The v2 connector
+    /// does not discover this group; v1 reads it with --log-group.
+    #[arg(long, value_name = "NAME")]
+    pub large_events_log_group: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LogFormatArg::Cli)]
     pub format: LogFormatArg,

@@ -251,7 +251,7 @@ pub const TABLE: &[FormatOnly] = &[
         command: KONG_ENABLE,
         selector: "format",
         flag: "plugin_dir",
-        applies_to: &["compose"],
+        applies_to: &["compose", "helm"],
     },
     FormatOnly {
         command: KONG_ENABLE,

@@ -72,6 +72,12 @@ pub struct ComposeArgs {
     #[arg(long)]
     pub watchtower: bool,
 
+    /// Add Akto's threat-detection service and its redis, as Akto's current compose file does
+    /// and seed 004's set-up asks for (AKTO_THREAT_ENABLED=true, redis "used by the threat
+    /// detection service"); its env file docker-threat-detection.env holds the token (0600).
+    #[arg(long)]
+    pub threat_detection: bool,
+
     /// The Akto backend the mini-runtime reports to (DATABASE_ABSTRACTOR_SERVICE_URL).
     #[arg(long, value_name = "URL", default_value = crate::ingest::compose::DEFAULT_ABSTRACTOR_URL)]
     pub database_abstractor_url: String,

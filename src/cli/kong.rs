@@ -36,8 +36,9 @@ Flags per format:
   curl            --service-url, scope, --timeout, --log-level, --instance-name, --admin-url,
                   --workspace (Kong Enterprise)
   deck            --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
-                  --workspace (Kong Enterprise)
-  kic, helm       as deck, plus --namespace, --ingress-class; helm also --kong-namespace
+                  --workspace (Kong Enterprise), --deck-lookup-tag (with --service: for deck gateway sync)
+  kic, helm       --service-url, scope, --timeout, --log-level, --instance-name, --kong-version,
+                  --namespace, --ingress-class; helm also --kong-namespace, --plugin-dir, --base-values
   compose         --kong-service, --plugin-dir, --plugins or --base-compose (no scope, no --service-url)
   A flag the chosen format does not use is refused (exit 2).
 
@@ -144,8 +145,10 @@ pub struct EnableArgs {
     #[arg(long, value_name = "NAME")]
     pub kong_service: Option<String>,
 
-    /// Folder holding the plugin's handler.lua and schema.lua (--format compose) [default:
-    /// ./kong-integration/api_plugin].
+    /// Folder holding the plugin's handler.lua and schema.lua (--format compose, --format
+    /// helm) [default: ./kong-integration/api_plugin]. When it is on this machine, its
+    /// schema.lua must declare akto-api-discovery (Akto's repository's plugin/ folder is
+    /// another plugin).
     #[arg(long, value_name = "PATH")]
     pub plugin_dir: Option<String>,
 

@@ -10,7 +10,10 @@ Examples:
   akto-connect lint .
 
   # In GitHub Actions: annotations on the pull request, fail on warnings too
-  akto-connect lint --format github --fail-on warning apis/
+  akto-connect lint --format github --fail-on warning .
+
+  # One folder of a tree: judged in its tree (the root is found above it), only apis/ reported
+  akto-connect lint apis/
 
   # SARIF for code scanning
   akto-connect lint --format sarif -o akto-connect.sarif .
@@ -43,7 +46,9 @@ Exit codes:
 #[command(after_long_help = LINT_HELP)]
 pub struct LintArgs {
     /// Policy files, folders (searched for *.xml, honouring .gitignore and .ignore files,
-    /// skipping hidden ones) or `-` for standard input. Default: `.`
+    /// skipping hidden ones) or `-` for standard input. Default: `.`. A path inside an APIOps
+    /// tree is judged in that tree (its root is found above the path); only the paths given
+    /// are reported.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

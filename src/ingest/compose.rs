@@ -29,6 +29,14 @@ pub const COMPOSE_FILE: &str = "docker-compose.yml";
 pub const RUNTIME_ENV_FILE: &str = "docker-mini-runtime.env";
 /// The data-ingestion service's env file (no secrets).
 pub const INGESTION_ENV_FILE: &str = "data-ingestion-docker.env";
+/// The threat-detection service's env file (`--threat-detection`): holds the token, 0600.
+pub const THREAT_ENV_FILE: &str = "docker-threat-detection.env";
+/// Akto's threat-detection image and the redis it keeps its state in, as Akto's compose file
+/// names them (rolling `latest`, as Akto publishes them).
+pub const THREAT_DETECTION_IMAGE: &str = "aktosecurity/akto-threat-detection:latest";
+pub const REDIS_IMAGE: &str = "public.ecr.aws/aktosecurity/redis:latest";
+/// The Akto files this stack follows, and when they were read.
+pub const AKTO_SOURCE: &str = "akto-api-security/infra docker-compose-mini-runtime-data-ingestion.yaml (commit ace34f49), data-ingestion-docker.env (af563fcf), docker-mini-runtime.env (d93a6fea), docker-threat-detection.env (7bbc0f7e), read 2026-12-08";
 /// The env file key of the Akto token.
 pub const TOKEN_KEY: &str = "DATABASE_ABSTRACTOR_SERVICE_TOKEN";
 /// What stands in the env file until the user puts the token there.
@@ -210,6 +218,8 @@ pub struct Stack {
     pub port: u16,
     pub images: Images,
     pub watchtower: bool,
+    /// Akto's threat-detection service and its redis.
+    pub threat_detection: bool,
     pub abstractor_url: BaseUrl,
     /// `None`: the env file gets [`TOKEN_PLACEHOLDER`].
     pub token: Option<String>,
@@ -224,6 +234,10 @@ struct Context<'a> {
     watchtower_label: &'static str,
     watchtower_image: &'a str,
     watchtower_scope: &'static str,
+    threat_detection: bool,
+    threat_image: &'static str,
+    redis_image: &'static str,
+    akto_source: &'static str,
     abstractor_url: &'a str,
     token: Option<&'a str>,
     placeholder: &'static str,
@@ -240,7 +254,15 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
         watchtower: stack.watchtower,
         watchtower_label: if stack.watchtower { "true" } else { "false" },
         watchtower_image: &stack.images.watchtower,
-        watchtower_scope: "two Akto images",
+        watchtower_scope: if stack.threat_detection {
+            "three Akto images"
+        } else {
+            "two Akto images"
+        },
+        threat_detection: stack.threat_detection,
+        threat_image: THREAT_DETECTION_IMAGE,
+        redis_image: REDIS_IMAGE,
+        akto_source: AKTO_SOURCE,
         abstractor_url: stack.abstractor_url.as_str(),
         token: stack.token.as_deref(),
         placeholder: TOKEN_PLACEHOLDER,
@@ -249,7 +271,7 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
             .map(|(_, image)| image)
             .collect(),
     };
-    let files = vec![
+    let mut files = vec![
         Artifact::new(
             COMPOSE_FILE,
             render::render("ingest/compose.yaml.j2", &ctx)?,
@@ -266,6 +288,15 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
         )
         .read_as(Syntax::Env),
     ];
+    if stack.threat_detection {
+        files.push(
+            Artifact::private(
+                THREAT_ENV_FILE,
+                render::render("ingest/threat-detection.env.j2", &ctx)?,
+            )
+            .read_as(Syntax::Env),
+        );
+    }
     check(stack, &files).map_err(|problem| {
         anyhow::anyhow!("internal error: the generated Compose files failed their own check ({problem}); nothing was written. Please report this with the command line you used.")
     })?;
@@ -273,13 +304,16 @@ pub fn render(stack: &Stack) -> anyhow::Result<Vec<Artifact>> {
 }
 
 /// The services of the stack, in order.
-pub fn service_names(watchtower: bool) -> Vec<&'static str> {
+pub fn service_names(watchtower: bool, threat_detection: bool) -> Vec<&'static str> {
     let mut s = vec![
         "zoo1",
         "kafka1",
         "akto-api-security-runtime",
         "data-ingestion-service",
     ];
+    if threat_detection {
+        s.extend(["redis", "threat-detection"]);
+    }
     if watchtower {
         s.push("watchtower");
     }
@@ -299,7 +333,7 @@ fn check(stack: &Stack, files: &[Artifact]) -> Result<(), String> {
         .and_then(Value::as_mapping)
         .ok_or("no services")?;
     let names: Vec<&str> = services.keys().filter_map(Value::as_str).collect();
-    if names != service_names(stack.watchtower) {
+    if names != service_names(stack.watchtower, stack.threat_detection) {
         return Err(format!("services {names:?}"));
     }
     for (_, svc) in services {
@@ -341,6 +375,12 @@ fn check(stack: &Stack, files: &[Artifact]) -> Result<(), String> {
         .map(|(_, v)| v)
         .collect();
     let expected = stack.token.as_deref().unwrap_or(TOKEN_PLACEHOLDER);
+    if let Some(threat) = files.get(3) {
+        let env = read_env(&threat.text)?;
+        if !threat.private || !env.iter().any(|(k, v)| k == TOKEN_KEY && v == expected) {
+            return Err("the threat-detection env file lacks the token or is not private".into());
+        }
+    }
     if tokens.len() != 1 || tokens[0] != expected {
         return Err(format!(
             "{} {TOKEN_KEY} lines in the runtime env file",

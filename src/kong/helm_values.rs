@@ -25,6 +25,8 @@ pub struct PluginConfigMap {
 /// `file` names the file in messages.
 pub fn base_config_maps(file: &str, text: &str) -> anyhow::Result<Vec<PluginConfigMap>> {
     let fix = "give the release's values: helm get values RELEASE -n NAMESPACE -o yaml > current-values.yaml";
+    // Bounded before parsing, as every reader of user YAML (`depth`).
+    crate::depth::check_config(text).map_err(|e| refuse("--base-values", file, &e, fix))?;
     let doc: Value = serde_yaml::from_str(text).map_err(|e| {
         refuse(
             "--base-values",
@@ -111,6 +113,7 @@ mod tests {
             "plugins:\n  configMaps:\n  - name: a\n",
             "- a\n",
             "plugins:\n  configMaps:\n  - pluginName: 'a b'\n    name: c\n",
+            "[".repeat(200).as_str(),
         ] {
             let e = base_config_maps("v.yaml", bad).unwrap_err().to_string();
             assert!(e.contains("--base-values"), "{bad}: {e}");

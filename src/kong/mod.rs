@@ -8,7 +8,8 @@
 //! since 2.0; `instance_name` only from 3.2; decK `_format_version` "1.1" before 3.0.
 //!
 //! Submodules: `version` (what each Kong accepts), `flags` (which flag each format uses),
-//! `compose` (the user's `KONG_PLUGINS`), `helm_values` (the release's `plugins.configMaps`), `admin` (reading Admin API answers), `verify` (the
+//! `compose` (the user's `KONG_PLUGINS`), `helm_values` (the release's `plugins.configMaps`), `plugin_files` (the name a
+//! `schema.lua` declares), `admin` (reading Admin API answers), `verify` (the
 //! checklist).
 
 use serde::Serialize;
@@ -23,6 +24,7 @@ pub mod admin;
 pub mod compose;
 pub mod flags;
 pub mod helm_values;
+pub mod plugin_files;
 pub mod verify;
 pub mod version;
 
@@ -372,6 +374,13 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
         plugin_id_text = plugin_id(setup.workspace.as_deref(), &p.scope, &instance).to_string();
         deck_command = deck_command_for(p);
     }
+    if matches!(setup.format, Format::Compose | Format::Helm) {
+        check_path_arg(
+            "--plugin-dir",
+            &setup.plugin_dir,
+            "give the folder holding handler.lua and schema.lua",
+        )?;
+    }
     if setup.format == Format::Compose {
         // Bounded: a YAML mapping key (the service name is one) may be 1024 characters at most.
         let ok = !setup.kong_service.is_empty()
@@ -388,11 +397,6 @@ pub fn render(setup: &Setup) -> anyhow::Result<Rendered> {
                 "give the name of the Kong service in your compose file",
             ));
         }
-        check_path_arg(
-            "--plugin-dir",
-            &setup.plugin_dir,
-            "give the folder holding handler.lua and schema.lua",
-        )?;
         if !setup.plugins.iter().any(|p| p == PLUGIN) {
             anyhow::bail!("internal error: the plugin list lacks {PLUGIN}");
         }

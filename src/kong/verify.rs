@@ -121,6 +121,76 @@ pub fn installed(info: &NodeInfo) -> Check {
     }
 }
 
+/// The config fields of Akto's akto-api-discovery (`api_plugin/schema.lua`).
+pub const PLUGIN_FIELDS: [&str; 3] = ["service_url", "timeout", "log_level"];
+
+/// The names of the `config` record's fields in a `GET /schemas/plugins/{name}` answer
+/// (`{"fields": [{"protocols": …}, {"config": {"type": "record", "fields": [{"service_url": …}]}}]}`).
+pub fn schema_config_fields(schema: &serde_json::Value) -> Option<Vec<String>> {
+    let config = schema["fields"]
+        .as_array()?
+        .iter()
+        .find_map(|f| f.get("config"))?;
+    Some(
+        config["fields"]
+            .as_array()?
+            .iter()
+            .filter_map(|f| f.as_object().and_then(|o| o.keys().next().cloned()))
+            .collect(),
+    )
+}
+
+/// `plugin-installed`, refined by the plugin's live schema (`GET /schemas/plugins/{PLUGIN}`:
+/// its status and answer): a plugin loaded under Akto's name whose config lacks Akto's fields
+/// is another plugin's files at Akto's path.
+pub fn installed_with_schema(
+    info: &NodeInfo,
+    schema: Option<(u16, Option<&serde_json::Value>)>,
+) -> Check {
+    let base = installed(info);
+    if base.status != crate::check::Status::Ok {
+        return base;
+    }
+    const ID: &str = "plugin-installed";
+    let Some((status, body)) = schema else {
+        return base;
+    };
+    let fields = match (status, body.and_then(schema_config_fields)) {
+        (200, Some(f)) => f,
+        (s, _) => {
+            return Check::warn(
+                ID,
+                format!("{PLUGIN} is installed, but GET /schemas/plugins/{PLUGIN} answered HTTP {s} without its config schema"),
+                "check the Admin API answers GET /schemas/plugins/akto-api-discovery (Kong 2.x and 3.x do)",
+            )
+        }
+    };
+    let missing: Vec<&str> = PLUGIN_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| !fields.iter().any(|g| g == f))
+        .collect();
+    if missing.is_empty() {
+        Check::ok(
+            ID,
+            format!(
+                "{PLUGIN} is installed (plugins.available_on_server), its schema has {}",
+                PLUGIN_FIELDS.join(", ")
+            ),
+        )
+    } else {
+        Check::fail(
+            ID,
+            format!(
+                "Kong loads a plugin named {PLUGIN} whose config has {} and lacks {}: these are another plugin's files (Akto's kong-integration repository's plugin/ folder is akto-mcp-endpoint-shield)",
+                fields.join(", "),
+                missing.join(", ")
+            ),
+            format!("put the api_plugin/ files (schema.lua says name = \"{PLUGIN}\") in {PLUGIN_PATH}/ and restart Kong"),
+        )
+    }
+}
+
 /// What `instance` needs to write the command that fixes a missing or disabled plugin.
 pub struct EnableHint<'a> {
     /// `--service-url` given to verify; else a placeholder.
@@ -216,5 +286,20 @@ pub fn service_url(found: &FoundPlugin, expected: Option<&BaseUrl>) -> Check {
             format!("service_url {actual} is not a usable base URL ({})", e.problem),
             "re-run akto-connect kong enable with a valid --service-url",
         ),
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    #[test]
+    fn config_fields_of_a_plugin_schema() {
+        let schema = json!({"fields": [{"protocols": {}}, {"config": {"type": "record", "fields": [{"service_url": {}}, {"mode": {}}]}}]});
+        assert_eq!(
+            schema_config_fields(&schema).unwrap(),
+            ["service_url", "mode"]
+        );
+        assert!(schema_config_fields(&json!({"message": "No plugin"})).is_none());
     }
 }

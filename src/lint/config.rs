@@ -169,14 +169,19 @@ impl Config {
 
 impl Config {
     /// The `[[suppress]]` entries that turned off no finding in this run, as the config says
-    /// them, numbered from 1 in the file's order.
-    pub fn unused_suppressions(&self) -> Vec<(usize, &str)> {
+    /// them, numbered from 1 in the file's order. `linted`: the config keys of the files linted;
+    /// `whole`: the run covered the config's whole folder. A run of some files only (a
+    /// pre-commit hook) cannot tell an entry for other files from a stale one, so there only
+    /// the entries naming a linted file are judged.
+    pub fn unused_suppressions(&self, linted: &[&str], whole: bool) -> Vec<(usize, &str)> {
         self.suppress_said
             .iter()
             .zip(&self.suppress_used)
+            .zip(&self.suppress)
             .enumerate()
-            .filter(|(_, (_, used))| !used.load(std::sync::atomic::Ordering::Relaxed))
-            .map(|(i, (said, _))| (i + 1, said.as_str()))
+            .filter(|(_, ((_, used), _))| !used.load(std::sync::atomic::Ordering::Relaxed))
+            .filter(|(_, (_, (_, globs)))| whole || linted.iter().any(|k| globs.is_match(k)))
+            .map(|(i, ((said, _), _))| (i + 1, said.as_str()))
             .collect()
     }
 }
@@ -230,6 +235,44 @@ mod tests {
             Some(Severity::Error)
         );
         assert_eq!(cfg.scope_for("apis/root/policy.xml"), Some(Scope::Global));
+    }
+
+    #[test]
+    fn a_suppression_is_used_only_once_it_turns_a_finding_off() {
+        let cfg = Config::parse(
+            r#"
+            [[suppress]]
+            rule = "missing-base"
+            paths = ["apis/echo/*.xml"]
+            reason = "deliberate"
+            [[suppress]]
+            rule = "insecure-ingest-url"
+            paths = ["apis/ech/*.xml"]
+            reason = "a typo"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cfg.unused_suppressions(&[], true).len(), 2);
+        // A finding elsewhere uses neither.
+        let _ = cfg.severity(&MISSING_BASE, "apis/other/policy.xml");
+        assert_eq!(cfg.unused_suppressions(&[], true).len(), 2);
+        assert_eq!(cfg.severity(&MISSING_BASE, "apis/echo/policy.xml"), None);
+        // A run of other files only judges neither entry.
+        assert!(cfg
+            .unused_suppressions(&["apis/other/policy.xml"], false)
+            .is_empty());
+        assert_eq!(
+            cfg.unused_suppressions(&["apis/ech/policy.xml"], false)
+                .len(),
+            1
+        );
+        assert_eq!(
+            cfg.unused_suppressions(&[], true),
+            vec![(
+                2,
+                "rule = \"insecure-ingest-url\", paths = [\"apis/ech/*.xml\"]"
+            )]
+        );
     }
 
     #[test]

@@ -57,6 +57,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/aws/compose.yaml.j2"),
     ),
     (
+        "aws/data-flow.j2",
+        include_str!("../../templates/aws/data-flow.j2"),
+    ),
+    (
         "aws/env-file.j2",
         include_str!("../../templates/aws/env-file.j2"),
     ),
@@ -115,6 +119,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "apim/fragments.bicep.j2",
         include_str!("../../templates/apim/fragments.bicep.j2"),
+    ),
+    (
+        "ingest/threat-detection.env.j2",
+        include_str!("../../templates/ingest/threat-detection.env.j2"),
     ),
     (
         "ingest/watchtower.yaml.j2",

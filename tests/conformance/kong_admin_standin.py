@@ -28,6 +28,9 @@ What it reproduces:
   unknown fields. No consumer scope. A plugin not installed is a 400 on write.
 - DB-less (database off): every write is 405; GETs work.
 - Answers are written as Kong's lua-cjson writes them: UTF-8 unescaped, `/` as `\/`.
+- GET /schemas/plugins/{name}: the plugin's schema, its config record's fields from
+  --plugin-fields (Akto's service_url,timeout,log_level by default); 404 for a plugin not
+  installed.
 - --token: requests without the header Kong-Admin-Token: TOKEN get 401.
 - --workspace WS (Kong Enterprise): entity paths may start with /WS/ (services and routes of the
   same names exist there); each workspace has its own plugins, and a plugin id is unique across
@@ -56,6 +59,8 @@ ap.add_argument("--not-installed", action="store_true")
 ap.add_argument("--token")
 ap.add_argument("--preload")
 ap.add_argument("--workspace", action="append", default=[])
+ap.add_argument("--plugin-fields", default="service_url,timeout,log_level",
+                help="the config fields GET /schemas/plugins/akto-api-discovery reports")
 args = ap.parse_args()
 
 m = re.match(r"^(\d+)\.(\d+)", args.version)
@@ -287,6 +292,14 @@ class Handler(BaseHTTPRequestHandler):
             if method != "GET":
                 return self.reply(405, {"message": "Method not allowed"})
             return self.reply(200, self.root())
+        if parts[:2] == ["schemas", "plugins"] and len(parts) == 3 and method == "GET":
+            # Kong's plugin schema endpoint: the entity fields, then the config record.
+            if parts[2] not in AVAILABLE:
+                return self.reply(404, {"message": "No plugin named '%s'" % parts[2]})
+            fields = [{f: {"type": "string"}} for f in args.plugin_fields.split(",") if f]
+            return self.reply(200, {"fields": [
+                {"protocols": {"type": "set", "elements": {"type": "string"}}},
+                {"config": {"type": "record", "required": True, "fields": fields}}]})
         parent_field = parent_ref = None
         if len(parts) >= 3 and parts[0] in ("services", "routes", "consumers") and parts[2] == "plugins":
             parent_ref = parent(parts[0], parts[1])

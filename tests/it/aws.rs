@@ -15,10 +15,11 @@ fn aws(args: &[&str]) -> (i32, String, String) {
 }
 
 fn manifest(format: &str, extra: &[&str]) -> String {
+    // The v2 connector discovers its log groups: it refuses --log-group.
+    let v2 = extra.windows(2).any(|w| w == ["--connector", "v2"]);
+    let group: &[&str] = if v2 { &[] } else { &["--log-group", GROUP] };
     let base = [
         "manifest",
-        "--log-group",
-        GROUP,
         "--region",
         "us-east-1",
         "--kafka-broker",
@@ -26,10 +27,12 @@ fn manifest(format: &str, extra: &[&str]) -> String {
         "--format",
         format,
     ];
-    let (code, out, err) = aws(&[&base[..], extra].concat());
+    let (code, out, err) = aws(&[&base[..], group, extra].concat());
     assert_eq!(code, 0, "{extra:?}: {err}");
     out
 }
+
+const V2_IMAGE: &str = "registry.example.com/akto/log-reader:v2";
 
 /// The k8s variants worth checking: credentials by default chain, IRSA, static keys.
 fn k8s_variants() -> Vec<(&'static str, Vec<&'static str>)> {
@@ -58,6 +61,32 @@ fn k8s_variants() -> Vec<(&'static str, Vec<&'static str>)> {
                 "apigw",
             ],
         ),
+        ("v2", vec!["--connector", "v2", "--image", V2_IMAGE]),
+        (
+            "v2-cross-account",
+            vec![
+                "--connector",
+                "v2",
+                "--image",
+                V2_IMAGE,
+                "--irsa-role-arn",
+                "arn:aws:iam::123456789012:role/akto-connector",
+                "--member-account",
+                "210987654321",
+                "--member-account",
+                "111122223333",
+                "--cyborg-base-url",
+                "https://cyborg.example.com",
+                "--account-mapping-refresh-minutes",
+                "10",
+                "--ticker-interval-minutes",
+                "7",
+                "--log-group-prefix",
+                "API-Gateway-Execution-Logs_a1b2c3d4e5",
+                "--session-name",
+                "akto-reader",
+            ],
+        ),
     ]
 }
 
@@ -80,6 +109,14 @@ fn snapshots() {
     snapshot(
         "aws-compose-watchtower",
         &manifest("compose", &["--watchtower", "--no-openapi-discovery"]),
+    );
+    snapshot(
+        "aws-compose-v2",
+        &manifest("compose", &["--connector", "v2", "--image", V2_IMAGE]),
+    );
+    snapshot(
+        "aws-env-file-v2",
+        &aws(&["env-file", "--connector", "v2"]).1,
     );
     snapshot(
         "aws-env-file-static-keys",
@@ -166,10 +203,11 @@ fn yaml_artifacts() -> Vec<(String, String)> {
         .into_iter()
         .map(|(name, extra)| (format!("k8s-{name}"), manifest("k8s", &extra)))
         .collect();
-    out.push(("compose".into(), manifest("compose", &["--watchtower"])));
-    out.push((
-        "cloudformation".into(),
-        aws(&[
+    for (i, extra) in compose_variants().into_iter().enumerate() {
+        out.push((format!("compose-{i}"), manifest("compose", &extra)));
+    }
+    for (i, extra) in LOG_SETTINGS_VARIANTS.iter().enumerate() {
+        let mut args = vec![
             "log-settings",
             "--rest-api-id",
             "a1b2c3d4e5",
@@ -179,9 +217,10 @@ fn yaml_artifacts() -> Vec<(String, String)> {
             "us-east-1",
             "--format",
             "cloudformation",
-        ])
-        .1,
-    ));
+        ];
+        args.extend_from_slice(extra);
+        out.push((format!("cloudformation-{i}"), aws(&args).1));
+    }
     out
 }
 
@@ -261,11 +300,11 @@ fn k8s_keeps_secrets_in_secrets() {
         }
         let has = |v: &str| env.iter().any(|e| e["name"] == v);
         assert!(
-            has("AWS_REGION")
-                && has("LOG_GROUP_NAME")
-                && has("AKTO_KAFKA_BROKER_MAL")
-                && has("DATABASE_ABSTRACTOR_TOKEN")
+            has("AWS_REGION") && has("AKTO_KAFKA_BROKER_MAL") && has("DATABASE_ABSTRACTOR_TOKEN"),
+            "{name}"
         );
+        // v1 reads LOG_GROUP_NAME; v2 ignores it, so it is not set.
+        assert_eq!(has("LOG_GROUP_NAME"), !name.starts_with("v2"), "{name}");
         assert_eq!(
             container["securityContext"]["allowPrivilegeEscalation"],
             false
@@ -314,6 +353,10 @@ fn k8s_keeps_secrets_in_secrets() {
                     assert_eq!(v, "", "the Secret holds placeholders only");
                 }
             }
+            "v2" => assert_eq!(kinds, ["Secret", "Deployment"]),
+            "v2-cross-account" => {
+                assert_eq!(kinds, ["ServiceAccount", "Secret", "Deployment"])
+            }
             _ => {
                 assert_eq!(
                     kinds,
@@ -353,59 +396,95 @@ fn compose_keeps_secrets_in_the_env_file() {
 fn compose_passes_the_compose_schema() {
     require_python(&["yaml", "jsonschema"]);
     let schemas = require_shared("schemas");
-    let text = manifest("compose", &["--watchtower"]);
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("compose.yaml");
-    std::fs::write(&f, &text).unwrap();
-    let out = Command::new("python3")
-        .arg(test_file("conformance/kong_validate.py"))
-        .arg("compose")
-        .arg(&f)
-        .arg(schemas.parent().unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for extra in compose_variants() {
+        let text = manifest("compose", &extra);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("compose.yaml");
+        std::fs::write(&f, &text).unwrap();
+        let out = Command::new("python3")
+            .arg(test_file("conformance/kong_validate.py"))
+            .arg("compose")
+            .arg(&f)
+            .arg(schemas.parent().unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The Compose files worth checking: v1 with watchtower, v2 in cross-account mode.
+fn compose_variants() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["--watchtower"],
+        vec![
+            "--connector",
+            "v2",
+            "--image",
+            V2_IMAGE,
+            "--member-account",
+            "210987654321",
+        ],
+    ]
 }
 
 #[test]
 #[ignore = "needs docker-compose"]
 fn compose_passes_docker_compose_config_and_reads_the_env_file() {
     require_tool("docker-compose");
-    let text = manifest("compose", &["--watchtower"]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("docker-compose.yml"), &text).unwrap();
-    let (_, env_file, _) = aws(&["env-file"]);
-    std::fs::write(
-        dir.path().join("api-gateway-logging.env"),
-        env_file.replace(
-            "DATABASE_ABSTRACTOR_TOKEN=",
-            "DATABASE_ABSTRACTOR_TOKEN=test-token",
-        ),
-    )
-    .unwrap();
-    let out = Command::new("docker-compose")
-        .current_dir(dir.path())
-        .arg("config")
-        .output()
+    for extra in compose_variants() {
+        let v2 = extra.contains(&"v2");
+        let text = manifest("compose", &extra);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("docker-compose.yml"), &text).unwrap();
+        let connector = if v2 { "v2" } else { "v1" };
+        let (_, env_file, _) = aws(&["env-file", "--connector", connector]);
+        std::fs::write(
+            dir.path().join("api-gateway-logging.env"),
+            env_file.replace(
+                "DATABASE_ABSTRACTOR_TOKEN=",
+                "DATABASE_ABSTRACTOR_TOKEN=test-token",
+            ),
+        )
         .unwrap();
-    let merged = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        merged.contains("LOG_GROUP_NAME: API-Gateway-Execution-Logs_a1b2c3d4e5/prod"),
-        "{merged}"
-    );
-    assert!(
-        merged.contains("DATABASE_ABSTRACTOR_TOKEN: test-token"),
-        "the env file is read: {merged}"
-    );
+        let out = Command::new("docker-compose")
+            .current_dir(dir.path())
+            .arg("config")
+            .output()
+            .unwrap();
+        let merged = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if v2 {
+            assert!(!merged.contains("LOG_GROUP_NAME"), "{merged}");
+            assert!(
+                merged.contains("ENABLE_CROSS_ACCOUNT_MODE: 'true'")
+                    || merged.contains("ENABLE_CROSS_ACCOUNT_MODE: \"true\""),
+                "{merged}"
+            );
+            assert!(
+                merged.contains(
+                    "CROSS_ACCOUNT_ROLE_ARN: arn:aws:iam::210987654321:role/AktoLogReaderRole"
+                ),
+                "{merged}"
+            );
+        } else {
+            assert!(
+                merged.contains("LOG_GROUP_NAME: API-Gateway-Execution-Logs_a1b2c3d4e5/prod"),
+                "{merged}"
+            );
+        }
+        assert!(
+            merged.contains("DATABASE_ABSTRACTOR_TOKEN: test-token"),
+            "the env file is read: {merged}"
+        );
+    }
 }
 
 #[test]
@@ -721,7 +800,36 @@ fn log_settings_name_the_log_group() {
 fn log_settings_script_is_valid_bash() {
     require_tool("bash");
     require_tool("shellcheck");
-    let (_, cli, _) = aws(&[
+    for extra in LOG_SETTINGS_VARIANTS {
+        let cli = log_settings_script(extra);
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg("-c")
+            .arg(&cli)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{extra:?}: the script is valid bash");
+        let out = crate::common::pipe(Command::new("shellcheck").args(["-s", "bash", "-"]), &cli);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// The log-settings variants: default, a named CloudWatch role, the larger-event delivery.
+const LOG_SETTINGS_VARIANTS: &[&[&str]] = &[
+    &[],
+    &[
+        "--cloudwatch-role-arn",
+        "arn:aws:iam::123456789012:role/apigw-logs",
+    ],
+    &["--large-events-log-group", "/akto/api-gateway/execution"],
+];
+
+fn log_settings_script(extra: &[&str]) -> String {
+    let base = [
         "log-settings",
         "--rest-api-id",
         "a1b2c3d4e5",
@@ -729,20 +837,181 @@ fn log_settings_script_is_valid_bash() {
         "prod",
         "--region",
         "us-east-1",
-    ]);
-    let out = Command::new("bash")
-        .arg("-n")
-        .arg("-c")
-        .arg(&cli)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "the script is valid bash");
-    let out = crate::common::pipe(Command::new("shellcheck").args(["-s", "bash", "-"]), &cli);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    ];
+    let (code, out, err) = aws(&[&base[..], extra].concat());
+    assert_eq!(code, 0, "{extra:?}: {err}");
+    out
+}
+
+/// A stand-in `aws` CLI: records each call, answers as the STUB_* variables say.
+const AWS_STUB: &str = r#"#!/usr/bin/env bash
+echo "$*" >> "$AWS_CALLS"
+case "$1 $2" in
+  "apigateway get-rest-api") [ "$STUB_REST" = yes ] || exit 254 ;;
+  "apigatewayv2 get-api") [ -n "$STUB_V2" ] && echo "$STUB_V2" || exit 254 ;;
+  "apigateway get-account") echo "${STUB_ACCOUNT_ROLE:-None}" ;;
+  "iam get-role") [ "$STUB_ROLE_EXISTS" = yes ] && echo "arn:aws:iam::123456789012:role/existing" || exit 254 ;;
+  "iam create-role") echo "arn:aws:iam::123456789012:role/akto-apigateway-cloudwatch-logs" ;;
+  *) ;;
+esac
+"#;
+
+/// Runs the script with the stand-in; (exit code, the calls made, stderr).
+fn run_script(script: &str, env: &[(&str, &str)]) -> (i32, Vec<String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = dir.path().join("aws");
+    std::fs::write(&stub, AWS_STUB).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let calls = dir.path().join("calls");
+    std::fs::write(&calls, "").unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
     );
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .env("PATH", path)
+        .env("AWS_CALLS", &calls);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let calls = std::fs::read_to_string(&calls)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        calls,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn log_settings_script_looks_before_it_changes() {
+    require_tool("bash");
+    let script = log_settings_script(&[]);
+    let has = |calls: &[String], prefix: &str| calls.iter().any(|c| c.starts_with(prefix));
+    // No CloudWatch role yet, no role of ours: it creates one, attaches the managed policy,
+    // sets it on the account, then turns on logging with data tracing.
+    let (code, calls, err) = run_script(&script, &[("STUB_REST", "yes")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        has(
+            &calls,
+            "iam create-role --role-name akto-apigateway-cloudwatch-logs"
+        ),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.contains("apigateway.amazonaws.com")),
+        "trusts API Gateway"
+    );
+    assert!(
+        has(&calls, "iam attach-role-policy --role-name akto-apigateway-cloudwatch-logs --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("apigateway update-account")
+                && c.ends_with(
+                    "value=arn:aws:iam::123456789012:role/akto-apigateway-cloudwatch-logs"
+                )),
+        "{calls:?}"
+    );
+    assert!(
+        calls.last().unwrap().starts_with("apigateway update-stage"),
+        "{calls:?}"
+    );
+    // Our role exists already (a second run): reused, not created again.
+    let (code, calls, _) = run_script(
+        &script,
+        &[("STUB_REST", "yes"), ("STUB_ROLE_EXISTS", "yes")],
+    );
+    assert_eq!(code, 0);
+    assert!(!has(&calls, "iam create-role"), "{calls:?}");
+    assert!(calls
+        .iter()
+        .any(|c| c.ends_with("value=arn:aws:iam::123456789012:role/existing")));
+    // The account has a role: kept, no IAM call, no account change.
+    let (code, calls, err) = run_script(
+        &script,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/theirs"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("iam ") || c.starts_with("apigateway update-account")),
+        "{calls:?}"
+    );
+    assert!(err.contains("role/theirs (kept)"), "{err}");
+    // HTTP and WebSocket APIs are named with what they lack; nothing is changed.
+    for (protocol, needle) in [("HTTP", "access logs only"), ("WEBSOCKET", "WebSocket API")] {
+        let (code, calls, err) = run_script(&script, &[("STUB_V2", protocol)]);
+        assert_eq!(code, 1, "{protocol}");
+        assert!(err.contains(needle), "{protocol}: {err}");
+        assert!(!calls.iter().any(|c| c.contains("update-")), "{calls:?}");
+    }
+    // A named role replaces a different one, and is left alone when already set.
+    let named = log_settings_script(LOG_SETTINGS_VARIANTS[1]);
+    let (_, calls, _) = run_script(
+        &named,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/old"),
+        ],
+    );
+    assert!(calls
+        .iter()
+        .any(|c| c.ends_with("value=arn:aws:iam::123456789012:role/apigw-logs")));
+    assert!(!has(&calls, "iam "), "{calls:?}");
+    let (_, calls, _) = run_script(
+        &named,
+        &[
+            ("STUB_REST", "yes"),
+            (
+                "STUB_ACCOUNT_ROLE",
+                "arn:aws:iam::123456789012:role/apigw-logs",
+            ),
+        ],
+    );
+    assert!(!has(&calls, "apigateway update-account"), "{calls:?}");
+    // The delivery: source of type EXECUTION_LOGS for the stage's ARN, destination, delivery.
+    let delivery = log_settings_script(LOG_SETTINGS_VARIANTS[2]);
+    let (code, calls, err) = run_script(
+        &delivery,
+        &[
+            ("STUB_REST", "yes"),
+            ("STUB_ACCOUNT_ROLE", "arn:aws:iam::123456789012:role/x"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("logs put-delivery-source")
+                && c.contains("--log-type EXECUTION_LOGS")
+                && c.contains(":/restapis/a1b2c3d4e5/stages/prod")),
+        "{calls:?}"
+    );
+    assert!(
+        has(
+            &calls,
+            "logs create-log-group --region us-east-1 --log-group-name /akto/api-gateway/execution"
+        ),
+        "{calls:?}"
+    );
+    assert!(has(&calls, "logs create-delivery"), "{calls:?}");
 }
 
 #[test]
@@ -993,34 +1262,39 @@ fn cfn_lint_accepts_every_cloudformation_output() {
     })
     .expect("cfn-lint: pip install cfn-lint");
     let dir = tempfile::tempdir().unwrap();
-    let outputs = [
-        (
-            "member-role.json",
-            vec![
-                "member-role",
-                "--connector-role-arn",
-                "arn:aws:iam::123456789012:role/akto",
-            ],
-        ),
-        (
-            "log-settings.yaml",
-            vec![
-                "log-settings",
-                "--rest-api-id",
-                "a1b2c3d4e5",
-                "--stage",
-                "prod",
-                "--region",
-                "us-east-1",
-                "--format",
-                "cloudformation",
-            ],
-        ),
+    let base = [
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--format",
+        "cloudformation",
     ];
+    let mut outputs: Vec<(String, Vec<&str>)> = LOG_SETTINGS_VARIANTS
+        .iter()
+        .enumerate()
+        .map(|(i, extra)| {
+            (
+                format!("log-settings-{i}.yaml"),
+                [&base[..], extra].concat(),
+            )
+        })
+        .collect();
+    outputs.push((
+        "member-role.json".into(),
+        vec![
+            "member-role",
+            "--connector-role-arn",
+            "arn:aws:iam::123456789012:role/akto",
+        ],
+    ));
     for (name, args) in outputs {
         let (code, out, err) = aws(&args);
         assert_eq!(code, 0, "{err}");
-        let path = dir.path().join(name);
+        let path = dir.path().join(&name);
         std::fs::write(&path, out).unwrap();
         let o = Command::new(lint).arg(&path).output().unwrap();
         assert!(
@@ -1029,6 +1303,243 @@ fn cfn_lint_accepts_every_cloudformation_output() {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
+    }
+}
+
+/// The container's plain environment of a k8s manifest, name → value.
+fn k8s_env(text: &str) -> serde_json::Map<String, Value> {
+    let docs = yaml_docs(text);
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some((e["name"].as_str()?.to_string(), e.get("value")?.clone())))
+        .collect()
+}
+
+#[test]
+fn v2_manifest_sets_every_variable_the_connector_reads() {
+    // Defaults as the connector's source has them; not in cross-account mode.
+    let env = k8s_env(&manifest(
+        "k8s",
+        &["--connector", "v2", "--image", V2_IMAGE],
+    ));
+    let want = [
+        ("ENABLE_CROSS_ACCOUNT_MODE", "false"),
+        ("CYBORG_BASE_URL", "https://ultron.akto.io"),
+        ("ACCOUNT_MAPPING_REFRESH_MINUTES", "5"),
+        ("LOG_GROUP_PREFIX", "API-Gateway-Execution-Logs"),
+        ("SESSION_NAME", "aktologprocesser"),
+        ("TICKER_INTERVAL_MINUTES", "5"),
+        ("DISCOVER_OPENAPI_SPEC", "true"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    for (k, v) in want {
+        assert_eq!(env.get(k), Some(&Value::from(v)), "{k}: {env:?}");
+    }
+    assert!(!env.contains_key("LOG_GROUP_NAME"), "v2 ignores it");
+    assert!(
+        !env.contains_key("CROSS_ACCOUNT_ROLE_ARN"),
+        "no member roles outside cross-account mode"
+    );
+
+    // Every flag lands in its variable.
+    let (_, variants) = k8s_variants()
+        .into_iter()
+        .find(|(n, _)| *n == "v2-cross-account")
+        .unwrap();
+    let text = manifest("k8s", &variants);
+    let env = k8s_env(&text);
+    let want = [
+        ("ENABLE_CROSS_ACCOUNT_MODE", "true"),
+        ("CYBORG_BASE_URL", "https://cyborg.example.com"),
+        ("ACCOUNT_MAPPING_REFRESH_MINUTES", "10"),
+        ("LOG_GROUP_PREFIX", "API-Gateway-Execution-Logs_a1b2c3d4e5"),
+        ("SESSION_NAME", "akto-reader"),
+        ("TICKER_INTERVAL_MINUTES", "7"),
+    ];
+    for (k, v) in want {
+        assert_eq!(env.get(k), Some(&Value::from(v)), "{k}: {env:?}");
+    }
+    // The roles it assumes are exactly the ones the connector's policy lets it assume.
+    let policy = iam(&[
+        "--connector",
+        "v2",
+        "--member-account",
+        "210987654321",
+        "--member-account",
+        "111122223333",
+    ]);
+    let mut assumed: Vec<String> = env["CROSS_ACCOUNT_ROLE_ARN"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    assumed.sort();
+    for arn in &assumed {
+        assert!(allows(&policy, "sts:AssumeRole", arn), "{arn}: {policy}");
+    }
+    let mut granted: Vec<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Action"] == "sts:AssumeRole")
+        .flat_map(|s| s["Resource"].as_array().unwrap().clone())
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    granted.sort();
+    assert_eq!(assumed, granted);
+    // The header says what goes where.
+    assert!(text.contains("log reader v2") && text.contains("LOG_GROUP_NAME is not read"));
+    assert!(text.contains("210987654321, 111122223333"), "{text}");
+    assert!(
+        text.contains("Kafka broker akto-nlb.example.com:9092"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://cyborg.example.com (CYBORG_BASE_URL)"),
+        "{text}"
+    );
+    assert!(text.contains("raw execution-log lines"), "{text}");
+}
+
+#[test]
+fn manifests_say_what_goes_where() {
+    let v1 = manifest("compose", &[]);
+    assert!(v1.contains("Kafka broker akto-nlb.example.com:9092 (AKTO_KAFKA_BROKER_MAL)"));
+    assert!(v1.contains("OpenAPI definitions it exports from API Gateway go to Akto's cloud"));
+    assert!(
+        !v1.contains("CYBORG_BASE_URL"),
+        "v1 has no cloud log channel"
+    );
+    let quiet = manifest("compose", &["--no-openapi-discovery"]);
+    assert!(
+        !quiet.contains("OpenAPI definitions"),
+        "no discovery: no specs leave"
+    );
+    let (code, env, err) = aws(&["env-file", "--connector", "v2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(env.contains("CYBORG_BASE_URL") && env.contains("DATABASE_ABSTRACTOR_TOKEN="));
+}
+
+#[test]
+fn v2_flags_are_refused_where_meaningless_or_malformed() {
+    let base = [
+        "manifest",
+        "--region",
+        "us-east-1",
+        "--kafka-broker",
+        "b.example.com:9092",
+        "--format",
+        "k8s",
+    ];
+    let v2 = ["--connector", "v2", "--image", V2_IMAGE];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "--log-group is required with --connector v1"),
+        (
+            vec!["--connector", "v2"],
+            "--image is required with --connector v2",
+        ),
+        ([&v2[..], &["--log-group", GROUP]].concat(), "--log-group '"),
+        (
+            vec!["--log-group", GROUP, "--member-account", "210987654321"],
+            "--member-account '210987654321': only the v2 connector reads this",
+        ),
+        (
+            vec![
+                "--log-group",
+                GROUP,
+                "--cyborg-base-url",
+                "https://x.example.com",
+            ],
+            "add --connector v2",
+        ),
+        (
+            vec!["--log-group", GROUP, "--session-name", "abc"],
+            "--session-name 'abc': only the v2 connector",
+        ),
+        (
+            [&v2[..], &["--member-account", "12345"]].concat(),
+            "12 digits",
+        ),
+        (
+            [&v2[..], &["--cyborg-base-url", "http://cyborg.example.com"]].concat(),
+            "must be https://",
+        ),
+        (
+            [&v2[..], &["--cyborg-base-url", "not a url"]].concat(),
+            "--cyborg-base-url",
+        ),
+        (
+            [&v2[..], &["--session-name", "a"]].concat(),
+            "STS session name",
+        ),
+        (
+            [&v2[..], &["--session-name", "has space"]].concat(),
+            "STS session name",
+        ),
+        (
+            [&v2[..], &["--log-group-prefix", "/aws/lambda/"]].concat(),
+            "must start with API-Gateway-Execution-Logs",
+        ),
+        (
+            [&v2[..], &["--ticker-interval-minutes", "0"]].concat(),
+            "--ticker-interval-minutes",
+        ),
+        (
+            [&v2[..], &["--account-mapping-refresh-minutes", "99999"]].concat(),
+            "--account-mapping-refresh-minutes",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let args = [&base[..], &extra[..]].concat();
+        let (code, out, err) = aws(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr lacks {needle:?}:\n{err}"
+        );
+    }
+    // The v2 refusal of --log-group says why and what to do instead.
+    let (_, _, err) = aws(&[&base[..], &v2[..], &["--log-group", GROUP]].concat());
+    assert!(
+        err.contains("ignores LOG_GROUP_NAME") && err.contains("leave --log-group out"),
+        "{err}"
+    );
+}
+
+#[test]
+fn log_settings_refuses_bad_roles_and_groups() {
+    let base = [
+        "log-settings",
+        "--rest-api-id",
+        "a1b2c3d4e5",
+        "--stage",
+        "prod",
+        "--region",
+        "us-east-1",
+    ];
+    for (extra, needle) in [
+        (
+            ["--cloudwatch-role-arn", "arn:aws:iam::123456789012:user/x"],
+            "--cloudwatch-role-arn 'arn:aws:iam::123456789012:user/x': not an IAM role ARN",
+        ),
+        (
+            ["--large-events-log-group", "a,b"],
+            "one log group receives the delivery",
+        ),
+        (
+            ["--large-events-log-group", "aws/x"],
+            "--large-events-log-group 'aws/x'",
+        ),
+    ] {
+        let (code, out, err) = aws(&[&base[..], &extra[..]].concat());
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(needle), "{extra:?}: {err}");
     }
 }
 

@@ -452,6 +452,9 @@ pub(crate) fn run_action_full(
 const NO_BASE: &str = "<policies>\n    <inbound>\n        <set-header name=\"x\" exists-action=\"delete\" />\n    </inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>\n";
 const CLEAN: &str = "<policies>\n    <inbound><base /></inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>\n";
 
+/// A policy with nothing to report at `--fail-on warning`, judged in its tree as well.
+const CLEAN_IN_A_TREE: &str = "<policies>\n    <inbound>\n        <base />\n        <rate-limit calls=\"100\" renewal-period=\"60\" />\n    </inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>\n";
+
 fn workspace(tmp: &Path, name: &str, policy: &str) -> std::path::PathBuf {
     let ws = tmp.join(name);
     let p = ws.join("apis/orders/policy.xml");
@@ -513,7 +516,9 @@ fn action_steps_run_against_a_stand_in_release() {
     );
 
     // A clean tree passes; with upload-sarif false no SARIF is written.
-    let ws = workspace(tmp.path(), "ws-clean", CLEAN);
+    // (Clean for the tree rules too: `apis` is judged in its tree, where no rate limit would
+    // be a warning.)
+    let ws = workspace(tmp.path(), "ws-clean", CLEAN_IN_A_TREE);
     let (steps, outputs) = run_action(
         &ws,
         &good,

@@ -230,7 +230,40 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         ]),
         "service_account" => s(&["--service-account", "other/sa"]),
         "rest_api_id" => s(&["--rest-api-id", "z9y8x7w6v5"]),
+        // The v2 connector discovers its log groups: its manifest needs --image, not --log-group.
+        "connector" if path == ["aws", "manifest"] => Some(Sample {
+            baseline: Vec::new(),
+            args: ["--connector", "v2", "--image", "example/connector:2"]
+                .map(String::from)
+                .to_vec(),
+            drop: vec!["--log-group"],
+        }),
         "connector" => s(&["--connector", "v2"]),
+        "member_account"
+        | "cyborg_base_url"
+        | "account_mapping_refresh_minutes"
+        | "ticker_interval_minutes"
+        | "log_group_prefix"
+        | "session_name"
+            if path == ["aws", "manifest"] =>
+        {
+            let args: &[&str] = match id {
+                "member_account" => &["--member-account", "210987654321"],
+                "cyborg_base_url" => &["--cyborg-base-url", "https://cyborg.example.com"],
+                "account_mapping_refresh_minutes" => &["--account-mapping-refresh-minutes", "9"],
+                "ticker_interval_minutes" => &["--ticker-interval-minutes", "9"],
+                "log_group_prefix" => &["--log-group-prefix", "API-Gateway-Execution-Logs_x"],
+                _ => &["--session-name", "other-session"],
+            };
+            Some(Sample {
+                // Read by the v2 connector only (refused with v1, the default).
+                baseline: ["--connector", "v2", "--image", "example/connector:2"]
+                    .map(String::from)
+                    .to_vec(),
+                args: args.iter().map(|a| a.to_string()).collect(),
+                drop: vec!["--log-group"],
+            })
+        }
         "member_account" => Some(Sample {
             // Cross-account mode is the v2 connector's (and only the permissions have it).
             baseline: if format == "permissions" {
@@ -242,6 +275,11 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             drop: Vec::new(),
         }),
         "stage" => s(&["--stage", "staging"]),
+        "cloudwatch_role_arn" => s(&[
+            "--cloudwatch-role-arn",
+            "arn:aws:iam::123456789012:role/apigw-logs",
+        ]),
+        "large_events_log_group" => s(&["--large-events-log-group", "/akto/exec"]),
         "ingest_url" => s(&["--ingest-url", "https://other.example.com"]),
         "regex" => s(&["--regex", "^/other/"]),
         "regex_file" => {
@@ -351,6 +389,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
             drop: vec!["-o"],
         }),
         "kafka_ip" => s(&["--kafka-ip", "10.9.9.9"]),
+        "threat_detection" => s(&["--threat-detection"]),
         "port" => s(&["--port", "9092"]),
         // compose reads the variable now (and needs -o); helm's script reads it at run time.
         "token_env" if path == ["ingest", "compose"] => Some(Sample {

@@ -299,7 +299,12 @@ fn docker_compose_config_reads_the_stack_and_its_env_files() {
 fn compose_file_passes_the_compose_schema_and_pyyaml() {
     require_python(&["yaml", "jsonschema"]);
     let shared = require_shared("schemas/compose-spec.json");
-    for extra in [&[][..], &["--watchtower"][..]] {
+    for extra in [
+        &[][..],
+        &["--watchtower"][..],
+        &["--threat-detection"][..],
+        &["--threat-detection", "--watchtower"][..],
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let (code, _, err) = compose_into(dir.path(), extra);
         assert_eq!(code, 0, "{err}");
@@ -838,4 +843,175 @@ fn helm_installs_the_charts_newest_releases_pre_releases_included() {
         "{err}"
     );
     assert!(!dir.path().join("x").exists());
+}
+
+/// The keys of Akto's current env files, in order, as read from akto-api-security/infra
+/// (`compose::AKTO_SOURCE`: data-ingestion-docker.env at af563fcf, docker-mini-runtime.env at
+/// d93a6fea, docker-threat-detection.env at 7bbc0f7e; read 2026-12-08). The mini-runtime's list
+/// adds AKTO_THREAT_ENABLED, which seed 004's set-up sets and Akto's file leaves to its default.
+const AKTO_INGESTION_ENV_KEYS: &[&str] = &[
+    "AKTO_TRAFFIC_BATCH_SIZE",
+    "AKTO_TRAFFIC_BATCH_TIME_SECS",
+    "AKTO_KAFKA_BROKER_URL",
+    "AKTO_KAFKA_PRODUCER_BATCH_SIZE",
+    "AKTO_KAFKA_PRODUCER_LINGER_MS",
+    "AKTO_KAFKA_TOPIC_NAME",
+    "GUARDRAILS_SERVICE_URL",
+    "GUARDRAILS_CLIENT_TIMEOUT_MS",
+    "BLOCK_LOGS",
+];
+const AKTO_RUNTIME_ENV_KEYS: &[&str] = &[
+    "AKTO_CONFIG_NAME",
+    "AKTO_KAFKA_TOPIC_NAME",
+    "AKTO_KAFKA_BROKER_URL",
+    "AKTO_KAFKA_BROKER_MAL",
+    "AKTO_KAFKA_GROUP_ID_CONFIG",
+    "AKTO_KAFKA_MAX_POLL_RECORDS_CONFIG",
+    "AKTO_ACCOUNT_NAME",
+    "AKTO_TRAFFIC_BATCH_SIZE",
+    "AKTO_TRAFFIC_BATCH_TIME_SECS",
+    "USE_HOSTNAME",
+    "AKTO_INSTANCE_TYPE",
+    "DATABASE_ABSTRACTOR_SERVICE_URL",
+    "DATABASE_ABSTRACTOR_SERVICE_TOKEN",
+    "RUNTIME_MODE",
+    "AKTO_LOG_LEVEL",
+    "AKTO_THREAT_ENABLED",
+];
+const AKTO_THREAT_ENV_KEYS: &[&str] = &[
+    "AKTO_MONGO_CONN",
+    "AKTO_TRAFFIC_KAFKA_BOOTSTRAP_SERVER",
+    "AKTO_INTERNAL_KAFKA_BOOTSTRAP_SERVER",
+    "AKTO_THREAT_PROTECTION_BACKEND_URL",
+    "RUNTIME_MODE",
+    "AKTO_THREAT_PROTECTION_BACKEND_TOKEN",
+    "DATABASE_ABSTRACTOR_SERVICE_TOKEN",
+    "AKTO_LOG_LEVEL",
+    "AKTO_THREAT_DETECTION_LOCAL_REDIS_URI",
+    "AGGREGATION_RULES_ENABLED",
+];
+
+#[test]
+fn env_files_hold_the_keys_of_aktos_current_files() {
+    let keys = |p: &Path| -> Vec<String> {
+        akto_connect::ingest::compose::read_env(&std::fs::read_to_string(p).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let value = |p: &Path, key: &str| -> String {
+        akto_connect::ingest::compose::read_env(&std::fs::read_to_string(p).unwrap())
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = compose_into(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let d = dir.path();
+    assert_eq!(
+        keys(&d.join("data-ingestion-docker.env")),
+        AKTO_INGESTION_ENV_KEYS
+    );
+    assert_eq!(
+        keys(&d.join("docker-mini-runtime.env")),
+        AKTO_RUNTIME_ENV_KEYS
+    );
+    assert_eq!(
+        value(&d.join("docker-mini-runtime.env"), "AKTO_THREAT_ENABLED"),
+        "false"
+    );
+    assert!(!d.join("docker-threat-detection.env").exists());
+    let compose = std::fs::read_to_string(d.join("docker-compose.yml")).unwrap();
+    assert!(
+        compose.contains(
+            "# Follows akto-api-security/infra docker-compose-mini-runtime-data-ingestion.yaml"
+        ),
+        "{compose}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = compose_into(dir.path(), &["--threat-detection"]);
+    assert_eq!(code, 0, "{err}");
+    let d = dir.path();
+    assert_eq!(
+        value(&d.join("docker-mini-runtime.env"), "AKTO_THREAT_ENABLED"),
+        "true"
+    );
+    let threat = d.join("docker-threat-detection.env");
+    assert_eq!(keys(&threat), AKTO_THREAT_ENV_KEYS);
+    assert_eq!(mode(&threat), 0o600, "it holds the token");
+    assert_eq!(value(&threat, "DATABASE_ABSTRACTOR_SERVICE_TOKEN"), TOKEN);
+    assert_eq!(
+        value(&threat, "AKTO_THREAT_DETECTION_LOCAL_REDIS_URI"),
+        "redis://redis:6379"
+    );
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(d.join("docker-compose.yml")).unwrap())
+            .unwrap();
+    assert_eq!(
+        doc["services"]["threat-detection"]["depends_on"][1],
+        "redis"
+    );
+    assert!(
+        doc["services"]["redis"].get("ports").is_none(),
+        "redis stays on the Compose network"
+    );
+    assert!(!std::fs::read_to_string(d.join("docker-compose.yml"))
+        .unwrap()
+        .contains(TOKEN));
+}
+
+#[test]
+#[ignore = "needs docker-compose"]
+fn docker_compose_config_reads_the_threat_detection_stack() {
+    require_tool("docker-compose");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = compose_into(dir.path(), &["--threat-detection", "--watchtower"]);
+    assert_eq!(code, 0, "{err}");
+    let out = Command::new("docker-compose")
+        .current_dir(dir.path())
+        .args(["config", "--services"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "akto-api-security-runtime",
+            "data-ingestion-service",
+            "kafka1",
+            "redis",
+            "threat-detection",
+            "watchtower",
+            "zoo1"
+        ]
+    );
+    let merged = Command::new("docker-compose")
+        .current_dir(dir.path())
+        .arg("config")
+        .output()
+        .unwrap();
+    let merged = String::from_utf8_lossy(&merged.stdout);
+    assert!(
+        merged.contains("AKTO_THREAT_DETECTION_LOCAL_REDIS_URI: redis://redis:6379"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("AKTO_THREAT_ENABLED: 'true'")
+            || merged.contains("AKTO_THREAT_ENABLED: \"true\""),
+        "{merged}"
+    );
 }

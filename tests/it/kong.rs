@@ -230,6 +230,13 @@ fn compose_override_keeps_the_users_plugins_under_docker_compose_config() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("docker-compose.yml"), BASE_COMPOSE).unwrap();
     std::fs::create_dir_all(dir.path().join("plugin")).unwrap();
+    // The plugin's files, as --plugin-dir reads them when the folder is here (hand-written).
+    std::fs::write(
+        dir.path().join("plugin/schema.lua"),
+        "return { name = \"akto-api-discovery\", fields = {} }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("plugin/handler.lua"), "return {}\n").unwrap();
     std::fs::create_dir_all(dir.path().join("my-custom")).unwrap();
     let merged = |override_text: &str| {
         std::fs::write(dir.path().join("akto.yml"), override_text).unwrap();
@@ -248,6 +255,7 @@ fn compose_override_keeps_the_users_plugins_under_docker_compose_config() {
     // Read from the base file, and given by hand: the same result.
     let base = dir.path().join("docker-compose.yml");
     let (code, from_base, err) = run(bin()
+        .current_dir(dir.path())
         .args([
             "kong",
             "enable",
@@ -1109,4 +1117,57 @@ fn helm_values_over_a_release_that_mounts_another_plugin_keep_it() {
         err.contains("--base-values") && err.contains("not a list"),
         "{err}"
     );
+}
+
+#[test]
+fn plugin_dir_must_hold_akto_api_discovery_when_it_is_here() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hand-written stand-ins of the two folders of Akto's kong-integration repository.
+    let api = dir.path().join("api_plugin");
+    let other = dir.path().join("plugin");
+    for (d, name, fields) in [
+        (
+            &api,
+            "akto-api-discovery",
+            "service_url, timeout, log_level",
+        ),
+        (
+            &other,
+            "akto-mcp-endpoint-shield",
+            "service_url, mode, timeout",
+        ),
+    ] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(
+            d.join("schema.lua"),
+            format!("-- fields: {fields}\nreturn {{\n  name = \"{name}\",\n  fields = {{}},\n}}\n"),
+        )
+        .unwrap();
+        std::fs::write(d.join("handler.lua"), "return {}\n").unwrap();
+    }
+    for format in ["compose", "helm"] {
+        let scope: &[&str] = if format == "helm" {
+            &["--service-url", URL, "--service", "orders"]
+        } else {
+            &[]
+        };
+        let run = |d: &str| enable(&[&["--format", format, "--plugin-dir", d][..], scope].concat());
+        let (code, out, err) = run(api.to_str().unwrap());
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(out.contains(api.to_str().unwrap()), "{format}: {out}");
+        let (code, out, err) = run(other.to_str().unwrap());
+        assert_eq!(code, 2, "{format}: {out}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("--plugin-dir") && err.contains("akto-mcp-endpoint-shield"),
+            "{format}: {err}"
+        );
+        // A path on the Kong host, not here: rendered, and said to be unchecked.
+        let (code, _, err) = run("/srv/kong/plugins/akto");
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(
+            err.contains("not a folder on this machine"),
+            "{format}: {err}"
+        );
+    }
 }

@@ -558,3 +558,51 @@ fn kong_before_2_0_is_refused_by_verify_and_the_script() {
     assert!(err.contains("Kong 1.5.1 is older than 2.0"), "{err}");
     assert!(s.writes().is_empty());
 }
+
+#[test]
+#[ignore = "needs python3"]
+fn a_plugin_of_another_name_at_aktos_path_is_found_by_its_live_schema() {
+    require_standin_tools();
+    // Akto's repository's plugin/ folder mounted at akto-api-discovery's path: Kong lists the
+    // name, but the schema it loaded is akto-mcp-endpoint-shield's (service_url, mode, timeout).
+    let s = StandIn::start(
+        &["--plugin-fields", "service_url,mode,timeout"],
+        Some(&plugin(json!({}))),
+    );
+    let (code, text, report) = verify(
+        &s.url,
+        None,
+        &["--service", "orders", "--service-url", INGEST],
+    );
+    assert_eq!(code, 1, "{text}");
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "plugin-installed")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "fail", "{report:#}");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.contains("lacks log_level") && message.contains("mode"),
+        "{message}"
+    );
+    assert!(
+        check["fix"].as_str().unwrap().contains("api_plugin/"),
+        "{check}"
+    );
+    // Akto's plugin: the schema holds its three fields and the check says so.
+    let s = StandIn::start(&[], Some(&plugin(json!({}))));
+    let (code, text, report) = verify(
+        &s.url,
+        None,
+        &["--service", "orders", "--service-url", INGEST],
+    );
+    assert_eq!(code, 0, "{text}");
+    expect(&report, &ALL_OK);
+    assert!(
+        text.contains("its schema has service_url, timeout, log_level"),
+        "{text}"
+    );
+}

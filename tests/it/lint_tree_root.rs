@@ -303,6 +303,11 @@ reason = "a typo in the path"
 "#,
     )
     .unwrap();
+    // A run of some files only (a pre-commit hook) does not judge the entries for others.
+    let (_, _, err) = run(bin()
+        .current_dir(t.path())
+        .args(["lint", "apis/health/policy.xml"]));
+    assert!(!err.contains("[[suppress]]"), "{err}");
     // The used entry did its job.
     let (_, out, _) = run(bin()
         .current_dir(t.path())

@@ -315,6 +315,22 @@ fn nested_yaml_is_refused_before_parsing_in_every_command_that_reads_yaml() {
         "{stderr}"
     );
     assert!(stdout.is_empty(), "{stdout}");
+    let (code, stdout, stderr) = run(bin()
+        .args([
+            "kong",
+            "enable",
+            "--format",
+            "helm",
+            "--service-url",
+            "http://ingest:9091",
+        ])
+        .args(["--service", "orders", "--base-values"])
+        .arg(&file));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--base-values") && stderr.contains("nested more than 100 levels deep"),
+        "{stderr}"
+    );
     // The same depth as blocks, and an ordinary file still passes the check.
     let blocks: String = (0..150)
         .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
@@ -350,4 +366,54 @@ fn a_non_ascii_literal_secret_leaves_nothing_readable() {
     }
     // The masked line keeps its place: the caret line still points at the value.
     assert!(stdout.contains("<value>***"), "{stdout}");
+}
+
+#[test]
+fn kong_verify_masks_an_admin_token_echoed_in_an_answer() {
+    // A token with characters JSON escapes, echoed by the Admin API in the version it reports
+    // (which the `kong` check prints).
+    const TOKEN: &str = r#"kat"Q\7vLm2Pz9Xc4"#;
+    let admin = HttpStandIn::start(|r| {
+        let token = r.header("kong-admin-token").unwrap_or("").to_string();
+        let body = if r.target == "/" {
+            serde_json::json!({ "version": format!("3.9.0-{token}"), "configuration": { "database": "off" }, "plugins": { "available_on_server": {} } })
+        } else {
+            serde_json::json!({ "data": [], "message": token })
+        };
+        Reply::json(body.to_string())
+    });
+    for format in ["text", "json"] {
+        let (code, stdout, stderr) = run(bin()
+            .env_remove("KONG_ADMIN_URL")
+            .env("KONG_ADMIN_TOKEN", TOKEN)
+            .args([
+                "kong",
+                "verify",
+                "--global",
+                "--admin-url",
+                admin.url(),
+                "--format",
+                format,
+            ]));
+        assert_ne!(code, 0, "{stdout}{stderr}");
+        let json_escaped = serde_json::to_string(TOKEN).unwrap();
+        let out = format!("{stdout}{stderr}");
+        assert!(
+            out.contains("Kong 3.9.0-***"),
+            "the echo is printed, masked: {out}"
+        );
+        for w in windows(TOKEN, 5)
+            .iter()
+            .chain(&windows(&json_escaped[1..json_escaped.len() - 1], 5))
+        {
+            assert!(
+                !out.contains(w.as_str()),
+                "--format {format}: {w:?} printed: {out}"
+            );
+        }
+    }
+    assert!(admin
+        .requests()
+        .iter()
+        .all(|r| r.header("kong-admin-token") == Some(TOKEN)));
 }
