@@ -756,3 +756,41 @@ fn record_options_out_of_range_or_malformed_exit_2_naming_the_flag() {
     assert!(out.contains(r#"timeout="5""#), "{out}");
     assert!(out.contains("% 100) < 25"), "{out}");
 }
+
+#[test]
+fn fragments_over_apims_32_kb_limit_are_refused_and_nothing_is_written() {
+    // 40 long patterns: about 38 KB of inbound fragment, well under 256 KiB inline.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("paths.txt");
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!("^/seg{i:02}/{}", "a".repeat(900)))
+        .collect();
+    std::fs::write(&list, lines.join("\n")).unwrap();
+    let out_dir = dir.path().join("fragments");
+    let common = [
+        "--ingest-url",
+        "https://ingest.example.com",
+        "--regex-file",
+        list.to_str().unwrap(),
+    ];
+    let (code, out, err) = crate::common::run(
+        bin()
+            .args(["apim", "fragments"])
+            .args(common)
+            .args(["-o", out_dir.to_str().unwrap()]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("--regex-file") && err.contains("32000 bytes"),
+        "{err}"
+    );
+    assert!(err.contains("inline"), "the fix is named: {err}");
+    assert!(!out_dir.exists(), "nothing is written");
+    let (code, inline, err) = crate::common::run(bin().args(["apim", "policy"]).args(common));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        inline.len() > 32_000,
+        "the same patterns inline are accepted"
+    );
+}
