@@ -128,6 +128,12 @@ fn reason(
     if section.unresolved_fragment {
         r.push_str("; an <include-fragment> could not be resolved");
     }
+    if section.over_budget {
+        r.push_str(&format!(
+            "; the section passed {} policy elements and was not read to its end",
+            effective::STEP_BUDGET
+        ));
+    }
     r
 }
 

@@ -74,7 +74,7 @@ pub fn judge<'a>(
     trail: &str,
 ) -> Option<Hit<'a>> {
     let sec = eff.section(a.section);
-    if sec.inherited_unknown || sec.unresolved_fragment {
+    if sec.inherited_unknown || sec.unresolved_fragment || sec.over_budget {
         return None;
     }
     if a.subscription.is_some() && subscription != a.subscription {
@@ -165,13 +165,13 @@ pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, Tree
                 }));
             }
             for p in &eff.problems {
+                let (rule, help) = problem_rule(p.kind);
                 hits.push(Hit {
-                    rule: &rules::unknown_fragment::UNKNOWN_FRAGMENT,
+                    rule,
                     file: p.file,
                     span: p.span.clone(),
                     message: p.message.clone(),
-                    help: "add the fragment to `policy fragments/`, or correct the fragment-id"
-                        .to_string(),
+                    help: help.to_string(),
                 });
             }
             for h in hits {
@@ -188,6 +188,20 @@ pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, Tree
                     });
             }
         }
+    }
+}
+
+/// The rule that reports a problem of the effective computation, and its help.
+fn problem_rule(kind: effective::ProblemKind) -> (&'static Rule, &'static str) {
+    match kind {
+        effective::ProblemKind::UnknownFragment => (
+            &rules::unknown_fragment::UNKNOWN_FRAGMENT,
+            "add the fragment to `policy fragments/`, or correct the fragment-id",
+        ),
+        effective::ProblemKind::OverBudget => (
+            &rules::effective_budget::EFFECTIVE_BUDGET,
+            "include each fragment once where it is needed, or split the policy",
+        ),
     }
 }
 

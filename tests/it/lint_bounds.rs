@@ -1,7 +1,8 @@
 //! Built inputs that once crashed `lint` or blew up its time or memory (a CI step runs on pull
 //! requests from anyone). Each input is generated here; each run must end by itself with exit
-//! 0, 1 or 2 (never a signal), within a peak resident set of 200 MB. A watchdog kills a run
-//! that hangs (far beyond the 2 s these take; the figures are in BENCHMARKS.md, not asserted).
+//! 0, 1 or 2 (never a signal), within a peak resident set of 200 MB and a processor-time
+//! budget (`RLIMIT_CPU`, a count of work, not of seconds on the wall clock). Speed is never
+//! asserted: the timings are in BENCHMARKS.md; bounds here are counts (steps, bytes, findings).
 
 use std::io::Write;
 use std::path::Path;
@@ -23,15 +24,35 @@ struct Outcome {
 
 /// Memory a reproducer may use.
 const MAX_RSS_MB: u64 = 200;
-/// Past this a run counts as hung and is killed (a guard, not a timing assertion).
-const HANG: Duration = Duration::from_secs(60);
+/// The processor time a reproducer may use, in seconds: a count of work done (`RLIMIT_CPU`,
+/// enforced by the kernel with SIGXCPU), not wall-clock time, so a loaded machine that
+/// runs the child slowly does not fail the test. The reproducers need well under 2 s.
+const MAX_CPU_SECONDS: libc::rlim_t = 60;
+/// A run blocked without using the processor (a read that never returns) is killed after
+/// this long: a last-resort guard against a test that never ends, far beyond any run.
+const BLOCKED: Duration = Duration::from_secs(600);
 
 /// Runs the binary with `args` in `dir`, measuring its peak RSS with `wait4`.
 fn bounded(dir: &Path, args: &[&str]) -> Outcome {
     let out_path = dir.join(".stdout");
     let err_path = dir.join(".stderr");
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_akto-connect"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akto-connect"));
+    // SAFETY: setrlimit is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: MAX_CPU_SECONDS,
+                rlim_max: MAX_CPU_SECONDS + 5,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
@@ -52,7 +73,7 @@ fn bounded(dir: &Path, args: &[&str]) -> Outcome {
             }
             match done_rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if start.elapsed() > HANG => {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if start.elapsed() > BLOCKED => {
                     // SAFETY: kill(2) on the child we spawned and have not reaped yet.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
                     return;
@@ -74,8 +95,12 @@ fn bounded(dir: &Path, args: &[&str]) -> Outcome {
     std::mem::forget(child);
     assert_eq!(r, pid, "wait4 failed");
     assert!(
+        !(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGXCPU),
+        "{args:?}: used more than {MAX_CPU_SECONDS} s of processor time (unbounded work)"
+    );
+    assert!(
         libc::WIFEXITED(status),
-        "{args:?}: killed by signal {} after {elapsed:?} (abort, overflow or hang)",
+        "{args:?}: killed by signal {} after {elapsed:?} (abort, overflow or blocked)",
         libc::WTERMSIG(status)
     );
     Outcome {
