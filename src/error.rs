@@ -115,6 +115,14 @@ pub fn check_path_arg(input: &str, value: &str, help: &str) -> anyhow::Result<()
     check_line(input, value, crate::text::MAX_PATH, help)
 }
 
+/// The JSON a command with `--format json` prints on standard output when it fails before its
+/// report exists (exit 2): `{"version": 1, "ok": false, "error": "…"}`, the message as on
+/// standard error.
+pub fn json_failure(message: &str) -> String {
+    let v = serde_json::json!({ "version": 1, "ok": false, "error": message });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,13 +26,38 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // Messages echo file names and values: nothing in them may drive the terminal.
-            eprintln!(
-                "error: {}",
-                akto_connect::error::printable_lines(&format!("{e:#}"))
-            );
+            let message = akto_connect::error::printable_lines(&format!("{e:#}"));
+            eprintln!("error: {message}");
+            // A pipeline that asked for JSON gets JSON on every outcome, a failure included.
+            if asked_for_json(&matches) {
+                println!("{}", akto_connect::error::json_failure(&message));
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the subcommand that ran was given `--format json`.
+fn asked_for_json(matches: &clap::ArgMatches) -> bool {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    match m.try_get_raw("format") {
+        Ok(Some(mut values)) => values.any(|v| v == "json"),
+        _ => false,
+    }
+}
+
+/// Whether the command line, as typed, asks for `--format json` (for errors found before the
+/// arguments parse).
+fn typed_json_format() -> bool {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
 }
 
 /// Prints clap's error and exits with its code. clap echoes a refused value as typed (or, when
@@ -42,6 +67,14 @@ fn main() -> ExitCode {
 /// characters escaped and long values cut, and that error is printed: the same message, naming
 /// the value as `in\u{7}fo`.
 fn exit_clap(e: clap::Error, cmd: &mut clap::Command) -> ! {
+    // A usage error of a run that asked for JSON: the JSON failure on standard output too.
+    if e.use_stderr() && typed_json_format() {
+        let message = akto_connect::error::printable_lines(&e.render().to_string());
+        println!(
+            "{}",
+            akto_connect::error::json_failure(message.trim_start_matches("error: ").trim_end())
+        );
+    }
     if !e.use_stderr() || !std::env::args_os().any(|a| is_hostile(&a.to_string_lossy())) {
         e.exit(); // --help, --version, or nothing to escape
     }

@@ -105,7 +105,11 @@ pub fn deliver(artifacts: &[Artifact], dest: Destination<'_>) -> anyhow::Result<
                     artifacts.len()
                 );
             };
-            emit(Some(path), &one.text)?;
+            if one.private && path.as_os_str() != "-" {
+                write_atomic_private(path, &one.text)?;
+            } else {
+                emit(Some(path), &one.text)?;
+            }
             Ok(if path.as_os_str() == "-" {
                 Vec::new()
             } else {

@@ -49,3 +49,57 @@ pub fn shorten(value: &str) -> String {
         None => value.to_string(),
     }
 }
+
+/// The candidate closest to a mistyped `word` (edit distance at most a third of its length,
+/// and at least 1), for "did you mean …?" hints.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word: Vec<char> = word.chars().take(200).collect();
+    let limit = (word.len() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// "unknown rule `x`" with a "did you mean" when one is close, else every known id.
+pub fn unknown_name(kind: &str, word: &str, known: &[&str]) -> String {
+    match closest(word, known.iter().copied()) {
+        Some(c) => format!("unknown {kind} `{word}`; did you mean `{c}`?"),
+        None => format!("unknown {kind} `{word}`; known: {}", known.join(", ")),
+    }
+}
+
+/// Levenshtein distance between `a` (as chars) and `b`, in O(len(a) × len(b)) with one row.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (up + 1).min(row[j] + 1).min(diag + usize::from(ca != cb));
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod closest_tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_finds_its_rule_and_nonsense_finds_none() {
+        let known = ["missing-base", "regex-invalid", "sensitive-trace"];
+        assert_eq!(closest("missing-bse", known), Some("missing-base"));
+        assert_eq!(closest("sensitve-trace", known), Some("sensitive-trace"));
+        assert_eq!(closest("xyz", known), None);
+        assert!(unknown_name("rule", "xyz", &known).contains("known: missing-base"));
+        assert!(
+            unknown_name("rule", "missing-bse", &known).contains("did you mean `missing-base`?")
+        );
+    }
+}

@@ -9,6 +9,14 @@
 //! default, required), `apis/<api>/operations/<op>/policy.xml`, and
 //! `policy fragments/<id>/policy.xml`.
 //!
+//! Microsoft's newer `Azure/apiops-cli` (its `docs/reference/artifact-format.md` and
+//! `src/models/resource-types.ts`) writes the same `apis/` and `products/` folders but camelCase
+//! top-level folders (`policyFragments/`, `namedValues/`, `backends/`, `versionSets/`,
+//! `policyRestrictions/`), and keeps a fragment's XML in
+//! `policyFragments/<id>/policyFragmentInformation.json` (`properties.value`, the ARM
+//! resource's properties) with no `policy.xml`. Both layouts are read; [`Layout::flavor`] says
+//! which one a tree uses, and a fragment's `policy.xml` wins over its information file.
+//!
 //! The tree is loaded in two parts so that memory stays flat on large repositories: [`Shared`]
 //! (global, products, fragments) once, then one [`ApiUnit`] (an API and its operations) at a
 //! time. Every file is read once, through the caller's reader; this module never touches the
@@ -106,7 +114,30 @@ pub struct Layout {
     pub products: BTreeMap<String, ProductLayout>,
     pub apis: BTreeMap<String, ApiLayout>,
     pub fragments: BTreeMap<String, String>,
+    /// Which tool's folder names the tree uses (`policyFragments/`, `namedValues/`, …).
+    pub flavor: Flavor,
 }
+
+/// Which tool wrote the tree: the APIOps extractor (`policy fragments/`, `named values/`) or
+/// apiops-cli (`policyFragments/`, `namedValues/`). Told from the folder names alone.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    #[default]
+    Extractor,
+    ApiopsCli,
+}
+
+/// The top-level folders that only apiops-cli writes (camelCase).
+pub const APIOPS_CLI_DIRS: [&str; 4] = [
+    "policyFragments",
+    "namedValues",
+    "versionSets",
+    "policyRestrictions",
+];
+
+/// A fragment's information file; apiops-cli keeps the fragment's XML in it
+/// (`properties.value`).
+pub const FRAGMENT_INFO: &str = "policyFragmentInformation.json";
 
 #[derive(Debug, Default, Clone)]
 pub struct ProductLayout {
@@ -125,9 +156,15 @@ pub struct ApiLayout {
     pub operations: BTreeMap<String, String>,
 }
 
-/// The folder fragments live in; APIOps writes `policy fragments`, some repositories
-/// `policy_fragments` (Azure-Samples/apiops-apim) or `fragments`.
-pub const FRAGMENT_DIRS: [&str; 3] = ["policy fragments", "policy_fragments", "fragments"];
+/// The folder fragments live in; APIOps writes `policy fragments`, apiops-cli
+/// `policyFragments`, some repositories `policy_fragments` (Azure-Samples/apiops-apim) or
+/// `fragments`.
+pub const FRAGMENT_DIRS: [&str; 4] = [
+    "policy fragments",
+    "policyFragments",
+    "policy_fragments",
+    "fragments",
+];
 
 impl Layout {
     /// Classifies relative, `/`-separated file paths. Paths outside the layout are ignored.
@@ -135,6 +172,9 @@ impl Layout {
         let mut l = Layout::default();
         for p in paths {
             let parts: Vec<&str> = p.split('/').collect();
+            if parts.len() > 1 && APIOPS_CLI_DIRS.contains(&parts[0]) {
+                l.flavor = Flavor::ApiopsCli;
+            }
             let file = parts[parts.len() - 1];
             let policy = file.eq_ignore_ascii_case("policy.xml");
             match parts.as_slice() {
@@ -171,6 +211,12 @@ impl Layout {
                 [dir, id, _] if policy && FRAGMENT_DIRS.contains(dir) => {
                     l.fragments.insert((*id).to_string(), p.to_string());
                 }
+                [dir, id, FRAGMENT_INFO] if FRAGMENT_DIRS.contains(dir) => {
+                    // apiops-cli: the XML is in the information file; a policy.xml wins.
+                    l.fragments
+                        .entry((*id).to_string())
+                        .or_insert_with(|| p.to_string());
+                }
                 _ => {}
             }
         }
@@ -189,6 +235,18 @@ impl Layout {
         for (id, a) in &mut self.apis {
             a.info_json
                 .get_or_insert_with(|| format!("apis/{id}/apiInformation.json"));
+        }
+    }
+
+    /// Adds the fragments whose XML is kept in their information file (apiops-cli), for a
+    /// layout built from the policy files alone: `info` lists such files' relative paths.
+    pub fn add_fragment_infos<'a>(&mut self, info: impl IntoIterator<Item = &'a str>) {
+        let more = Layout::from_paths(info);
+        for (id, p) in more.fragments {
+            self.fragments.entry(id).or_insert(p);
+        }
+        if more.flavor == Flavor::ApiopsCli {
+            self.flavor = Flavor::ApiopsCli;
         }
     }
 
@@ -268,7 +326,28 @@ fn read_policy(
             path: path.to_string(),
             message: "the file disappeared while it was being read".to_string(),
         })?;
+    let bytes = if path.ends_with(FRAGMENT_INFO) {
+        fragment_xml(&bytes).map_err(|message| TreeError {
+            path: path.to_string(),
+            message,
+        })?
+    } else {
+        bytes
+    };
     Ok(PolicyFile::new(path, level, id, bytes))
+}
+
+/// The fragment's XML from an apiops-cli information file: `properties.value` (ARM's
+/// `Microsoft.ApiManagement/service/policyFragments` properties; `format` `xml` or `rawxml`,
+/// both the policy text).
+fn fragment_xml(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        format!("not valid JSON ({e}); fix the file or add the fragment's policy.xml")
+    })?;
+    match v.get("properties").and_then(|p| p.get("value")) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone().into_bytes()),
+        _ => Err("the fragment has no policy.xml and no properties.value (its XML) in this information file; add one of them".to_string()),
+    }
 }
 
 /// A JSON file of the tree; `None` when it does not exist.
@@ -378,7 +457,15 @@ impl Shared {
         }
         let mut fragments = BTreeMap::new();
         for (id, p) in &layout.fragments {
-            fragments.insert(id.clone(), read_policy(read, p, Level::Fragment, id)?);
+            match read_policy(read, p, Level::Fragment, id) {
+                Ok(f) => {
+                    fragments.insert(id.clone(), f);
+                }
+                // An information file without the XML (the extractor writes one beside each
+                // policy.xml): the fragment is not in the tree; say so and go on.
+                Err(e) if p.ends_with(FRAGMENT_INFO) => notes.push(e),
+                Err(e) => return Err(e),
+            }
         }
         Ok(Shared {
             global,
@@ -493,6 +580,49 @@ mod tests {
         assert_eq!(l.fragments.len(), 1);
         assert!(l.is_policy("apis/echo/operations/get/policy.xml"));
         assert!(!l.is_policy("other/x.xml"));
+        assert_eq!(l.flavor, Flavor::Extractor);
+    }
+
+    #[test]
+    fn reads_the_apiops_cli_layout() {
+        let l = Layout::from_paths([
+            "apis/echo/policy.xml",
+            "policyFragments/cors/policyFragmentInformation.json",
+            "policyFragments/auth/policyFragmentInformation.json",
+            "policyFragments/auth/policy.xml",
+            "namedValues/key/namedValueInformation.json",
+        ]);
+        assert_eq!(l.flavor, Flavor::ApiopsCli);
+        assert_eq!(
+            l.fragments["cors"],
+            "policyFragments/cors/policyFragmentInformation.json"
+        );
+        assert_eq!(l.fragments["auth"], "policyFragments/auth/policy.xml");
+        let xml = fragment_xml(br#"{"properties":{"format":"rawxml","value":"<fragment />"}}"#);
+        assert_eq!(xml.unwrap(), b"<fragment />");
+        assert!(fragment_xml(br#"{"properties":{}}"#).is_err());
+    }
+
+    #[test]
+    fn an_information_file_without_xml_is_a_note_not_a_fragment() {
+        let l = Layout::from_paths([
+            "apis/echo/policy.xml",
+            "policyFragments/cors/policyFragmentInformation.json",
+            "policyFragments/auth/policyFragmentInformation.json",
+        ]);
+        let read = |p: &str| -> Result<Option<Vec<u8>>, String> {
+            Ok(Some(match p {
+                "policyFragments/cors/policyFragmentInformation.json" => {
+                    br#"{"properties":{"format":"rawxml","value":"<fragment><set-header name=\"a\" exists-action=\"skip\"><value>1</value></set-header></fragment>"}}"#.to_vec()
+                }
+                _ => br#"{"properties":{"description":"no xml here"}}"#.to_vec(),
+            }))
+        };
+        let shared = Shared::load(&l, &read).unwrap();
+        assert!(shared.fragments["cors"].doc.is_ok());
+        assert!(!shared.fragments.contains_key("auth"));
+        assert_eq!(shared.notes.len(), 1);
+        assert!(shared.notes[0].path.contains("auth"), "{:?}", shared.notes);
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl Live {
                 if writing { "change" } else { "read" },
                 arm_error(resp),
                 if writing {
-                    format!("apply, remove and pull need the policy and fragment read and write actions ({WRITE_ROLE_HINT}); assign a custom role with those actions (and their read and delete twins) at {}, or the built-in \"API Management Service Contributor\" role there (the README's section on portal-managed estates has the role definition)", self.instance.scope())
+                    format!("apply and remove need the policy and fragment read and write actions ({WRITE_ROLE_HINT}), pull their read actions; `akto-connect apim access --role policy-writer --subscription {} --resource-group {} --apim-service {}` writes the script that makes a custom role with exactly those and assigns it at {} (or --role reader for pull, --role contributor where no custom role may be made)", self.instance.subscription, self.instance.resource_group, self.instance.service, self.instance.scope())
                 } else {
                     format!("reading needs at least \"{}\"; `akto-connect apim access --subscription {} --resource-group {} --apim-service {}` sets it up", azure::READER_ROLE_NAME, self.instance.subscription, self.instance.resource_group, self.instance.service)
                 }

@@ -90,6 +90,22 @@ impl TreeDir {
                 }
             }
         }
+        // apiops-cli keeps a fragment's XML in its information file, which is no policy file.
+        let mut infos = Vec::new();
+        for dir in apiops::FRAGMENT_DIRS {
+            for e in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if let Ok(id) = e.file_name().into_string() {
+                    if e.path().join(apiops::FRAGMENT_INFO).is_file() {
+                        infos.push(format!("{dir}/{id}/{}", apiops::FRAGMENT_INFO));
+                    }
+                }
+            }
+        }
+        layout.add_fragment_infos(infos.iter().map(String::as_str));
         layout.assume_information_files();
         Ok(Some(TreeDir {
             root: root.to_path_buf(),

@@ -549,7 +549,10 @@ pub fn list_rules() -> anyhow::Result<ExitCode> {
 pub fn show_rule(id: &str) -> anyhow::Result<ExitCode> {
     let Some(r) = lint::rule(id) else {
         let known: Vec<_> = lint::all_rules().iter().map(|r| r.id).collect();
-        bail!("unknown rule `{id}`; known rules: {}", known.join(", "));
+        bail!(
+            "{}; `akto-connect rules` lists them",
+            crate::text::unknown_name("rule", id, &known)
+        );
     };
     let level = if r.default_enabled {
         r.default_severity.as_str()

@@ -52,10 +52,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "akto-connect", &mut buf);
-            output::emit(None, &String::from_utf8_lossy(&buf))?;
+            let script = String::from_utf8_lossy(&buf);
+            output::emit(None, &completion_script(shell, &script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { output } => man::run(output.as_deref()),
+    }
+}
+
+/// The generated completion script, mended where clap_complete gets a hyphenated binary name
+/// wrong: its bash script sets `cmd="akto__connect__subcmd__lint"` while walking the words but
+/// labels the cases `akto__subcmd__connect__subcmd__lint)`, so nothing below the top level
+/// completes. The labels are renamed to the name the walk sets.
+fn completion_script(shell: clap_complete::Shell, script: &str) -> String {
+    match shell {
+        clap_complete::Shell::Bash => script.replace("akto__subcmd__connect", "akto__connect"),
+        _ => script.to_string(),
     }
 }
 

@@ -338,7 +338,8 @@ pub fn manifest(c: &Connector, format: ManifestFormat) -> anyhow::Result<Artifac
 /// The env file template for Compose: keys, comments, empty values.
 pub fn env_file(static_keys: bool) -> anyhow::Result<Artifact> {
     let text = render::render("aws/env-file.j2", minijinja::context! { static_keys })?;
-    Ok(Artifact::new("api-gateway-logging.env", text).read_as(Syntax::Env))
+    // The place for the connector's token and keys: written 0600 like the ingest stack's own.
+    Ok(Artifact::private("api-gateway-logging.env", text).read_as(Syntax::Env))
 }
 
 /// Variables that hold secrets: only ever from a Secret or an env file.

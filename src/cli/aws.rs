@@ -11,7 +11,7 @@ pub enum AwsCommand {
     Manifest(ManifestArgs),
     /// Print the env file template for the Compose deployment (secrets; empty values).
     #[command(
-        after_long_help = "Examples:\n  akto-connect aws env-file > api-gateway-logging.env && chmod 600 api-gateway-logging.env"
+        after_long_help = "Examples:\n  akto-connect aws env-file -o api-gateway-logging.env   "
     )]
     EnvFile(EnvFileArgs),
     /// Print the connector's least-privilege IAM policy, or its IRSA trust policy.
@@ -96,7 +96,7 @@ Examples:
   # A VM with an instance role, Docker Compose; secrets go to an env file
   akto-connect aws manifest --log-group 'API-Gateway-Execution-Logs_a1b2c3d4e5/prod' --region us-east-1 \\
       --kafka-broker akto-nlb.example.com:9092 --format compose -o docker-compose.yml
-  akto-connect aws env-file > api-gateway-logging.env && chmod 600 api-gateway-logging.env
+  akto-connect aws env-file -o api-gateway-logging.env   
 
 Exit codes: 0 written; 2 refused input or I/O error, nothing written.";
 

@@ -152,10 +152,7 @@ impl Config {
 fn known_rule(id: &str, key: &str) -> Result<&'static Rule, String> {
     rule(id).ok_or_else(|| {
         let known: Vec<_> = super::all_rules().iter().map(|r| r.id).collect();
-        format!(
-            "{key}: unknown rule `{id}`; known rules: {}",
-            known.join(", ")
-        )
+        format!("{key}: {}", crate::text::unknown_name("rule", id, &known))
     })
 }
 

@@ -3,7 +3,8 @@
 use std::path::{Component, Path};
 
 /// The folders the APIOps extractor writes at the root of a service: any of them beside a
-/// `policy.xml` makes that file the service's global policy.
+/// `policy.xml` makes that file the service's global policy. apiops-cli writes the camelCase
+/// names (`policyFragments`, `namedValues`, `versionSets`, `policyRestrictions`).
 pub const APIOPS_FOLDERS: &[&str] = &[
     "apis",
     "products",
@@ -22,6 +23,10 @@ pub const APIOPS_FOLDERS: &[&str] = &[
     "policy restrictions",
     "identity providers",
     "authorization servers",
+    "policyFragments",
+    "namedValues",
+    "versionSets",
+    "policyRestrictions",
 ];
 
 /// Whether a file of unknown scope looks like a global policy: named so (`global…`), or a

@@ -85,6 +85,31 @@ case "$1 $2 ${3:-}" in
     fi
     echo "WARNING: a harmless warning on stderr" >&2
     touch "$state/role" ;;
+  "role definition list")
+    # One custom role at most, kept as the JSON it was created or updated with.
+    if [ "$query" = "length(@)" ]; then if has roledef; then echo 1; else echo 0; fi
+    elif has roledef; then
+      case $query in
+        "[0].name") echo "role-def-guid" ;;
+        *actions*) python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["Actions"]))' "$state/roledef" ;;
+        *) echo "fake az: unexpected role definition query $query" >&2; exit 2 ;;
+      esac
+    fi ;;
+  "role definition create"|"role definition update")
+    if [ -n "${FAKE_AZ_ROLEDEF_DENIED:-}" ]; then
+      echo "ERROR: (AuthorizationFailed) The client does not have authorization to perform action 'Microsoft.Authorization/roleDefinitions/write'" >&2; exit 1
+    fi
+    def=""; prev=""
+    for a in "$@"; do if [ "$prev" = "--role-definition" ]; then def=$a; fi; prev=$a; done
+    # What Azure CLI requires of a definition: JSON with these fields; an update names the role.
+    printf '%s' "$def" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("Name", "IsCustom", "Actions", "NotActions", "AssignableScopes"):
+    assert k in d, k
+assert sys.argv[1] != "update" or d.get("Id") == "role-def-guid", d
+' "$3" || { echo "ERROR: invalid role definition" >&2; exit 1; }
+    printf '%s' "$def" > "$state/roledef" ;;
   "ad app credential") 
     case "$4" in
       # $state/secret holds the end of each secret made, one a line.
@@ -196,6 +221,8 @@ fn script_is_shellcheck_clean() {
     for extra in [
         &[][..],
         &["--app-name", "Akto reader 2", "--secret-days", "730"][..],
+        &["--role", "policy-writer"][..],
+        &["--role", "contributor"][..],
     ] {
         let (_, sh, _) = access(extra);
         let out = crate::common::pipe(Command::new("shellcheck").args(["--shell=bash", "-"]), &sh);
@@ -327,14 +354,14 @@ fn bicep_holds_the_same_role_and_scope() {
         "30",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(bicep.contains(&format!("var readerRoleId = '{ROLE}'")));
-    assert!(bicep.contains(
-        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', readerRoleId)"
-    ));
+    assert!(bicep.contains(&format!("var roleId = '{ROLE}'")));
+    assert!(
+        bicep.contains("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)")
+    );
     assert!(bicep.contains(&format!("resource apim 'Microsoft.ApiManagement/service@2022-08-01' existing = {{\n  name: '{SVC}'\n}}")));
     assert!(bicep.contains("  scope: apim\n"));
     assert!(bicep.contains(&format!("--subscription {SUB} --resource-group '{RG}' ")));
-    assert!(bicep.contains("name: guid(apim.id, appUniqueName, readerRoleId)"));
+    assert!(bicep.contains("name: guid(apim.id, appUniqueName, roleId)"));
     assert!(bicep.contains(&scope()));
     assert!(
         bicep.contains("displayName: 'akto reader'")
@@ -654,7 +681,7 @@ fn akto_gh_repo_sets_what_the_scheduled_workflow_reads() {
     );
     assert!(!stdout.contains("fake-secret") && !stderr.contains("fake-secret"));
 
-    // The README's workflow reads exactly these names (and AKTO_CONNECT_GIT, the user's own).
+    // The README's workflow reads exactly these names.
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for name in [
@@ -680,4 +707,141 @@ fn help_names_the_script_s_environment_switches() {
     ] {
         assert!(help.contains(word), "{word}: {help}");
     }
+}
+
+/// The identity for `apim apply`: the custom role is made once with exactly the actions apply
+/// and remove use (the live test compares them with the calls), assignable in the instance's
+/// resource group and assigned on the instance only; a second run changes nothing; a role whose
+/// actions differ is updated in place; a user who may not create roles is told what to do.
+#[test]
+#[ignore = "needs bash and python3"]
+fn policy_writer_makes_the_custom_role_once_and_assigns_it_on_the_instance() {
+    require_tool("bash");
+    require_tool("python3");
+    let (code, sh, err) = access(&["--role", "policy-writer"]);
+    assert_eq!(code, 0, "{err}");
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, stdout, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    let def: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("roledef")).unwrap()).unwrap();
+    let actions: Vec<&str> = def["Actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(actions, akto_connect::apim::access::POLICY_WRITER_ACTIONS);
+    assert_eq!(def["IsCustom"], true);
+    assert_eq!(def["NotActions"], serde_json::json!([]));
+    assert_eq!(
+        def["AssignableScopes"],
+        serde_json::json!([format!("/subscriptions/{SUB}/resourceGroups/{RG}")])
+    );
+    assert_eq!(
+        def["Name"],
+        format!("Akto Connect APIM Policy Writer ({RG}/{SVC})")
+    );
+    let assignment = calls
+        .iter()
+        .find(|c| c.starts_with("role|assignment|create|"))
+        .expect("assigned");
+    assert_eq!(
+        assignment.as_str(),
+        format!(
+            "role|assignment|create|--assignee-object-id|sp-guid|--assignee-principal-type|ServicePrincipal|--role|role-def-guid|--scope|{}|--output|none|",
+            scope()
+        )
+    );
+    assert!(stdout.contains("AZURE_CLIENT_SECRET="), "{stdout}");
+    assert!(stderr.contains("akto-connect apim apply"), "{stderr}");
+
+    // Again: nothing created, nothing updated.
+    let (ok, _, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| !is_create(c) && !c.starts_with("role|definition|update|")),
+        "{calls:#?}"
+    );
+    assert!(stderr.contains("reusing the custom role"), "{stderr}");
+
+    // A role left with other actions (an older akto-connect, a hand edit) is updated in place.
+    let mut old = def.clone();
+    old["Actions"] = serde_json::json!(["Microsoft.ApiManagement/service/apis/read"]);
+    std::fs::write(state.join("roledef"), old.to_string()).unwrap();
+    let (ok, _, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}\n{calls:#?}");
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("role|definition|update|")),
+        "{calls:#?}"
+    );
+    let now: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("roledef")).unwrap()).unwrap();
+    assert_eq!(now["Actions"], def["Actions"]);
+
+    // Nobody may create roles here: stop before any app is made, and say what to do instead.
+    let (_tmp2, state2, stubs2, work2) = fake_az_dirs();
+    let (ok, _, stderr, calls) = run_with_fake_az_env(
+        &sh,
+        &state2,
+        &stubs2,
+        &work2,
+        &[("FAKE_AZ_ROLEDEF_DENIED", "1")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("Microsoft.Authorization/roleDefinitions/write")
+            && stderr.contains("--role contributor"),
+        "{stderr}"
+    );
+    assert!(
+        calls.iter().all(|c| !c.starts_with("ad|app|create|")),
+        "{calls:#?}"
+    );
+}
+
+#[test]
+#[ignore = "needs bash"]
+fn contributor_assigns_the_built_in_role_on_the_instance() {
+    require_tool("bash");
+    let (code, sh, err) = access(&["--role", "contributor"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(sh.contains("wider") || sh.contains("API Management Service Contributor"));
+    let (_tmp, state, stubs, work) = fake_az_dirs();
+    let (ok, _, stderr, calls) = run_with_fake_az(&sh, &state, &stubs, &work);
+    assert!(ok, "{stderr}");
+    assert!(
+        calls.iter().any(|c| c
+            == &format!(
+                "role|assignment|create|--assignee-object-id|sp-guid|--assignee-principal-type|ServicePrincipal|--role|{}|--scope|{}|--output|none|",
+                akto_connect::apim::access::CONTRIBUTOR_ROLE_ID,
+                scope()
+            )),
+        "{calls:#?}"
+    );
+    assert!(calls.iter().all(|c| !c.starts_with("role|definition|")));
+}
+
+#[test]
+fn policy_writer_bicep_defines_the_role_with_exactly_the_actions() {
+    let (code, bicep, err) = access(&["--role", "policy-writer", "--format", "bicep"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(bicep
+        .contains("resource policyWriter 'Microsoft.Authorization/roleDefinitions@2022-04-01'"));
+    let listed: Vec<&str> = bicep
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("'Microsoft.ApiManagement/"))
+        .map(|l| l.trim_matches('\''))
+        .collect();
+    assert_eq!(listed, akto_connect::apim::access::POLICY_WRITER_ACTIONS);
+    assert!(bicep.contains("var roleId = policyWriter.name"));
+    assert!(bicep.contains("assignableScopes: [\n      resourceGroup().id\n    ]"));
+    assert!(bicep.contains("name: guid(apim.id, appUniqueName, roleId)"));
+    assert!(bicep.contains("  scope: apim\n"));
+    assert_eq!(bicep.matches('{').count(), bicep.matches('}').count());
 }

@@ -368,7 +368,8 @@ fn apims_refusals_are_named_with_scope_line_and_fix() {
     assert!(err.contains("the app registration aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee may not change API api-02 (HTTP 403"), "{err}");
     assert!(
         err.contains("Microsoft.ApiManagement/service/policies/write")
-            && err.contains("API Management Service Contributor"),
+            && err.contains(&format!("`akto-connect apim access --role policy-writer --subscription {SUB} --resource-group {RG} --apim-service {SVC}`"))
+            && err.contains("--role contributor"),
         "{err}"
     );
     assert!(err.contains("HTTP 429, retrying in 1.0 s"), "{err}");
@@ -699,4 +700,180 @@ fn every_credential_source_gives_a_token_and_none_leaks() {
     );
     assert!(!err.contains("eyJ.wrong.token"), "{err}");
     let _ = service_root();
+}
+
+/// The Azure RBAC action an ARM request on the instance needs: the resource types of its path
+/// below `Microsoft.ApiManagement/service`, then read / write / delete by method (Microsoft's
+/// resource provider operations name them so). `None` for the token endpoint.
+fn rbac_action(method: &str, path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap();
+    let below = path.split(&format!("/service/{SVC}")).nth(1)?;
+    let segments: Vec<&str> = below.split('/').filter(|s| !s.is_empty()).collect();
+    let mut action = "Microsoft.ApiManagement/service".to_string();
+    for kind in segments.iter().step_by(2) {
+        action.push('/');
+        action.push_str(kind);
+    }
+    let verb = match method {
+        "GET" | "HEAD" => "read",
+        "PUT" | "PATCH" | "POST" => "write",
+        "DELETE" => "delete",
+        other => panic!("an ARM call of method {other}: {path}"),
+    };
+    Some(format!("{action}/{verb}"))
+}
+
+/// `apim apply --with-fragments` on a live instance: the fragments are saved before any policy
+/// that includes them, a re-run writes nothing, remove gives every policy back byte for byte;
+/// and the custom role `apim access --role policy-writer` defines holds exactly the actions
+/// these commands use, at every scope.
+#[test]
+fn with_fragments_applies_fragments_first_and_the_writer_role_is_exactly_what_is_used() {
+    let s = instance(6, None);
+    // A product without a policy: apply creates one there, remove deletes it again.
+    s.set(|st| {
+        st.products
+            .push(("unlimited".into(), vec!["api-03".into()]))
+    });
+    let before = stored(&s);
+    let b = tempfile::tempdir().unwrap();
+    let bflag = b.path().to_str().unwrap();
+    let apply = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend([
+            "--with-fragments",
+            "--ingest-url",
+            INGEST,
+            "--backup-dir",
+            bflag,
+        ]);
+        live(&s, "apply", &args)
+    };
+
+    let (code, _, err) = apply(&["--all-apis"]);
+    assert_eq!(code, 0, "{err}");
+    let puts: Vec<String> = s
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .map(|r| r.path.clone())
+        .collect();
+    let last_fragment = puts
+        .iter()
+        .rposition(|p| p.contains("/policyFragments/"))
+        .expect("the fragments were put");
+    let first_policy = puts
+        .iter()
+        .position(|p| p.contains("/policies/policy"))
+        .expect("the policies were put");
+    assert!(last_fragment < first_policy, "{puts:#?}");
+    let after = stored(&s);
+    let fragments: Vec<&String> = after
+        .keys()
+        .filter(|k| k.starts_with("/policyFragments/"))
+        .collect();
+    assert!(!fragments.is_empty(), "{after:#?}");
+    for i in 1..=6 {
+        let p = api_path(&format!("api-{i:02}"));
+        let now = &after[&p];
+        assert!(now.contains("<include-fragment fragment-id="), "{p}: {now}");
+        for f in &fragments {
+            let id = f.trim_start_matches("/policyFragments/");
+            assert!(
+                now.contains(&format!("fragment-id=\"{id}\"")),
+                "{p} includes {id}: {now}"
+            );
+        }
+    }
+
+    // The other scopes, with fragments too.
+    for extra in [
+        &["--scope", "global"][..],
+        &["--scope", "product", "--product-id", "starter"],
+        &["--scope", "product", "--product-id", "unlimited"],
+        &[
+            "--scope",
+            "operation",
+            "--api-id",
+            "api-01",
+            "--operation-id",
+            "get-item",
+        ],
+        // An operation without a policy.
+        &[
+            "--scope",
+            "operation",
+            "--api-id",
+            "api-02",
+            "--operation-id",
+            "put-item",
+        ],
+    ] {
+        let (code, _, err) = apply(extra);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+    }
+
+    // A second run writes nothing.
+    let n = writes(&s);
+    let (code, _, err) = apply(&["--all-apis"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(writes(&s), n, "{err}");
+
+    // Remove, at every scope: each policy is as it was (the ones apply created are gone).
+    let (code, _, err) = live(&s, "remove", &["--all-apis", "--backup-dir", bflag]);
+    assert_eq!(code, 0, "{err}");
+    for extra in [
+        &["--scope", "global"][..],
+        &["--scope", "product", "--product-id", "starter"],
+        &["--scope", "product", "--product-id", "unlimited"],
+        &[
+            "--scope",
+            "operation",
+            "--api-id",
+            "api-01",
+            "--operation-id",
+            "get-item",
+        ],
+        // An operation without a policy.
+        &[
+            "--scope",
+            "operation",
+            "--api-id",
+            "api-02",
+            "--operation-id",
+            "put-item",
+        ],
+    ] {
+        let mut args = extra.to_vec();
+        args.extend(["--backup-dir", bflag]);
+        let (code, _, err) = live(&s, "remove", &args);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+    }
+    let back = stored(&s);
+    for (p, old) in &before {
+        assert_eq!(back.get(p), Some(old), "{p}");
+    }
+    for p in back.keys().filter(|p| !before.contains_key(*p)) {
+        assert!(p.starts_with("/policyFragments/"), "left behind: {p}");
+    }
+
+    // Every call these runs made is an action of the policy-writer role, and the role holds no
+    // action they did not use.
+    let used: std::collections::BTreeSet<String> = s
+        .requests()
+        .iter()
+        .filter_map(|r| rbac_action(&r.method, &r.path))
+        .collect();
+    let granted: std::collections::BTreeSet<String> =
+        akto_connect::apim::access::POLICY_WRITER_ACTIONS
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+    assert_eq!(
+        used,
+        granted,
+        "used but not granted: {:?}; granted but not used: {:?}",
+        used.difference(&granted).collect::<Vec<_>>(),
+        granted.difference(&used).collect::<Vec<_>>()
+    );
 }

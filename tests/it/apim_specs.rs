@@ -765,16 +765,18 @@ fn readme_workflow() -> serde_yaml::Value {
 
 /// Runs the README's workflow as written, step by step, as GitHub's runner would (bash -eo
 /// pipefail, the job's and the step's env with `${{ secrets.* }}` / `${{ vars.* }}` filled in),
-/// in a git clone that pushes to a local bare repository. Only the machine differs: `cargo` is a
-/// stand-in that records its arguments, and `akto-connect` is the built binary pointed at the
+/// in a git clone that pushes to a local bare repository. The install step is this
+/// repository's action with `install-only`: its own steps run against a stand-in release of the
+/// built binary; then `akto-connect` on `PATH` is the binary the action installed, pointed at the
 /// ARM stand-in.
 #[test]
-#[ignore = "needs bash and git"]
+#[ignore = "needs bash, git, curl, tar and sha256sum"]
 fn readme_workflow_runs_as_written_against_the_standin() {
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
-    crate::common::require_tool("bash");
-    crate::common::require_tool("git");
+    for tool in ["bash", "git", "curl", "tar", "sha256sum"] {
+        crate::common::require_tool(tool);
+    }
     let wf = readme_workflow();
     let job = &wf["jobs"]["export"];
     let steps = job["steps"].as_sequence().expect("steps");
@@ -810,38 +812,61 @@ fn readme_workflow_runs_as_written_against_the_standin() {
     git(t, &["clone", "-q", "remote.git", "ws"]);
     let (ws, remote) = (t.join("ws"), t.join("remote.git"));
 
+    // The install step: this repository's action, its own steps, against a stand-in release.
+    let install = steps
+        .iter()
+        .find(|st| st["name"].as_str() == Some("Install akto-connect"))
+        .expect("an install step");
+    assert!(
+        install["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("akto-api-security/akto-connect@v")),
+        "{install:?}"
+    );
+    assert_eq!(install["with"]["install-only"].as_str(), Some("true"));
+    let release = t.join("release");
+    std::fs::create_dir(&release).unwrap();
+    crate::ci_integration::stand_in_release(&release, true);
+    let installed =
+        crate::ci_integration::run_action_full(&ws, &release, &[("install-only", "true")]);
+    let names: Vec<&str> = installed.steps.iter().map(|st| st.0.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Install akto-connect", "cargo"],
+        "install only: no lint step"
+    );
+    assert_eq!(installed.steps[0].1, 0, "{}", installed.steps[0].2);
+    assert!(installed.steps[1].2.is_empty(), "nothing compiled");
+    assert!(
+        !installed.outputs.contains("exit-code="),
+        "{}",
+        installed.outputs
+    );
+    let [bin_dir] = installed.path_added.as_slice() else {
+        panic!("one folder on PATH: {:?}", installed.path_added)
+    };
+    let binary = Path::new(bin_dir).join("akto-connect");
+    assert!(binary.is_file(), "{}", binary.display());
+
+    // akto-connect on PATH is the installed binary, pointed at the ARM stand-in.
     let stubs = t.join("bin");
     std::fs::create_dir(&stubs).unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("akto-connect");
-    for (name, text) in [
-        (
-            "cargo",
-            format!(
-                "#!/usr/bin/env bash\nprintf '%s ' \"$@\" >> '{}/cargo-args'\n",
-                t.display()
-            ),
+    let f = stubs.join("akto-connect");
+    std::fs::write(
+        &f,
+        format!(
+            "#!/usr/bin/env bash\nexec '{}' \"$@\" --management-url '{}'\n",
+            binary.display(),
+            s.url
         ),
-        (
-            "akto-connect",
-            format!(
-                "#!/usr/bin/env bash\nexec '{}' \"$@\" --management-url '{}'\n",
-                binary.display(),
-                s.url
-            ),
-        ),
-    ] {
-        let f = stubs.join(name);
-        std::fs::write(&f, text).unwrap();
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-
-    let git_url = "https://git.example.test/platform/akto-connect.git";
+    )
+    .unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
     let settings = |skip: &str| -> Vec<(String, String)> {
         [
             ("secrets.AZURE_TENANT_ID", TENANT),
             ("secrets.AZURE_CLIENT_ID", CLIENT_ID),
             ("secrets.AZURE_CLIENT_SECRET", SECRET),
-            ("vars.AKTO_CONNECT_GIT", git_url),
             ("vars.AZURE_SUBSCRIPTION_ID", SUB),
             ("vars.APIM_RESOURCE_GROUP", RG),
             ("vars.APIM_SERVICE", SVC),
@@ -917,13 +942,20 @@ fn readme_workflow_runs_as_written_against_the_standin() {
             })
             .collect()
     };
+    // Every step but the action's is a run step, and the test runs them all.
+    let run_names: Vec<&str> = steps
+        .iter()
+        .filter(|st| st["run"].is_string())
+        .map(|st| st["name"].as_str().unwrap())
+        .collect();
     let all = [
-        "Install akto-connect",
+        "Check the settings",
         "Export the definitions",
         "Commit what changed",
     ];
+    assert_eq!(run_names, all);
 
-    // A variable left unset stops the run at the install step, naming it.
+    // A variable left unset stops the run at its first step, naming it.
     let r = run_steps(&all[..1], &settings("vars.APIM_SERVICE"));
     assert!(!r[0].0, "{}", r[0].1);
     assert!(
@@ -931,17 +963,12 @@ fn readme_workflow_runs_as_written_against_the_standin() {
         "{}",
         r[0].1
     );
-    assert!(!t.join("cargo-args").exists(), "nothing installed");
 
     let r = run_steps(&all, &settings(""));
     for (ok, log) in &r {
         assert!(ok, "{log}");
         no_secret(log);
     }
-    assert_eq!(
-        std::fs::read_to_string(t.join("cargo-args")).unwrap(),
-        format!("install --locked --git {git_url} akto-connect ")
-    );
     assert_eq!(
         git(&remote, &["log", "-1", "--format=%s", "main"]).trim(),
         "APIM API definitions"

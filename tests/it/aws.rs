@@ -232,6 +232,12 @@ fn k8s_keeps_secrets_in_secrets() {
         let docs = yaml_docs(&text);
         let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
         let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        // The namespace is not created by the file: its header says which and how.
+        let ns = deployment["metadata"]["namespace"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("kubectl create namespace {ns}")),
+            "{name}: the header names the namespace to create"
+        );
         let pod = &deployment["spec"]["template"]["spec"];
         let container = &pod["containers"][0];
         let env = container["env"].as_array().unwrap();

@@ -97,7 +97,7 @@ fn release_target() -> String {
 
 /// A stand-in of a GitHub release in `dir`: the archive of the built binary and its checksum
 /// file, as the release workflow names them; `good` false makes the checksum wrong.
-fn stand_in_release(dir: &Path, good: bool) {
+pub(crate) fn stand_in_release(dir: &Path, good: bool) {
     let stage = dir.join("stage");
     std::fs::create_dir_all(&stage).unwrap();
     std::fs::copy(
@@ -271,6 +271,11 @@ fn action_steps(inputs: &[(&str, &str)], context: &[(&str, &str)]) -> Vec<Step> 
         .iter()
         .filter_map(|step| {
             let run = step["run"].as_str()?;
+            if let Some(cond) = step["if"].as_str() {
+                if !condition_holds(cond, &values) {
+                    return None;
+                }
+            }
             assert!(
                 !run.contains("${{"),
                 "an expression pasted into a script: {run}"
@@ -298,6 +303,44 @@ fn action_steps(inputs: &[(&str, &str)], context: &[(&str, &str)]) -> Vec<Step> 
         .collect()
 }
 
+/// A run step's `if:` as the runner evaluates it, for the forms action.yml uses on run steps:
+/// `${{ inputs.NAME != 'V' }}` and `==`, joined by `&&`. Any other form fails the test, so a
+/// condition the test cannot judge is never taken as true.
+fn condition_holds(cond: &str, values: &std::collections::BTreeMap<String, String>) -> bool {
+    let inner = cond
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|c| c.strip_suffix("}}"))
+        .unwrap_or(cond);
+    inner.split("&&").all(|term| {
+        let term = term.trim();
+        let (name, op, value) = if let Some((l, r)) = term.split_once("!=") {
+            (l.trim(), "!=", r.trim())
+        } else if let Some((l, r)) = term.split_once("==") {
+            (l.trim(), "==", r.trim())
+        } else {
+            panic!("a run step condition the test cannot evaluate: {cond}")
+        };
+        let value = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("not a quoted literal in {cond}"));
+        let actual = values
+            .get(name)
+            .unwrap_or_else(|| panic!("unknown expression {name} in {cond}"));
+        (actual == value) == (op == "==")
+    })
+}
+
+/// What one run of the action left: each step's name, exit code and output (then a last
+/// `cargo` entry with the fallback's arguments, empty when it did not run), the step outputs,
+/// and the folders the steps added to `PATH` for the job's next steps.
+pub(crate) struct ActionRun {
+    pub steps: Vec<(String, i32, String)>,
+    pub outputs: String,
+    pub path_added: Vec<String>,
+}
+
 /// Runs the action's steps in order in `workspace`, as the runner does (bash -e, GITHUB_PATH
 /// and GITHUB_OUTPUT files), until one fails: each step's name, exit code and output.
 fn run_action(
@@ -305,6 +348,16 @@ fn run_action(
     release: &Path,
     inputs: &[(&str, &str)],
 ) -> (Vec<(String, i32, String)>, String) {
+    let run = run_action_full(workspace, release, inputs);
+    (run.steps, run.outputs)
+}
+
+/// [`run_action`], with the folders added to `PATH`.
+pub(crate) fn run_action_full(
+    workspace: &Path,
+    release: &Path,
+    inputs: &[(&str, &str)],
+) -> ActionRun {
     let runner = workspace.parent().unwrap().join(format!(
         "runner-{}",
         workspace.file_name().unwrap().to_string_lossy()
@@ -384,7 +437,16 @@ fn run_action(
     let cargo = std::fs::read_to_string(runner.join("cargo-called")).unwrap_or_default();
     let outputs = std::fs::read_to_string(&gh_output).unwrap();
     results.push(("cargo".into(), 0, cargo));
-    (results, outputs)
+    let path_added = std::fs::read_to_string(&gh_path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ActionRun {
+        steps: results,
+        outputs,
+        path_added,
+    }
 }
 
 const NO_BASE: &str = "<policies>\n    <inbound>\n        <set-header name=\"x\" exists-action=\"delete\" />\n    </inbound>\n    <backend><base /></backend>\n    <outbound><base /></outbound>\n    <on-error><base /></on-error>\n</policies>\n";

@@ -319,6 +319,7 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "resource_group" => s(&["--resource-group", "rg-other"]),
         "app_name" => s(&["--app-name", "other-reader"]),
         "secret_days" => s(&["--secret-days", "30"]),
+        "role" => s(&["--role", "policy-writer"]),
         "api_id" => s(&["--api-id", "other-api"]),
         "operation_id" => s(&["--operation-id", "other-op"]),
         "product_id" => Some(Sample {
@@ -1518,5 +1519,109 @@ fn hostile_values_in_network_commands_are_refused_before_any_request() {
                 .any(|c| c != '\n' && akto_connect::text::problem_char(c).is_some()),
             "{what}: {err:?}"
         );
+    }
+}
+
+/// Every subcommand path whose `--format` offers `json`, from the CLI definition itself.
+fn json_commands() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        let json = cmd.get_arguments().any(|a| {
+            a.get_id() == "format"
+                && a.get_possible_values()
+                    .iter()
+                    .any(|v| v.get_name() == "json")
+        });
+        if json {
+            out.push(path.clone());
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_string());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<akto_connect::cli::Cli as clap::CommandFactory>::command(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn every_json_command_prints_json_when_it_fails() {
+    // One failing run per command that offers --format json: an input error the command
+    // finds itself (exit 2) and a usage error clap finds; standard output is the JSON failure.
+    let cases: &[(&str, &[&str])] = &[
+        ("lint", &["lint", "/nonexistent/akto-tree"]),
+        (
+            "apim effective",
+            &["apim", "effective", "/nonexistent/akto-tree", "--api", "x"],
+        ),
+        (
+            "apim coverage",
+            &["apim", "coverage", "/nonexistent/akto-tree"],
+        ),
+        (
+            "apim live-coverage",
+            &[
+                "apim",
+                "live-coverage",
+                "--subscription",
+                "00000000-0000-0000-0000-000000000000",
+            ],
+        ),
+        ("aws verify", &["aws", "verify", "--region", "x y"]),
+        (
+            "kong verify",
+            &[
+                "kong",
+                "verify",
+                "--admin-url",
+                "localhost:8001",
+                "--global",
+            ],
+        ),
+        (
+            "verify",
+            &["verify", "--ingest-url", "ftp://ingest.example.com"],
+        ),
+    ];
+    let listed: Vec<String> = json_commands().iter().map(|p| p.join(" ")).collect();
+    for name in &listed {
+        assert!(
+            cases.iter().any(|(n, _)| n == name),
+            "`{name}` offers --format json: add a failing case for it here"
+        );
+    }
+    for (name, args) in cases {
+        assert!(
+            listed.iter().any(|l| l == name),
+            "{name} no longer offers json"
+        );
+        for extra in [
+            &["--format", "json"][..],
+            &["--format", "json", "--no-such-flag"][..],
+        ] {
+            let (code, out, err) = run(bin()
+                .env_remove("AZURE_SUBSCRIPTION_ID")
+                .env_remove("KONG_ADMIN_TOKEN")
+                .args(*args)
+                .args(extra));
+            assert_eq!(code, 2, "{name} {extra:?}: {err}");
+            let v: Value = serde_json::from_str(&out)
+                .unwrap_or_else(|e| panic!("{name} {extra:?}: not JSON ({e}): {out:?}"));
+            assert_eq!(v["version"], 1, "{name}: {out}");
+            assert_eq!(v["ok"], false, "{name}: {out}");
+            let message = v["error"].as_str().unwrap();
+            assert!(
+                !message.is_empty() && err.contains(message.lines().next().unwrap()),
+                "{name}: the JSON error says what standard error says: {out} / {err}"
+            );
+        }
+        // Without --format json, standard output stays empty on failure.
+        let (code, out, _) = run(bin().env_remove("AZURE_SUBSCRIPTION_ID").args(*args));
+        assert_eq!((code, out.as_str()), (2, ""), "{name}");
     }
 }

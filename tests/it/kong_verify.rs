@@ -293,7 +293,19 @@ fn connection_failures_and_usage_errors_exit_2() {
             format,
         ]));
         assert_eq!(code, 2, "{err}");
-        assert!(out.is_empty());
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&out).expect(&out);
+            assert_eq!(
+                (v["version"].as_u64(), v["ok"].as_bool()),
+                (Some(1), Some(false))
+            );
+            assert!(
+                v["error"].as_str().unwrap().contains("cannot connect"),
+                "{out}"
+            );
+        } else {
+            assert!(out.is_empty());
+        }
         assert!(
             err.contains(&format!("{url}/: cannot connect")) && err.contains("--admin-url"),
             "{err}"

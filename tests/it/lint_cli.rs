@@ -438,10 +438,10 @@ fn rules_and_rule_docs() {
     }
     let (code, _, err) = run(bin().args(["rule", "missing-bse"]));
     assert_eq!(code, 2);
-    assert!(
-        err.contains("known rules: parse-error, missing-base"),
-        "{err}"
-    );
+    assert!(err.contains("did you mean `missing-base`?"), "{err}");
+    let (code, _, err) = run(bin().args(["rule", "no-such-thing-at-all"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("known: parse-error, missing-base"), "{err}");
 }
 
 #[test]

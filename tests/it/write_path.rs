@@ -192,6 +192,28 @@ fn new_files_honour_the_umask_and_existing_files_keep_their_mode() {
 }
 
 #[test]
+fn a_file_for_secrets_is_written_0600_with_o() {
+    // `aws env-file -o FILE` is where the connector's token goes: 0600 whatever the umask,
+    // and an existing world-readable file is tightened, as `ingest compose` does for its own.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("api-gateway-logging.env");
+    let (code, _, err) = run(bin().args(["aws", "env-file", "-o"]).arg(&fresh));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mode(&fresh), 0o600);
+    let existing = dir.path().join("old.env");
+    std::fs::write(&existing, "DATABASE_ABSTRACTOR_TOKEN=\n").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = run(bin()
+        .args(["aws", "env-file", "--static-keys", "-o"])
+        .arg(&existing));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mode(&existing), 0o600);
+    assert!(std::fs::read_to_string(&existing)
+        .unwrap()
+        .contains("AWS_SECRET_ACCESS_KEY="));
+}
+
+#[test]
 fn a_read_only_file_is_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.xml");
