@@ -319,10 +319,15 @@ pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
             eprintln!("warning: {}:{line}:{col}: {}", p.file.path, p.message);
         }
     }
+    let texts = Texts::default();
     let text = match args.format {
-        TreeFormat::Text => docs.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+        TreeFormat::Text => docs
+            .iter()
+            .map(|d| render_text(&texts, d))
+            .collect::<Vec<_>>()
+            .join("\n"),
         TreeFormat::Json => {
-            let v: Vec<_> = docs.iter().map(render_json).collect();
+            let v: Vec<_> = docs.iter().map(|d| render_json(&texts, d)).collect();
             let mut s = serde_json::to_string_pretty(&v).context("cannot encode JSON")?;
             s.push('\n');
             s
@@ -332,17 +337,48 @@ pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn at(file: FileRef<'_>, offset: usize) -> (usize, usize) {
-    LineIndex::new(file.src).line_col(offset)
+/// Each policy's line index and masked text, made once per file however many steps of the
+/// file are shown (a fragment included thousands of times is indexed and masked once).
+#[derive(Default)]
+struct Texts<'a> {
+    files: std::cell::RefCell<HashMap<*const str, std::rc::Rc<FileText<'a>>>>,
+}
+
+struct FileText<'a> {
+    lines: LineIndex<'a>,
+    masked: String,
+}
+
+impl<'a> Texts<'a> {
+    fn of(&self, file: FileRef<'a>) -> std::rc::Rc<FileText<'a>> {
+        let key: *const str = file.src;
+        self.files
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                let secrets = crate::apim::secrets::find(file.src, file.doc);
+                let masked =
+                    crate::apim::secrets::mask(file.src, secrets.into_iter().map(|s| s.span));
+                std::rc::Rc::new(FileText {
+                    lines: LineIndex::new(file.src),
+                    masked: masked.to_string(),
+                })
+            })
+            .clone()
+    }
+
+    fn at(&self, file: FileRef<'a>, offset: usize) -> (usize, usize) {
+        self.of(file).lines.line_col(offset)
+    }
 }
 
 /// Where a step comes from, as a comment: "policy.xml:4 (global)", with the include for a
 /// fragment's element.
-fn origin(step: &Step<'_>) -> String {
-    let (line, _) = at(step.file, step.element.span.start);
+fn origin<'a>(texts: &Texts<'a>, step: &Step<'a>) -> String {
+    let (line, _) = texts.at(step.file, step.element.span.start);
     let mut s = format!("{}:{line} ({})", step.file.path, step.file.scope_name());
     if let Some((f, inc)) = step.included_at {
-        let (l, _) = at(f, inc.span.start);
+        let (l, _) = texts.at(f, inc.span.start);
         let _ = write!(s, ", included at {}:{l}", f.path);
     }
     s
@@ -350,10 +386,9 @@ fn origin(step: &Step<'_>) -> String {
 
 /// The element's text as written (literal secrets masked), its first line's indentation
 /// removed from every line.
-fn element_text(step: &Step<'_>) -> String {
-    let secrets = crate::apim::secrets::find(step.file.src, step.file.doc);
-    let masked = crate::apim::secrets::mask(step.file.src, secrets.into_iter().map(|s| s.span));
-    let src: &str = &masked;
+fn element_text<'a>(texts: &Texts<'a>, step: &Step<'a>) -> String {
+    let file = texts.of(step.file);
+    let src: &str = &file.masked;
     let el = step.element;
     let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
     let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -399,7 +434,7 @@ fn title(d: &Effective<'_>) -> String {
     s
 }
 
-fn render_text(d: &Effective<'_>) -> String {
+fn render_text<'a>(texts: &Texts<'a>, d: &Effective<'a>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- Effective policy: {} -->", title(d));
     let _ = writeln!(out, "<!-- Scopes: {} -->", d.trail());
@@ -410,14 +445,14 @@ fn render_text(d: &Effective<'_>) -> String {
         );
     }
     for p in &d.problems {
-        let (line, _) = at(p.file, p.span.start);
+        let (line, _) = texts.at(p.file, p.span.start);
         let _ = writeln!(out, "<!-- {}:{line}: {} -->", p.file.path, p.message);
     }
     out.push_str("<policies>\n");
     for s in &d.sections {
         let _ = writeln!(out, "    <{}>", s.name);
         if let Some(cut) = &s.cut {
-            let (line, _) = at(cut.file, cut.span.start);
+            let (line, _) = texts.at(cut.file, cut.span.start);
             let _ = writeln!(
                 out,
                 "        <!-- {}:{line} ({}): {}; the broader scopes' {} policies do not run -->",
@@ -428,8 +463,8 @@ fn render_text(d: &Effective<'_>) -> String {
             );
         }
         for step in &s.steps {
-            let _ = writeln!(out, "        <!-- {} -->", origin(step));
-            for line in element_text(step).split('\n') {
+            let _ = writeln!(out, "        <!-- {} -->", origin(texts, step));
+            for line in element_text(texts, step).split('\n') {
                 if line.is_empty() {
                     out.push('\n');
                 } else {
@@ -443,57 +478,150 @@ fn render_text(d: &Effective<'_>) -> String {
     out
 }
 
-fn render_json(d: &Effective<'_>) -> serde_json::Value {
-    use serde_json::json;
-    let pos = |f: FileRef<'_>, offset: usize| {
-        let (line, column) = at(f, offset);
-        json!({"file": f.path, "line": line, "column": column})
+/// `apim effective --format json`, typed so the output is written without a tree of values
+/// (a path of 50,000 steps stays small). The field order is the output's.
+#[derive(serde::Serialize)]
+struct JsonScope<'x> {
+    scope: &'x str,
+    id: &'x str,
+    file: &'x str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonPos<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonStep<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    element: &'x str,
+    scope: &'x str,
+    scope_id: &'x str,
+    included_at: Option<JsonPos<'x>>,
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+struct JsonCut<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    reason: String,
+}
+
+#[derive(serde::Serialize)]
+struct JsonSection<'x> {
+    cut: Option<JsonCut<'x>>,
+    elements: Vec<JsonStep<'x>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonProblem<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    message: &'x str,
+}
+
+fn render_json<'a>(texts: &Texts<'a>, d: &'a Effective<'a>) -> JsonEffectiveOut<'a> {
+    let pos = |f: FileRef<'a>, offset: usize| {
+        let (line, column) = texts.at(f, offset);
+        JsonPos {
+            file: f.path,
+            line,
+            column,
+        }
     };
-    let mut sections = serde_json::Map::new();
+    let mut sections = Vec::new();
     for s in &d.sections {
-        let elements: Vec<_> = s
+        let elements = s
             .steps
             .iter()
             .map(|st| {
-                let mut o = pos(st.file, st.element.span.start);
-                o["element"] = json!(st.element.name);
-                o["scope"] = json!(st.file.level.as_str());
-                o["scope_id"] = json!(st.file.id);
-                o["included_at"] = st
-                    .included_at
-                    .map_or(serde_json::Value::Null, |(f, inc)| pos(f, inc.span.start));
-                o["text"] = json!(element_text(st));
-                o
+                let p = pos(st.file, st.element.span.start);
+                JsonStep {
+                    file: p.file,
+                    line: p.line,
+                    column: p.column,
+                    element: &st.element.name,
+                    scope: st.file.level.as_str(),
+                    scope_id: st.file.id,
+                    included_at: st.included_at.map(|(f, inc)| pos(f, inc.span.start)),
+                    text: element_text(texts, st),
+                }
             })
             .collect();
-        let cut = s.cut.as_ref().map_or(serde_json::Value::Null, |c| {
-            let mut o = pos(c.file, c.span.start);
-            o["reason"] = json!(c.describe(s.name));
-            o
+        let cut = s.cut.as_ref().map(|c| {
+            let p = pos(c.file, c.span.start);
+            JsonCut {
+                file: p.file,
+                line: p.line,
+                column: p.column,
+                reason: c.describe(s.name),
+            }
         });
-        sections.insert(
-            s.name.to_string(),
-            json!({"cut": cut, "elements": elements}),
-        );
+        sections.push((s.name, JsonSection { cut, elements }));
     }
-    let problems: Vec<_> = d
+    let problems = d
         .problems
         .iter()
         .map(|p| {
-            let mut o = pos(p.file, p.span.start);
-            o["message"] = json!(p.message);
-            o
+            let at = pos(p.file, p.span.start);
+            JsonProblem {
+                file: at.file,
+                line: at.line,
+                column: at.column,
+                message: &p.message,
+            }
         })
         .collect();
-    json!({
-        "api": d.api,
-        "product": d.product,
-        "operation": d.operation,
-        "scopes": d.chain.iter().map(|f| json!({"scope": f.level.as_str(), "id": f.id, "file": f.path})).collect::<Vec<_>>(),
-        "unreadable": d.unreadable,
-        "sections": sections,
-        "problems": problems,
-    })
+    JsonEffectiveOut {
+        api: d.api,
+        product: d.product,
+        operation: d.operation,
+        scopes: d
+            .chain
+            .iter()
+            .map(|f| JsonScope {
+                scope: f.level.as_str(),
+                id: f.id,
+                file: f.path,
+            })
+            .collect(),
+        unreadable: &d.unreadable,
+        sections: SectionMap(sections),
+        problems,
+    }
+}
+
+/// The sections as one JSON object, in their order.
+struct SectionMap<'x>(Vec<(&'static str, JsonSection<'x>)>);
+
+impl serde::Serialize for SectionMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonEffectiveOut<'x> {
+    api: &'x str,
+    product: Option<&'x str>,
+    operation: Option<&'x str>,
+    scopes: Vec<JsonScope<'x>>,
+    unreadable: &'x [&'x str],
+    sections: SectionMap<'x>,
+    problems: Vec<JsonProblem<'x>>,
 }
 
 pub fn coverage(args: &CoverageArgs) -> anyhow::Result<ExitCode> {

@@ -310,3 +310,140 @@ fn dev_zero_is_refused_not_read_forever() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("--regex-file"), "{}", o.stderr);
 }
+
+/// Writes `files` (relative path, text) into a fresh folder.
+fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// Runs `lint`, `apim effective` and `apim coverage` on the tree at `dir` (API `a`, operation
+/// `op`), checks each stays bounded, and returns their standard outputs.
+fn three_commands(dir: &Path) -> [String; 3] {
+    let lint = bounded(
+        dir,
+        &[
+            "lint",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    check("lint", &lint);
+    assert!(lint.code <= 1, "lint: {}", lint.stderr);
+    let eff = bounded(
+        dir,
+        &[
+            "apim",
+            "effective",
+            ".",
+            "--api",
+            "a",
+            "--operation",
+            "op",
+            "--format",
+            "json",
+        ],
+    );
+    check("apim effective", &eff);
+    assert_eq!(eff.code, 0, "apim effective: {}", eff.stderr);
+    let cov = bounded(dir, &["apim", "coverage", ".", "--format", "json"]);
+    check("apim coverage", &cov);
+    assert_eq!(cov.code, 0, "apim coverage: {}", cov.stderr);
+    [lint.stdout, eff.stdout, cov.stdout]
+}
+
+#[test]
+fn base_repeated_150_times_at_every_level_does_not_multiply() {
+    // Product, API and operation each with 150 `<base />` in `<inbound>`: once 150³ × 10
+    // steps (an abort); a repeated `<base />` is collapsed, so the inbound holds the 10.
+    let bases = "<base />".repeat(150);
+    let level = format!("<policies><inbound>{bases}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>");
+    let global = format!(
+        "<policies><inbound>{}</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>",
+        "<set-header name=\"x\" exists-action=\"override\"><value>1</value></set-header>".repeat(10)
+    );
+    let dir = tree(&[
+        ("policy.xml", global),
+        ("products/p/policy.xml", level.clone()),
+        ("products/p/apis.json", "[\"a\"]".to_string()),
+        ("apis/a/policy.xml", level.clone()),
+        ("apis/a/operations/op/policy.xml", level),
+    ]);
+    let [lint, eff, cov] = three_commands(dir.path());
+    // Each file's repeats are reported, once per file.
+    let v: serde_json::Value = serde_json::from_str(&lint).unwrap();
+    let dup = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "duplicate-base")
+        .count();
+    assert!(dup >= 3, "{lint}");
+    // The effective inbound of the path through the product holds the global's 10 steps once.
+    let v: serde_json::Value = serde_json::from_str(&eff).unwrap();
+    let paths = v.as_array().unwrap();
+    assert!(!paths.is_empty(), "{eff}");
+    for p in paths {
+        let inbound = p["sections"]["inbound"]["elements"].as_array();
+        assert_eq!(inbound.map(Vec::len), Some(10), "{eff}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&cov).unwrap();
+    assert!(v["summary"]["units"].as_u64().unwrap() >= 2, "{cov}");
+}
+
+#[test]
+fn a_large_fragment_included_seven_thousand_times_is_reported_not_run() {
+    // 20,000 elements in an 80 KB fragment, included 7,000 times by a 245 KB API policy
+    // (both under APIM's 256 KiB): 140M inlined steps once; now cut at the budget.
+    let fragment = format!("<fragment>{}</fragment>", "<a/>".repeat(20_000));
+    let api = format!(
+        "<policies><inbound><base />{}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>",
+        "<include-fragment fragment-id=\"f\"/>".repeat(7_000)
+    );
+    assert!(api.len() < 256 * 1024 && fragment.len() < 256 * 1024);
+    let dir = tree(&[
+        ("policy fragments/f/policy.xml", fragment),
+        ("apis/a/policy.xml", api),
+        ("apis/a/operations/op/policy.xml", "<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>".to_string()),
+    ]);
+    let [lint, eff, cov] = three_commands(dir.path());
+    let v: serde_json::Value = serde_json::from_str(&lint).unwrap();
+    let budget: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "effective-budget")
+        .collect();
+    // Reported once, at the API's policy (where the includes are), naming the budget.
+    assert_eq!(budget.len(), 1, "{lint}");
+    assert_eq!(budget[0]["path"], "apis/a/policy.xml", "{lint}");
+    assert!(
+        budget[0]["message"].as_str().unwrap().contains("50000"),
+        "{lint}"
+    );
+    // `apim effective` shows a bounded result: at most the budget's steps.
+    let v: serde_json::Value = serde_json::from_str(&eff).unwrap();
+    for p in v.as_array().unwrap() {
+        let n: usize = p["sections"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|s| s["elements"].as_array().unwrap().len())
+            .sum();
+        assert!(n <= 50_000, "{n} steps");
+    }
+    // Coverage says why it did not judge the path to its end.
+    assert!(
+        cov.contains("policy elements and was not read to its end"),
+        "{cov}"
+    );
+}
