@@ -700,6 +700,18 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The product cell: the product, and the products without a policy it stands for.
+fn md_product(u: &Unit) -> String {
+    let mut s = u.product.clone().unwrap_or_else(|| "(none)".to_string());
+    if u.more_products > 0 {
+        let _ = write!(s, " and {} more without a policy", u.more_products);
+    }
+    if !u.also_products.is_empty() {
+        let _ = write!(s, " ({})", u.also_products.join(", "));
+    }
+    s
+}
+
 fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
     let mut out = format!("### Akto capture coverage\n\n{}\n\n", headline(s));
     out.push_str(
@@ -712,7 +724,7 @@ fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
             "| {} | {} | {} | {} | {} | {} |",
             md_cell(&u.api),
             md_cell(u.operation.as_deref().unwrap_or("(others)")),
-            md_cell(u.product.as_deref().unwrap_or("(none)")),
+            md_cell(&md_product(u)),
             yes(u.inbound),
             yes(u.outbound),
             md_cell(&u.reasons.join("; "))

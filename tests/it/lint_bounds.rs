@@ -447,3 +447,64 @@ fn a_large_fragment_included_seven_thousand_times_is_reported_not_run() {
         "{cov}"
     );
 }
+
+/// One API with `ops` operation policies, carried by `products` products that have only
+/// `products/<p>/apis.json` (no policy): the fan-out the effective policy is memoised for.
+fn fan_out_tree(products: usize, ops: usize) -> tempfile::TempDir {
+    let all_base = "<policies>\n<inbound><base /></inbound>\n<backend><base /></backend>\n<outbound><base /></outbound>\n<on-error><base /></on-error>\n</policies>\n";
+    let mut files = vec![(
+        "policy.xml".to_string(),
+        "<policies>\n<inbound><rate-limit calls=\"10\" renewal-period=\"60\" /></inbound>\n<backend><forward-request /></backend>\n<outbound />\n<on-error />\n</policies>\n".to_string(),
+    )];
+    files.push(("apis/a/policy.xml".to_string(), all_base.to_string()));
+    for o in 0..ops {
+        files.push((
+            format!("apis/a/operations/o{o}/policy.xml"),
+            all_base.to_string(),
+        ));
+    }
+    for p in 0..products {
+        files.push((format!("products/p{p}/apis.json"), "[\"a\"]".to_string()));
+    }
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    tree(&files)
+}
+
+#[test]
+fn two_thousand_products_by_a_thousand_operations_cost_what_one_product_does() {
+    let one = fan_out_tree(1, 1_000);
+    let many = fan_out_tree(2_000, 1_000);
+    let lint = |dir: &Path| {
+        let o = bounded(dir, &["lint", "--no-config", "--format", "json", "."]);
+        check("lint", &o);
+        assert!(o.code <= 1, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        (v["findings"].as_array().unwrap().len(), o.stdout.len())
+    };
+    let (f1, len1) = lint(one.path());
+    let (f2, len2) = lint(many.path());
+    // The same causes are reported (once each), and the report is of the same size class.
+    assert!(f1 > 0);
+    assert_eq!(f1, f2);
+    assert!(len2 < len1 * 2 + 4096, "{len1} → {len2} bytes");
+    let coverage = |dir: &Path| {
+        let o = bounded(dir, &["apim", "coverage", ".", "--format", "json"]);
+        check("apim coverage", &o);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        (v, o.stdout.len())
+    };
+    let (c1, len1) = coverage(one.path());
+    let (c2, len2) = coverage(many.path());
+    // Every path is counted: 2,000 products × (1,000 operations + the API level)…
+    assert_eq!(c1["summary"]["units"], 1_001);
+    assert_eq!(c2["summary"]["units"], 2_000 * 1_001);
+    // …by 1,001 units that stand for all of them, naming the other 1,999 products once.
+    let units = c2["units"].as_array().unwrap();
+    assert_eq!(units.len(), 1_001);
+    assert!(units.iter().all(|u| u["more_products"] == 1_999));
+    assert_eq!(units[0]["also_products"].as_array().unwrap().len(), 1_999);
+    assert!(units[1..].iter().all(|u| u.get("also_products").is_none()));
+    // The report grows with the product list, not with products × operations.
+    assert!(len2 < len1 * 2 + 2_000 * 16, "{len1} → {len2} bytes");
+}
