@@ -38,7 +38,7 @@ impl TreeDir {
     /// entries are skipped). `None` when `root` holds no APIOps layout.
     pub fn find(root: &Path) -> anyhow::Result<Option<TreeDir>> {
         let mut rel = Vec::new();
-        if root.join("policy.xml").is_file() {
+        if in_tree(root, &root.join("policy.xml")) {
             rel.push("policy.xml".to_string());
         }
         for (dir, depth) in tree_dirs() {
@@ -77,6 +77,12 @@ impl TreeDir {
                 if !is_dir || name.starts_with('.') {
                     continue;
                 }
+                // A linked folder leading out of the tree is no part of it (the walk named it).
+                let inside = std::fs::canonicalize(root)
+                    .and_then(|r| std::fs::canonicalize(e.path()).map(|t| t.starts_with(r)));
+                if !inside.unwrap_or(false) {
+                    continue;
+                }
                 if products {
                     let api_dirs = api_folders(&e.path().join("apis"));
                     layout
@@ -113,10 +119,16 @@ impl TreeDir {
         }))
     }
 
-    /// Reads a file of the tree by its relative path; `None` when it does not exist.
+    /// Reads a file of the tree by its relative path; `None` when it does not exist, or when
+    /// it is no regular file inside the tree (a link leading out of it, a FIFO, a device:
+    /// named in a warning and left out, as the walk does, and never opened).
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
         let cap = crate::lint::file::DEFAULT_MAX_FILE_SIZE;
-        match crate::input::read_at_most(&self.root.join(rel), cap) {
+        let path = self.root.join(rel);
+        if !in_tree(&self.root, &path) {
+            return Ok(None);
+        }
+        match crate::input::read_at_most(&path, cap) {
             Ok(Some(b)) => Ok(Some(b)),
             Ok(None) => Err(format!(
                 "the file is larger than {} MiB, so it was not read (APIM takes at most 256 KiB per policy)",
@@ -154,6 +166,53 @@ impl TreeDir {
 
     fn error(&self, e: apiops::TreeError) -> anyhow::Error {
         anyhow::anyhow!("{}: {}", self.root.join(&e.path).display(), e.message)
+    }
+}
+
+/// Whether `path` (below `root`) is a regular file inside the tree, links followed. A link
+/// whose target leaves the tree, a link that cannot be followed, and anything but a regular
+/// file (FIFO, socket, device, folder) are named in a warning and left out: nothing outside
+/// the roots the user gave is ever read, and a FIFO never blocks. `false`, silently, when
+/// there is no such entry.
+fn in_tree(root: &Path, path: &Path) -> bool {
+    let shown = || crate::error::printable(&path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    // Every file, not only links: a folder on the way may be a link leading out.
+    {
+        let inside =
+            std::fs::canonicalize(root).and_then(|r| std::fs::canonicalize(path).map(|t| (r, t)));
+        match inside {
+            Ok((r, t)) if t.starts_with(&r) => {}
+            Ok((_, t)) => {
+                eprintln!(
+                    "warning: {}: the link leads out of the tree (to {}); skipped (copy the file into the tree)",
+                    shown(),
+                    crate::error::printable(&t.display().to_string())
+                );
+                return false;
+            }
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: the link cannot be followed ({e}); skipped",
+                    shown()
+                );
+                return false;
+            }
+        }
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => true,
+        Ok(m) if m.is_dir() => false,
+        Ok(_) => {
+            eprintln!(
+                "warning: {}: not a regular file (a FIFO, socket or device); skipped",
+                shown()
+            );
+            false
+        }
+        Err(_) => false,
     }
 }
 
