@@ -64,7 +64,7 @@ run() { # name, dir, args...
   local times=() peak=0
   for _ in $(seq 1 "$RUNS"); do
     (cd "$work/$dir" && /usr/bin/time -f '%e %M' -o "$work/t" "$bin" "$@" >/dev/null 2>&1) || true
-    read -r t m <"$work/t"
+    read -r t m < <(tail -n 1 "$work/t")
     times+=("$t")
     [ "$m" -gt "$peak" ] && peak=$m
   done
