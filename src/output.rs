@@ -385,6 +385,23 @@ fn discard(staged: impl IntoIterator<Item = Staged>) {
 
 fn stage(path: &Path, target: &Target, text: &str, private: bool) -> anyhow::Result<Staged> {
     let shown = crate::error::printable(&path.display().to_string());
+    let mut staged = create(path, target, private)?;
+    let written = staged
+        .file
+        .write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {shown}"));
+    match written.and_then(|()| complete(path, target, private, &staged)) {
+        Ok(()) => Ok(staged),
+        Err(e) => {
+            discard([staged]);
+            Err(e)
+        }
+    }
+}
+
+/// An empty temporary file beside the target, registered for removal on a signal.
+fn create(path: &Path, target: &Target, private: bool) -> anyhow::Result<Staged> {
+    let shown = crate::error::printable(&path.display().to_string());
     let dir = parent_of(&target.resolved);
     cleanup::install();
     let mut builder = tempfile::Builder::new();
@@ -397,41 +414,91 @@ fn stage(path: &Path, target: &Target, text: &str, private: bool) -> anyhow::Res
             builder.permissions(p);
         }
     }
-    let mut staged = {
-        // Created and registered under the lock, so a signal sees every temporary file.
-        let mut pending = cleanup::pending();
-        let file = builder.tempfile_in(&dir).with_context(|| {
-            format!(
-                "cannot write {shown}: cannot create a file in {}",
-                crate::error::printable(&dir.display().to_string())
-            )
-        })?;
-        let path = file.path().to_path_buf();
-        pending.push(path.clone());
-        Staged { file, path }
-    };
-    let result = (|| -> anyhow::Result<()> {
-        let tmp = &mut staged.file;
-        tmp.write_all(text.as_bytes())
-            .with_context(|| format!("cannot write {shown}"))?;
-        if let Some(m) = &target.existing {
-            keep_owner_and_mode(tmp.as_file(), m)
-                .with_context(|| format!("cannot write {shown}"))?;
-        }
-        if private {
-            set_private(tmp.as_file()).with_context(|| format!("cannot write {shown}"))?;
-        }
-        tmp.as_file()
-            .sync_all()
-            .with_context(|| format!("cannot write {shown}"))?;
-        test_pause();
-        Ok(())
-    })();
-    match result {
-        Ok(()) => Ok(staged),
-        Err(e) => {
+    // Created and registered under the lock, so a signal sees every temporary file.
+    let mut pending = cleanup::pending();
+    let file = builder.tempfile_in(&dir).with_context(|| {
+        format!(
+            "cannot write {shown}: cannot create a file in {}",
+            crate::error::printable(&dir.display().to_string())
+        )
+    })?;
+    let path = file.path().to_path_buf();
+    pending.push(path.clone());
+    Ok(Staged { file, path })
+}
+
+/// Gives a fully written temporary file the target's owner and mode, and syncs it.
+fn complete(path: &Path, target: &Target, private: bool, staged: &Staged) -> anyhow::Result<()> {
+    let shown = crate::error::printable(&path.display().to_string());
+    let tmp = &staged.file;
+    if let Some(m) = &target.existing {
+        keep_owner_and_mode(tmp.as_file(), m).with_context(|| format!("cannot write {shown}"))?;
+    }
+    if private {
+        set_private(tmp.as_file()).with_context(|| format!("cannot write {shown}"))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {shown}"))?;
+    test_pause();
+    Ok(())
+}
+
+/// A file written as it is produced (a report of any size, in constant memory) with the
+/// promises of [`write_atomic`]: the bytes go to a temporary file beside the target, and only
+/// [`AtomicFile::commit`] syncs it and renames it into place. Dropped without `commit` (an
+/// error, a panic), the temporary file is removed and the target stays as it was.
+pub struct AtomicFile {
+    path: PathBuf,
+    target: Target,
+    staged: Option<Staged>,
+}
+
+impl AtomicFile {
+    /// Checks `path` as [`write_atomic`] does and creates the temporary file.
+    pub fn create(path: &Path) -> anyhow::Result<AtomicFile> {
+        let target = check_target(path)?;
+        let staged = create(path, &target, false)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            target,
+            staged: Some(staged),
+        })
+    }
+
+    /// Syncs the temporary file and renames it over the target.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        let Some(staged) = self.staged.take() else {
+            bail!("cannot write {}: already written", self.path.display());
+        };
+        if let Err(e) = complete(&self.path, &self.target, false, &staged) {
             discard([staged]);
-            Err(e)
+            return Err(e);
+        }
+        commit(&self.path, &self.target, staged)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.staged {
+            Some(s) => s.file.write(buf),
+            None => Err(io::Error::other("the file was already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.staged {
+            Some(s) => s.file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(s) = self.staged.take() {
+            discard([s]);
         }
     }
 }
@@ -632,5 +699,56 @@ mod cleanup {
     #[cfg(not(unix))]
     pub(super) fn install() {
         INSTALL.call_once(|| {});
+    }
+}
+
+#[cfg(test)]
+mod atomic_file_tests {
+    use super::*;
+
+    fn temporaries(dir: &Path) -> Vec<(PathBuf, u64)> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+            .map(|p| {
+                let n = fs::metadata(&p).unwrap().len();
+                (p, n)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_streamed_file_is_written_as_it_goes_and_renamed_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.sarif");
+        fs::write(&target, "old").unwrap();
+        let mut f = AtomicFile::create(&target).unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        for i in 1..=8u64 {
+            f.write_all(&chunk).unwrap();
+            f.flush().unwrap();
+            // The bytes are on disk in the temporary file, not held in memory…
+            let tmp = temporaries(dir.path());
+            assert_eq!(tmp.len(), 1);
+            assert_eq!(tmp[0].1, i * 64 * 1024);
+            // …and the target is untouched until the end.
+            assert_eq!(fs::read(&target).unwrap(), b"old");
+        }
+        f.commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap().len(), 8 * 64 * 1024);
+        assert!(temporaries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_streamed_file_dropped_unfinished_leaves_the_target_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        fs::write(&target, "old").unwrap();
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"half a report").unwrap();
+        drop(f);
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert!(temporaries(dir.path()).is_empty());
     }
 }

@@ -112,9 +112,20 @@ pub fn files_within(
         WalkState::Continue
     };
     if opts.threads <= 1 {
+        // The sequential walker cannot be told to skip a folder: what is below a skipped link
+        // is left out here (else a link leading out of the tree would be walked after all).
+        let mut skipped: Vec<PathBuf> = Vec::new();
         for entry in builder.build() {
-            if let ignore::WalkState::Quit = visit(entry) {
-                break;
+            let path = entry.as_ref().ok().map(|e| e.path().to_path_buf());
+            if let Some(p) = &path {
+                if skipped.iter().any(|s| p.starts_with(s)) {
+                    continue;
+                }
+            }
+            match visit(entry) {
+                ignore::WalkState::Quit => break,
+                ignore::WalkState::Skip => skipped.extend(path),
+                _ => {}
             }
         }
     } else {

@@ -49,11 +49,28 @@ pub struct Unit {
     /// holds no capture send.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// How many other products this unit stands for: products without a policy of their own
+    /// run the same files, so one unit answers for all of them (see [`units`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_products: usize,
+    /// Those products' ids, on the first unit of the group only (its API-level unit), so the
+    /// report names each product once per API, not once per operation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_products: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Unit {
     pub fn covered(&self) -> bool {
         self.inbound && self.outbound
+    }
+
+    /// The API paths and operations the unit answers for.
+    pub fn paths(&self) -> usize {
+        1 + self.more_products
     }
 
     /// "API echo, operation get-order, product starter".
@@ -67,17 +84,56 @@ impl Unit {
             Some(p) => s.push_str(&format!(", product {p}")),
             None => s.push_str(", no product"),
         }
+        match self.more_products {
+            0 => {}
+            1 => s.push_str(" and 1 more product without a policy of its own"),
+            n => s.push_str(&format!(
+                " and {n} more products without a policy of their own"
+            )),
+        }
+        if !self.also_products.is_empty() {
+            s.push_str(&format!(" ({})", self.also_products.join(", ")));
+        }
         s
     }
 }
 
 /// The units of one API, in a stable order (paths as [`apiops::paths`], API level first).
+///
+/// Memoised on the scopes' contents: the products that carry the API without a policy of
+/// their own run the same files (global, API, operation), so the first of them is computed
+/// and its units stand for the others (`more_products`, named once in `also_products`). The
+/// work and the report grow with (products with a policy + 1) × operations plus the number
+/// of products, not with products × operations.
 pub fn units(shared: &Shared, api: &ApiUnit) -> Vec<Unit> {
     let mut out = Vec::new();
-    for product in apiops::paths(shared, api) {
+    let paths = apiops::paths(shared, api);
+    let alike: Vec<&str> = paths
+        .iter()
+        .flatten()
+        .filter(|p| p.policy.is_none())
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut alike_done = false;
+    for product in paths {
+        let no_policy = product.is_some_and(|p| p.policy.is_none());
+        if no_policy && alike_done {
+            continue;
+        }
+        let first = out.len();
         for op in std::iter::once(None).chain(api.operations.iter().map(Some)) {
             let eff = effective::compute(shared, api, product, op);
-            out.push(unit(&eff, &shared.fragments));
+            let mut u = unit(&eff, &shared.fragments);
+            if no_policy {
+                u.more_products = alike.len() - 1;
+            }
+            out.push(u);
+        }
+        if no_policy {
+            alike_done = true;
+            if let Some(u) = out.get_mut(first) {
+                u.also_products = alike[1..].iter().map(|s| s.to_string()).collect();
+            }
         }
     }
     out
@@ -92,6 +148,8 @@ fn unit(eff: &Effective<'_>, fragments: &BTreeMap<String, PolicyFile>) -> Unit {
         outbound: capture_steps("outbound", &eff.section("outbound").steps),
         reasons: Vec::new(),
         notes: Vec::new(),
+        more_products: 0,
+        also_products: Vec::new(),
     };
     if u.inbound && u.outbound && !capture_steps("on-error", &eff.section("on-error").steps) {
         u.notes.push(format!(
@@ -142,6 +200,12 @@ fn reason(
     if section.unresolved_fragment {
         r.push_str("; an <include-fragment> could not be resolved");
     }
+    if section.over_budget {
+        r.push_str(&format!(
+            "; the section passed {} policy elements and was not read to its end",
+            effective::STEP_BUDGET
+        ));
+    }
     r
 }
 
@@ -170,8 +234,8 @@ impl Summary {
             *e &= u.covered();
         }
         Summary {
-            units: units.len(),
-            covered: units.iter().filter(|u| u.covered()).count(),
+            units: units.iter().map(Unit::paths).sum(),
+            covered: units.iter().filter(|u| u.covered()).map(Unit::paths).sum(),
             apis: apis.len(),
             apis_covered: apis.values().filter(|c| **c).count(),
         }

@@ -10,6 +10,18 @@
 //! The same computation judges a lone file (lint without a tree): its `<base />` then stands for
 //! policies nobody can see, and the section says so (`inherited_unknown`).
 //!
+//! ## Bounded work
+//!
+//! Every computation counts the steps it appends. One effective policy (the four sections of
+//! one path) holds at most [`STEP_BUDGET`] steps; past it the computation stops, marks the
+//! section `over_budget` (rules do not judge it) and records an [`ProblemKind::OverBudget`]
+//! problem, which lint reports as `effective-budget`: a tree whose `<include-fragment>`s
+//! multiply (one large fragment included thousands of times) is reported, never aborted.
+//! A second `<base />` in one section is collapsed: only the first runs the broader scopes
+//! here (what the section holds is the same, so the absence rules judge the same; the
+//! per-file rule `duplicate-base` reports the repeat). So `<base />` at every level never
+//! multiplies: one path's work is the sum of its files' sizes, capped by the budget.
+//!
 //! Not for: reading files (see [`super::apiops`]) or judging what runs (lint).
 
 use std::collections::BTreeMap;
@@ -18,6 +30,10 @@ use std::ops::Range;
 use super::apiops::{ApiUnit, Level, PolicyFile, Product, Shared};
 use super::tree::{Document, Element};
 use super::SECTIONS;
+
+/// The most steps one effective policy (all sections of one path, fragments inlined) may
+/// hold; also the cap of [`own_steps`]. Real policies hold tens to hundreds.
+pub const STEP_BUDGET: usize = 50_000;
 
 /// A readable policy: where it is and its tree.
 #[derive(Debug, Clone, Copy)]
@@ -112,11 +128,23 @@ pub struct Section<'a> {
     /// An `<include-fragment>` could not be resolved (lone file, or unknown id): its content
     /// is unknown.
     pub unresolved_fragment: bool,
+    /// The path's steps passed [`STEP_BUDGET`]: the section is cut short and not judged.
+    pub over_budget: bool,
+}
+
+/// What kind of problem the computation met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// An `<include-fragment>` names a fragment that is not in the tree.
+    UnknownFragment,
+    /// The effective policy passed [`STEP_BUDGET`] steps.
+    OverBudget,
 }
 
 /// A problem found while computing: an unknown fragment id, an unreadable file on the chain.
 #[derive(Debug, Clone)]
 pub struct Problem<'a> {
+    pub kind: ProblemKind,
     pub file: FileRef<'a>,
     pub span: Range<usize>,
     pub message: String,
@@ -247,6 +275,7 @@ fn build<'a>(
     open_top: bool,
 ) -> Effective<'a> {
     let mut problems = Vec::new();
+    let mut left = STEP_BUDGET;
     let sections = SECTIONS
         .iter()
         .map(|name| {
@@ -257,17 +286,16 @@ fn build<'a>(
                 reached: Vec::new(),
                 inherited_unknown: false,
                 unresolved_fragment: false,
+                over_budget: false,
             };
             if !chain.is_empty() {
-                splice(
-                    chain,
-                    chain.len() - 1,
-                    name,
+                let mut w = Work {
                     fragments,
                     open_top,
-                    &mut s,
-                    &mut problems,
-                );
+                    left: &mut left,
+                    problems: &mut problems,
+                };
+                splice(chain, chain.len() - 1, name, &mut w, &mut s);
             }
             s.reached.reverse();
             s
@@ -289,22 +317,67 @@ fn build<'a>(
     }
 }
 
-/// Appends level `at`'s `section` to `out`, splicing the broader levels at its `<base />`.
-/// Depth is bounded by the chain (at most four levels).
+/// What one computation carries down: the fragments, whether the top scope is open, the
+/// steps it may still append, and the problems met.
+struct Work<'w, 'a> {
+    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
+    open_top: bool,
+    left: &'w mut usize,
+    problems: &'w mut Vec<Problem<'a>>,
+}
+
+impl<'a> Work<'_, 'a> {
+    /// Appends `step` if the budget allows; otherwise marks `out` over budget (reporting it
+    /// once, at `at` in `file`) and returns false: the caller stops.
+    fn push(
+        &mut self,
+        out: &mut Section<'a>,
+        step: Step<'a>,
+        file: FileRef<'a>,
+        at: &Range<usize>,
+    ) -> bool {
+        if *self.left == 0 {
+            if !out.over_budget {
+                out.over_budget = true;
+                if !self
+                    .problems
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::OverBudget)
+                {
+                    self.problems.push(Problem {
+                        kind: ProblemKind::OverBudget,
+                        file,
+                        span: at.clone(),
+                        message: format!(
+                            "the effective policy of this path holds more than {STEP_BUDGET} policy elements (here, in <{}>, fragments are inlined again and again); akto-connect stops there and does not judge the rest",
+                            out.name
+                        ),
+                    });
+                }
+            }
+            return false;
+        }
+        *self.left -= 1;
+        out.steps.push(step);
+        true
+    }
+}
+
+/// Appends level `at`'s `section` to `out`, splicing the broader levels at its first
+/// `<base />` (a repeated `<base />` is collapsed, see the module notes). Depth is bounded by
+/// the chain (at most four levels), and each level is spliced at most once per section.
 fn splice<'a>(
     chain: &[FileRef<'a>],
     at: usize,
     section: &str,
-    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
-    open_top: bool,
+    w: &mut Work<'_, 'a>,
     out: &mut Section<'a>,
-    problems: &mut Vec<Problem<'a>>,
 ) {
     let file = chain[at];
     let root = &file.doc.root;
     out.reached.push(file);
     let Some(sec) = root.elements().find(|e| e.name == section) else {
-        if (at > 0 || open_top) && out.cut.is_none() {
+        if (at > 0 || w.open_top) && out.cut.is_none() {
             out.cut = Some(Cut {
                 file,
                 kind: CutKind::NoSection,
@@ -315,24 +388,33 @@ fn splice<'a>(
     };
     let mut has_base = false;
     for el in sec.elements() {
+        if out.over_budget {
+            break;
+        }
         match el.name.as_str() {
+            "base" if has_base => {}
             "base" => {
                 has_base = true;
                 if at > 0 {
-                    splice(chain, at - 1, section, fragments, open_top, out, problems);
-                } else if open_top {
+                    splice(chain, at - 1, section, w, out);
+                } else if w.open_top {
                     out.inherited_unknown = true;
                 }
             }
-            "include-fragment" => include(file, el, fragments, out, problems),
-            _ => out.steps.push(Step {
-                element: el,
-                file,
-                included_at: None,
-            }),
+            "include-fragment" => include(file, el, w, out),
+            _ => {
+                let step = Step {
+                    element: el,
+                    file,
+                    included_at: None,
+                };
+                if !w.push(out, step, file, &el.span) {
+                    break;
+                }
+            }
         }
     }
-    if !has_base && (at > 0 || open_top) && out.cut.is_none() {
+    if !has_base && (at > 0 || w.open_top) && out.cut.is_none() {
         out.cut = Some(Cut {
             file,
             kind: CutKind::NoBase,
@@ -341,51 +423,50 @@ fn splice<'a>(
     }
 }
 
-fn include<'a>(
-    file: FileRef<'a>,
-    el: &'a Element,
-    fragments: Option<&'a BTreeMap<String, PolicyFile>>,
-    out: &mut Section<'a>,
-    problems: &mut Vec<Problem<'a>>,
-) {
+fn include<'a>(file: FileRef<'a>, el: &'a Element, w: &mut Work<'_, 'a>, out: &mut Section<'a>) {
     let id = el
         .attr("fragment-id")
         .map(|a| file.doc.attr_value(file.src, a))
         .unwrap_or_default();
-    let keep = |out: &mut Section<'a>| {
+    let keep = |w: &mut Work<'_, 'a>, out: &mut Section<'a>| {
         out.unresolved_fragment = true;
-        out.steps.push(Step {
+        let step = Step {
             element: el,
             file,
             included_at: None,
-        });
+        };
+        w.push(out, step, file, &el.span);
     };
-    let Some(fragments) = fragments else {
-        keep(out);
+    let Some(fragments) = w.fragments else {
+        keep(w, out);
         return;
     };
     let Some(frag) = fragments.get(id.trim()) else {
-        problems.push(Problem {
+        w.problems.push(Problem {
+            kind: ProblemKind::UnknownFragment,
             file,
             span: el.span.clone(),
             message: format!(
                 "<include-fragment> names fragment `{id}`, which is not in the tree (policy fragments/{id}/policy.xml); APIM refuses the policy"
             ),
         });
-        keep(out);
+        keep(w, out);
         return;
     };
     let Some(fref) = FileRef::of(frag) else {
         // Unreadable fragment: lint reports it where it is; its content is unknown.
-        keep(out);
+        keep(w, out);
         return;
     };
     for inner in fref.doc.root.elements() {
-        out.steps.push(Step {
+        let step = Step {
             element: inner,
             file: fref,
             included_at: Some((file, el)),
-        });
+        };
+        if !w.push(out, step, file, &el.span) {
+            return;
+        }
     }
 }
 
@@ -403,18 +484,34 @@ pub fn own_steps<'a>(
         reached: Vec::new(),
         inherited_unknown: false,
         unresolved_fragment: false,
+        over_budget: false,
     };
     let mut problems = Vec::new();
+    let mut left = STEP_BUDGET;
+    let mut w = Work {
+        fragments,
+        open_top: false,
+        left: &mut left,
+        problems: &mut problems,
+    };
     if let Some(sec) = file.doc.root.elements().find(|e| e.name == section) {
         for el in sec.elements() {
+            if out.over_budget {
+                break;
+            }
             match el.name.as_str() {
                 "base" => {}
-                "include-fragment" => include(file, el, fragments, &mut out, &mut problems),
-                _ => out.steps.push(Step {
-                    element: el,
-                    file,
-                    included_at: None,
-                }),
+                "include-fragment" => include(file, el, &mut w, &mut out),
+                _ => {
+                    let step = Step {
+                        element: el,
+                        file,
+                        included_at: None,
+                    };
+                    if !w.push(&mut out, step, file, &el.span) {
+                        break;
+                    }
+                }
             }
         }
     }

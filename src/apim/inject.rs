@@ -171,13 +171,14 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
             "the policy without its previous capture does not read: {e}"
         ))
     })?;
-    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
     let unit = indent_unit(&stripped, &doc.root);
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut added_sections = Vec::new();
-    let layout = Layout {
+    // Each insertion uses the line ending of the place it goes (as `lint --fix` does), so a
+    // file with mixed endings, or CR alone, keeps its own around every edit.
+    let layout_at = |offset: usize| Layout {
         src: &stripped,
-        eol,
+        eol: eol_at(&stripped, offset),
         unit: &unit,
     };
     for (section, body, first) in [
@@ -195,11 +196,12 @@ pub fn inject(src: &str, steps: &Steps, with_base: bool) -> Result<Injected, Inj
         let anchor = anchors.iter().find(|(s, _, _)| *s == section);
         match (doc.root.elements().find(|e| e.name == section), anchor) {
             (Some(_), Some((_, offset, indent))) => {
-                edits.push((*offset..*offset, layout.lines(body, indent)));
+                edits.push((*offset..*offset, layout_at(*offset).lines(body, indent)));
             }
-            (Some(e), None) => edits.push(layout.add_to_section(e, body, first)),
+            (Some(e), None) => edits.push(layout_at(e.span.end).add_to_section(e, body, first)),
             (None, _) => {
-                edits.push(layout.new_section(&doc.root, section, body, with_base));
+                let l = layout_at(doc.root.span.end);
+                edits.push(l.new_section(&doc.root, section, body, with_base));
                 added_sections.push(section);
             }
         }
@@ -255,7 +257,7 @@ fn expand_empty(
     steps: &Steps,
     with_base: bool,
 ) -> Result<Injected, InjectError> {
-    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let eol = eol_at(src, root.span.start);
     let unit = "    ";
     let outer = line_indent(src, root.span.start).unwrap_or("");
     let section_indent = format!("{outer}{unit}");
@@ -342,6 +344,26 @@ fn indent_unit(src: &str, root: &Element) -> String {
         }
     }
     "    ".to_string()
+}
+
+/// The line ending of the line break nearest after `offset` (else the last one before it):
+/// `\r\n`, `\n`, or `\r` alone (old Mac files); `\n` in a text without line breaks.
+fn eol_at(src: &str, offset: usize) -> &'static str {
+    let b = src.as_bytes();
+    let offset = offset.min(b.len());
+    let kind = |i: usize| match b[i] {
+        b'\r' if b.get(i + 1) == Some(&b'\n') => "\r\n",
+        b'\r' => "\r",
+        _ if i > 0 && b[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    };
+    let is_break = |c: &u8| *c == b'\n' || *c == b'\r';
+    b[offset..]
+        .iter()
+        .position(is_break)
+        .map(|i| offset + i)
+        .or_else(|| b[..offset].iter().rposition(is_break))
+        .map_or("\n", kind)
 }
 
 struct Layout<'a> {

@@ -37,7 +37,7 @@ impl TreeDir {
     /// entries are skipped). `None` when `root` holds no APIOps layout.
     pub fn find(root: &Path) -> anyhow::Result<Option<TreeDir>> {
         let mut rel = Vec::new();
-        if root.join("policy.xml").is_file() {
+        if in_tree(root, &root.join("policy.xml")) {
             rel.push("policy.xml".to_string());
         }
         for (dir, depth) in tree_dirs() {
@@ -76,6 +76,12 @@ impl TreeDir {
                 if !is_dir || name.starts_with('.') {
                     continue;
                 }
+                // A linked folder leading out of the tree is no part of it (the walk named it).
+                let inside = std::fs::canonicalize(root)
+                    .and_then(|r| std::fs::canonicalize(e.path()).map(|t| t.starts_with(r)));
+                if !inside.unwrap_or(false) {
+                    continue;
+                }
                 if products {
                     let api_dirs = api_folders(&e.path().join("apis"));
                     layout
@@ -112,10 +118,16 @@ impl TreeDir {
         }))
     }
 
-    /// Reads a file of the tree by its relative path; `None` when it does not exist.
+    /// Reads a file of the tree by its relative path; `None` when it does not exist, or when
+    /// it is no regular file inside the tree (a link leading out of it, a FIFO, a device:
+    /// named in a warning and left out, as the walk does, and never opened).
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
         let cap = crate::lint::file::DEFAULT_MAX_FILE_SIZE;
-        match crate::input::read_at_most(&self.root.join(rel), cap) {
+        let path = self.root.join(rel);
+        if !in_tree(&self.root, &path) {
+            return Ok(None);
+        }
+        match crate::input::read_at_most(&path, cap) {
             Ok(Some(b)) => Ok(Some(b)),
             Ok(None) => Err(format!(
                 "the file is larger than {} MiB, so it was not read (APIM takes at most 256 KiB per policy)",
@@ -153,6 +165,53 @@ impl TreeDir {
 
     fn error(&self, e: apiops::TreeError) -> anyhow::Error {
         anyhow::anyhow!("{}: {}", self.root.join(&e.path).display(), e.message)
+    }
+}
+
+/// Whether `path` (below `root`) is a regular file inside the tree, links followed. A link
+/// whose target leaves the tree, a link that cannot be followed, and anything but a regular
+/// file (FIFO, socket, device, folder) are named in a warning and left out: nothing outside
+/// the roots the user gave is ever read, and a FIFO never blocks. `false`, silently, when
+/// there is no such entry.
+fn in_tree(root: &Path, path: &Path) -> bool {
+    let shown = || crate::error::printable(&path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    // Every file, not only links: a folder on the way may be a link leading out.
+    {
+        let inside =
+            std::fs::canonicalize(root).and_then(|r| std::fs::canonicalize(path).map(|t| (r, t)));
+        match inside {
+            Ok((r, t)) if t.starts_with(&r) => {}
+            Ok((_, t)) => {
+                eprintln!(
+                    "warning: {}: the link leads out of the tree (to {}); skipped (copy the file into the tree)",
+                    shown(),
+                    crate::error::printable(&t.display().to_string())
+                );
+                return false;
+            }
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: the link cannot be followed ({e}); skipped",
+                    shown()
+                );
+                return false;
+            }
+        }
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => true,
+        Ok(m) if m.is_dir() => false,
+        Ok(_) => {
+            eprintln!(
+                "warning: {}: not a regular file (a FIFO, socket or device); skipped",
+                shown()
+            );
+            false
+        }
+        Err(_) => false,
     }
 }
 
@@ -318,10 +377,15 @@ pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
             eprintln!("warning: {}:{line}:{col}: {}", p.file.path, p.message);
         }
     }
+    let texts = Texts::default();
     let text = match args.format {
-        TreeFormat::Text => docs.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+        TreeFormat::Text => docs
+            .iter()
+            .map(|d| render_text(&texts, d))
+            .collect::<Vec<_>>()
+            .join("\n"),
         TreeFormat::Json => {
-            let v: Vec<_> = docs.iter().map(render_json).collect();
+            let v: Vec<_> = docs.iter().map(|d| render_json(&texts, d)).collect();
             let mut s = serde_json::to_string_pretty(&v).context("cannot encode JSON")?;
             s.push('\n');
             s
@@ -331,17 +395,48 @@ pub fn effective(args: &EffectiveArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn at(file: FileRef<'_>, offset: usize) -> (usize, usize) {
-    LineIndex::new(file.src).line_col(offset)
+/// Each policy's line index and masked text, made once per file however many steps of the
+/// file are shown (a fragment included thousands of times is indexed and masked once).
+#[derive(Default)]
+struct Texts<'a> {
+    files: std::cell::RefCell<HashMap<*const str, std::rc::Rc<FileText<'a>>>>,
+}
+
+struct FileText<'a> {
+    lines: LineIndex<'a>,
+    masked: String,
+}
+
+impl<'a> Texts<'a> {
+    fn of(&self, file: FileRef<'a>) -> std::rc::Rc<FileText<'a>> {
+        let key: *const str = file.src;
+        self.files
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                let secrets = crate::apim::secrets::find(file.src, file.doc);
+                let masked =
+                    crate::apim::secrets::mask(file.src, secrets.into_iter().map(|s| s.span));
+                std::rc::Rc::new(FileText {
+                    lines: LineIndex::new(file.src),
+                    masked: masked.to_string(),
+                })
+            })
+            .clone()
+    }
+
+    fn at(&self, file: FileRef<'a>, offset: usize) -> (usize, usize) {
+        self.of(file).lines.line_col(offset)
+    }
 }
 
 /// Where a step comes from, as a comment: "policy.xml:4 (global)", with the include for a
 /// fragment's element.
-fn origin(step: &Step<'_>) -> String {
-    let (line, _) = at(step.file, step.element.span.start);
+fn origin<'a>(texts: &Texts<'a>, step: &Step<'a>) -> String {
+    let (line, _) = texts.at(step.file, step.element.span.start);
     let mut s = format!("{}:{line} ({})", step.file.path, step.file.scope_name());
     if let Some((f, inc)) = step.included_at {
-        let (l, _) = at(f, inc.span.start);
+        let (l, _) = texts.at(f, inc.span.start);
         let _ = write!(s, ", included at {}:{l}", f.path);
     }
     s
@@ -349,10 +444,9 @@ fn origin(step: &Step<'_>) -> String {
 
 /// The element's text as written (literal secrets masked), its first line's indentation
 /// removed from every line.
-fn element_text(step: &Step<'_>) -> String {
-    let secrets = crate::apim::secrets::find(step.file.src, step.file.doc);
-    let masked = crate::apim::secrets::mask(step.file.src, secrets.into_iter().map(|s| s.span));
-    let src: &str = &masked;
+fn element_text<'a>(texts: &Texts<'a>, step: &Step<'a>) -> String {
+    let file = texts.of(step.file);
+    let src: &str = &file.masked;
     let el = step.element;
     let end = el.end_span.as_ref().map_or(el.span.end, |e| e.end);
     let line_start = src[..el.span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -398,7 +492,7 @@ fn title(d: &Effective<'_>) -> String {
     s
 }
 
-fn render_text(d: &Effective<'_>) -> String {
+fn render_text<'a>(texts: &Texts<'a>, d: &Effective<'a>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- Effective policy: {} -->", title(d));
     let _ = writeln!(out, "<!-- Scopes: {} -->", d.trail());
@@ -409,14 +503,14 @@ fn render_text(d: &Effective<'_>) -> String {
         );
     }
     for p in &d.problems {
-        let (line, _) = at(p.file, p.span.start);
+        let (line, _) = texts.at(p.file, p.span.start);
         let _ = writeln!(out, "<!-- {}:{line}: {} -->", p.file.path, p.message);
     }
     out.push_str("<policies>\n");
     for s in &d.sections {
         let _ = writeln!(out, "    <{}>", s.name);
         if let Some(cut) = &s.cut {
-            let (line, _) = at(cut.file, cut.span.start);
+            let (line, _) = texts.at(cut.file, cut.span.start);
             let _ = writeln!(
                 out,
                 "        <!-- {}:{line} ({}): {}; the broader scopes' {} policies do not run -->",
@@ -427,8 +521,8 @@ fn render_text(d: &Effective<'_>) -> String {
             );
         }
         for step in &s.steps {
-            let _ = writeln!(out, "        <!-- {} -->", origin(step));
-            for line in element_text(step).split('\n') {
+            let _ = writeln!(out, "        <!-- {} -->", origin(texts, step));
+            for line in element_text(texts, step).split('\n') {
                 if line.is_empty() {
                     out.push('\n');
                 } else {
@@ -442,57 +536,150 @@ fn render_text(d: &Effective<'_>) -> String {
     out
 }
 
-fn render_json(d: &Effective<'_>) -> serde_json::Value {
-    use serde_json::json;
-    let pos = |f: FileRef<'_>, offset: usize| {
-        let (line, column) = at(f, offset);
-        json!({"file": f.path, "line": line, "column": column})
+/// `apim effective --format json`, typed so the output is written without a tree of values
+/// (a path of 50,000 steps stays small). The field order is the output's.
+#[derive(serde::Serialize)]
+struct JsonScope<'x> {
+    scope: &'x str,
+    id: &'x str,
+    file: &'x str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonPos<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonStep<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    element: &'x str,
+    scope: &'x str,
+    scope_id: &'x str,
+    included_at: Option<JsonPos<'x>>,
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+struct JsonCut<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    reason: String,
+}
+
+#[derive(serde::Serialize)]
+struct JsonSection<'x> {
+    cut: Option<JsonCut<'x>>,
+    elements: Vec<JsonStep<'x>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonProblem<'x> {
+    file: &'x str,
+    line: usize,
+    column: usize,
+    message: &'x str,
+}
+
+fn render_json<'a>(texts: &Texts<'a>, d: &'a Effective<'a>) -> JsonEffectiveOut<'a> {
+    let pos = |f: FileRef<'a>, offset: usize| {
+        let (line, column) = texts.at(f, offset);
+        JsonPos {
+            file: f.path,
+            line,
+            column,
+        }
     };
-    let mut sections = serde_json::Map::new();
+    let mut sections = Vec::new();
     for s in &d.sections {
-        let elements: Vec<_> = s
+        let elements = s
             .steps
             .iter()
             .map(|st| {
-                let mut o = pos(st.file, st.element.span.start);
-                o["element"] = json!(st.element.name);
-                o["scope"] = json!(st.file.level.as_str());
-                o["scope_id"] = json!(st.file.id);
-                o["included_at"] = st
-                    .included_at
-                    .map_or(serde_json::Value::Null, |(f, inc)| pos(f, inc.span.start));
-                o["text"] = json!(element_text(st));
-                o
+                let p = pos(st.file, st.element.span.start);
+                JsonStep {
+                    file: p.file,
+                    line: p.line,
+                    column: p.column,
+                    element: &st.element.name,
+                    scope: st.file.level.as_str(),
+                    scope_id: st.file.id,
+                    included_at: st.included_at.map(|(f, inc)| pos(f, inc.span.start)),
+                    text: element_text(texts, st),
+                }
             })
             .collect();
-        let cut = s.cut.as_ref().map_or(serde_json::Value::Null, |c| {
-            let mut o = pos(c.file, c.span.start);
-            o["reason"] = json!(c.describe(s.name));
-            o
+        let cut = s.cut.as_ref().map(|c| {
+            let p = pos(c.file, c.span.start);
+            JsonCut {
+                file: p.file,
+                line: p.line,
+                column: p.column,
+                reason: c.describe(s.name),
+            }
         });
-        sections.insert(
-            s.name.to_string(),
-            json!({"cut": cut, "elements": elements}),
-        );
+        sections.push((s.name, JsonSection { cut, elements }));
     }
-    let problems: Vec<_> = d
+    let problems = d
         .problems
         .iter()
         .map(|p| {
-            let mut o = pos(p.file, p.span.start);
-            o["message"] = json!(p.message);
-            o
+            let at = pos(p.file, p.span.start);
+            JsonProblem {
+                file: at.file,
+                line: at.line,
+                column: at.column,
+                message: &p.message,
+            }
         })
         .collect();
-    json!({
-        "api": d.api,
-        "product": d.product,
-        "operation": d.operation,
-        "scopes": d.chain.iter().map(|f| json!({"scope": f.level.as_str(), "id": f.id, "file": f.path})).collect::<Vec<_>>(),
-        "unreadable": d.unreadable,
-        "sections": sections,
-        "problems": problems,
-    })
+    JsonEffectiveOut {
+        api: d.api,
+        product: d.product,
+        operation: d.operation,
+        scopes: d
+            .chain
+            .iter()
+            .map(|f| JsonScope {
+                scope: f.level.as_str(),
+                id: f.id,
+                file: f.path,
+            })
+            .collect(),
+        unreadable: &d.unreadable,
+        sections: SectionMap(sections),
+        problems,
+    }
+}
+
+/// The sections as one JSON object, in their order.
+struct SectionMap<'x>(Vec<(&'static str, JsonSection<'x>)>);
+
+impl serde::Serialize for SectionMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonEffectiveOut<'x> {
+    api: &'x str,
+    product: Option<&'x str>,
+    operation: Option<&'x str>,
+    scopes: Vec<JsonScope<'x>>,
+    unreadable: &'x [&'x str],
+    sections: SectionMap<'x>,
+    problems: Vec<JsonProblem<'x>>,
 }
 
 pub fn coverage(args: &CoverageArgs) -> anyhow::Result<ExitCode> {
@@ -590,6 +777,18 @@ fn md_cell(s: &str) -> String {
     out
 }
 
+/// The product cell: the product, and the products without a policy it stands for.
+fn md_product(u: &Unit) -> String {
+    let mut s = u.product.clone().unwrap_or_else(|| "(none)".to_string());
+    if u.more_products > 0 {
+        let _ = write!(s, " and {} more without a policy", u.more_products);
+    }
+    if !u.also_products.is_empty() {
+        let _ = write!(s, " ({})", u.also_products.join(", "));
+    }
+    s
+}
+
 fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
     let mut out = format!("### Akto capture coverage\n\n{}\n\n", headline(s));
     out.push_str(
@@ -602,7 +801,7 @@ fn coverage_markdown(units: &[Unit], s: &Summary) -> String {
             "| {} | {} | {} | {} | {} | {} |",
             md_cell(&u.api),
             md_cell(u.operation.as_deref().unwrap_or("(others)")),
-            md_cell(u.product.as_deref().unwrap_or("(none)")),
+            md_cell(&md_product(u)),
             yes(u.inbound),
             yes(u.outbound),
             md_cell(&u.reasons.join("; "))

@@ -87,12 +87,17 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
         root: cwd.as_deref(),
     };
     let mut reporter = (args.format.reporter)(&settings);
-    // Standard output is written as files finish, in order; `-o FILE` is collected (the report
-    // only: no file's text is kept) and written atomically at the end.
-    let mut buffer: Vec<u8> = Vec::new();
+    // The report is written as files finish, in order, to standard output or (`-o FILE`) to a
+    // temporary file beside FILE, renamed over it once the report is complete: memory stays
+    // flat in the report's size, and a failed run leaves FILE as it was.
+    let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let mut file_sink = match to_file {
+        Some(p) => Some(std::io::BufWriter::new(output::AtomicFile::create(p)?)),
+        None => None,
+    };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let sink: &mut dyn std::io::Write = match args.output {
-        Some(_) => &mut buffer,
+    let sink: &mut dyn std::io::Write = match &mut file_sink {
+        Some(f) => f,
         None => &mut stdout,
     };
     let threshold = match args.fail_on {
@@ -204,8 +209,10 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
             return Err(anyhow::Error::new(e).context("cannot write the report"));
         }
     }
-    if let Some(path) = &args.output {
-        output::emit(Some(path), &String::from_utf8_lossy(&buffer))?;
+    if let Some(f) = file_sink {
+        f.into_inner()
+            .map_err(|e| anyhow::Error::new(e.into_error()).context("cannot write the report"))?
+            .commit()?;
     }
     if !errors.is_empty() {
         for e in &errors[1..] {

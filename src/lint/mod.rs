@@ -343,6 +343,13 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
     lint_doc(src, &doc, scope, config, path_for_config, false)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// The file rules [`lint_doc`] ran on this thread, in order (tests only).
+    pub(crate) static RULES_RUN: std::cell::RefCell<Vec<&'static str>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Lints a policy already read into `doc`. `in_tree`: the file belongs to an APIOps tree whose
 /// effective policies are judged separately ([`tree_rules`]).
 pub fn lint_doc(
@@ -371,22 +378,51 @@ pub fn lint_doc(
     let mut findings = Vec::new();
     for rule in all_rules() {
         if let Some(check) = rule.level.file_check() {
+            // A rule switched off for this file is not run at all (it does no work).
+            let Some(severity) = config.severity(rule, path_for_config) else {
+                continue;
+            };
+            #[cfg(test)]
+            RULES_RUN.with(|r| r.borrow_mut().push(rule.id));
             for d in check(&cx) {
-                if let Some(severity) = config.severity(rule, path_for_config) {
-                    let secret = cx.secrets().iter().any(|s| s.span == d.span);
-                    findings.push(Finding {
-                        rule: rule.id,
-                        severity,
-                        span: d.span,
-                        message: d.message,
-                        help: d.help,
-                        fix: d.fix,
-                        secret,
-                    });
-                }
+                let secret = cx.secrets().iter().any(|s| s.span == d.span);
+                findings.push(Finding {
+                    rule: rule.id,
+                    severity,
+                    span: d.span,
+                    message: d.message,
+                    help: d.help,
+                    fix: d.fix,
+                    secret,
+                });
             }
         }
     }
     findings.sort_by_key(|f| (f.span.start, f.rule));
     findings
+}
+
+#[cfg(test)]
+mod rule_off_tests {
+    use super::*;
+
+    fn run(config: &Config) -> (Vec<Finding>, Vec<&'static str>) {
+        let src = "<policies><inbound></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
+        let doc = tree::read(src).unwrap();
+        RULES_RUN.with(|r| r.borrow_mut().clear());
+        let f = lint_doc(src, &doc, Scope::Api, config, "policy.xml", false);
+        (f, RULES_RUN.with(|r| r.borrow().clone()))
+    }
+
+    #[test]
+    fn a_rule_switched_off_is_not_run() {
+        let (on, ran) = run(&Config::parse("").unwrap());
+        assert!(on.iter().any(|f| f.rule == "missing-base"));
+        assert!(ran.contains(&"missing-base"));
+        let off = Config::parse("[rules]\nmissing-base = \"off\"\n").unwrap();
+        let (found, ran) = run(&off);
+        assert!(!found.iter().any(|f| f.rule == "missing-base"));
+        assert!(!ran.contains(&"missing-base"), "{ran:?}");
+        assert!(!ran.is_empty());
+    }
 }

@@ -10,7 +10,7 @@
 //!
 //! Not for: rules about what a file itself says (those are ordinary per-file rules).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use crate::apim::apiops::{self, ApiUnit, Level, PolicyFile, Shared};
@@ -74,7 +74,7 @@ pub fn judge<'a>(
     trail: &str,
 ) -> Option<Hit<'a>> {
     let sec = eff.section(a.section);
-    if sec.inherited_unknown || sec.unresolved_fragment {
+    if sec.inherited_unknown || sec.unresolved_fragment || sec.over_budget {
         return None;
     }
     if a.subscription.is_some() && subscription != a.subscription {
@@ -145,10 +145,37 @@ pub struct TreeHit {
 pub type HitKey = (&'static str, String, usize);
 
 /// Judges every path and operation of one API; adds one hit per cause to `out`.
+///
+/// Memoised on the scopes' contents: paths through products without a policy of their own
+/// (and the path without a product) run the same files, so, with the same subscription
+/// setting, they give the same hits. Each such class is judged once; its other paths add
+/// their count to the hits' `seen`. The work is (distinct product policies + 1) × operations,
+/// not products × operations (a product carried only by `apis.json` costs a map lookup).
 pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, TreeHit>) {
+    // (product policy, if any, by address; subscription) → the hits one path of the class
+    // added, with how many of its operations showed each.
+    let mut classes: HashMap<(Option<*const PolicyFile>, bool), BTreeMap<HitKey, usize>> =
+        HashMap::new();
     for product in apiops::paths(shared, api) {
         let subscription = product.map_or(api.subscription_required, |p| p.subscription_required);
+        let class = (
+            product
+                .and_then(|p| p.policy.as_ref())
+                .map(|f| f as *const PolicyFile),
+            subscription,
+        );
+        if let Some(seen) = classes.get(&class) {
+            for (k, n) in seen {
+                if let Some(t) = out.get_mut(k) {
+                    t.seen += n;
+                }
+            }
+            continue;
+        }
+        let mut seen_here: BTreeMap<HitKey, usize> = BTreeMap::new();
         for op in std::iter::once(None).chain(api.operations.iter().map(Some)) {
+            #[cfg(test)]
+            COMPUTED.with(|c| c.set(c.get() + 1));
             let eff = effective::compute(shared, api, product, op);
             let trail = format!("judged on {}", eff.trail());
             let mut hits: Vec<Hit<'_>> = Vec::new();
@@ -165,17 +192,18 @@ pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, Tree
                 }));
             }
             for p in &eff.problems {
+                let (rule, help) = problem_rule(p.kind);
                 hits.push(Hit {
-                    rule: &rules::unknown_fragment::UNKNOWN_FRAGMENT,
+                    rule,
                     file: p.file,
                     span: p.span.clone(),
                     message: p.message.clone(),
-                    help: "add the fragment to `policy fragments/`, or correct the fragment-id"
-                        .to_string(),
+                    help: help.to_string(),
                 });
             }
             for h in hits {
                 let key = (h.rule.id, h.file.path.to_string(), h.span.start);
+                *seen_here.entry(key.clone()).or_default() += 1;
                 out.entry(key)
                     .and_modify(|t| t.seen += 1)
                     .or_insert(TreeHit {
@@ -188,6 +216,27 @@ pub fn judge_api(shared: &Shared, api: &ApiUnit, out: &mut BTreeMap<HitKey, Tree
                     });
             }
         }
+        classes.insert(class, seen_here);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many effective policies [`judge_api`] computed on this thread (tests only).
+    pub(crate) static COMPUTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The rule that reports a problem of the effective computation, and its help.
+fn problem_rule(kind: effective::ProblemKind) -> (&'static Rule, &'static str) {
+    match kind {
+        effective::ProblemKind::UnknownFragment => (
+            &rules::unknown_fragment::UNKNOWN_FRAGMENT,
+            "add the fragment to `policy fragments/`, or correct the fragment-id",
+        ),
+        effective::ProblemKind::OverBudget => (
+            &rules::effective_budget::EFFECTIVE_BUDGET,
+            "include each fragment once where it is needed, or split the policy",
+        ),
     }
 }
 
@@ -263,4 +312,94 @@ pub fn child_text(cx: &Context<'_>, e: &Element, name: &str) -> Option<(String, 
     e.elements()
         .find(|c| c.name == name)
         .map(|c| (cx.doc.text(cx.src, c), full_span(c)))
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use crate::apim::apiops::Product;
+
+    const ALL_BASE: &str = "<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>";
+
+    /// An API with `ops` operation policies carried by `products` products, each with a policy
+    /// of its own (the same text) when `own_policy`; returns the hits and how many effective
+    /// policies were computed.
+    fn judge(products: usize, ops: usize, own_policy: bool) -> (BTreeMap<HitKey, TreeHit>, usize) {
+        let global = "<policies><inbound><set-header name=\"x\" exists-action=\"override\"><value>1</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>";
+        let shared = Shared {
+            global: Some(PolicyFile::new(
+                "policy.xml",
+                Level::Global,
+                "",
+                global.into(),
+            )),
+            products: (0..products)
+                .map(|i| Product {
+                    id: format!("p{i}"),
+                    policy: own_policy.then(|| {
+                        PolicyFile::new(
+                            &format!("products/p{i}/policy.xml"),
+                            Level::Product,
+                            &format!("p{i}"),
+                            ALL_BASE.into(),
+                        )
+                    }),
+                    apis: vec!["a".to_string()],
+                    subscription_required: true,
+                })
+                .collect(),
+            ..Shared::default()
+        };
+        let api = ApiUnit {
+            id: "a".to_string(),
+            policy: Some(PolicyFile::new(
+                "apis/a/policy.xml",
+                Level::Api,
+                "a",
+                ALL_BASE.into(),
+            )),
+            subscription_required: true,
+            operations: (0..ops)
+                .map(|i| {
+                    PolicyFile::new(
+                        &format!("apis/a/operations/o{i}/policy.xml"),
+                        Level::Operation,
+                        &format!("o{i}"),
+                        ALL_BASE.into(),
+                    )
+                })
+                .collect(),
+            notes: Vec::new(),
+        };
+        COMPUTED.with(|c| c.set(0));
+        let mut out = BTreeMap::new();
+        judge_api(&shared, &api, &mut out);
+        (out, COMPUTED.with(|c| c.get()))
+    }
+
+    #[test]
+    fn products_without_a_policy_are_judged_once_per_operation() {
+        // 200 products × 50 operations: computed as often as one product (the 50 operations
+        // and the API level), not 200 × 51 times.
+        let (one, n_one) = judge(1, 50, false);
+        let (many, n_many) = judge(200, 50, false);
+        assert_eq!(n_one, 51);
+        assert_eq!(n_many, 51);
+        assert!(!many.is_empty());
+        // The same causes, each seen on every path: 200 times as often as through one product.
+        assert_eq!(
+            one.keys().collect::<Vec<_>>(),
+            many.keys().collect::<Vec<_>>()
+        );
+        for (k, t) in &many {
+            assert_eq!(t.seen, one[k].seen * 200, "{k:?}");
+            assert_eq!(t.message, one[k].message, "{k:?}");
+        }
+        // Products with policies of their own are each judged, and count the same.
+        let (own, n_own) = judge(200, 50, true);
+        assert_eq!(n_own, 200 * 51);
+        for (k, t) in &many {
+            assert_eq!(own[k].seen, t.seen, "{k:?}");
+        }
+    }
 }

@@ -348,3 +348,79 @@ mod tests {
         assert_eq!(idx.position(&(5..6)).column, 6);
     }
 }
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+    use crate::lint::{Finding, Severity};
+
+    /// A writer that keeps only counts: the bytes written and the largest single write.
+    #[derive(Default)]
+    struct Recorder {
+        total: usize,
+        largest: usize,
+    }
+
+    impl std::io::Write for Recorder {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.total += buf.len();
+            self.largest = self.largest.max(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_format_writes_a_file_with_many_findings_one_finding_at_a_time() {
+        // One file of 20,000 one-line sections, each with a finding: the report is megabytes,
+        // no single write more than one finding (SARIF's first write also holds its fixed
+        // header, the rule list, about 80 KB).
+        let n = 20_000;
+        let src = "<inbound></inbound>\n".repeat(n);
+        let findings = (0..n)
+            .map(|i| Finding {
+                rule: "missing-base",
+                severity: Severity::Error,
+                span: i * 20..i * 20 + 9,
+                message: "`<inbound>` has no `<base />`: the broader scopes' policies do not run"
+                    .into(),
+                help: "add <base /> as the section's first element".into(),
+                fix: None,
+                secret: false,
+            })
+            .collect();
+        let file = FileResult {
+            path: "policy.xml".into(),
+            src,
+            findings,
+        };
+        for format in FORMATS {
+            let mut reporter = (format.reporter)(&Settings {
+                color: false,
+                root: None,
+            });
+            let mut out = Recorder::default();
+            reporter.file(&mut out, &file).unwrap();
+            reporter
+                .finish(
+                    &mut out,
+                    &Run {
+                        files: &[],
+                        fixed: 0,
+                    }
+                    .totals(),
+                )
+                .unwrap();
+            assert!(out.total > n * 60, "{}: {} bytes", format.name, out.total);
+            assert!(
+                out.largest < 256 * 1024,
+                "{}: one write of {} bytes (of {})",
+                format.name,
+                out.largest,
+                out.total
+            );
+        }
+    }
+}

@@ -101,3 +101,30 @@ proptest! {
         );
     }
 }
+
+/// `--into` takes the line ending of the place it inserts into, as `lint --fix` does: an LF
+/// file with one CRLF line elsewhere gets LF lines, a CR-only file CR lines.
+#[test]
+fn into_uses_the_line_ending_of_the_section_it_inserts_into() {
+    let st = steps(&["^/api/"], false);
+    let sections = [
+        (0, Some(vec![0])),
+        (1, Some(vec![0])),
+        (2, Some(vec![0])),
+        (3, Some(vec![0])),
+    ];
+    // LF everywhere but the comment line before the root.
+    let lf = format!("<!-- exported -->\r\n{}", policy("\n", "    ", &sections));
+    let out = inject(&lf, &st, true).unwrap().text;
+    assert_eq!(out.matches("\r\n").count(), 1, "{out:?}");
+    assert_only_inserted("lf with one crlf line", &lf, &out);
+    // CR alone (old Mac files): no LF appears.
+    let cr = policy("\r", "\t", &sections);
+    let out = inject(&cr, &st, true).unwrap().text;
+    assert!(!out.contains('\n'), "{out:?}");
+    assert!(out.len() > cr.len() + 100);
+    // CRLF everywhere but an LF last line: the sections' CRLF is used.
+    let crlf = policy("\r\n", "  ", &sections).trim_end().to_string() + "\n";
+    let out = inject(&crlf, &st, true).unwrap().text;
+    assert_eq!(out.replace("\r\n", "").matches('\n').count(), 1, "{out:?}");
+}

@@ -1,10 +1,8 @@
 //! Built inputs that once crashed `lint` or blew up its time or memory (a CI step runs on pull
 //! requests from anyone). Each input is generated here; each run must end by itself with exit
-//! 0, 1 or 2 (never a signal), within a peak resident set of 200 MB, and with a report whose
-//! size is bounded by its findings (counted, in bytes). Nothing here is timed: how fast these
-//! run depends on the machine and its load, so the figures are in BENCHMARKS.md (release build),
-//! not asserted. A watchdog kills a run that hangs, after ten minutes: far beyond the seconds
-//! these take even in a debug build on a busy machine, it only turns a hang into a failure.
+//! 0, 1 or 2 (never a signal), within a peak resident set of 200 MB and a processor-time
+//! budget (`RLIMIT_CPU`, a count of work, not of seconds on the wall clock). Speed is never
+//! asserted: the timings are in BENCHMARKS.md; bounds here are counts (steps, bytes, findings).
 
 use std::io::Write;
 use std::path::Path;
@@ -26,17 +24,35 @@ struct Outcome {
 
 /// Memory a reproducer may use.
 const MAX_RSS_MB: u64 = 200;
-/// Past this a run counts as hung and is killed: a guard against a hang that would otherwise
-/// stall the suite, not a timing assertion (the slowest of these takes about 6 s in a debug
-/// build on a quiet 2-core machine, 0.5 s in release).
-const HANG: Duration = Duration::from_secs(600);
+/// The processor time a reproducer may use, in seconds: a count of work done (`RLIMIT_CPU`,
+/// enforced by the kernel with SIGXCPU), not wall-clock time, so a loaded machine that
+/// runs the child slowly does not fail the test. The reproducers need well under 2 s.
+const MAX_CPU_SECONDS: libc::rlim_t = 60;
+/// A run blocked without using the processor (a read that never returns) is killed after
+/// this long: a last-resort guard against a test that never ends, far beyond any run.
+const BLOCKED: Duration = Duration::from_secs(600);
 
 /// Runs the binary with `args` in `dir`, measuring its peak RSS with `wait4`.
 fn bounded(dir: &Path, args: &[&str]) -> Outcome {
     let out_path = dir.join(".stdout");
     let err_path = dir.join(".stderr");
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_akto-connect"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akto-connect"));
+    // SAFETY: setrlimit is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: MAX_CPU_SECONDS,
+                rlim_max: MAX_CPU_SECONDS + 5,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
@@ -57,7 +73,7 @@ fn bounded(dir: &Path, args: &[&str]) -> Outcome {
             }
             match done_rx.recv_timeout(Duration::from_millis(2)) {
                 Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if start.elapsed() > HANG => {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if start.elapsed() > BLOCKED => {
                     // SAFETY: kill(2) on the child we spawned and have not reaped yet.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
                     return;
@@ -79,8 +95,12 @@ fn bounded(dir: &Path, args: &[&str]) -> Outcome {
     std::mem::forget(child);
     assert_eq!(r, pid, "wait4 failed");
     assert!(
+        !(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGXCPU),
+        "{args:?}: used more than {MAX_CPU_SECONDS} s of processor time (unbounded work)"
+    );
+    assert!(
         libc::WIFEXITED(status),
-        "{args:?}: killed by signal {} after {elapsed:?} (abort, overflow or hang)",
+        "{args:?}: killed by signal {} after {elapsed:?} (abort, overflow or blocked)",
         libc::WTERMSIG(status)
     );
     Outcome {
@@ -307,4 +327,202 @@ fn dev_zero_is_refused_not_read_forever() {
     check("apim policy --regex-file /dev/zero", &o);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("--regex-file"), "{}", o.stderr);
+}
+
+/// Writes `files` (relative path, text) into a fresh folder.
+fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// Runs `lint`, `apim effective` and `apim coverage` on the tree at `dir` (API `a`, operation
+/// `op`), checks each stays bounded, and returns their standard outputs.
+fn three_commands(dir: &Path) -> [String; 3] {
+    let lint = bounded(
+        dir,
+        &[
+            "lint",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    check("lint", &lint);
+    assert!(lint.code <= 1, "lint: {}", lint.stderr);
+    let eff = bounded(
+        dir,
+        &[
+            "apim",
+            "effective",
+            ".",
+            "--api",
+            "a",
+            "--operation",
+            "op",
+            "--format",
+            "json",
+        ],
+    );
+    check("apim effective", &eff);
+    assert_eq!(eff.code, 0, "apim effective: {}", eff.stderr);
+    let cov = bounded(dir, &["apim", "coverage", ".", "--format", "json"]);
+    check("apim coverage", &cov);
+    assert_eq!(cov.code, 0, "apim coverage: {}", cov.stderr);
+    [lint.stdout, eff.stdout, cov.stdout]
+}
+
+#[test]
+fn base_repeated_150_times_at_every_level_does_not_multiply() {
+    // Product, API and operation each with 150 `<base />` in `<inbound>`: once 150³ × 10
+    // steps (an abort); a repeated `<base />` is collapsed, so the inbound holds the 10.
+    let bases = "<base />".repeat(150);
+    let level = format!("<policies><inbound>{bases}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>");
+    let global = format!(
+        "<policies><inbound>{}</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>",
+        "<set-header name=\"x\" exists-action=\"override\"><value>1</value></set-header>".repeat(10)
+    );
+    let dir = tree(&[
+        ("policy.xml", global),
+        ("products/p/policy.xml", level.clone()),
+        ("products/p/apis.json", "[\"a\"]".to_string()),
+        ("apis/a/policy.xml", level.clone()),
+        ("apis/a/operations/op/policy.xml", level),
+    ]);
+    let [lint, eff, cov] = three_commands(dir.path());
+    // Each file's repeats are reported, once per file.
+    let v: serde_json::Value = serde_json::from_str(&lint).unwrap();
+    let dup = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "duplicate-base")
+        .count();
+    assert!(dup >= 3, "{lint}");
+    // The effective inbound of the path through the product holds the global's 10 steps once.
+    let v: serde_json::Value = serde_json::from_str(&eff).unwrap();
+    let paths = v.as_array().unwrap();
+    assert!(!paths.is_empty(), "{eff}");
+    for p in paths {
+        let inbound = p["sections"]["inbound"]["elements"].as_array();
+        assert_eq!(inbound.map(Vec::len), Some(10), "{eff}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&cov).unwrap();
+    assert!(v["summary"]["units"].as_u64().unwrap() >= 2, "{cov}");
+}
+
+#[test]
+fn a_large_fragment_included_seven_thousand_times_is_reported_not_run() {
+    // 20,000 elements in an 80 KB fragment, included 7,000 times by a 245 KB API policy
+    // (both under APIM's 256 KiB): 140M inlined steps once; now cut at the budget.
+    let fragment = format!("<fragment>{}</fragment>", "<a/>".repeat(20_000));
+    let api = format!(
+        "<policies><inbound><base />{}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>",
+        "<include-fragment fragment-id=\"f\"/>".repeat(7_000)
+    );
+    assert!(api.len() < 256 * 1024 && fragment.len() < 256 * 1024);
+    let dir = tree(&[
+        ("policy fragments/f/policy.xml", fragment),
+        ("apis/a/policy.xml", api),
+        ("apis/a/operations/op/policy.xml", "<policies><inbound><base /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>".to_string()),
+    ]);
+    let [lint, eff, cov] = three_commands(dir.path());
+    let v: serde_json::Value = serde_json::from_str(&lint).unwrap();
+    let budget: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "effective-budget")
+        .collect();
+    // Reported once, at the API's policy (where the includes are), naming the budget.
+    assert_eq!(budget.len(), 1, "{lint}");
+    assert_eq!(budget[0]["path"], "apis/a/policy.xml", "{lint}");
+    assert!(
+        budget[0]["message"].as_str().unwrap().contains("50000"),
+        "{lint}"
+    );
+    // `apim effective` shows a bounded result: at most the budget's steps.
+    let v: serde_json::Value = serde_json::from_str(&eff).unwrap();
+    for p in v.as_array().unwrap() {
+        let n: usize = p["sections"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|s| s["elements"].as_array().unwrap().len())
+            .sum();
+        assert!(n <= 50_000, "{n} steps");
+    }
+    // Coverage says why it did not judge the path to its end.
+    assert!(
+        cov.contains("policy elements and was not read to its end"),
+        "{cov}"
+    );
+}
+
+/// One API with `ops` operation policies, carried by `products` products that have only
+/// `products/<p>/apis.json` (no policy): the fan-out the effective policy is memoised for.
+fn fan_out_tree(products: usize, ops: usize) -> tempfile::TempDir {
+    let all_base = "<policies>\n<inbound><base /></inbound>\n<backend><base /></backend>\n<outbound><base /></outbound>\n<on-error><base /></on-error>\n</policies>\n";
+    let mut files = vec![(
+        "policy.xml".to_string(),
+        "<policies>\n<inbound><rate-limit calls=\"10\" renewal-period=\"60\" /></inbound>\n<backend><forward-request /></backend>\n<outbound />\n<on-error />\n</policies>\n".to_string(),
+    )];
+    files.push(("apis/a/policy.xml".to_string(), all_base.to_string()));
+    for o in 0..ops {
+        files.push((
+            format!("apis/a/operations/o{o}/policy.xml"),
+            all_base.to_string(),
+        ));
+    }
+    for p in 0..products {
+        files.push((format!("products/p{p}/apis.json"), "[\"a\"]".to_string()));
+    }
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    tree(&files)
+}
+
+#[test]
+fn two_thousand_products_by_a_thousand_operations_cost_what_one_product_does() {
+    let one = fan_out_tree(1, 1_000);
+    let many = fan_out_tree(2_000, 1_000);
+    let lint = |dir: &Path| {
+        let o = bounded(dir, &["lint", "--no-config", "--format", "json", "."]);
+        check("lint", &o);
+        assert!(o.code <= 1, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        (v["findings"].as_array().unwrap().len(), o.stdout.len())
+    };
+    let (f1, len1) = lint(one.path());
+    let (f2, len2) = lint(many.path());
+    // The same causes are reported (once each), and the report is of the same size class.
+    assert!(f1 > 0);
+    assert_eq!(f1, f2);
+    assert!(len2 < len1 * 2 + 4096, "{len1} → {len2} bytes");
+    let coverage = |dir: &Path| {
+        let o = bounded(dir, &["apim", "coverage", ".", "--format", "json"]);
+        check("apim coverage", &o);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        (v, o.stdout.len())
+    };
+    let (c1, len1) = coverage(one.path());
+    let (c2, len2) = coverage(many.path());
+    // Every path is counted: 2,000 products × (1,000 operations + the API level)…
+    assert_eq!(c1["summary"]["units"], 1_001);
+    assert_eq!(c2["summary"]["units"], 2_000 * 1_001);
+    // …by 1,001 units that stand for all of them, naming the other 1,999 products once.
+    let units = c2["units"].as_array().unwrap();
+    assert_eq!(units.len(), 1_001);
+    assert!(units.iter().all(|u| u["more_products"] == 1_999));
+    assert_eq!(units[0]["also_products"].as_array().unwrap().len(), 1_999);
+    assert!(units[1..].iter().all(|u| u.get("also_products").is_none()));
+    // The report grows with the product list, not with products × operations.
+    assert!(len2 < len1 * 2 + 2_000 * 16, "{len1} → {len2} bytes");
 }

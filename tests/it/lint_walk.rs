@@ -146,3 +146,98 @@ fn a_fifo_in_the_tree_is_skipped() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 file"), "{out}");
 }
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// A tree whose files lead out of it every way a reader could be led: its global policy and
+/// an API's information file are links to `/etc/passwd`, a product's `apis.json` and an
+/// operation's policy are links to files outside holding a marker, an API folder is a link to
+/// a folder outside, and another API's information file is a FIFO.
+fn tree_with_links_out(t: &Path, outside: &Path) {
+    use std::os::unix::fs::symlink;
+    let marker_policy = NO_BASE.replace("X-Pay", "OUTSIDE-MARKER-7f3a");
+    std::fs::write(outside.join("policy.xml"), &marker_policy).unwrap();
+    std::fs::write(
+        outside.join("apis.json"),
+        "[\"orders\", \"OUTSIDE-MARKER-7f3a\"]",
+    )
+    .unwrap();
+    std::fs::create_dir_all(outside.join("pay")).unwrap();
+    std::fs::write(outside.join("pay/policy.xml"), &marker_policy).unwrap();
+    std::fs::write(
+        outside.join("pay/apiInformation.json"),
+        "{\"properties\": {\"subscriptionRequired\": false, \"x\": \"OUTSIDE-MARKER-7f3a\"}}",
+    )
+    .unwrap();
+    symlink("/etc/passwd", t.join("policy.xml")).unwrap();
+    std::fs::create_dir_all(t.join("apis/orders/operations/get")).unwrap();
+    std::fs::write(t.join("apis/orders/policy.xml"), NO_BASE).unwrap();
+    symlink("/etc/passwd", t.join("apis/orders/apiInformation.json")).unwrap();
+    symlink(
+        outside.join("policy.xml"),
+        t.join("apis/orders/operations/get/policy.xml"),
+    )
+    .unwrap();
+    symlink(outside.join("pay"), t.join("apis/pay")).unwrap();
+    std::fs::create_dir_all(t.join("apis/fifo")).unwrap();
+    std::fs::write(t.join("apis/fifo/policy.xml"), NO_BASE).unwrap();
+    mkfifo(&t.join("apis/fifo/apiInformation.json"));
+    std::fs::create_dir_all(t.join("products/starter")).unwrap();
+    symlink(
+        outside.join("apis.json"),
+        t.join("products/starter/apis.json"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn nothing_outside_the_tree_is_read_or_written_by_any_command() {
+    let outside = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    tree_with_links_out(t.path(), outside.path());
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let first_line = passwd.lines().next().unwrap_or("root:x:0:0").to_string();
+    let commands: [&[&str]; 6] = [
+        &["lint", "--no-config", "--color", "never", "."],
+        &["lint", "--no-config", "--format", "json", "."],
+        &["lint", "--no-config", "--format", "sarif", "."],
+        &["apim", "coverage", "."],
+        &["apim", "coverage", ".", "--format", "json"],
+        &["apim", "effective", ".", "--api", "orders"],
+    ];
+    for args in commands {
+        let (code, out, err) = run(bin()
+            .current_dir(t.path())
+            .timeout(std::time::Duration::from_secs(120))
+            .args(args));
+        assert!(matches!(code, 0 | 1), "{args:?}: exit {code}\n{out}{err}");
+        for text in [&out, &err] {
+            assert!(!text.contains("OUTSIDE-MARKER"), "{args:?}:\n{out}{err}");
+            assert!(!text.contains(&first_line), "{args:?}:\n{out}{err}");
+            assert!(!text.contains("root:x:"), "{args:?}:\n{out}{err}");
+        }
+        // Each link out is named (its path, not its content).
+        assert!(err.contains("leads out of the tree"), "{args:?}:\n{err}");
+    }
+    // `--fix` fixes the files of the tree, and nothing through the links.
+    let before: Vec<_> = ["policy.xml", "apis.json", "pay/policy.xml"]
+        .iter()
+        .map(|p| std::fs::read(outside.path().join(p)).unwrap())
+        .collect();
+    let (code, out, err) = run(bin()
+        .current_dir(t.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .args(["lint", "--no-config", "--fix", "."]));
+    assert!(matches!(code, 0 | 1), "exit {code}\n{out}{err}");
+    let after: Vec<_> = ["policy.xml", "apis.json", "pay/policy.xml"]
+        .iter()
+        .map(|p| std::fs::read(outside.path().join(p)).unwrap())
+        .collect();
+    assert_eq!(before, after, "a file outside the tree was changed");
+    let fixed = std::fs::read_to_string(t.path().join("apis/orders/policy.xml")).unwrap();
+    assert!(fixed.contains("<base />\n        <set-header"), "{fixed}");
+}

@@ -131,9 +131,12 @@ fn base_insertion(src: &str, el: &Element, layout: &Layout) -> (std::ops::Range<
         };
     }
     let after = &src[el.span.end..];
+    // Only the blanks after the start tag are looked at, never the rest of a long line: with
+    // many sections on one line this stays linear in the line's length.
     let rest_of_line_blank = after
-        .find('\n')
-        .is_some_and(|nl| after[..nl].trim().is_empty());
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        == Some(b'\n');
     match (indent, rest_of_line_blank) {
         (Some(ind), true) => {
             let child_indent = el

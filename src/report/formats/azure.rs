@@ -52,6 +52,9 @@ impl Reporter for Azure {
                 escape(f.rule),
                 escape(&format!("{prefix}{}\nhelp: {}", f.message, f.help)),
             );
+            // One finding at a time: a file with many findings is never held whole.
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
         out.write_all(text.as_bytes())
     }

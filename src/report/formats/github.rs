@@ -33,7 +33,7 @@ pub struct Github;
 
 impl Reporter for Github {
     fn file(&mut self, out: &mut dyn std::io::Write, file: &FileResult) -> std::io::Result<()> {
-        out.write_all(file_commands(file).as_bytes())
+        file_commands(file, out)
     }
 
     fn finish(&mut self, out: &mut dyn std::io::Write, t: &Totals) -> std::io::Result<()> {
@@ -45,7 +45,8 @@ impl Reporter for Github {
     }
 }
 
-fn file_commands(file: &FileResult) -> String {
+/// Writes the file's commands to `sink` one by one.
+fn file_commands(file: &FileResult, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     {
         let idx = LineIndex::new(&file.src);
@@ -67,9 +68,11 @@ fn file_commands(file: &FileResult) -> String {
                 property(&format!("akto-connect {}", f.rule)),
                 data(&format!("{}\nhelp: {}", f.message, f.help)),
             );
+            sink.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    out
+    sink.write_all(out.as_bytes())
 }
 
 #[cfg(test)]

@@ -74,6 +74,9 @@ impl Reporter for Gitlab {
             text.push_str(if self.written == 0 { "[\n  " } else { ",\n  " });
             text.push_str(&super::pretty_at(&issue, 2));
             self.written += 1;
+            // One finding at a time: a file with many findings is never held whole.
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
         out.write_all(text.as_bytes())
     }

@@ -76,6 +76,9 @@ impl Reporter for Json {
             });
             text.push_str(&super::pretty_at(&finding, 4));
             self.written += 1;
+            // One finding at a time: a file with many findings is never held whole.
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
         out.write_all(text.as_bytes())
     }

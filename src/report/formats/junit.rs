@@ -116,6 +116,9 @@ impl Reporter for Junit {
                 xml(&f.message),
                 xml(&f.help),
             );
+            // One finding at a time: a file with many findings is never held whole.
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
         text.push_str("    <system-out/>\n    <system-err/>\n  </testsuite>\n");
         self.suites += 1;

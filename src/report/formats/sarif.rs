@@ -167,6 +167,9 @@ impl Reporter for Sarif {
             text.push_str("\n        ");
             text.push_str(&super::pretty_at(&result, 8));
             self.written += 1;
+            // One finding at a time: a file with many findings is never held whole.
+            out.write_all(text.as_bytes())?;
+            text.clear();
         }
         out.write_all(text.as_bytes())
     }

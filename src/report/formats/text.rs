@@ -41,7 +41,7 @@ impl Reporter for Text {
         if file.findings.is_empty() {
             return Ok(());
         }
-        out.write_all(file_text(file, self.color).as_bytes())
+        file_text(file, self.color, out)
     }
 
     fn finish(&mut self, out: &mut dyn std::io::Write, totals: &Totals) -> std::io::Result<()> {
@@ -49,7 +49,13 @@ impl Reporter for Text {
     }
 }
 
-fn file_text(file: &FileResult, color: bool) -> String {
+/// Writes the file's findings to `sink` one by one (a file with many findings is never held
+/// whole).
+fn file_text(
+    file: &FileResult,
+    color: bool,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -122,9 +128,11 @@ fn file_text(file: &FileResult, color: bool) -> String {
             let _ = writeln!(out, "{:gutter$} {bar} {lead}{carets}", "");
             let _ = writeln!(out, "{:gutter$} = help: {}", "", printable(&f.help));
             out.push('\n');
+            sink.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    out
+    sink.write_all(out.as_bytes())
 }
 
 fn summary(t: &Totals) -> String {
