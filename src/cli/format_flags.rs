@@ -37,6 +37,14 @@ const IAC: &[&str] = &["arm", "bicep", "terraform"];
 
 /// Every format-specific flag. To add a command's flags (Kong's, say), add rows here.
 pub const TABLE: &[FormatOnly] = &[
+    // The fragments are the same with or without it: the on-error capture is in the policy
+    // that includes them (`apim policy --with-fragments`, `--into`).
+    FormatOnly {
+        command: APIM_FRAGMENTS,
+        selector: "format",
+        flag: "no_on_error",
+        applies_to: &[],
+    },
     FormatOnly {
         command: MANIFEST,
         selector: "format",
@@ -326,11 +334,19 @@ pub fn check(cmd: &mut Command, matches: &ArgMatches) -> Result<(), clap::Error>
             Some(c) => format!("not to {selector} {c}"),
             None => format!("and {selector} is not given"),
         };
-        let msg = format!(
-            "{flag} applies to {} only, {not}: leave it out, or choose {}",
-            formats.join(" or "),
-            formats.join(" or ")
-        );
+        let msg = if formats.is_empty() {
+            // A flag shared by several commands (a flattened group) that one of them ignores.
+            format!(
+                "{flag} applies to other commands only, not to `akto-connect {}`: leave it out",
+                path.join(" ")
+            )
+        } else {
+            format!(
+                "{flag} applies to {} only, {not}: leave it out, or choose {}",
+                formats.join(" or "),
+                formats.join(" or ")
+            )
+        };
         return Err(sub.error(clap::error::ErrorKind::ArgumentConflict, msg));
     }
     Ok(())

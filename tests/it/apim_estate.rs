@@ -262,7 +262,18 @@ fn into_every_corpus_policy_inserts_lines_only_is_idempotent_and_lint_clean() {
         // New options replace the previous capture where it stands.
         let other = into(&once, &["--regex", "^/orders/", "--account-id", "42"]);
         assert_only_inserted(&name, &orig, &other);
-        assert_eq!(other.matches("name=\"aktoCapture\"").count(), 1, "{name}");
+        // The capture's steps stand once in each section that holds them (inbound, and the
+        // on-error copy where the policy has that section): replaced, never added.
+        let steps = first.matches("name=\"aktoCapture\"").count();
+        assert!(
+            steps == 1 || (steps == 2 && first.contains("<on-error")),
+            "{name}: {steps}"
+        );
+        assert_eq!(
+            other.matches("name=\"aktoCapture\"").count(),
+            steps,
+            "{name}"
+        );
         assert!(other.contains("^/orders/"), "{name}");
         let again = dir.path().join(format!("again-{name}"));
         std::fs::write(&again, &other).unwrap();
@@ -1732,10 +1743,24 @@ fn into_replaces_the_capture_of_aktos_documented_policy_instead_of_adding_a_seco
     let f = path.to_str().unwrap();
     let (code, out, err) = akto(&["apim", "policy", "--ingest-url", URL, "--into", f]);
     assert_eq!(code, 0, "{err}");
+    // One send in <outbound> and its guarded copy in <on-error> (sent only when the outbound
+    // one did not run: `aktoSent`), never a second capture beside the seed's.
+    let (main, on_error) = out
+        .split_once("<on-error")
+        .expect("the seed has <on-error>");
     assert_eq!(
-        out.matches("<send-one-way-request").count(),
+        main.matches("<send-one-way-request").count(),
         1,
         "two captures would send two records per call:\n{out}"
+    );
+    assert_eq!(
+        on_error.matches("<send-one-way-request").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains("aktoSent"),
+        "the on-error send is guarded:\n{out}"
     );
     assert!(
         !out.contains("\"regexList\""),

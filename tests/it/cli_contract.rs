@@ -378,6 +378,12 @@ fn sample(path: &[&str], id: &str, dir: &std::path::Path, format: &str) -> Optio
         "vxlan_id" => s(&["--vxlan-id", "7"]),
         "match_timeout_ms" => s(&["--match-timeout-ms", "99"]),
         "max_body_bytes" => s(&["--max-body-bytes", "1000"]),
+        "redact_header" => s(&["--redact-header", "Authorization"]),
+        "sample_percent" => s(&["--sample-percent", "50"]),
+        "send_timeout" => s(&["--send-timeout", "30"]),
+        "no_request_body" => s(&["--no-request-body"]),
+        "no_response_body" => s(&["--no-response-body"]),
+        "no_on_error" => s(&["--no-on-error"]),
         "ingest_token_named_value" => s(&["--ingest-token-named-value", "akto-token"]),
         "output" => {
             let f = dir.join("out.txt");
