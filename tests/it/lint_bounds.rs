@@ -612,3 +612,22 @@ fn fix_fixes_every_finding_past_the_cap() {
     assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
     assert_eq!(report["summary"]["fixed"], 1);
 }
+
+#[test]
+fn a_fragment_of_more_elements_than_any_policy_holds_is_one_parse_error() {
+    // 4 MiB of `<base />` (466,000 elements): once half a million findings and 1.7 GB. The
+    // reader stops at its element cap, so the file is one `parse-error`, not a tree.
+    let n = (4 << 20) / "<base />\n".len() - 4;
+    let text = format!("<fragment>\n{}</fragment>\n", "<base />\n".repeat(n));
+    let (_d, o) = lint_text(&text, &["--format", "json"]);
+    check("lint", &o);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["rule"], "parse-error");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 131072 elements"), "{message}");
+    // The first element past the cap: line 2 holds the first `<base />`.
+    assert_eq!(findings[0]["line"], 131_072 + 1);
+}
