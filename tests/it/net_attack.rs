@@ -420,7 +420,7 @@ fn kong_verify_masks_an_admin_token_echoed_in_an_answer() {
 
 /// An HTTPS front (tests/conformance/redirect_standin.py) that answers every request with
 /// `status` and a `Location` on `to`; it records what it received, and is killed when dropped.
-struct HttpsRedirect {
+pub(crate) struct HttpsRedirect {
     child: std::process::Child,
     port: u16,
     log: std::path::PathBuf,
@@ -428,7 +428,7 @@ struct HttpsRedirect {
 }
 
 impl HttpsRedirect {
-    fn start(certs: &crate::verify::Certs, to: &str, status: u16) -> HttpsRedirect {
+    pub(crate) fn start(certs: &crate::verify::Certs, to: &str, status: u16) -> HttpsRedirect {
         use std::io::BufRead;
         require_tool("python3");
         let dir = tempfile::tempdir().unwrap();
@@ -455,12 +455,12 @@ impl HttpsRedirect {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("https://localhost:{}", self.port)
     }
 
     /// The headers of every request received so far.
-    fn headers(&self) -> Vec<serde_json::Map<String, Value>> {
+    pub(crate) fn headers(&self) -> Vec<serde_json::Map<String, Value>> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
