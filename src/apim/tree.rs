@@ -40,7 +40,8 @@ pub struct Attribute {
 
 #[derive(Debug, Clone)]
 pub enum Node {
-    Element(Element),
+    /// Boxed, so the text nodes between elements (most nodes of a policy) stay small.
+    Element(Box<Element>),
     Text(Range<usize>),
     CData(Range<usize>),
     Comment(Range<usize>),
@@ -64,7 +65,7 @@ impl Element {
 
     pub fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
+            Node::Element(e) => Some(&**e),
             _ => None,
         })
     }
@@ -351,6 +352,12 @@ fn err(offset: usize, message: impl Into<String>) -> ReadError {
 /// this deep would make every recursive consumer (dropping, cloning, printing) a risk.
 pub const MAX_DEPTH: usize = 1000;
 
+/// Documents with more elements than this are refused while they are read: APIM takes at most
+/// 256 KiB per policy ([`super::MAX_POLICY_BYTES`]), room for at most 65,536 elements (`<a/>`
+/// is four bytes), so twice that is no policy APIM accepts, and the tree of a larger file
+/// (each element and text node over 100 bytes in memory) is never built.
+pub const MAX_ELEMENTS: usize = 131_072;
+
 /// Builds the element tree from masked text, iteratively (deep nesting cannot overflow).
 fn build(text: &str) -> Result<Element, ReadError> {
     let mut reader = Reader::from_str(text);
@@ -362,6 +369,7 @@ fn build(text: &str) -> Result<Element, ReadError> {
 
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
     loop {
         let before = pos(reader.buffer_position());
         let event = reader.read_event().map_err(|e| {
@@ -378,6 +386,15 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     return Err(err(
                         before,
                         "a second root element: a policy has exactly one",
+                    ));
+                }
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    return Err(err(
+                        before,
+                        format!(
+                            "more than {MAX_ELEMENTS} elements: a file this large is not read (APIM takes at most 256 KiB per policy, room for at most 65,536 elements)"
+                        ),
                     ));
                 }
                 let element = Element {
@@ -399,14 +416,14 @@ fn build(text: &str) -> Result<Element, ReadError> {
                     stack.push(element);
                     continue;
                 }
-                Node::Element(element)
+                Node::Element(Box::new(element))
             }
             Event::End(_) => {
                 let Some(mut done) = stack.pop() else {
                     return Err(err(before, "an end tag with no start tag"));
                 };
                 done.end_span = Some(before..after);
-                Node::Element(done)
+                Node::Element(Box::new(done))
             }
             Event::Text(_) => {
                 if stack.is_empty() && !text[before..after].trim().is_empty() {
@@ -426,7 +443,7 @@ fn build(text: &str) -> Result<Element, ReadError> {
             Some(parent) => parent.children.push(node),
             None => {
                 if let Node::Element(e) = node {
-                    root = Some(e);
+                    root = Some(*e);
                 }
             }
         }
@@ -664,6 +681,21 @@ mod tests {
         let src = format!("<p>{}{}</p>", "<a>".repeat(5000), "</a>".repeat(5000));
         let e = read(&src).unwrap_err();
         assert!(e.message.contains("nested more than 1000"), "{}", e.message);
+    }
+
+    #[test]
+    fn more_elements_than_any_policy_holds_are_refused_while_reading() {
+        let at_cap = format!("<p>{}</p>", "<a/>".repeat(MAX_ELEMENTS - 1));
+        assert!(read(&at_cap).is_ok());
+        let over = format!("<p>{}</p>", "<a/>".repeat(MAX_ELEMENTS));
+        let e = read(&over).unwrap_err();
+        assert!(
+            e.message.contains("more than 131072 elements"),
+            "{}",
+            e.message
+        );
+        // Where the first element past the cap starts.
+        assert_eq!(e.offset, 3 + 4 * (MAX_ELEMENTS - 1));
     }
 
     #[test]

@@ -279,7 +279,14 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
         });
     };
     let scope = t.scope;
-    let (mut src, mut findings) = lint::lint_bytes(&bytes, scope, config, &t.key);
+    // `--fix` fixes every fixable finding; the report lists at most
+    // `lint::MAX_FINDINGS_PER_RULE` of a rule per file.
+    let keep = if fix {
+        lint::Keep::Fixes
+    } else {
+        lint::Keep::Report
+    };
+    let (mut src, mut findings) = lint::lint_bytes_keeping(&bytes, scope, config, &t.key, keep);
     drop(bytes);
     if scope == Scope::Unknown {
         lint::rules::missing_base::hint_global(&mut findings, &t.key, &src);
@@ -293,6 +300,13 @@ fn lint_one(args: &LintArgs, config: &Config, t: &PolicyFile, fix: bool) -> anyh
             src = new_src;
             findings = new_findings;
             fixed = true;
+        }
+    }
+    if lint::over_cap(&findings) {
+        // Nothing was fixed after all: the report is capped as without --fix.
+        findings = lint::lint_text(&src, scope, config, &t.key);
+        if scope == Scope::Unknown {
+            lint::rules::missing_base::hint_global(&mut findings, &t.key, &src);
         }
     }
     // Reports read a file's text only on the lines with findings; large trees stay small.

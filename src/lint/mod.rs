@@ -274,10 +274,21 @@ pub fn lint_bytes(
     config: &Config,
     path_for_config: &str,
 ) -> (String, Vec<Finding>) {
+    lint_bytes_keeping(bytes, scope, config, path_for_config, Keep::Report)
+}
+
+/// [`lint_bytes`], keeping what `keep` says of a rule's findings past the cap.
+pub fn lint_bytes_keeping(
+    bytes: &[u8],
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+    keep: Keep,
+) -> (String, Vec<Finding>) {
     match std::str::from_utf8(bytes) {
         Ok(text) => (
             text.to_string(),
-            lint_text(text, scope, config, path_for_config),
+            lint_text_keeping(text, scope, config, path_for_config, keep),
         ),
         Err(e) => {
             let text = String::from_utf8_lossy(bytes).into_owned();
@@ -316,6 +327,17 @@ pub fn lint_bytes(
 /// Lints one policy text. `scope` comes from the file's place in an APIOps tree, the config or
 /// `--scope`; a `<fragment>` root makes it a fragment whatever was given.
 pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str) -> Vec<Finding> {
+    lint_text_keeping(src, scope, config, path_for_config, Keep::Report)
+}
+
+/// [`lint_text`], keeping what `keep` says of a rule's findings past the cap.
+pub fn lint_text_keeping(
+    src: &str,
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+    keep: Keep,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut push = |rule: &'static Rule, d: Diagnostic| {
         if let Some(severity) = config.severity(rule, path_for_config) {
@@ -340,7 +362,7 @@ pub fn lint_text(src: &str, scope: Scope, config: &Config, path_for_config: &str
             return findings;
         }
     };
-    lint_doc(src, &doc, scope, config, path_for_config, false)
+    lint_doc_keeping(src, &doc, scope, config, path_for_config, false, keep)
 }
 
 #[cfg(test)]
@@ -359,6 +381,75 @@ pub fn lint_doc(
     config: &Config,
     path_for_config: &str,
     in_tree: bool,
+) -> Vec<Finding> {
+    lint_doc_keeping(
+        src,
+        doc,
+        scope,
+        config,
+        path_for_config,
+        in_tree,
+        Keep::Report,
+    )
+}
+
+/// At most this many findings of one rule are reported for one file; the rest are counted
+/// into one more finding of the rule (at the first one not listed), so a file of half a
+/// million `<base />` is reported in bounded memory. `--fix` still fixes every one.
+pub const MAX_FINDINGS_PER_RULE: usize = 1_000;
+
+/// Which of a rule's findings in one file are kept beyond [`MAX_FINDINGS_PER_RULE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// None: the first ones, then one finding that counts the rest (the report).
+    Report,
+    /// Every finding with a fix (`--fix` applies them all); the others as for `Report`.
+    Fixes,
+}
+
+/// The finding that stands for `more` findings of `rule` not listed, at the first of them.
+fn not_listed(rule: &'static Rule, severity: Severity, span: Range<usize>, more: usize) -> Finding {
+    let (n, those) = if more == 1 {
+        ("1 more finding".to_string(), "it")
+    } else {
+        (format!("{more} more findings"), "them")
+    };
+    Finding {
+        rule: rule.id,
+        severity,
+        span,
+        message: format!(
+            "{n} of this rule in this file are not listed (at most {MAX_FINDINGS_PER_RULE} of one rule are reported per file); this is the first of {those}"
+        ),
+        help: format!(
+            "fix the ones listed and lint again (`akto-connect lint --fix` fixes every fixable one), or `akto-connect rule {}` for what the rule wants",
+            rule.id
+        ),
+        fix: None,
+        secret: false,
+    }
+}
+
+/// Whether a file's findings hold more than [`MAX_FINDINGS_PER_RULE`] of one rule (only a
+/// list kept with [`Keep::Fixes`] can).
+pub fn over_cap(findings: &[Finding]) -> bool {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    findings.iter().any(|f| {
+        let n = count.entry(f.rule).or_default();
+        *n += 1;
+        *n > MAX_FINDINGS_PER_RULE + 1
+    })
+}
+
+/// [`lint_doc`], keeping what `keep` says of a rule's findings past the cap.
+pub fn lint_doc_keeping(
+    src: &str,
+    doc: &Document,
+    scope: Scope,
+    config: &Config,
+    path_for_config: &str,
+    in_tree: bool,
+    keep: Keep,
 ) -> Vec<Finding> {
     let scope = if doc.root.name == "fragment" {
         Scope::Fragment
@@ -384,17 +475,34 @@ pub fn lint_doc(
             };
             #[cfg(test)]
             RULES_RUN.with(|r| r.borrow_mut().push(rule.id));
-            for d in check(&cx) {
-                let secret = cx.secrets().iter().any(|s| s.span == d.span);
-                findings.push(Finding {
-                    rule: rule.id,
-                    severity,
-                    span: d.span,
-                    message: d.message,
-                    help: d.help,
-                    fix: d.fix,
-                    secret,
-                });
+            let mut found = check(&cx);
+            // The first ones in the file are the ones listed.
+            found.sort_by_key(|d| d.span.start);
+            let (mut listed, mut more) = (0, 0);
+            let mut first_more = None;
+            let is_secret = |span: &Range<usize>| cx.secrets().iter().any(|s| s.span == *span);
+            for d in found {
+                if listed < MAX_FINDINGS_PER_RULE || (keep == Keep::Fixes && d.fix.is_some()) {
+                    listed += 1;
+                    let secret = is_secret(&d.span);
+                    findings.push(Finding {
+                        rule: rule.id,
+                        severity,
+                        span: d.span,
+                        message: d.message,
+                        help: d.help,
+                        fix: d.fix,
+                        secret,
+                    });
+                } else {
+                    more += 1;
+                    first_more.get_or_insert(d.span);
+                }
+            }
+            if let Some(span) = first_more {
+                let mut f = not_listed(rule, severity, span, more);
+                f.secret = is_secret(&f.span);
+                findings.push(f);
             }
         }
     }

@@ -226,11 +226,24 @@ fn forty_thousand_bad_regex_list_entries_on_one_line() {
         .lines()
         .filter(|l| l.contains("regex-invalid"))
         .count();
-    assert_eq!(findings, entries, "one finding per bad entry");
+    // One finding per bad entry up to the cap of one rule in one file, then one that counts
+    // the rest (its help names the rule again).
+    let cap = akto_connect::lint::MAX_FINDINGS_PER_RULE;
+    assert!(
+        (cap + 1..=cap + 2).contains(&findings),
+        "{findings} lines name the rule"
+    );
+    assert!(
+        o.stdout.contains(&format!(
+            "{} more findings of this rule in this file are not listed",
+            entries - cap
+        )),
+        "the rest are counted"
+    );
     // Each finding shows a bounded excerpt of its line, not the whole 80 KB line.
     let longest = o.stdout.lines().map(str::len).max().unwrap_or(0);
     assert!(longest < 400, "a report line of {longest} bytes");
-    let per_finding = o.stdout.len() / entries;
+    let per_finding = o.stdout.len() / (cap + 1);
     assert!(
         per_finding < 1_000,
         "{per_finding} bytes of report per finding ({} in all)",
@@ -525,4 +538,96 @@ fn two_thousand_products_by_a_thousand_operations_cost_what_one_product_does() {
     assert!(units[1..].iter().all(|u| u.get("also_products").is_none()));
     // The report grows with the product list, not with products × operations.
     assert!(len2 < len1 * 2 + 2_000 * 16, "{len1} → {len2} bytes");
+}
+
+/// A policy whose only problem is `n` `<inbound>` sections without `<base />`, one a line:
+/// `n` fixable `missing-base` findings.
+fn sections_without_base(n: usize) -> String {
+    format!(
+        "<policies>{}<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>\n",
+        "<inbound></inbound>\n".repeat(n)
+    )
+}
+
+#[test]
+fn a_rule_lists_at_most_its_cap_in_one_file_and_counts_the_rest() {
+    use akto_connect::lint::MAX_FINDINGS_PER_RULE as CAP;
+    let (_d, o) = lint_text(
+        &sections_without_base(CAP + 500),
+        &["--scope", "api", "--format", "json"],
+    );
+    check("cap", &o);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.len(),
+        CAP + 1,
+        "the cap, then one finding that counts the rest"
+    );
+    assert!(findings.iter().all(|f| f["rule"] == "missing-base"));
+    assert!(findings[..CAP].iter().all(|f| f["fixable"] == true));
+    let last = &findings[CAP];
+    let message = last["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("500 more findings of this rule in this file are not listed"),
+        "{message}"
+    );
+    // It stands where the first one not listed is: the section on line CAP + 1.
+    assert_eq!(last["line"], CAP + 1, "{last}");
+    assert_eq!(last["fixable"], false);
+    assert_eq!(report["summary"]["errors"], CAP + 1);
+}
+
+#[test]
+fn fix_fixes_every_finding_past_the_cap() {
+    use akto_connect::lint::MAX_FINDINGS_PER_RULE as CAP;
+    let n = CAP + 500;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.xml"), sections_without_base(n)).unwrap();
+    let o = bounded(
+        dir.path(),
+        &[
+            "lint",
+            "--no-config",
+            "--scope",
+            "api",
+            "--fix",
+            "--format",
+            "json",
+            "policy.xml",
+        ],
+    );
+    check("fix past the cap", &o);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("policy.xml")).unwrap();
+    assert_eq!(
+        fixed.matches("<inbound><base /></inbound>").count(),
+        n,
+        "every section got its <base />: {}",
+        &fixed[..fixed.len().min(400)]
+    );
+    assert_eq!(o.stderr.matches("added <base /> to <inbound>").count(), n);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
+    assert_eq!(report["summary"]["fixed"], 1);
+}
+
+#[test]
+fn a_fragment_of_more_elements_than_any_policy_holds_is_one_parse_error() {
+    // 4 MiB of `<base />` (466,000 elements): once half a million findings and 1.7 GB. The
+    // reader stops at its element cap, so the file is one `parse-error`, not a tree.
+    let n = (4 << 20) / "<base />\n".len() - 4;
+    let text = format!("<fragment>\n{}</fragment>\n", "<base />\n".repeat(n));
+    let (_d, o) = lint_text(&text, &["--format", "json"]);
+    check("lint", &o);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["rule"], "parse-error");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 131072 elements"), "{message}");
+    // The first element past the cap: line 2 holds the first `<base />`.
+    assert_eq!(findings[0]["line"], 131_072 + 1);
 }

@@ -417,3 +417,158 @@ fn kong_verify_masks_an_admin_token_echoed_in_an_answer() {
         .iter()
         .all(|r| r.header("kong-admin-token") == Some(TOKEN)));
 }
+
+/// An HTTPS front (tests/conformance/redirect_standin.py) that answers every request with
+/// `status` and a `Location` on `to`; it records what it received, and is killed when dropped.
+pub(crate) struct HttpsRedirect {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl HttpsRedirect {
+    pub(crate) fn start(certs: &crate::verify::Certs, to: &str, status: u16) -> HttpsRedirect {
+        use std::io::BufRead;
+        require_tool("python3");
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("received.jsonl");
+        let mut child = Command::new("python3")
+            .arg(crate::common::test_file("conformance/redirect_standin.py"))
+            .args([certs.path("good.pem"), certs.path("good.key")])
+            .arg(to)
+            .arg(&log)
+            .args(["--status", &status.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the stand-in");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the stand-in prints its port");
+        HttpsRedirect {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// The headers of every request received so far.
+    pub(crate) fn headers(&self) -> Vec<serde_json::Map<String, Value>> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["headers"].as_object().unwrap().clone()
+            })
+            .collect()
+    }
+}
+
+impl Drop for HttpsRedirect {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs python3 and openssl"]
+fn kong_verify_never_sends_the_admin_token_from_https_to_http() {
+    const TOKEN: &str = "kong-admin-SECRET-d0wn9r";
+    let certs = crate::verify::Certs::make();
+    // The plain-HTTP target answers as an Admin API would, so following with the token would
+    // look like success.
+    let target = HttpStandIn::start(|_| {
+        Reply::json(r#"{"version":"3.9.0","plugins":{"available_on_server":{}},"data":[]}"#)
+    });
+    let http = target.url().to_string();
+    assert!(http.starts_with("http://127.0.0.1:"), "{http}");
+    for status in [301, 302, 307, 308] {
+        let front = HttpsRedirect::start(&certs, &http, status);
+        let (code, stdout, stderr) = run(bin()
+            .env_remove("KONG_ADMIN_URL")
+            .env("KONG_ADMIN_TOKEN", TOKEN)
+            .args(["kong", "verify", "--global", "--admin-url", &front.url()])
+            .args(["--ca-file", &certs.path("ca.pem")]));
+        // The HTTPS Admin API got the token (so the test would see it travel on).
+        let got = front.headers();
+        assert!(!got.is_empty(), "{status}: {stdout}{stderr}");
+        assert!(
+            got.iter().all(|h| h["kong-admin-token"] == TOKEN),
+            "{status}: {got:?}"
+        );
+        assert_eq!(code, 2, "{status}: {stdout}{stderr}");
+        // The message names the downgrade and what was withheld.
+        assert!(
+            stderr.contains("from https:// to http://")
+                && stderr.contains("the admin token was not sent there"),
+            "{status}: {stderr}"
+        );
+        assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    }
+    let seen = target.requests();
+    assert!(
+        !seen.is_empty(),
+        "the redirect to http:// was followed, without the token"
+    );
+    for r in seen {
+        assert_eq!(r.header("kong-admin-token"), None, "{}", r.line());
+        assert!(
+            r.headers.iter().all(|(_, v)| !v.contains(TOKEN)),
+            "{} carried the token",
+            r.line()
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs python3 and openssl"]
+fn verify_never_sends_the_key_or_token_from_https_to_http() {
+    const KEY: &str = "ingest-key-SECRET-d0wn9r";
+    let certs = crate::verify::Certs::make();
+    for (flag, header) in [
+        ("--api-key-env", "x-api-key"),
+        ("--token-env", "authorization"),
+    ] {
+        for status in [302, 307] {
+            let target = HttpStandIn::start(|_| Reply::json("{}"));
+            let http = target.url().to_string();
+            let front = HttpsRedirect::start(&certs, &http, status);
+            let (code, stdout, stderr) = run(bin()
+                .env("AKTO_TEST_CREDENTIAL", KEY)
+                .args(["verify", "--ingest-url", &front.url(), flag])
+                .args(["AKTO_TEST_CREDENTIAL", "--ca-file", &certs.path("ca.pem")]));
+            let got = front.headers();
+            assert!(
+                got.iter().any(|h| h
+                    .get(header)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.contains(KEY))),
+                "{flag} {status}: the HTTPS front got the credential: {got:?} {stdout}{stderr}"
+            );
+            assert_ne!(
+                code, 0,
+                "a redirect is not an accepted record: {stdout}{stderr}"
+            );
+            for r in target.requests() {
+                assert!(
+                    r.headers.iter().all(|(_, v)| !v.contains(KEY)),
+                    "{flag} {status}: {} carried the credential",
+                    r.line()
+                );
+            }
+            assert!(
+                !stdout.contains(KEY) && !stderr.contains(KEY),
+                "{stdout}{stderr}"
+            );
+        }
+    }
+}

@@ -105,12 +105,12 @@ fn phase<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 /// Certificates for the HTTPS stand-in: a CA, and leaves signed by it.
-struct Certs {
+pub(crate) struct Certs {
     dir: tempfile::TempDir,
 }
 
 impl Certs {
-    fn make() -> Certs {
+    pub(crate) fn make() -> Certs {
         require_tool("openssl");
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -196,7 +196,7 @@ impl Certs {
         Certs { dir }
     }
 
-    fn path(&self, name: &str) -> String {
+    pub(crate) fn path(&self, name: &str) -> String {
         self.dir.path().join(name).display().to_string()
     }
 }
