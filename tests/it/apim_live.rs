@@ -723,6 +723,31 @@ fn rbac_action(method: &str, path: &str) -> Option<String> {
     Some(format!("{action}/{verb}"))
 }
 
+/// The scopes besides `--all-apis` that the writer-role test applies to and removes from:
+/// products and operations with and without a policy of their own.
+const OTHER_SCOPES: [&[&str]; 5] = [
+    &["--scope", "global"],
+    &["--scope", "product", "--product-id", "starter"],
+    &["--scope", "product", "--product-id", "unlimited"],
+    &[
+        "--scope",
+        "operation",
+        "--api-id",
+        "api-01",
+        "--operation-id",
+        "get-item",
+    ],
+    // An operation without a policy.
+    &[
+        "--scope",
+        "operation",
+        "--api-id",
+        "api-02",
+        "--operation-id",
+        "put-item",
+    ],
+];
+
 /// `apim apply --with-fragments` on a live instance: the fragments are saved before any policy
 /// that includes them, a re-run writes nothing, remove gives every policy back byte for byte;
 /// and the custom role `apim access --role policy-writer` defines holds exactly the actions
@@ -787,28 +812,7 @@ fn with_fragments_applies_fragments_first_and_the_writer_role_is_exactly_what_is
     }
 
     // The other scopes, with fragments too.
-    for extra in [
-        &["--scope", "global"][..],
-        &["--scope", "product", "--product-id", "starter"],
-        &["--scope", "product", "--product-id", "unlimited"],
-        &[
-            "--scope",
-            "operation",
-            "--api-id",
-            "api-01",
-            "--operation-id",
-            "get-item",
-        ],
-        // An operation without a policy.
-        &[
-            "--scope",
-            "operation",
-            "--api-id",
-            "api-02",
-            "--operation-id",
-            "put-item",
-        ],
-    ] {
+    for extra in OTHER_SCOPES {
         let (code, _, err) = apply(extra);
         assert_eq!(code, 0, "{extra:?}: {err}");
     }
@@ -822,28 +826,7 @@ fn with_fragments_applies_fragments_first_and_the_writer_role_is_exactly_what_is
     // Remove, at every scope: each policy is as it was (the ones apply created are gone).
     let (code, _, err) = live(&s, "remove", &["--all-apis", "--backup-dir", bflag]);
     assert_eq!(code, 0, "{err}");
-    for extra in [
-        &["--scope", "global"][..],
-        &["--scope", "product", "--product-id", "starter"],
-        &["--scope", "product", "--product-id", "unlimited"],
-        &[
-            "--scope",
-            "operation",
-            "--api-id",
-            "api-01",
-            "--operation-id",
-            "get-item",
-        ],
-        // An operation without a policy.
-        &[
-            "--scope",
-            "operation",
-            "--api-id",
-            "api-02",
-            "--operation-id",
-            "put-item",
-        ],
-    ] {
+    for extra in OTHER_SCOPES {
         let mut args = extra.to_vec();
         args.extend(["--backup-dir", bflag]);
         let (code, _, err) = live(&s, "remove", &args);
