@@ -14,6 +14,17 @@ use crate::standin::Reply;
 /// `apim specs` pointed at the stand-in, with the stand-in's credentials and nothing from the
 /// caller's environment.
 fn specs(s: &Standin, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    specs_at(&s.url, &s.url, out, extra)
+}
+
+/// [`specs`] with Resource Manager at `management` (a front, a proxy) and Entra ID at
+/// `authority`.
+fn specs_at(
+    management: &str,
+    authority: &str,
+    out: &Path,
+    extra: &[&str],
+) -> (i32, String, String) {
     let mut cmd = bin();
     for v in [
         "AZURE_TENANT_ID",
@@ -39,7 +50,7 @@ fn specs(s: &Standin, out: &Path, extra: &[&str]) -> (i32, String, String) {
         ])
         .arg("--out")
         .arg(out)
-        .args(["--management-url", &s.url, "--authority-url", &s.url])
+        .args(["--management-url", management, "--authority-url", authority])
         .args(extra)
         .timeout(Duration::from_secs(120));
     run(&mut cmd)
@@ -1134,25 +1145,7 @@ fn a_redirect_to_another_origin_never_carries_the_bearer_token() {
         Reply::status(307).header("Location", format!("{target}{}", r.target))
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = bin();
-    cmd.env_remove("AZURE_AUTHORITY_HOST")
-        .env_remove("AZURE_SUBSCRIPTION_ID")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", SECRET)
-        .args([
-            "apim",
-            "specs",
-            "--subscription",
-            SUB,
-            "--resource-group",
-            RG,
-        ])
-        .args(["--apim-service", SVC, "--out"])
-        .arg(dir.path())
-        .args(["--management-url", front.url(), "--authority-url", &s.url])
-        .timeout(Duration::from_secs(60));
-    let (code, stdout, stderr) = run(&mut cmd);
+    let (code, stdout, stderr) = specs_at(front.url(), &s.url, dir.path(), &[]);
     assert_ne!(code, 0, "{stdout}{stderr}");
     no_secret(&stderr);
     // The front got the token (so the test can see one), the other origin never did.
@@ -1183,26 +1176,8 @@ fn a_redirect_from_https_to_http_never_carries_the_bearer_token() {
     // Resource Manager behind an HTTPS front that sends every request on to `http://`.
     let front = crate::net_attack::HttpsRedirect::start(&certs, &s.url, 302);
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = bin();
-    cmd.env_remove("AZURE_AUTHORITY_HOST")
-        .env_remove("AZURE_SUBSCRIPTION_ID")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", SECRET)
-        .args([
-            "apim",
-            "specs",
-            "--subscription",
-            SUB,
-            "--resource-group",
-            RG,
-        ])
-        .args(["--apim-service", SVC, "--out"])
-        .arg(dir.path())
-        .args(["--management-url", &front.url(), "--authority-url", &s.url])
-        .args(["--ca-file", &certs.path("ca.pem")])
-        .timeout(Duration::from_secs(60));
-    let (code, stdout, stderr) = run(&mut cmd);
+    let ca = certs.path("ca.pem");
+    let (code, stdout, stderr) = specs_at(&front.url(), &s.url, dir.path(), &["--ca-file", &ca]);
     assert_ne!(code, 0, "{stdout}{stderr}");
     no_secret(&stderr);
     // The HTTPS front got the token (so the test can see one), the http:// target never did.
@@ -1241,25 +1216,7 @@ fn an_arm_error_echoing_the_authorization_header_is_printed_masked() {
         )
     });
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = bin();
-    cmd.env_remove("AZURE_AUTHORITY_HOST")
-        .env_remove("AZURE_SUBSCRIPTION_ID")
-        .env("AZURE_TENANT_ID", TENANT)
-        .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", SECRET)
-        .args([
-            "apim",
-            "specs",
-            "--subscription",
-            SUB,
-            "--resource-group",
-            RG,
-        ])
-        .args(["--apim-service", SVC, "--out"])
-        .arg(dir.path())
-        .args(["--management-url", arm.url(), "--authority-url", &s.url])
-        .timeout(Duration::from_secs(60));
-    let (code, stdout, stderr) = run(&mut cmd);
+    let (code, stdout, stderr) = specs_at(arm.url(), &s.url, dir.path(), &[]);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
         arm.requests()
