@@ -92,17 +92,7 @@ fn verify_never_sends_the_key_or_token_to_another_origin() {
             code, 0,
             "a redirect is not an accepted record: {stdout}{stderr}"
         );
-        for r in other.requests() {
-            assert!(
-                r.headers.iter().all(|(_, v)| !v.contains(KEY)),
-                "{flag}: {} carried the credential",
-                r.line()
-            );
-        }
-        assert!(
-            !stdout.contains(KEY) && !stderr.contains(KEY),
-            "{stdout}{stderr}"
-        );
+        key_never_reached(&other, KEY, flag, &stdout, &stderr);
     }
 }
 
@@ -558,17 +548,22 @@ fn verify_never_sends_the_key_or_token_from_https_to_http() {
                 code, 0,
                 "a redirect is not an accepted record: {stdout}{stderr}"
             );
-            for r in target.requests() {
-                assert!(
-                    r.headers.iter().all(|(_, v)| !v.contains(KEY)),
-                    "{flag} {status}: {} carried the credential",
-                    r.line()
-                );
-            }
-            assert!(
-                !stdout.contains(KEY) && !stderr.contains(KEY),
-                "{stdout}{stderr}"
-            );
+            key_never_reached(&target, KEY, &format!("{flag} {status}"), &stdout, &stderr);
         }
     }
+}
+
+/// The credential `key` is in none of `target`'s requests and in no output.
+fn key_never_reached(target: &HttpStandIn, key: &str, what: &str, stdout: &str, stderr: &str) {
+    for r in target.requests() {
+        assert!(
+            r.headers.iter().all(|(_, v)| !v.contains(key)),
+            "{what}: {} carried the credential",
+            r.line()
+        );
+    }
+    assert!(
+        !stdout.contains(key) && !stderr.contains(key),
+        "{stdout}{stderr}"
+    );
 }
