@@ -224,6 +224,15 @@ pub const DEFAULT_SEND_TIMEOUT_SECS: u32 = 10;
 /// Upper bound of `--send-timeout` (APIM's documented maximum for the request policies).
 pub const MAX_SEND_TIMEOUT_SECS: u32 = 240;
 
+/// An HTTP header name (RFC 9110 `token`), at most 256 bytes. It holds no `"` or `\`, so it
+/// stands in a C# string literal as it is.
+fn is_header_token(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 256
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 impl RecordOptions {
     /// Checks `--redact-header` values (a preset name or an HTTP header name) and returns them
     /// lower-cased, deduplicated, in the order given.
@@ -236,11 +245,7 @@ impl RecordOptions {
                     .map(|h| h.to_string())
                     .collect()
             } else {
-                let token = !v.is_empty()
-                    && v.len() <= 256
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-                if !token {
+                if !is_header_token(v) {
                     return Err(InputError::new(
                         "--redact-header",
                         v,
@@ -349,16 +354,13 @@ fn prepare(opts: &CaptureOptions) -> anyhow::Result<(Context<'_>, Vec<String>)> 
             format!("the default, {DEFAULT_SEND_TIMEOUT_SECS}, suits an ingest service nearby"),
         ));
     }
-    // Names are header tokens (checked by `parse_redact_headers`), so they need no escaping
-    // inside a C# string literal; anything else is refused here rather than rendered.
+    // Names are header tokens (the check `parse_redact_headers` makes), so they need no
+    // escaping inside a C# string literal; a caller that built the options another way gets the
+    // same check here rather than a rendered policy.
     let mut redact = Vec::new();
     for h in &r.redact_headers {
         let h = h.to_ascii_lowercase();
-        if h.is_empty()
-            || !h
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        {
+        if !is_header_token(&h) {
             anyhow::bail!(InputError::new(
                 "--redact-header",
                 h,
